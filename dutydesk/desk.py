@@ -1,0 +1,895 @@
+"""The service layer: the one write path.
+
+Every change is validated, applied, journaled and committed in one transaction
+(``Desk._write``).  Reads are plain queries.  Callers pass plain values and get
+plain dataclasses (``dutydesk.views``) back; nothing here imports Textual.
+
+``at`` on an operation records an event that happened earlier (a late entry,
+back-filled from paper): the journal keeps both the writing time and the event
+time and marks the entry late.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from dutydesk import journal
+from dutydesk.clock import Clock, SystemClock, as_utc
+from dutydesk.db import HEAD_REVISION, make_engine, take_write_lock, upgrade
+from dutydesk.errors import Conflict, DeskBusy, NotFound, Refused
+from dutydesk.i18n import _
+from dutydesk.models import (
+    LIVE_STATUSES,
+    STATUSES,
+    Assignment,
+    Deadline,
+    DeskMeta,
+    Incident,
+    Instruction,
+    JournalEntry,
+    LevelChange,
+    Note,
+    Shift,
+    Staff,
+    Unit,
+)
+from dutydesk.playbook import (
+    Kind,
+    Playbooks,
+    derive_incident_deadlines,
+    derive_instruction_deadlines,
+    load_playbooks,
+)
+from dutydesk.risk import assess, parse_factor_args, validate_factors
+from dutydesk.timefmt import fmt_local
+from dutydesk.views import (
+    AssignmentView,
+    DeadlineView,
+    IncidentDetail,
+    IncidentSummary,
+    InstructionView,
+    JournalView,
+    LevelChangeView,
+    NoteView,
+    RoleView,
+    ShiftView,
+    StaffView,
+    UnitView,
+)
+
+T = TypeVar("T")
+
+# A late entry may not be dated in the future; allow for clocks a little apart.
+FUTURE_TOLERANCE = timedelta(minutes=1)
+MAX_TEXT = 2000
+MAX_TITLE = 200
+WRITE_ATTEMPTS = 4
+
+
+def _text(value: str | None, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
+    cleaned = (value or "").strip()
+    if required and not cleaned:
+        raise Refused(field, _("must not be empty"))
+    if len(cleaned) > limit:
+        raise Refused(field, _("is {n} characters long; at most {limit}").format(n=len(cleaned), limit=limit))
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned):
+        raise Refused(field, _("contains control characters"))
+    return cleaned
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "locked" in msg or "busy" in msg
+
+
+class Desk:
+    """One desk (one database).  Thread-safe for reads; writes serialise on the database."""
+
+    def __init__(self, engine: Engine, *, clock: Clock | None = None, playbooks: Playbooks | None = None,
+                 actor: str = "console") -> None:
+        self.engine = engine
+        self.clock = clock or SystemClock()
+        self.playbooks = playbooks or load_playbooks()
+        self.actor = actor
+
+    @classmethod
+    def open(cls, url: str, *, clock: Clock | None = None, actor: str = "console",
+             playbook_override: Path | None = None, playbooks: Playbooks | None = None) -> "Desk":
+        """Open (creating and upgrading as needed) the desk at ``url``."""
+        engine = make_engine(url)
+        upgrade(engine)
+        pb = playbooks or load_playbooks(playbook_override)
+        return cls(engine, clock=clock, playbooks=pb, actor=actor)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions ----------------------------------------------------------
+    def _write(self, fn: Callable[[Session, datetime], T]) -> T:
+        """Run ``fn`` in one write transaction; retry a bounded number of times
+        while another writer holds the database."""
+        delay = 0.05
+        for attempt in range(WRITE_ATTEMPTS):
+            now = as_utc(self.clock.now())
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(dutydesk_write=True)
+                    with Session(bind=conn, expire_on_commit=False, autoflush=True) as session:
+                        take_write_lock(session.connection())
+                        result = fn(session, now)
+                        session.commit()
+                        return result
+            except OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
+                time.sleep(delay)
+                delay *= 4
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
+                 payload: dict[str, Any], event_at: datetime | None = None) -> JournalEntry:
+        return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
+                              entity_id=entity_id, payload=payload, event_at=event_at)
+
+    def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None,
+                    what: str = "") -> datetime:
+        if at is None:
+            event = now
+        else:
+            event = as_utc(at)
+            if event > now + FUTURE_TOLERANCE:
+                raise Refused("at", _("{at} is in the future").format(at=fmt_local(event)))
+        if not_before is not None and event < not_before:
+            raise Refused("at", _("{at} is before {what} ({before})").format(
+                at=fmt_local(event), what=what or _("the previous event"), before=fmt_local(not_before)))
+        return event
+
+    # -- desk ------------------------------------------------------------------
+    def init(self, name: str | None = None, demo: bool = False) -> dict[str, Any]:
+        """Mark the desk as created (idempotent: a second call changes nothing)."""
+
+        def op(s: Session, now: datetime) -> dict[str, Any]:
+            existing = s.get(DeskMeta, "desk_id")
+            if existing is not None:
+                return {"created": False, "desk_id": existing.value, "revision": HEAD_REVISION}
+            desk_id = str(uuid.uuid4())
+            meta = {"desk_id": desk_id, "name": name or _("Duty desk"), "created_at": journal.ts(now),
+                    "demo": "1" if demo else "0"}
+            for key, value in meta.items():
+                s.add(DeskMeta(key=key, value=value))
+            self._journal(s, now, "desk.create", "desk", desk_id, {"name": meta["name"], "demo": demo})
+            return {"created": True, "desk_id": desk_id, "revision": HEAD_REVISION}
+
+        return self._write(op)
+
+    def meta(self) -> dict[str, str]:
+        with self._read() as s:
+            return {row.key: row.value for row in s.scalars(select(DeskMeta))}
+
+    def journal_head(self) -> int:
+        """The highest journal sequence number: changes whenever anything changes."""
+        with self._read() as s:
+            return journal.head(s)[0]
+
+    # -- units and staff ---------------------------------------------------------
+    def add_unit(self, code: str, name: str, unit_type: str = "station", parent: str | None = None) -> UnitView:
+        code = _text(code, "code", limit=64)
+        name = _text(name, "name", limit=MAX_TITLE)
+        unit_type = _text(unit_type, "type", limit=64)
+
+        def op(s: Session, now: datetime) -> UnitView:
+            if s.scalar(select(Unit).where(Unit.code == code)) is not None:
+                raise Refused("code", _("unit '{code}' already exists").format(code=code))
+            parent_row = self._unit(s, parent) if parent else None
+            unit = Unit(code=code, name=name, unit_type=unit_type, parent_id=parent_row.id if parent_row else None)
+            s.add(unit)
+            s.flush()
+            self._journal(s, now, "unit.add", "unit", unit.id,
+                          {"code": code, "name": name, "type": unit_type, "parent": parent})
+            return UnitView(unit.id, code, name, unit_type, parent, True)
+
+        return self._write(op)
+
+    def add_staff(self, callsign: str, name: str, unit: str | None = None, post: str = "") -> StaffView:
+        callsign = _text(callsign, "callsign", limit=64)
+        name = _text(name, "name", limit=MAX_TITLE)
+        post = _text(post, "post", limit=MAX_TITLE, required=False)
+
+        def op(s: Session, now: datetime) -> StaffView:
+            if s.scalar(select(Staff).where(Staff.callsign == callsign)) is not None:
+                raise Refused("callsign", _("staff '{callsign}' already exists").format(callsign=callsign))
+            unit_row = self._unit(s, unit) if unit else None
+            staff = Staff(callsign=callsign, name=name, unit_id=unit_row.id if unit_row else None, post=post)
+            s.add(staff)
+            s.flush()
+            self._journal(s, now, "staff.add", "staff", staff.id,
+                          {"callsign": callsign, "name": name, "unit": unit, "post": post})
+            return StaffView(staff.id, callsign, name, unit, post, True)
+
+        return self._write(op)
+
+    def list_units(self) -> list[UnitView]:
+        with self._read() as s:
+            units = s.scalars(select(Unit).order_by(Unit.code)).all()
+            codes = {u.id: u.code for u in units}
+            return [UnitView(u.id, u.code, u.name, u.unit_type, codes.get(u.parent_id), u.active) for u in units]
+
+    def list_staff(self) -> list[StaffView]:
+        with self._read() as s:
+            codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+            return [StaffView(p.id, p.callsign, p.name, codes.get(p.unit_id), p.post, p.active)
+                    for p in s.scalars(select(Staff).order_by(Staff.callsign))]
+
+    def _unit(self, s: Session, code: str, field: str = "unit") -> Unit:
+        unit = s.scalar(select(Unit).where(Unit.code == code))
+        if unit is None:
+            raise NotFound(field, _("no unit with code '{code}'").format(code=code))
+        return unit
+
+    def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff:
+        staff = s.scalar(select(Staff).where(Staff.callsign == callsign))
+        if staff is None:
+            raise NotFound(field, _("no staff with call sign '{callsign}'").format(callsign=callsign))
+        return staff
+
+    def _who(self, s: Session, who: str) -> Unit | Staff:
+        """A unit code or a staff call sign; ``unit:`` / ``staff:`` prefixes settle a clash."""
+        who = _text(who, "assignee", limit=64)
+        if who.startswith("unit:"):
+            return self._unit(s, who[5:], "assignee")
+        if who.startswith("staff:"):
+            return self._staff(s, who[6:], "assignee")
+        unit = s.scalar(select(Unit).where(Unit.code == who))
+        staff = s.scalar(select(Staff).where(Staff.callsign == who))
+        if unit is not None and staff is not None:
+            raise Refused("assignee", _("'{who}' is both a unit code and a call sign; write unit:{who} or staff:{who}").format(who=who))
+        if unit is None and staff is None:
+            raise NotFound("assignee", _("'{who}' is neither a unit code nor a staff call sign").format(who=who))
+        return unit or staff  # type: ignore[return-value]
+
+    # -- incidents ---------------------------------------------------------------
+    def _incident(self, s: Session, incident_id: int, *, live: bool = True,
+                  expected_version: int | None = None) -> Incident:
+        inc = s.get(Incident, incident_id, with_for_update=True) if s.bind.dialect.name == "postgresql" else s.get(Incident, incident_id)
+        if inc is None:
+            raise NotFound("incident", _("no incident {id}").format(id=incident_id))
+        if expected_version is not None and inc.version != expected_version:
+            raise Conflict("incident", _("incident {id} was changed by someone else (version {now}, you had {had}); reload and try again").format(
+                id=incident_id, now=inc.version, had=expected_version))
+        if live and inc.status == "closed":
+            raise Refused("incident", _("incident {id} is closed").format(id=incident_id))
+        return inc
+
+    def _touch(self, inc: Incident) -> None:
+        inc.version += 1
+
+    def suggest(self, kind: str, factors: dict[str, Any] | list[str] | None):
+        """The risk model's suggestion (for a screen showing it live)."""
+        k = self.playbooks.get(kind)
+        values = parse_factor_args(k, factors) if isinstance(factors, list) else validate_factors(k, factors or {})
+        return assess(k, values)
+
+    def open_incident(self, *, kind: str, title: str, place: str, level: str | None = None,
+                      factors: dict[str, Any] | list[str] | None = None, received_by: str | None = None,
+                      at: datetime | None = None, reason: str | None = None) -> IncidentDetail:
+        k = self.playbooks.get(kind)
+        title = _text(title, "title", limit=MAX_TITLE)
+        place = _text(place, "place", limit=MAX_TITLE)
+        suggestion = self.suggest(kind, factors)
+        if level is None:
+            if suggestion.level is None:
+                raise Refused("level", _("give a level ({levels}) or risk factors ({factors})").format(
+                    levels=", ".join(k.level_keys()), factors=", ".join(f.key for f in k.factors)))
+            level = suggestion.level
+        k.level(level)
+        reason_text = _text(reason, "reason", required=False) or (
+            _("opened at the suggested level") if level == suggestion.level else
+            _("opened at the commander's level") if suggestion.level else _("opened"))
+
+        def op(s: Session, now: datetime) -> int:
+            reported = self._event_time(at, now)
+            receiver = None
+            if received_by:
+                receiver = self._staff(s, received_by, "received-by")
+            else:
+                receiver = s.scalar(select(Staff).where(Staff.callsign == self.actor))
+            participants = suggestion.values.get("participants")
+            inc = Incident(
+                kind=kind, title=title, place=place, level=level, status="reported",
+                cause_field=str(suggestion.values["cause_field"]) if "cause_field" in suggestion.values else None,
+                size_estimate=int(participants) if isinstance(participants, (int, float)) else None,
+                factors=journal.canonical(suggestion.values), suggested_level=suggestion.level,
+                suggested_reasons=journal.canonical(suggestion.reasons if suggestion.values else []),
+                reported_at=reported, received_by_id=receiver.id if receiver else None,
+                opened_at=now, opened_by=self.actor,
+            )
+            s.add(inc)
+            s.flush()
+            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=level, suggested_level=suggestion.level,
+                              reason=reason_text, by=self.actor, at=reported))
+            created = []
+            for d in derive_incident_deadlines(k, level, reported, reported):
+                row = Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=level,
+                               due_at=d.due_at, created_at=now)
+                s.add(row)
+                created.append({"rule": d.rule, "due_at": d.due_at})
+            self._journal(s, now, "incident.open", "incident", inc.id, {
+                "kind": kind, "title": title, "place": place, "level": level,
+                "suggested_level": suggestion.level, "factors": suggestion.values,
+                "received_by": receiver.callsign if receiver else None, "reason": reason_text,
+                "deadlines": created,
+            }, event_at=reported)
+            return inc.id
+
+        return self.get_incident(self._write(op))
+
+    def set_level(self, incident_id: int, level: str, reason: str, *, at: datetime | None = None,
+                  expected_version: int | None = None, factors: dict[str, Any] | list[str] | None = None) -> IncidentDetail:
+        reason = _text(reason, "reason")
+
+        def op(s: Session, now: datetime) -> None:
+            inc = self._incident(s, incident_id, expected_version=expected_version)
+            k = self.playbooks.get(inc.kind)
+            k.level(level)
+            if level == inc.level:
+                raise Refused("level", _("incident {id} is already at level {level}").format(id=incident_id, level=level))
+            last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
+            event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
+            suggested = self.suggest(inc.kind, factors).level if factors else inc.suggested_level
+            old = inc.level
+            s.add(LevelChange(incident_id=inc.id, from_level=old, to_level=level, suggested_level=suggested,
+                              reason=reason, by=self.actor, at=event))
+            inc.level = level
+            self._touch(inc)
+            changes = self._rederive(s, inc, k, event, now)
+            direction = "escalate" if k.gravity(level) > k.gravity(old) else "deescalate"
+            self._journal(s, now, f"incident.{direction}", "incident", inc.id, {
+                "from": old, "to": level, "reason": reason, "suggested_level": suggested, "deadlines": changes,
+            }, event_at=event)
+
+        self._write(op)
+        return self.get_incident(incident_id)
+
+    def _rederive(self, s: Session, inc: Incident, k: Kind, level_set_at: datetime, now: datetime) -> dict[str, list]:
+        """Re-derive incident-anchored deadlines for the new level.  Met and
+        waived ones stay; pending ones that no longer apply, or whose due time
+        moves, are cancelled (kept for the record) and replaced."""
+        rows = s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
+                                                Deadline.subject_id == inc.id,
+                                                Deadline.instruction_id.is_(None))).all()
+        settled = {d.rule for d in rows if d.state in ("met", "waived", "missed")}
+        pending = {d.rule: d for d in rows if d.state == "pending"}
+        wanted = {d.rule: d for d in derive_incident_deadlines(k, inc.level, inc.reported_at, level_set_at)
+                  if d.rule not in settled}
+        out: dict[str, list] = {"cancelled": [], "created": [], "kept": []}
+        for rule, row in pending.items():
+            new = wanted.get(rule)
+            if new is not None and new.due_at == row.due_at:
+                row.level = inc.level
+                out["kept"].append({"id": row.id, "rule": rule})
+                continue
+            row.state = "cancelled"
+            row.closed_at = now
+            row.closed_by = self.actor
+            row.reason = _("level changed to {level}").format(level=inc.level)
+            out["cancelled"].append({"id": row.id, "rule": rule, "due_at": row.due_at})
+        for rule, new in wanted.items():
+            if rule in pending and pending[rule].state == "pending":
+                continue
+            row = Deadline(subject_type="incident", subject_id=inc.id, rule=rule, level=inc.level,
+                           due_at=new.due_at, created_at=now)
+            s.add(row)
+            s.flush()
+            out["created"].append({"id": row.id, "rule": rule, "due_at": new.due_at})
+        return out
+
+    def set_status(self, incident_id: int, status: str, *, at: datetime | None = None,
+                   expected_version: int | None = None) -> IncidentDetail:
+        if status not in LIVE_STATUSES:
+            raise Refused("status", _("unknown status '{status}'; allowed: {allowed} (close an incident with 'close')").format(
+                status=status, allowed=", ".join(LIVE_STATUSES)))
+
+        def op(s: Session, now: datetime) -> None:
+            inc = self._incident(s, incident_id, expected_version=expected_version)
+            if inc.status == status:
+                raise Refused("status", _("incident {id} is already {status}").format(id=incident_id, status=status))
+            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            old, inc.status = inc.status, status
+            self._touch(inc)
+            self._journal(s, now, "incident.status", "incident", inc.id, {"from": old, "to": status}, event_at=event)
+
+        self._write(op)
+        return self.get_incident(incident_id)
+
+    def assign(self, incident_id: int, role: str, who: str, *, at: datetime | None = None,
+               expected_version: int | None = None) -> AssignmentView:
+        def op(s: Session, now: datetime) -> int:
+            inc = self._incident(s, incident_id, expected_version=expected_version)
+            r = self.playbooks.get(inc.kind).role(role)
+            target = self._who(s, who)
+            is_unit = isinstance(target, Unit)
+            if r.assignee == "unit" and not is_unit:
+                raise Refused("assignee", _("role '{role}' is filled by a unit, not a person").format(role=role))
+            if r.assignee == "staff" and is_unit:
+                raise Refused("assignee", _("role '{role}' is filled by a person (call sign), not a unit").format(role=role))
+            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            holder = Assignment.unit_id == target.id if is_unit else Assignment.staff_id == target.id
+            dup = s.scalar(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
+                                                    Assignment.released_at.is_(None), holder))
+            label = target.code if is_unit else target.callsign  # type: ignore[union-attr]
+            if dup is not None:
+                raise Refused("assignee", _("{who} already holds role '{role}'").format(who=label, role=role))
+            row = Assignment(incident_id=inc.id, role=role, unit_id=target.id if is_unit else None,
+                             staff_id=None if is_unit else target.id, assigned_at=event, assigned_by=self.actor)
+            s.add(row)
+            self._touch(inc)
+            s.flush()
+            self._journal(s, now, "incident.assign", "incident", inc.id,
+                          {"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": row.id},
+                          event_at=event)
+            return row.id
+
+        assignment_id = self._write(op)
+        return next(a for a in self.get_incident(incident_id).assignments if a.id == assignment_id)
+
+    def release(self, incident_id: int, role: str, who: str | None = None, *, at: datetime | None = None,
+                expected_version: int | None = None) -> list[AssignmentView]:
+        def op(s: Session, now: datetime) -> list[int]:
+            inc = self._incident(s, incident_id, expected_version=expected_version)
+            self.playbooks.get(inc.kind).role(role)
+            rows = s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
+                                                      Assignment.released_at.is_(None))).all()
+            if who:
+                target = self._who(s, who)
+                if isinstance(target, Unit):
+                    rows = [r for r in rows if r.unit_id == target.id]
+                else:
+                    rows = [r for r in rows if r.staff_id == target.id]
+            if not rows:
+                raise Refused("role", _("no one holds role '{role}' on incident {id}").format(role=role, id=incident_id))
+            event = self._event_time(at, now, not_before=max(r.assigned_at for r in rows), what=_("the assignment"))
+            for r in rows:
+                r.released_at = event
+                r.released_by = self.actor
+            self._touch(inc)
+            self._journal(s, now, "incident.release", "incident", inc.id,
+                          {"role": role, "assignments": [r.id for r in rows]}, event_at=event)
+            return [r.id for r in rows]
+
+        ids = self._write(op)
+        return [a for a in self.get_incident(incident_id).assignments if a.id in ids]
+
+    def instruct(self, incident_id: int, to_unit: str, text: str, *, kind: str = "order",
+                 at: datetime | None = None) -> InstructionView:
+        text = _text(text, "text")
+
+        def op(s: Session, now: datetime) -> int:
+            inc = self._incident(s, incident_id)
+            k = self.playbooks.get(inc.kind)
+            k.instruction_kind(kind)
+            unit = self._unit(s, to_unit, "to")
+            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            row = Instruction(incident_id=inc.id, unit_id=unit.id, instruction_kind=kind, text=text,
+                              sent_at=event, sent_by=self.actor)
+            s.add(row)
+            s.flush()
+            created = []
+            for d in derive_instruction_deadlines(k, inc.level, kind, event):
+                dl = Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=inc.level,
+                              instruction_id=row.id, due_at=d.due_at, created_at=now)
+                s.add(dl)
+                created.append({"rule": d.rule, "due_at": d.due_at})
+            self._touch(inc)
+            self._journal(s, now, "incident.instruct", "incident", inc.id,
+                          {"instruction": row.id, "to": unit.code, "kind": kind, "text": text, "deadlines": created},
+                          event_at=event)
+            return row.id
+
+        return self.get_instruction(self._write(op))
+
+    def acknowledge(self, instruction_id: int, *, at: datetime | None = None, by: str | None = None) -> InstructionView:
+        def op(s: Session, now: datetime) -> None:
+            ins = s.get(Instruction, instruction_id)
+            if ins is None:
+                raise NotFound("instruction", _("no instruction {id}").format(id=instruction_id))
+            if ins.acknowledged_at is not None:
+                raise Refused("instruction", _("instruction {id} was already acknowledged at {at}").format(
+                    id=instruction_id, at=fmt_local(ins.acknowledged_at, seconds=True)))
+            inc = self._incident(s, ins.incident_id, live=False)
+            event = self._event_time(at, now, not_before=ins.sent_at, what=_("the instruction was sent"))
+            ins.acknowledged_at = event
+            ins.acknowledged_by = _text(by, "by", limit=64, required=False) or self.actor
+            k = self.playbooks.get(inc.kind)
+            met = []
+            for dl in s.scalars(select(Deadline).where(Deadline.instruction_id == ins.id, Deadline.state == "pending")):
+                rule = k.deadline_rule(dl.rule)
+                if rule is not None and rule.met_by == "ack":
+                    dl.state, dl.met_at, dl.met_by = "met", event, ins.acknowledged_by
+                    met.append({"id": dl.id, "rule": dl.rule, "on_time": event <= dl.due_at})
+            self._touch(inc)
+            self._journal(s, now, "instruction.ack", "incident", inc.id, {
+                "instruction": ins.id, "by": ins.acknowledged_by,
+                "latency_seconds": (event - ins.sent_at).total_seconds(), "deadlines_met": met,
+            }, event_at=event)
+
+        self._write(op)
+        return self.get_instruction(instruction_id)
+
+    def add_note(self, incident_id: int, text: str, *, at: datetime | None = None) -> NoteView:
+        text = _text(text, "text")
+
+        def op(s: Session, now: datetime) -> NoteView:
+            inc = self._incident(s, incident_id, live=False)
+            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            note = Note(incident_id=inc.id, text=text, at=event, by=self.actor)
+            s.add(note)
+            self._touch(inc)
+            s.flush()
+            self._journal(s, now, "incident.note", "incident", inc.id, {"note": note.id, "text": text}, event_at=event)
+            return NoteView(note.id, text, self.actor, event)
+
+        return self._write(op)
+
+    def close_incident(self, incident_id: int, summary: str, *, at: datetime | None = None,
+                       expected_version: int | None = None) -> IncidentDetail:
+        """Close: pending deadlines already due become missed, the rest are
+        cancelled; holders are released.  The result's ``warnings`` say what was
+        still open."""
+        summary = _text(summary, "summary")
+        before = self.get_incident(incident_id)
+        warnings = self.closing_warnings(before)
+
+        def op(s: Session, now: datetime) -> None:
+            inc = self._incident(s, incident_id, expected_version=expected_version)
+            last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
+            event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
+            missed, cancelled = [], []
+            for dl in s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
+                                                       Deadline.subject_id == inc.id, Deadline.state == "pending")):
+                dl.closed_at, dl.closed_by = event, self.actor
+                if dl.due_at < event:
+                    dl.state = "missed"
+                    missed.append(dl.id)
+                else:
+                    dl.state = "cancelled"
+                    dl.reason = _("incident closed")
+                    cancelled.append(dl.id)
+            for a in s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.released_at.is_(None))):
+                a.released_at, a.released_by = max(event, a.assigned_at), self.actor
+            inc.status, inc.closed_at, inc.summary = "closed", event, summary
+            self._touch(inc)
+            self._journal(s, now, "incident.close", "incident", inc.id, {
+                "summary": summary, "missed": missed, "cancelled": cancelled, "warnings": warnings,
+            }, event_at=event)
+
+        self._write(op)
+        detail = self.get_incident(incident_id)
+        detail.warnings = warnings
+        return detail
+
+    def closing_warnings(self, detail: IncidentDetail) -> list[str]:
+        now = as_utc(self.clock.now())
+        out = []
+        for d in detail.deadlines:
+            if d.state == "pending":
+                state = _("overdue") if d.overdue(now) else _("pending")
+                out.append(_("deadline {id} '{label}' is still {state} (due {due})").format(
+                    id=d.id, label=d.label, state=state, due=fmt_local(d.due_at)))
+        for r in detail.roles:
+            if r.required and not r.filled:
+                out.append(_("role '{role}' was never filled").format(role=r.label))
+        return out
+
+    # -- deadlines ---------------------------------------------------------------
+    def _deadline(self, s: Session, deadline_id: int) -> tuple[Deadline, Incident]:
+        dl = s.get(Deadline, deadline_id)
+        if dl is None:
+            raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
+        if dl.state != "pending":
+            raise Refused("deadline", _("deadline {id} is {state}, not pending").format(id=deadline_id, state=dl.state))
+        inc = self._incident(s, dl.subject_id, live=False)
+        return dl, inc
+
+    def meet_deadline(self, deadline_id: int, *, at: datetime | None = None) -> DeadlineView:
+        def op(s: Session, now: datetime) -> None:
+            dl, inc = self._deadline(s, deadline_id)
+            anchor = inc.reported_at
+            if dl.instruction_id is not None:
+                anchor = s.get(Instruction, dl.instruction_id).sent_at
+            event = self._event_time(at, now, not_before=anchor, what=_("the deadline started"))
+            dl.state, dl.met_at, dl.met_by = "met", event, self.actor
+            self._touch(inc)
+            self._journal(s, now, "deadline.meet", "incident", inc.id, {
+                "deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at,
+            }, event_at=event)
+
+        self._write(op)
+        return self.get_deadline(deadline_id)
+
+    def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None) -> DeadlineView:
+        reason = _text(reason, "reason")
+
+        def op(s: Session, now: datetime) -> None:
+            dl, inc = self._deadline(s, deadline_id)
+            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            dl.state, dl.closed_at, dl.closed_by, dl.reason = "waived", event, self.actor, reason
+            self._touch(inc)
+            self._journal(s, now, "deadline.waive", "incident", inc.id,
+                          {"deadline": dl.id, "rule": dl.rule, "reason": reason}, event_at=event)
+
+        self._write(op)
+        return self.get_deadline(deadline_id)
+
+    # -- shifts ------------------------------------------------------------------
+    def start_shift(self, commander: str, *, at: datetime | None = None) -> ShiftView:
+        def op(s: Session, now: datetime) -> int:
+            staff = self._staff(s, commander, "commander")
+            event = self._event_time(at, now)
+            open_shift = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))
+            if open_shift is not None:
+                raise Refused("shift", _("shift {id} is still running; hand it over or end it first").format(id=open_shift.id))
+            row = Shift(commander_id=staff.id, started_at=event, started_by=self.actor)
+            s.add(row)
+            s.flush()
+            self._journal(s, now, "shift.start", "shift", row.id, {"commander": staff.callsign}, event_at=event)
+            return row.id
+
+        return self.get_shift(self._write(op))
+
+    def end_shift(self, note: str | None = None, *, at: datetime | None = None, handover_to: str | None = None) -> ShiftView:
+        """End the running shift with a handover note; with ``handover_to`` the
+        next commander's shift starts at the same moment."""
+        note_text = _text(note, "note", required=False)
+
+        def op(s: Session, now: datetime) -> int:
+            row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))
+            if row is None:
+                raise Refused("shift", _("no shift is running"))
+            event = self._event_time(at, now, not_before=row.started_at, what=_("the shift started"))
+            nxt = self._staff(s, handover_to, "to") if handover_to else None
+            row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
+            live = s.scalar(select(func.count()).select_from(Incident).where(Incident.status != "closed"))
+            self._journal(s, now, "shift.end", "shift", row.id,
+                          {"note": note_text, "live_incidents": live, "handover_to": handover_to}, event_at=event)
+            if nxt is not None:
+                new = Shift(commander_id=nxt.id, started_at=event, started_by=self.actor)
+                s.add(new)
+                s.flush()
+                self._journal(s, now, "shift.start", "shift", new.id, {"commander": nxt.callsign, "from_shift": row.id},
+                              event_at=event)
+            return row.id
+
+        return self.get_shift(self._write(op))
+
+    def current_shift(self) -> ShiftView | None:
+        with self._read() as s:
+            row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)).order_by(Shift.started_at.desc()))
+            return self._shift_view(s, row) if row else None
+
+    def get_shift(self, shift_id: int) -> ShiftView:
+        with self._read() as s:
+            row = s.get(Shift, shift_id)
+            if row is None:
+                raise NotFound("shift", _("no shift {id}").format(id=shift_id))
+            return self._shift_view(s, row)
+
+    def _shift_view(self, s: Session, row: Shift) -> ShiftView:
+        staff = s.get(Staff, row.commander_id)
+        return ShiftView(row.id, staff.callsign, staff.name, row.started_at, row.started_by, row.ended_at,
+                         row.ended_by, row.handover_note)
+
+    # -- reads -------------------------------------------------------------------
+    def _deadline_view(self, d: Deadline, kind: Kind | None) -> DeadlineView:
+        rule = kind.deadline_rule(d.rule) if kind else None
+        return DeadlineView(d.id, d.subject_type, d.subject_id, d.rule, rule.text() if rule else d.rule, d.level,
+                            d.due_at, d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, d.reason,
+                            d.instruction_id)
+
+    def _kind_or_none(self, key: str) -> Kind | None:
+        return self.playbooks.kinds.get(key)
+
+    def _summaries(self, s: Session, incidents: list[Incident]) -> list[IncidentSummary]:
+        if not incidents:
+            return []
+        ids = [i.id for i in incidents]
+        now = as_utc(self.clock.now())
+        pending: dict[int, list[Deadline]] = defaultdict(list)
+        for chunk in _chunks(ids, 500):
+            for d in s.scalars(select(Deadline).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(chunk),
+                                                      Deadline.state == "pending").order_by(Deadline.due_at)):
+                pending[d.subject_id].append(d)
+        held: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(ids, 500):
+            for inc_id, role in s.execute(select(Assignment.incident_id, Assignment.role).where(
+                    Assignment.incident_id.in_(chunk), Assignment.released_at.is_(None))):
+                held[inc_id].add(role)
+        staff_ids = {i.received_by_id for i in incidents if i.received_by_id}
+        callsigns = dict(s.execute(select(Staff.id, Staff.callsign).where(Staff.id.in_(staff_ids))).all()) if staff_ids else {}
+        out = []
+        for inc in incidents:
+            k = self._kind_or_none(inc.kind)
+            required = [r.key for r in k.roles_for(inc.level) if r.required] if k else []
+            nxt = pending[inc.id][0] if pending[inc.id] else None
+            try:
+                level_label = k.level(inc.level).text() if k else inc.level
+            except Refused:
+                level_label = inc.level
+            out.append(IncidentSummary(
+                id=inc.id, kind=inc.kind, kind_label=k.text() if k else inc.kind, title=inc.title, place=inc.place,
+                level=inc.level, level_label=level_label, status=inc.status, reported_at=inc.reported_at,
+                received_by=callsigns.get(inc.received_by_id), roles_filled=sum(1 for r in required if r in held[inc.id]),
+                roles_required=len(required), next_deadline=self._deadline_view(nxt, k) if nxt else None,
+                overdue=sum(1 for d in pending[inc.id] if d.due_at < now), version=inc.version, closed_at=inc.closed_at,
+            ))
+        return out
+
+    def list_incidents(self, *, include_closed: bool = False, closed_only: bool = False, search: str | None = None,
+                       kind: str | None = None, limit: int | None = None, offset: int = 0) -> list[IncidentSummary]:
+        """Live incidents, most urgent first (next deadline, then gravity).
+        With ``include_closed`` / ``closed_only``: newest first, paged by ``limit``/``offset``."""
+        with self._read() as s:
+            stmt = select(Incident)
+            if closed_only:
+                stmt = stmt.where(Incident.status == "closed")
+            elif not include_closed:
+                stmt = stmt.where(Incident.status != "closed")
+            if kind:
+                stmt = stmt.where(Incident.kind == kind)
+            if search:
+                like = f"%{search}%"
+                stmt = stmt.where(or_(Incident.title.like(like), Incident.place.like(like), Incident.level == search,
+                                      Incident.kind == search))
+            if include_closed or closed_only:
+                stmt = stmt.order_by(Incident.reported_at.desc(), Incident.id.desc())
+                if limit:
+                    stmt = stmt.limit(limit)
+                if offset:
+                    stmt = stmt.offset(offset)
+                return self._summaries(s, list(s.scalars(stmt)))
+            rows = self._summaries(s, list(s.scalars(stmt)))
+        far = datetime.max.replace(tzinfo=as_utc(self.clock.now()).tzinfo)
+
+        def urgency(r: IncidentSummary):
+            k = self._kind_or_none(r.kind)
+            try:
+                gravity = k.gravity(r.level) if k else 0
+            except ValueError:
+                gravity = 0
+            return (r.next_deadline.due_at if r.next_deadline else far, -gravity, r.id)
+
+        rows.sort(key=urgency)
+        return rows[offset:offset + limit] if limit else rows[offset:]
+
+    def get_incident(self, incident_id: int) -> IncidentDetail:
+        with self._read() as s:
+            inc = s.get(Incident, incident_id)
+            if inc is None:
+                raise NotFound("incident", _("no incident {id}").format(id=incident_id))
+            summary = self._summaries(s, [inc])[0]
+            k = self._kind_or_none(inc.kind)
+            deadlines = [self._deadline_view(d, k) for d in s.scalars(
+                select(Deadline).where(Deadline.subject_type == "incident", Deadline.subject_id == inc.id)
+                .order_by(Deadline.due_at, Deadline.id))]
+            units = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_(
+                select(Assignment.unit_id).where(Assignment.incident_id == inc.id).union(
+                    select(Instruction.unit_id).where(Instruction.incident_id == inc.id)))))}
+            people = {p.id: p for p in s.scalars(select(Staff).where(Staff.id.in_(
+                select(Assignment.staff_id).where(Assignment.incident_id == inc.id))))}
+            assignments = []
+            for a in s.scalars(select(Assignment).where(Assignment.incident_id == inc.id).order_by(Assignment.assigned_at, Assignment.id)):
+                role_label = a.role
+                if k:
+                    try:
+                        role_label = k.role(a.role).text()
+                    except Refused:
+                        pass
+                if a.unit_id:
+                    u = units[a.unit_id]
+                    who, who_type, name = u.code, "unit", u.name
+                else:
+                    p = people[a.staff_id]
+                    who, who_type, name = p.callsign, "staff", p.name
+                assignments.append(AssignmentView(a.id, a.role, role_label, who, who_type, name, a.assigned_at,
+                                                  a.assigned_by, a.released_at, a.released_by))
+            roles = []
+            if k:
+                for r in k.roles_for(inc.level):
+                    roles.append(RoleView(r.key, r.text(), r.required,
+                                          [a for a in assignments if a.role == r.key and a.released_at is None]))
+            instructions = [self._instruction_view(i, units[i.unit_id]) for i in s.scalars(
+                select(Instruction).where(Instruction.incident_id == inc.id).order_by(Instruction.sent_at, Instruction.id))]
+            changes = [LevelChangeView(c.id, c.from_level, c.to_level, c.suggested_level, c.reason, c.by, c.at)
+                       for c in s.scalars(select(LevelChange).where(LevelChange.incident_id == inc.id)
+                                          .order_by(LevelChange.at, LevelChange.id))]
+            notes = [NoteView(n.id, n.text, n.by, n.at) for n in s.scalars(
+                select(Note).where(Note.incident_id == inc.id).order_by(Note.at, Note.id))]
+            base = {f: getattr(summary, f) for f in summary.__dataclass_fields__}
+            return IncidentDetail(
+                **base, cause_field=inc.cause_field, size_estimate=inc.size_estimate,
+                factors=json.loads(inc.factors or "{}"), suggested_level=inc.suggested_level,
+                suggested_reasons=json.loads(inc.suggested_reasons or "[]"), opened_at=inc.opened_at,
+                opened_by=inc.opened_by, summary=inc.summary, deadlines=deadlines, roles=roles,
+                assignments=assignments, instructions=instructions, level_changes=changes, notes=notes,
+            )
+
+    def _instruction_view(self, i: Instruction, unit: Unit) -> InstructionView:
+        return InstructionView(i.id, i.incident_id, unit.code, unit.name, i.instruction_kind, i.text, i.sent_at,
+                               i.sent_by, i.acknowledged_at, i.acknowledged_by)
+
+    def get_instruction(self, instruction_id: int) -> InstructionView:
+        with self._read() as s:
+            i = s.get(Instruction, instruction_id)
+            if i is None:
+                raise NotFound("instruction", _("no instruction {id}").format(id=instruction_id))
+            return self._instruction_view(i, s.get(Unit, i.unit_id))
+
+    def get_deadline(self, deadline_id: int) -> DeadlineView:
+        with self._read() as s:
+            d = s.get(Deadline, deadline_id)
+            if d is None:
+                raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
+            kind = s.scalar(select(Incident.kind).where(Incident.id == d.subject_id)) if d.subject_type == "incident" else None
+            return self._deadline_view(d, self._kind_or_none(kind) if kind else None)
+
+    def list_deadlines(self, *, incident_id: int | None = None, states: Iterable[str] | None = None) -> list[DeadlineView]:
+        """Deadlines by due time.  Default: pending ones of live incidents; with
+        ``incident_id``: every deadline of that incident."""
+        with self._read() as s:
+            stmt = select(Deadline, Incident.kind).join(Incident, Incident.id == Deadline.subject_id).where(
+                Deadline.subject_type == "incident")
+            if incident_id is not None:
+                if s.get(Incident, incident_id) is None:
+                    raise NotFound("incident", _("no incident {id}").format(id=incident_id))
+                stmt = stmt.where(Deadline.subject_id == incident_id)
+            elif states is None:
+                states = ["pending"]
+            if states is not None:
+                stmt = stmt.where(Deadline.state.in_(list(states)))
+            stmt = stmt.order_by(Deadline.due_at, Deadline.id)
+            return [self._deadline_view(d, self._kind_or_none(kind)) for d, kind in s.execute(stmt)]
+
+    def journal_entries(self, *, entity: str | None = None, entity_id: Any = None, after_seq: int = 0,
+                        limit: int | None = None) -> list[JournalView]:
+        with self._read() as s:
+            stmt = select(JournalEntry).where(JournalEntry.seq > after_seq)
+            if entity:
+                stmt = stmt.where(JournalEntry.entity == entity)
+            if entity_id is not None:
+                stmt = stmt.where(JournalEntry.entity_id == str(entity_id))
+            stmt = stmt.order_by(JournalEntry.seq)
+            if limit:
+                stmt = stmt.limit(limit)
+            return [JournalView(e.seq, e.at, e.event_at, e.late, e.actor, e.action, e.entity, e.entity_id,
+                                json.loads(e.payload)) for e in s.scalars(stmt)]
+
+    def verify_journal(self) -> journal.Verdict:
+        with self._read() as s:
+            return journal.verify(s)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+__all__ = ["Desk", "STATUSES"]

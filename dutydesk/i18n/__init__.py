@@ -1,0 +1,71 @@
+"""Translation: every user-visible string goes through ``_()``.
+
+The gettext domain is ``dutydesk``; catalogues live in ``dutydesk/i18n/locale``.
+English is the source language and the fallback.  ``set_language`` switches at
+run time (the CLI's ``--lang``, env ``DUTYDESK_LANG``).  Playbook labels carry
+their own translations (``label = {en = ..., zh_CN = ...}``) and are picked with
+``pick()``.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from pathlib import Path
+
+DOMAIN = "dutydesk"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "zh_CN")
+
+_state: dict[str, object] = {
+    "lang": DEFAULT_LANGUAGE,
+    "tr": _gettext.NullTranslations(),
+}
+
+
+def normalise(lang: str | None) -> str:
+    """Map 'zh', 'zh-CN', 'zh_CN.UTF-8' ... to a supported language code."""
+    if not lang:
+        return DEFAULT_LANGUAGE
+    code = lang.split(".")[0].replace("-", "_")
+    if code.lower().startswith("zh"):
+        return "zh_CN"
+    if code.lower().startswith("en") or code in ("C", "POSIX"):
+        return "en"
+    return code
+
+
+def set_language(lang: str | None) -> str:
+    code = normalise(lang)
+    _state["lang"] = code
+    _state["tr"] = _gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
+    )
+    return code
+
+
+def current_language() -> str:
+    return str(_state["lang"])
+
+
+def _(message: str) -> str:
+    return _state["tr"].gettext(message)  # type: ignore[union-attr]
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _state["tr"].ngettext(singular, plural, n)  # type: ignore[union-attr]
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+def pick(label: dict[str, str] | str | None, lang: str | None = None) -> str:
+    """Choose the text of a multilingual label for the current language."""
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return label
+    code = lang or current_language()
+    return label.get(code) or label.get(code.split("_")[0]) or label.get("en") or next(iter(label.values()), "")

@@ -1,0 +1,384 @@
+"""Playbooks: the response plans as data.
+
+Each kind of incident (``mass``, ``opinion``, and any a city adds) has levels
+(gravest first), roles, instruction kinds, deadline rules, risk factors and the
+score thresholds that turn factors into a suggested level.  The built-in
+playbooks are ``dutydesk/playbooks/*.toml``; a local override file (same shape)
+may change or add kinds, levels, roles, deadlines and factors, item by item
+(matched on ``key``; ``remove = true`` drops one).
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from dutydesk.errors import PlaybookError, Refused
+from dutydesk.i18n import _, pick
+
+BUILTIN_DIR = Path(__file__).parent / "playbooks"
+LIST_KEYS = {
+    "levels": "key",
+    "roles": "key",
+    "instruction_kinds": "key",
+    "deadlines": "key",
+    "factors": "key",
+    "thresholds": "level",
+}
+
+Label = dict[str, str]
+
+
+def _label(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"en": value}
+    return value
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    label: Label
+
+    _norm_label = field_validator("label", mode="before")(lambda cls, v: _label(v))
+
+    @field_validator("key")
+    @classmethod
+    def _key_ok(cls, v: str) -> str:
+        if not v or not v.strip() or any(ch.isspace() for ch in v):
+            raise ValueError("a key must be a non-empty word without spaces")
+        return v
+
+    def text(self, lang: str | None = None) -> str:
+        return pick(self.label, lang)
+
+
+class Level(_Item):
+    colour: str = "white"
+
+
+class Role(_Item):
+    assignee: Literal["unit", "staff", "any"] = "any"
+    required: bool = True
+    levels: list[str] | None = None
+
+
+class InstructionKind(_Item):
+    pass
+
+
+class DeadlineRule(_Item):
+    anchor: Literal["reported", "level_set", "instruction"]
+    minutes: float | None = None
+    minutes_by_level: dict[str, float] | None = None
+    levels: list[str] | None = None
+    instruction_kinds: list[str] | None = None
+    met_by: Literal["manual", "ack"] = "manual"
+    target: float | None = None  # share to be met on time, 0..1
+    warn_before_minutes: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "DeadlineRule":
+        if (self.minutes is None) == (self.minutes_by_level is None):
+            raise ValueError("give exactly one of 'minutes' or 'minutes_by_level'")
+        values = [self.minutes] if self.minutes is not None else list(self.minutes_by_level.values())
+        if any(v <= 0 for v in values):
+            raise ValueError("minutes must be greater than 0")
+        if self.target is not None and not 0 <= self.target <= 1:
+            raise ValueError("target is a share between 0 and 1")
+        if self.met_by == "ack" and self.anchor != "instruction":
+            raise ValueError("met_by = 'ack' needs anchor = 'instruction'")
+        if self.instruction_kinds is not None and self.anchor != "instruction":
+            raise ValueError("instruction_kinds needs anchor = 'instruction'")
+        return self
+
+    def applies_to(self, level: str) -> bool:
+        if self.levels is not None and level not in self.levels:
+            return False
+        if self.minutes_by_level is not None and level not in self.minutes_by_level:
+            return False
+        return True
+
+    def duration(self, level: str) -> timedelta:
+        minutes = self.minutes if self.minutes is not None else self.minutes_by_level[level]
+        return timedelta(minutes=minutes)
+
+
+class Option(_Item):
+    score: int
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min: float
+    score: int
+
+
+class Factor(_Item):
+    type: Literal["choice", "number"]
+    options: list[Option] | None = None
+    bands: list[Band] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Factor":
+        if self.type == "choice":
+            if not self.options:
+                raise ValueError("a 'choice' factor needs 'options'")
+            keys = [o.key for o in self.options]
+            if len(set(keys)) != len(keys):
+                raise ValueError("option keys must be unique")
+        else:
+            if not self.bands:
+                raise ValueError("a 'number' factor needs 'bands'")
+            mins = [b.min for b in self.bands]
+            if mins != sorted(mins) or len(set(mins)) != len(mins):
+                raise ValueError("bands must be in increasing 'min' order")
+        return self
+
+
+class Threshold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    level: str
+    min_score: float
+
+
+class Kind(_Item):
+    source: str = ""
+    levels: list[Level]
+    roles: list[Role] = []
+    instruction_kinds: list[InstructionKind] = [InstructionKind(key="order", label={"en": "Instruction", "zh_CN": "指令"})]
+    deadlines: list[DeadlineRule] = []
+    factors: list[Factor] = []
+    thresholds: list[Threshold] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> "Kind":
+        if not self.levels:
+            raise ValueError("a kind needs at least one level")
+        for name in ("levels", "roles", "instruction_kinds", "deadlines", "factors"):
+            keys = [item.key for item in getattr(self, name)]
+            dup = {k for k in keys if keys.count(k) > 1}
+            if dup:
+                raise ValueError(f"{name}: duplicate key {sorted(dup)[0]!r}")
+        levels = set(self.level_keys())
+        known = ", ".join(self.level_keys())
+        for rule in self.deadlines:
+            for lv in (rule.levels or []) + list((rule.minutes_by_level or {}).keys()):
+                if lv not in levels:
+                    raise ValueError(f"deadlines[{rule.key}]: unknown level {lv!r} (levels: {known})")
+            for ik in rule.instruction_kinds or []:
+                if ik not in {i.key for i in self.instruction_kinds}:
+                    raise ValueError(f"deadlines[{rule.key}]: unknown instruction kind {ik!r}")
+        for role in self.roles:
+            for lv in role.levels or []:
+                if lv not in levels:
+                    raise ValueError(f"roles[{role.key}]: unknown level {lv!r} (levels: {known})")
+        for th in self.thresholds:
+            if th.level not in levels:
+                raise ValueError(f"thresholds: unknown level {th.level!r} (levels: {known})")
+        return self
+
+    # -- look-ups -----------------------------------------------------------
+    def level_keys(self) -> list[str]:
+        return [lv.key for lv in self.levels]
+
+    def level(self, key: str) -> Level:
+        for lv in self.levels:
+            if lv.key == key:
+                return lv
+        raise Refused("level", _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
+            level=key, kind=self.key, levels=", ".join(self.level_keys())))
+
+    def gravity(self, key: str) -> int:
+        """Higher is graver: the first level listed is the gravest."""
+        return len(self.levels) - self.level_keys().index(key)
+
+    def role(self, key: str) -> Role:
+        for role in self.roles:
+            if role.key == key:
+                return role
+        raise Refused("role", _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
+            role=key, kind=self.key, roles=", ".join(r.key for r in self.roles)))
+
+    def roles_for(self, level: str) -> list[Role]:
+        return [r for r in self.roles if r.levels is None or level in r.levels]
+
+    def instruction_kind(self, key: str) -> InstructionKind:
+        for ik in self.instruction_kinds:
+            if ik.key == key:
+                return ik
+        raise Refused("kind", _("unknown instruction kind '{value}'; kinds: {kinds}").format(
+            value=key, kinds=", ".join(i.key for i in self.instruction_kinds)))
+
+    def deadline_rule(self, key: str) -> DeadlineRule | None:
+        for rule in self.deadlines:
+            if rule.key == key:
+                return rule
+        return None
+
+    def factor(self, key: str) -> Factor:
+        for f in self.factors:
+            if f.key == key:
+                return f
+        raise Refused("factor", _("unknown factor '{factor}' for kind '{kind}'; factors: {factors}").format(
+            factor=key, kind=self.key, factors=", ".join(f.key for f in self.factors)))
+
+
+@dataclass(frozen=True)
+class DerivedDeadline:
+    rule: str
+    due_at: datetime
+    level: str
+
+
+def derive_incident_deadlines(kind: Kind, level: str, reported_at: datetime, level_set_at: datetime) -> list[DerivedDeadline]:
+    """The incident-anchored deadlines the playbook sets at ``level``."""
+    out = []
+    for rule in kind.deadlines:
+        if rule.anchor == "instruction" or not rule.applies_to(level):
+            continue
+        start = reported_at if rule.anchor == "reported" else level_set_at
+        out.append(DerivedDeadline(rule.key, start + rule.duration(level), level))
+    return out
+
+
+def derive_instruction_deadlines(kind: Kind, level: str, instruction_kind: str, sent_at: datetime) -> list[DerivedDeadline]:
+    out = []
+    for rule in kind.deadlines:
+        if rule.anchor != "instruction" or not rule.applies_to(level):
+            continue
+        if rule.instruction_kinds is not None and instruction_kind not in rule.instruction_kinds:
+            continue
+        out.append(DerivedDeadline(rule.key, sent_at + rule.duration(level), level))
+    return out
+
+
+class Playbooks:
+    def __init__(self, kinds: dict[str, Kind], sources: list[str]) -> None:
+        self.kinds = kinds
+        self.sources = sources
+
+    def get(self, key: str) -> Kind:
+        try:
+            return self.kinds[key]
+        except KeyError:
+            raise Refused("kind", _("unknown kind '{kind}'; kinds: {kinds}").format(
+                kind=key, kinds=", ".join(self.kinds))) from None
+
+    def __iter__(self):
+        return iter(self.kinds.values())
+
+
+# -- loading ---------------------------------------------------------------
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise PlaybookError(str(path), "", _("file not found")) from None
+    except OSError as exc:
+        raise PlaybookError(str(path), "", str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(str(path), "", _("not valid TOML: {error}").format(error=exc)) from None
+    unknown = set(data) - {"kind"}
+    if unknown:
+        raise PlaybookError(str(path), sorted(unknown)[0], _("unknown top-level key; a playbook file holds [kind.NAME] tables"))
+    kinds = data.get("kind", {})
+    if not isinstance(kinds, dict):
+        raise PlaybookError(str(path), "kind", _("must be a table of kinds"))
+    return kinds
+
+
+def _merge_kind(base: dict[str, Any], over: dict[str, Any], path: str, where: str) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in over.items():
+        if key in LIST_KEYS:
+            id_key = LIST_KEYS[key]
+            if not isinstance(value, list):
+                raise PlaybookError(path, f"{where}.{key}", _("must be a list of tables"))
+            items = list(merged.get(key, []))
+            for i, item in enumerate(value):
+                if not isinstance(item, dict) or id_key not in item:
+                    raise PlaybookError(path, f"{where}.{key}[{i}]", _("each item needs '{key}'").format(key=id_key))
+                item = dict(item)
+                remove = item.pop("remove", False)
+                found = next((n for n, old in enumerate(items) if old.get(id_key) == item[id_key]), None)
+                if remove:
+                    if found is None:
+                        raise PlaybookError(path, f"{where}.{key}[{item[id_key]}]", _("cannot remove: no such item"))
+                    items.pop(found)
+                elif found is None:
+                    items.append(item)
+                else:
+                    items[found] = {**items[found], **item}
+            merged[key] = items
+        else:
+            merged[key] = value
+    return merged
+
+
+def _error_key(kind_key: str, raw: dict[str, Any], loc: tuple) -> str:
+    parts = [f"kind.{kind_key}"]
+    container: Any = raw
+    for part in loc:
+        if isinstance(part, int) and isinstance(container, list) and part < len(container):
+            item = container[part]
+            ident = item.get("key", item.get("level")) if isinstance(item, dict) else None
+            parts[-1] += f"[{ident if ident is not None else part}]"
+            container = item
+        else:
+            parts.append(str(part))
+            container = container.get(part) if isinstance(container, dict) else None
+    return ".".join(parts)
+
+
+def _validate(kind_key: str, raw: dict[str, Any], path: str) -> Kind:
+    if not isinstance(raw, dict):
+        raise PlaybookError(path, f"kind.{kind_key}", _("must be a table"))
+    try:
+        return Kind.model_validate({**raw, "key": kind_key})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = _("unknown key")
+        elif err["type"] == "missing":
+            msg = _("required key is missing")
+        raise PlaybookError(path, _error_key(kind_key, raw, loc), msg) from None
+
+
+def load_playbooks(override: Path | None = None) -> Playbooks:
+    """The built-in playbooks, with ``override`` applied on top."""
+    raw: dict[str, dict[str, Any]] = {}
+    origin: dict[str, str] = {}
+    sources = []
+    for file in sorted(BUILTIN_DIR.glob("*.toml")):
+        for key, table in _read_toml(file).items():
+            raw[key] = table
+            origin[key] = str(file)
+        sources.append(str(file))
+    if override is not None:
+        opath = str(override)
+        for key, table in _read_toml(Path(override)).items():
+            if not isinstance(table, dict):
+                raise PlaybookError(opath, f"kind.{key}", _("must be a table"))
+            table = dict(table)
+            if table.pop("remove", False):
+                raw.pop(key, None)
+                continue
+            raw[key] = _merge_kind(raw.get(key, {}), table, opath, f"kind.{key}")
+            origin[key] = opath
+        sources.append(opath)
+    kinds = {key: _validate(key, table, origin[key]) for key, table in raw.items()}
+    if not kinds:
+        raise PlaybookError(str(override or BUILTIN_DIR), "kind", _("no kinds defined"))
+    return Playbooks(kinds, sources)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dutydesk.clock import FixedClock
+from dutydesk.desk import Desk
+from dutydesk.i18n import set_language
+
+UTC = timezone.utc
+T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """No test touches the user's real desk or config; times show in UTC."""
+    for key in list(os.environ):
+        if key.startswith("DUTYDESK_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("DUTYDESK_TZ", "UTC")
+    monkeypatch.setenv("DUTYDESK_ACTOR", "DC1")
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'desk.sqlite'}"
+
+
+@pytest.fixture
+def bare_desk(db_url: str, clock: FixedClock):
+    desk = Desk.open(db_url, clock=clock, actor="DC1")
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
+def desk(bare_desk: Desk) -> Desk:
+    """A desk with a few units and staff."""
+    d = bare_desk
+    d.init(name="Test desk")
+    for code, name, utype in [("CC", "Command Centre", "department"), ("PS1", "Station 1", "station"),
+                              ("PS2", "Station 2", "station"), ("SPD", "Special Duty Team", "team"),
+                              ("NEG", "Negotiation Team", "team"), ("EVD", "Evidence Team", "team"),
+                              ("MED", "Media Team", "team"), ("CYB", "Cyber Security", "department"),
+                              ("XR", "Reserve", "team")]:
+        d.add_unit(code, name, utype)
+    for callsign, name, unit in [("DC1", "Duty Commander One", "CC"), ("DC2", "Duty Commander Two", "CC"),
+                                 ("CMD1", "Commander", "CC")]:
+        d.add_staff(callsign, name, unit)
+    return d
