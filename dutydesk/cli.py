@@ -442,10 +442,15 @@ def incident_list(
     out = []
     for r in rows:
         nd = r.next_deadline
-        out.append((r.id, r.kind, r.level, r.title, r.place, _status(r.status), fmt_local(r.reported_at),
-                    f"{r.roles_filled}/{r.roles_required}", f"{fmt_duration(nd.due_at - now)} {nd.rule}" if nd else "-"))
-    _table([_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Reported"), _("Roles"), _("Next deadline")],
-           out, flex=(3, 4, 8))
+        row = [r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}",
+               fmt_duration(nd.due_at - now) if nd else "-"]
+        if all_:
+            row.insert(3, fmt_local(r.reported_at))
+        out.append(tuple(row))
+    cols = [_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"), _("Next")]
+    if all_:
+        cols.insert(3, _("Reported"))
+    _table(cols, out, flex=(4, 5) if all_ else (3, 4))
 
 
 @incident_app.command("show", help=_("Show an incident: levels, roles, deadlines, instructions, notes."))
@@ -492,8 +497,8 @@ def _print_deadlines(desk: "Desk", deadlines) -> None:
             left = _("met {at}").format(at=fmt_local(dl.met_at)) + ("" if dl.met_on_time else " " + _("(late)"))
         else:
             left = dl.state + (f": {dl.reason}" if dl.reason else "")
-        rows.append((dl.id, dl.subject_id, dl.rule, dl.label, fmt_local(dl.due_at), left))
-    _table([_("ID"), _("Incident"), _("Rule"), _("What"), _("Due"), _("State")], rows, _("Deadlines"), flex=(3, 5, 2))
+        rows.append((dl.id, dl.subject_id, dl.label, fmt_local(dl.due_at), left))
+    _table([_("ID"), _("Inc."), _("Deadline"), _("Due"), _("State")], rows, _("Deadlines"), flex=(2, 4))
 
 
 @incident_app.command("level", help=_("Escalate or de-escalate; the deadlines are derived again."))
