@@ -201,7 +201,7 @@ def _print_board(desk: "Desk") -> None:
         nxt = f"{fmt_duration(nd.due_at - now)} {nd.rule}" if nd else "-"
         out.append((r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}", nxt))
     console.print(_make_table([_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"),
-                               _("Next deadline")], out, _("Live incidents"), flex=(3, 4, 7)))
+                               _("Next deadline")], out, _("Live incidents"), flex=(3, 4, 7), optional=(1, 4)))
 
 
 def _status(status: str) -> str:
@@ -363,32 +363,45 @@ def staff_list(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     _table([_("Call sign"), _("Name"), _("Unit"), _("Post")], [(p.callsign, p.name, p.unit or "", p.post) for p in people])
 
 
-def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = ()) -> None:
-    _console().print(_make_table(columns, rows, title, flex))
+def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
+           optional: tuple[int, ...] = ()) -> None:
+    _console().print(_make_table(columns, rows, title, flex, optional))
 
 
-def _make_table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = ()):
-    """One row per record (no wrapping): the ``flex`` columns (free text), then
-    the widest ones, are cut with an ellipsis until the table fits the terminal
-    (80 columns when piped)."""
+def _make_table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
+                optional: tuple[int, ...] = ()):
+    """One row per record (no wrapping), fitted to the terminal (80 columns when
+    piped): ``optional`` columns are dropped, in order, while even the ``flex``
+    (free-text) columns at 12 characters would not fit; then the flex columns,
+    and last the widest others, are cut with an ellipsis."""
     from rich.cells import cell_len
     from rich.table import Table
 
+    keep = list(range(len(columns)))
     cells = [[str(x) for x in r] for r in rows]
-    widths = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    room = _console().width - (3 * len(columns) + 1)
-    for pool, floor in ((flex, 10), (range(len(widths)), 6)):
-        pool = [i for i in pool if i < len(widths)]
-        while pool and sum(widths) > room:
+    natural = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    width = _console().width
+
+    def least(cols: list[int]) -> int:
+        return sum(min(natural[i], 12) if i in flex else natural[i] for i in cols) + 3 * len(cols) + 1
+
+    for drop in optional:
+        if least(keep) <= width:
+            break
+        keep.remove(drop)
+    widths = {i: natural[i] for i in keep}
+    room = width - (3 * len(keep) + 1)
+    for pool, floor in (([i for i in flex if i in widths], 12), (keep, 5)):
+        while pool and sum(widths.values()) > room:
             widest = max(pool, key=lambda i: widths[i])
             if widths[widest] <= floor:
                 break
             widths[widest] -= 1
     t = Table(title=title)
-    for c, w in zip(columns, widths):
-        t.add_column(c, no_wrap=True, overflow="ellipsis", width=w)
+    for i in keep:
+        t.add_column(columns[i], no_wrap=True, overflow="ellipsis", width=widths[i])
     for r in cells:
-        t.add_row(*r)
+        t.add_row(*[r[i] for i in keep])
     return t
 
 
@@ -445,12 +458,14 @@ def incident_list(
         row = [r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}",
                fmt_duration(nd.due_at - now) if nd else "-"]
         if all_:
-            row.insert(3, fmt_local(r.reported_at))
+            row.insert(3, fmt_local(r.reported_at, short=True))
         out.append(tuple(row))
     cols = [_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"), _("Next")]
     if all_:
         cols.insert(3, _("Reported"))
-    _table(cols, out, flex=(4, 5) if all_ else (3, 4))
+        _table(cols, out, flex=(4, 5), optional=(1, 7, 5))
+    else:
+        _table(cols, out, flex=(3, 4), optional=(1, 6, 4))
 
 
 @incident_app.command("show", help=_("Show an incident: levels, roles, deadlines, instructions, notes."))

@@ -30,9 +30,11 @@ def to_local(at: datetime) -> datetime:
     return at.astimezone(display_tz())
 
 
-def fmt_local(at: datetime | None, *, seconds: bool = False) -> str:
+def fmt_local(at: datetime | None, *, seconds: bool = False, short: bool = False) -> str:
     if at is None:
         return "-"
+    if short:
+        return to_local(at).strftime("%m-%d %H:%M")
     return to_local(at).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
