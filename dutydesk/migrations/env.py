@@ -3,7 +3,6 @@ passing its own connection; a developer can also run ``alembic`` from the
 repository root (alembic.ini there points here)."""
 
 from alembic import context
-from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import dutydesk.models  # noqa: F401  (registers the tables)

@@ -1,0 +1,213 @@
+"""Helpers shared by the CLI's command modules: the desk in the context, the
+guard that turns refusals into one line, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from dutydesk.i18n import _
+
+if TYPE_CHECKING:
+    from dutydesk.desk import Desk
+
+
+def sub_app(help_text: str) -> typer.Typer:
+    """A command group, styled like the root (plain help) and always a group,
+    even with one command (Typer would otherwise collapse it)."""
+    group = typer.Typer(help=help_text, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+    @group.callback()
+    def _group() -> None:
+        pass
+
+    return group
+
+
+class State:
+    def __init__(self) -> None:
+        self.db: str | None = None
+        self.demo = False
+        self.actor: str | None = None
+        self.playbooks: Path | None = None
+        self._desk: Desk | None = None
+
+    def settings(self):
+        from dutydesk.config import Settings
+
+        settings = Settings.from_env(demo=self.demo)
+        if self.db:
+            settings.db_url = self.db
+        if self.actor:
+            settings.actor = self.actor
+        if self.playbooks:
+            settings.playbook_override = self.playbooks
+        return settings
+
+    def desk(self) -> "Desk":
+        if self._desk is None:
+            from dutydesk.desk import Desk
+
+            settings = self.settings()
+            self._desk = Desk.open(settings.db_url, actor=settings.actor,
+                                   playbook_override=settings.playbook_override)
+            if self.demo:
+                self._desk.init(name=_("Demo desk"), demo=True)
+        return self._desk
+
+
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    if obj is None:
+        obj = ctx.find_root().obj = State()
+    return obj
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(_("error: {message}").format(message=message), err=True)
+    raise typer.Exit(code)
+
+
+def guard(fn):
+    """Turn the desk's refusals into one line on stderr and exit 1; never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from dutydesk.errors import DeskError
+
+        try:
+            return fn(*args, **kwargs)
+        except DeskError as exc:
+            fail(str(exc))
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the last line of defence: no traceback for the user
+            if os.environ.get("DUTYDESK_DEBUG"):
+                raise
+            name = type(exc).__name__
+            if name in ("OperationalError", "DatabaseError", "ProgrammingError"):
+                fail(_("database: {error}").format(error=getattr(exc, "orig", exc)), 2)
+            fail(_("internal error ({name}): {error}; set DUTYDESK_DEBUG=1 for details").format(name=name, error=exc), 2)
+
+    return wrapper
+
+
+def _when(desk: "Desk", at: str | None) -> datetime | None:
+    if at is None:
+        return None
+    from dutydesk.errors import Refused
+    from dutydesk.timefmt import BadTime, parse_when
+
+    try:
+        return parse_when(at, desk.clock.now())
+    except BadTime as exc:
+        raise Refused("at", str(exc)) from None
+
+
+def _emit_json(data: Any) -> None:
+    from dutydesk.views import jsonable
+
+    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+# -- types for options --------------------------------------------------------
+JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print JSON (times in ISO 8601 with UTC offset)."))]
+AtOpt = Annotated[Optional[str], typer.Option("--at", help=_("When it happened, if earlier (a late entry): ISO 8601 or HH:MM, local time."))]
+
+
+def _print_board(desk: "Desk") -> None:
+    from dutydesk.timefmt import fmt_duration, fmt_local
+
+    now = desk.clock.now()
+    shift = desk.current_shift()
+    rows = desk.list_incidents()
+    console = _console()
+    overdue = sum(r.overdue for r in rows)
+    head = _("Duty commander: {who}").format(who=f"{shift.commander} {shift.commander_name}" if shift else _("no shift running"))
+    console.print(f"{head}   {fmt_local(now, seconds=True)}   " + _("Overdue: {n}").format(n=overdue))
+    out = []
+    for r in rows:
+        nd = r.next_deadline
+        nxt = f"{fmt_duration(nd.due_at - now)} {nd.rule}" if nd else "-"
+        out.append((r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}", nxt))
+    console.print(_make_table([_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"),
+                               _("Next deadline")], out, _("Live incidents"), flex=(3, 4, 7), optional=(1, 4)))
+
+
+def _status(status: str) -> str:
+    from dutydesk.i18n import N_
+
+    names = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
+             "contained": N_("contained"), "closed": N_("closed")}
+    return _(names.get(status, status))
+
+
+def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
+           optional: tuple[int, ...] = ()) -> None:
+    _console().print(_make_table(columns, rows, title, flex, optional))
+
+
+def _make_table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
+                optional: tuple[int, ...] = ()):
+    """One row per record (no wrapping), fitted to the terminal (80 columns when
+    piped): ``optional`` columns are dropped, in order, while even the ``flex``
+    (free-text) columns at 12 characters would not fit; then the flex columns,
+    and last the widest others, are cut with an ellipsis."""
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    keep = list(range(len(columns)))
+    cells = [[str(x) for x in r] for r in rows]
+    natural = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    width = _console().width
+
+    def least(cols: list[int]) -> int:
+        return sum(min(natural[i], 12) if i in flex else natural[i] for i in cols) + 3 * len(cols) + 1
+
+    for drop in optional:
+        if least(keep) <= width:
+            break
+        keep.remove(drop)
+    widths = {i: natural[i] for i in keep}
+    room = width - (3 * len(keep) + 1)
+    for pool, floor in (([i for i in flex if i in widths], 12), (keep, 5)):
+        while pool and sum(widths.values()) > room:
+            widest = max(pool, key=lambda i: widths[i])
+            if widths[widest] <= floor:
+                break
+            widths[widest] -= 1
+    t = Table(title=title)
+    for i in keep:
+        t.add_column(columns[i], no_wrap=True, overflow="ellipsis", width=widths[i])
+    for r in cells:
+        t.add_row(*[r[i] for i in keep])
+    return t
+
+
+def _print_deadlines(desk: "Desk", deadlines) -> None:
+    from dutydesk.timefmt import fmt_duration, fmt_local
+
+    now = desk.clock.now()
+    rows = []
+    for dl in deadlines:
+        if dl.state == "pending":
+            left = fmt_duration(dl.due_at - now) + (" " + _("OVERDUE") if dl.overdue(now) else "")
+        elif dl.state == "met":
+            left = _("met {at}").format(at=fmt_local(dl.met_at)) + ("" if dl.met_on_time else " " + _("(late)"))
+        else:
+            left = dl.state + (f": {dl.reason}" if dl.reason else "")
+        rows.append((dl.id, dl.subject_id, dl.label, fmt_local(dl.due_at), left))
+    _table([_("ID"), _("Inc."), _("Deadline"), _("Due"), _("State")], rows, _("Deadlines"), flex=(2, 4))
