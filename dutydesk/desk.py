@@ -147,7 +147,7 @@ class Desk:
             yield session
 
     def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
-                 payload: dict[str, Any], event_at: datetime | None = None) -> JournalEntry:
+                 payload: dict[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
         return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
                               entity_id=entity_id, payload=payload, event_at=event_at)
 

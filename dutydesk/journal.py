@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from dutydesk.i18n import _
@@ -54,35 +54,39 @@ def entry_hash(*, prev_hash: str, seq: int, at: datetime, event_at: datetime, la
 
 
 def head(session: Session) -> tuple[int, str]:
-    row = session.get(DeskMeta, HEAD_KEY)
-    if row is None:
+    value = session.connection().execute(
+        select(DeskMeta.__table__.c.value).where(DeskMeta.__table__.c.key == HEAD_KEY)).scalar()
+    if value is None:
         return 0, GENESIS
-    seq, _sep, digest = row.value.partition(":")
+    seq, _sep, digest = value.partition(":")
     return int(seq), digest
 
 
 def append(session: Session, *, at: datetime, actor: str, action: str, entity: str, entity_id: Any,
-           payload: dict[str, Any] | None = None, event_at: datetime | None = None) -> JournalEntry:
-    """Add one entry.  Call inside the write transaction (the caller holds the
-    desk's write lock, so reading the head and writing the next is safe)."""
+           payload: dict[str, Any] | None = None, event_at: datetime | None = None) -> tuple[int, str]:
+    """Add one entry; returns its (seq, hash).  Call inside the write
+    transaction (the caller holds the desk's write lock, so reading the head and
+    writing the next is safe).  Core statements: the journal is the hot path."""
+    session.flush()  # pending rows first, so the entry follows what it records
+    conn = session.connection()
     event_at = event_at or at
     seq, prev = head(session)
     seq += 1
     payload_text = canonical(payload or {})
     late = event_at < at
+    entity_id = str(entity_id)
     digest = entry_hash(prev_hash=prev, seq=seq, at=at, event_at=event_at, late=late, actor=actor,
-                        action=action, entity=entity, entity_id=str(entity_id), payload=payload_text)
-    entry = JournalEntry(seq=seq, at=at, event_at=event_at, late=late, actor=actor, action=action,
-                         entity=entity, entity_id=str(entity_id), payload=payload_text,
-                         prev_hash=prev, hash=digest)
-    session.add(entry)
+                        action=action, entity=entity, entity_id=entity_id, payload=payload_text)
+    conn.execute(insert(JournalEntry.__table__).values(
+        seq=seq, at=at, event_at=event_at, late=late, actor=actor, action=action, entity=entity,
+        entity_id=entity_id, payload=payload_text, prev_hash=prev, hash=digest))
+    meta = DeskMeta.__table__
     value = f"{seq}:{digest}"
-    if seq == 1 and session.get(DeskMeta, HEAD_KEY) is None:
-        session.add(DeskMeta(key=HEAD_KEY, value=value))
+    if seq == 1:
+        conn.execute(insert(meta).values(key=HEAD_KEY, value=value))
     else:
-        session.execute(update(DeskMeta).where(DeskMeta.key == HEAD_KEY).values(value=value))
-    session.flush()
-    return entry
+        conn.execute(update(meta).where(meta.c.key == HEAD_KEY).values(value=value))
+    return seq, digest
 
 
 @dataclass
