@@ -34,3 +34,8 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# Refresh the translation template after changing user-visible strings.
+i18n: install-test
+	$(VENV)/bin/pybabel extract -k _ -k N_ -k ngettext:1,2 --sort-output --project dutydesk \
+	    -o dutydesk/i18n/locale/dutydesk.pot dutydesk

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from dutydesk import __version__
 from dutydesk.commands.common import JsonOpt, State, _emit_json, _print_board, _state, guard
-from dutydesk.i18n import N_, _, set_language
+from dutydesk.i18n import N_, _, set_language, translate_marked
 
 set_language(os.environ.get("DUTYDESK_LANG"))
 
@@ -60,7 +60,7 @@ class LazyGroup(TyperGroup):
                     continue
                 rows.append((name, cmd.get_short_help_str(formatter.width - 6 - 12)))
             else:
-                rows.append((name, _(LAZY_GROUPS[name][2])))
+                rows.append((name, translate_marked(LAZY_GROUPS[name][2])))
         if rows:
             with formatter.section(_("Commands")):
                 formatter.write_dl(rows)

@@ -148,11 +148,11 @@ def _print_board(desk: "Desk") -> None:
 
 
 def _status(status: str) -> str:
-    from dutydesk.i18n import N_
+    from dutydesk.i18n import N_, translate_marked
 
     names = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
              "contained": N_("contained"), "closed": N_("closed")}
-    return _(names.get(status, status))
+    return translate_marked(names.get(status, status))
 
 
 def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),

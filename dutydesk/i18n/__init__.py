@@ -69,3 +69,8 @@ def pick(label: dict[str, str] | str | None, lang: str | None = None) -> str:
         return label
     code = lang or current_language()
     return label.get(code) or label.get(code.split("_")[0]) or label.get("en") or next(iter(label.values()), "")
+
+
+def translate_marked(message: str) -> str:
+    """Translate a string that was marked with ``N_`` where it was defined."""
+    return _(message)
