@@ -26,6 +26,8 @@ def test_no_formatted_strings_inside_the_translation_call():
     """_(f"...") or _("..." % x) cannot be translated: the catalogue needs the literal."""
     bad = []
     for path in PKG.rglob("*.py"):
+        if path.parent.name == "i18n":
+            continue  # the translation functions themselves
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_"):
