@@ -1,0 +1,216 @@
+"""The duty console (Textual).
+
+Screens call the service layer (``self.app.desk``), never SQL.  Database work
+runs in thread workers so a slow or locked desk never freezes the screen.
+Two timers drive the console:
+
+* ``tick`` (1 s): repaints countdowns from due times held in memory; no query.
+* ``poll`` (0.5 s): reads the journal's highest sequence number; when it moved
+  (a change here, in another console or from the CLI) the screens reload and
+  the alert jobs are reconciled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from dutydesk.alerts import AlertJob, AlertScheduler
+from dutydesk.desk import Desk
+from dutydesk.errors import Conflict, DeskError
+from dutydesk.i18n import _, translate_marked
+from dutydesk.timefmt import fmt_local
+
+T = TypeVar("T")
+
+
+class DutyDeskApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "dutydesk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark,f1", "help", _("Help")),
+        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+    ]
+
+    def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,
+                 alerts: bool = True) -> None:
+        super().__init__()
+        self.desk = desk
+        self.clock = desk.clock
+        self.poll_interval = poll_interval
+        self.tick_interval = tick_interval
+        self.seen_seq: int | None = None
+        self.alerts = AlertScheduler(desk.clock, self._alert_from_thread) if alerts else None
+        self.fired: list[AlertJob] = []
+        meta = desk.meta()
+        self.desk_name = meta.get("name", _("Duty desk"))
+        self.is_demo = meta.get("demo") == "1"
+
+    # -- life cycle --------------------------------------------------------------
+    def on_mount(self) -> None:
+        from dutydesk.screens.board import BoardScreen
+
+        self.title = self.desk_name + (" — " + _("DEMO") if self.is_demo else "")
+        self.push_screen(BoardScreen())
+        if self.tick_interval:
+            self.set_interval(self.tick_interval, self.tick)
+        if self.poll_interval:
+            self.set_interval(self.poll_interval, self.poll)
+        if self.alerts is not None:
+            self.alerts.start()
+            self.reconcile_alerts()
+        self.call_after_refresh(self._overdue_at_start)
+
+    def on_unmount(self) -> None:
+        if self.alerts is not None:
+            self.alerts.shutdown()
+
+    # -- workers -----------------------------------------------------------------
+    def run_desk(self, fn: Callable[[], T], then: Callable[[T], Any] | None = None,
+                 on_error: Callable[[DeskError], Any] | None = None) -> None:
+        """Run ``fn`` (a desk call) in a thread; ``then(result)`` back on the UI thread."""
+        self._desk_worker(fn, then, on_error)
+
+    @work(thread=True, group="desk")
+    def _desk_worker(self, fn, then, on_error) -> None:  # noqa: ANN001
+        try:
+            result = fn()
+        except Conflict as exc:
+            self.call_from_thread(self.notify, str(exc.message), title=_("Changed elsewhere"), severity="warning", timeout=8)
+            self.call_from_thread(self.changed)
+            if on_error:
+                self.call_from_thread(on_error, exc)
+            return
+        except DeskError as exc:
+            self.call_from_thread(self.notify, str(exc), title=_("Refused"), severity="error", timeout=8)
+            if on_error:
+                self.call_from_thread(on_error, exc)
+            return
+        except Exception as exc:  # the desk must not crash on a database fault
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
+                                  severity="error", timeout=12)
+            return
+        if then is not None:
+            self.call_from_thread(then, result)
+        self.call_from_thread(self.changed)
+
+    # -- timers ------------------------------------------------------------------
+    def tick(self) -> None:
+        now = self.clock.now()
+        for screen in self.screen_stack:
+            hook = getattr(screen, "refresh_countdowns", None)
+            if hook is not None:
+                hook(now)
+
+    def poll(self) -> None:
+        self._poll_worker()
+
+    @work(thread=True, group="poll", exclusive=True)
+    def _poll_worker(self) -> None:
+        try:
+            head = self.desk.journal_head()
+        except Exception:
+            return  # a locked or unreachable desk: try again next time
+        if head != self.seen_seq:
+            self.call_from_thread(self._seq_moved, head)
+
+    def _seq_moved(self, head: int) -> None:
+        first = self.seen_seq is None
+        self.seen_seq = head
+        if not first:
+            self.changed()
+
+    def changed(self) -> None:
+        """Something changed on the desk: every open screen reloads, alerts follow."""
+        for screen in self.screen_stack:
+            hook = getattr(screen, "reload", None)
+            if hook is not None:
+                hook()
+        self.reconcile_alerts()
+
+    # -- alerts ------------------------------------------------------------------
+    def reconcile_alerts(self) -> None:
+        if self.alerts is not None:
+            self._reconcile_worker()
+
+    @work(thread=True, group="alerts", exclusive=True)
+    def _reconcile_worker(self) -> None:
+        try:
+            deadlines = self.desk.list_deadlines()
+        except Exception:
+            return
+        self.alerts.reconcile(deadlines, self._warn_before)
+
+    def _warn_before(self, deadline):  # noqa: ANN001
+        from datetime import timedelta
+
+        try:
+            kind = self.desk.playbooks.get(self._kind_of.get(deadline.subject_id, ""))
+        except DeskError:
+            return None
+        rule = kind.deadline_rule(deadline.rule)
+        if rule is None or rule.warn_before_minutes is None:
+            return None
+        return timedelta(minutes=rule.warn_before_minutes)
+
+    @property
+    def _kind_of(self) -> dict[int, str]:
+        board = self._board()
+        return getattr(board, "kinds", {}) if board else {}
+
+    def _alert_from_thread(self, job: AlertJob) -> None:
+        try:
+            self.call_from_thread(self.fire_alert, job)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def fire_alert(self, job: AlertJob) -> None:
+        self.fired.append(job)
+        if job.kind == "due":
+            message = _("DUE NOW: {label} (incident {id})").format(label=job.label, id=job.incident_id)
+            severity = "error"
+        else:
+            message = _("Due at {at}: {label} (incident {id})").format(
+                at=fmt_local(job.due_at, seconds=True), label=job.label, id=job.incident_id)
+            severity = "warning"
+        self.notify(message, title=_("Deadline"), severity=severity, timeout=15)
+        self.bell()
+        board = self._board()
+        if board is not None:
+            board.flash(job.incident_id)
+
+    def _overdue_at_start(self) -> None:
+        board = self._board()
+        if board is not None:
+            board.announce_overdue = True
+
+    def _board(self):
+        from dutydesk.screens.board import BoardScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, BoardScreen):
+                return screen
+        return None
+
+    # -- actions -----------------------------------------------------------------
+    def action_help(self) -> None:
+        from dutydesk.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
+            yield SystemCommand(translate_marked(title), translate_marked(help_text),
+                                lambda a=action, s=screen: s.run_action(a))
+
+
+def run_console(desk: Desk) -> None:
+    DutyDeskApp(desk).run()

@@ -1,0 +1,215 @@
+"""The board: every live incident, most urgent first, with live countdowns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from dutydesk.i18n import N_, _
+from dutydesk.timefmt import fmt_local
+from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
+from dutydesk.widgets.format import countdown, level_badge
+
+STATUS_NAMES = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
+                "contained": N_("contained"), "closed": N_("closed")}
+
+
+def status_text(status: str) -> str:
+    from dutydesk.i18n import translate_marked
+
+    return translate_marked(STATUS_NAMES.get(status, status))
+
+
+class BoardScreen(Screen):
+    BINDINGS = [
+        Binding("o", "open_incident", _("Open incident")),
+        Binding("enter", "show_incident", _("Show"), show=False),
+        Binding("s", "shift", _("Shift")),
+        Binding("h", "history", _("History")),
+        Binding("r", "reload", _("Reload"), show=False),
+        Binding("q", "app.quit", _("Quit")),
+    ]
+    COMMANDS_FOR_PALETTE = [
+        (N_("Open incident"), N_("Open a new incident with its level and deadlines"), "open_incident"),
+        (N_("Shift"), N_("Start, hand over or end the duty shift"), "shift"),
+        (N_("History"), N_("Search closed incidents"), "history"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[IncidentSummary] = []
+        self.pending: list[DeadlineView] = []
+        self.shift: ShiftView | None = None
+        self.kinds: dict[int, str] = {}
+        self.colours: dict[int, str | None] = {}
+        self.flashing: dict[int, int] = {}
+        self.announce_overdue = False
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="strip")
+        yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        yield Static(_("No live incidents. Press o to open one."), id="empty")
+        yield Footer()
+
+    # Most urgent facts first, so an 80-column terminal shows them; free text is
+    # cut to share what is left (more of it on a wider terminal).
+    COLUMNS = (("id", N_("ID"), 3), ("level", N_("Level"), 8), ("next", N_("Next"), 9), ("title", N_("Title"), 0),
+               ("place", N_("Place"), 0), ("status", N_("Status"), 10), ("roles", N_("Roles"), 5),
+               ("receiver", N_("Receiver"), 8), ("kind", N_("Kind"), 7), ("what", N_("Deadline"), 0))
+    WIDE = 120  # from this width the receiver, kind and deadline name fit on screen too
+
+    def on_mount(self) -> None:
+        self._columns(self.size.width or 80)
+        self.reload()
+        self.query_one("#board", DataTable).focus()
+
+    def _columns(self, width: int) -> None:
+        from dutydesk.i18n import translate_marked
+
+        table = self.query_one("#board", DataTable)
+        table.clear(columns=True)
+        wide = width >= self.WIDE
+        visible = [c for c in self.COLUMNS if wide or c[0] not in ("receiver", "kind", "what")]
+        fixed = sum(w for _k, _l, w in visible if w) + 2 * len(visible) + 2
+        what = 36 if wide else 30
+        free = max(24, width - fixed - (what if wide else 0))
+        widths = {"title": max(12, int(free * 0.6)), "place": max(8, free - max(12, int(free * 0.6))), "what": what}
+        for key, label, w in self.COLUMNS:
+            table.add_column(translate_marked(label), key=key, width=w or widths[key])
+        self.width_seen = width
+
+    def on_resize(self, event) -> None:  # noqa: ANN001
+        if getattr(self, "width_seen", None) != event.size.width:
+            self._columns(event.size.width)
+            if self.loaded:
+                self.show_rows(self.rows, self.pending, self.shift)
+
+    # -- data ----------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="board-load")
+    def _load(self) -> None:
+        desk = self.app.desk
+        try:
+            rows = desk.list_incidents()
+            pending = desk.list_deadlines()
+            shift = desk.current_shift()
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), title=_("Cannot read the desk"), severity="error")
+            return
+        self.app.call_from_thread(self.show_rows, rows, pending, shift)
+
+    def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None) -> None:
+        table = self.query_one("#board", DataTable)
+        selected = self.selected_id()
+        self.rows, self.pending, self.shift = rows, pending, shift
+        self.kinds = {r.id: r.kind for r in rows}
+        now = self.app.clock.now()
+        table.clear()
+        for r in rows:
+            kind = self.app.desk.playbooks.kinds.get(r.kind)
+            colour = None
+            if kind is not None:
+                try:
+                    colour = kind.level(r.level).colour
+                except Exception:
+                    colour = None
+            self.colours[r.id] = colour
+            roles = Text(f"{r.roles_filled}/{r.roles_required}",
+                         style="" if r.roles_filled >= r.roles_required else "bold")
+            table.add_row(str(r.id), level_badge(r.level, colour), countdown(r.next_deadline, now), r.title, r.place,
+                          status_text(r.status), roles, r.received_by or "-", r.kind,
+                          r.next_deadline.label if r.next_deadline else "-", key=str(r.id))
+        if selected is not None and str(selected) in {str(r.id) for r in rows}:
+            table.move_cursor(row=table.get_row_index(str(selected)))
+        self.query_one("#empty").display = not rows
+        table.display = bool(rows)
+        self.loaded = True
+        self.refresh_countdowns(now)
+        if self.announce_overdue:
+            self.announce_overdue = False
+            overdue = sum(1 for d in pending if d.due_at < now)
+            if overdue:
+                self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"),
+                            severity="error", timeout=10)
+                self.app.bell()
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#board", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return int(key.value) if key.value is not None else None
+
+    # -- every second, from memory -------------------------------------------------
+    def refresh_countdowns(self, now: datetime) -> None:
+        if not self.loaded:
+            return
+        table = self.query_one("#board", DataTable)
+        for r in self.rows:
+            cell = countdown(r.next_deadline, now)
+            if self.flashing.get(r.id):
+                self.flashing[r.id] -= 1
+                if self.flashing[r.id] % 2:
+                    cell = Text(cell.plain, style="bold reverse blink")
+            table.update_cell(str(r.id), "next", cell)
+        overdue = sum(1 for d in self.pending if d.due_at < now)
+        who = f"{self.shift.commander} {self.shift.commander_name}" if self.shift else _("no shift running (press s)")
+        strip = Text.assemble(
+            (_("Duty commander: "), "bold"), who, "   ", (fmt_local(now, seconds=True), "bold"), "   ",
+            (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else "bold"), "   ",
+            _("Live: {n}").format(n=len(self.rows)),
+        )
+        self.query_one("#strip", Static).update(strip)
+
+    def flash(self, incident_id: int) -> None:
+        self.flashing[incident_id] = 10
+
+    # -- actions ---------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#board")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(_incident_screen(int(event.row_key.value)))
+
+    def action_show_incident(self) -> None:
+        selected = self.selected_id()
+        if selected is not None:
+            self.app.push_screen(_incident_screen(selected))
+
+    def action_open_incident(self) -> None:
+        from dutydesk.screens.open_incident import OpenIncidentScreen
+
+        def opened(incident_id: int | None) -> None:
+            if incident_id is not None:
+                self.app.push_screen(_incident_screen(incident_id))
+
+        self.app.push_screen(OpenIncidentScreen(), opened)
+
+    def action_shift(self) -> None:
+        from dutydesk.screens.shift import ShiftScreen
+
+        self.app.push_screen(ShiftScreen())
+
+    def action_history(self) -> None:
+        from dutydesk.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+
+def _incident_screen(incident_id: int):
+    from dutydesk.screens.incident import IncidentScreen
+
+    return IncidentScreen(incident_id)

@@ -1,0 +1,44 @@
+"""Every binding of the screen underneath, and of the app; Ctrl+P for the palette."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from dutydesk.i18n import _
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", _("Close"))]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        table = Table(title=_("Keys"), expand=True)
+        table.add_column(_("Key"), no_wrap=True)
+        table.add_column(_("Does"))
+        seen = set()
+        for source in (self.under, self.app):
+            for binding in getattr(source, "BINDINGS", []):
+                if not isinstance(binding, Binding) or binding.description in seen:
+                    continue
+                seen.add(binding.description)
+                keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
+                table.add_row(keys, binding.description)
+        table.add_row("ctrl+p", _("Command palette: every action by name"))
+        table.add_row("tab / shift+tab", _("Move between fields and tables"))
+        with VerticalScroll(classes="box tall"):
+            yield Static(table)
+            yield Static(_("Countdowns turn yellow in their last quarter (at most 10 minutes), and red with a + once "
+                           "overdue. An alert sounds before and at due. Changes made in another console or by "
+                           "the CLI show here within a second."))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

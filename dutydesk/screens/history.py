@@ -1,0 +1,87 @@
+"""Closed incidents: searched and paged, never loaded whole."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from dutydesk.i18n import _
+from dutydesk.timefmt import fmt_local
+
+PAGE = 50
+
+
+class HistoryScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", _("Back")),
+        Binding("pagedown,ctrl+n", "next_page", _("Next page")),
+        Binding("pageup,ctrl+b", "prev_page", _("Previous page")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offset = 0
+        self.search = ""
+        self.count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=_("search title, place, kind or level; Enter"), id="search")
+        yield Static(id="page")
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history", DataTable)
+        for key, label in (("id", _("ID")), ("kind", _("Kind")), ("level", _("Level")), ("reported", _("Reported")),
+                           ("closed", _("Closed")), ("title", _("Title")), ("place", _("Place"))):
+            table.add_column(label, key=key)
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(self.search, self.offset)
+
+    @work(thread=True, exclusive=True, group="history-load")
+    def _load(self, search: str, offset: int) -> None:
+        try:
+            rows = self.app.desk.list_incidents(closed_only=True, search=search or None, limit=PAGE + 1, offset=offset)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows) -> None:  # noqa: ANN001
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        self.count = len(rows)
+        for r in rows[:PAGE]:
+            table.add_row(str(r.id), r.kind, r.level, fmt_local(r.reported_at), fmt_local(r.closed_at), r.title, r.place,
+                          key=str(r.id))
+        more = _(" (more: PgDn)") if len(rows) > PAGE else ""
+        shown = min(len(rows), PAGE)
+        self.query_one("#page", Static).update(
+            _("Closed incidents {a}–{b}").format(a=self.offset + 1 if shown else 0, b=self.offset + shown) + more)
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.search, self.offset = event.value.strip(), 0
+        self.reload()
+        self.query_one("#history", DataTable).focus()
+
+    def action_next_page(self) -> None:
+        if self.count > PAGE:
+            self.offset += PAGE
+            self.reload()
+
+    def action_prev_page(self) -> None:
+        if self.offset:
+            self.offset = max(0, self.offset - PAGE)
+            self.reload()
+
+    @on(DataTable.RowSelected, "#history")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from dutydesk.screens.incident import IncidentScreen
+
+        self.app.push_screen(IncidentScreen(int(event.row_key.value)))

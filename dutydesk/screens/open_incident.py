@@ -1,0 +1,195 @@
+"""Open an incident: kind, title, place, reported at, first receiver, the
+kind's risk factors, the suggested level with its reasons (live), and the level.
+
+All by keyboard: Tab moves between fields, Ctrl+S (or Enter in the last
+field) opens the incident.  The commander may take another level than the
+suggestion; both are recorded.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from dutydesk.errors import DeskError
+from dutydesk.i18n import _
+from dutydesk.timefmt import BadTime, parse_when
+
+
+class OpenIncidentScreen(ModalScreen[int | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "submit", _("Open incident"), priority=True),
+    ]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, kind: str | None = None) -> None:
+        super().__init__()
+        self.kind_key = kind
+        self.level_touched = False
+        self.suggested: str | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        desk = self.app.desk
+        kinds = [(f"{k.text()} ({k.key})", k.key) for k in desk.playbooks]
+        self.kind_key = self.kind_key or kinds[0][1]
+        with VerticalScroll(classes="box tall", id="form"):
+            yield Label(_("Open an incident"), classes="title")
+            with Horizontal(classes="row"):
+                yield Label(_("Kind"), classes="field")
+                yield Select(kinds, value=self.kind_key, allow_blank=False, id="kind")
+            with Horizontal(classes="row"):
+                yield Label(_("Title"), classes="field")
+                yield Input(placeholder=_("what is happening (place, size, cause; no private names)"), id="title")
+            with Horizontal(classes="row"):
+                yield Label(_("Place"), classes="field")
+                yield Input(id="place")
+            with Horizontal(classes="row"):
+                yield Label(_("Reported at"), classes="field")
+                yield Input(placeholder=_("now, or HH:MM / 2026-11-22T10:00"), id="at")
+            with Horizontal(classes="row"):
+                yield Label(_("First receiver"), classes="field")
+                yield Input(value=self._default_receiver(), placeholder=_("call sign"), id="receiver")
+            yield Vertical(id="factors")
+            yield Static("", id="suggestion")
+            with Horizontal(classes="row"):
+                yield Label(_("Level"), classes="field")
+                yield Select([], id="level", allow_blank=True)
+            with Horizontal(classes="row"):
+                yield Label(_("Reason"), classes="field")
+                yield Input(placeholder=_("why this level, if not the suggested one"), id="reason")
+            yield Static("", id="error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Open incident (Ctrl+S)"), variant="primary", id="ok")
+                yield Button(_("Cancel"), id="cancel")
+
+    def _default_receiver(self) -> str:
+        actor = self.app.desk.actor
+        return actor if any(s.callsign == actor for s in self.app.desk.list_staff()) else ""
+
+    def on_mount(self) -> None:
+        self._build_kind()
+        self.query_one("#title", Input).focus()
+
+    # -- the kind's factors and levels -------------------------------------------------
+    def _build_kind(self) -> None:
+        kind = self.app.desk.playbooks.get(self.kind_key)
+        box = self.query_one("#factors", Vertical)
+        box.remove_children()
+        rows = []
+        for f in kind.factors:
+            if f.type == "choice":
+                widget = Select([(o.text(), o.key) for o in f.options or []], id=f"factor-{f.key}",
+                                prompt=_("(not known)"))
+            else:
+                widget = Input(placeholder=_("a number"), id=f"factor-{f.key}", type="number")
+            rows.append(Horizontal(Label(f.text(), classes="field"), widget, classes="row"))
+        box.mount_all(rows)
+        level = self.query_one("#level", Select)
+        level.set_options([(f"{lv.key} — {lv.text()}", lv.key) for lv in kind.levels])
+        self.level_touched = False
+        self._suggest()
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        if event.value != self.kind_key and event.value is not Select.NULL:
+            self.kind_key = str(event.value)
+            self._build_kind()
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _factor_changed(self, event) -> None:  # noqa: ANN001
+        if event.control.id and event.control.id.startswith("factor-"):
+            self._suggest()
+
+    @on(Select.Changed, "#level")
+    def _level_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.suggested:
+            self.level_touched = True
+
+    def _factors(self) -> dict[str, str]:
+        kind = self.app.desk.playbooks.get(self.kind_key)
+        values = {}
+        for f in kind.factors:
+            try:
+                widget = self.query_one(f"#factor-{f.key}")
+            except Exception:
+                continue
+            value = widget.value
+            if value is Select.NULL or value in (None, ""):
+                continue
+            values[f.key] = str(value)
+        return values
+
+    def _suggest(self) -> None:
+        out = self.query_one("#suggestion", Static)
+        try:
+            s = self.app.desk.suggest(self.kind_key, self._factors())
+        except DeskError as exc:
+            out.update(_("Risk factors: {error}").format(error=exc))
+            return
+        self.suggested = s.level
+        if s.level is None:
+            out.update(_("Suggested level: none yet (choose the factors, or pick a level)"))
+        else:
+            out.update(Text.assemble((_("Suggested level: {level}").format(level=s.level), "bold"), "\n",
+                                     "\n".join(f"  {r}" for r in s.reasons)))
+            level = self.query_one("#level", Select)
+            if not self.level_touched:
+                level.value = s.level
+
+    # -- submit ------------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        error = self.query_one("#error", Static)
+        title = self.query_one("#title", Input).value
+        place = self.query_one("#place", Input).value
+        at_text = self.query_one("#at", Input).value.strip()
+        receiver = self.query_one("#receiver", Input).value.strip() or None
+        level = self.query_one("#level", Select).value
+        reason = self.query_one("#reason", Input).value.strip() or None
+        for field, value in ((_("Title"), title), (_("Place"), place)):
+            if not value.strip():
+                error.update(_("{field} must not be empty").format(field=field))
+                return
+        at = None
+        if at_text and at_text.lower() != "now":
+            try:
+                at = parse_when(at_text, self.app.clock.now())
+            except BadTime as exc:
+                error.update(_("Reported at: {error}").format(error=exc))
+                return
+        if level is Select.NULL or level is None:
+            error.update(_("Level: choose one, or give the risk factors"))
+            return
+        factors = self._factors()
+        self.busy = True
+        error.update(_("Opening..."))
+
+        def failed(exc: DeskError) -> None:
+            self.busy = False
+            error.update(str(exc))
+
+        self.app.run_desk(
+            lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
+                                                factors=factors, received_by=receiver, at=at, reason=reason),
+            lambda d: self.dismiss(d.id), failed)

@@ -1,0 +1,114 @@
+"""The shift: who is duty commander; start, hand over (note + the automatic
+list of live incidents, pending and missed deadlines), end."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from dutydesk.i18n import _
+from dutydesk.timefmt import fmt_duration, fmt_local
+
+
+class ShiftScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", _("Back"))]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="shift-body"):
+            yield Static(id="current")
+            yield Label(_("Duty commander (call sign)"))
+            yield Input(id="commander", placeholder=_("call sign of the commander taking over / starting"))
+            yield Label(_("Handover note"))
+            yield Input(id="note", placeholder=_("what the next commander must know"))
+            with Horizontal(classes="buttons"):
+                yield Button(_("Start shift"), id="start", variant="primary")
+                yield Button(_("Hand over"), id="handover", variant="warning")
+                yield Button(_("End shift"), id="end")
+            yield Static("", id="error", classes="error")
+            yield Static(id="handover-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#commander", Input).focus()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="shift-load")
+    def _load(self) -> None:
+        desk = self.app.desk
+        try:
+            shift = desk.current_shift()
+            live = desk.list_incidents()
+            deadlines = desk.list_deadlines(states=["pending", "missed"])
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.show, shift, live, deadlines)
+
+    def show(self, shift, live, deadlines) -> None:  # noqa: ANN001
+        now = self.app.clock.now()
+        if shift is None:
+            head = Text(_("No shift is running. Enter the duty commander's call sign and start one."), style="bold")
+        else:
+            head = Text.assemble((_("Shift {id}").format(id=shift.id), "bold"), "  ",
+                                 _("Duty commander: {who} {name}, since {at}").format(
+                                     who=shift.commander, name=shift.commander_name, at=fmt_local(shift.started_at)))
+        self.query_one("#current", Static).update(head)
+        self.query_one("#start", Button).disabled = shift is not None
+        self.query_one("#handover", Button).disabled = shift is None
+        self.query_one("#end", Button).disabled = shift is None
+        lines = [Text(_("For the handover: live incidents"), style="bold underline")]
+        for r in live:
+            lines.append(Text(f"  #{r.id} [{r.kind} {r.level}] {r.title} @ {r.place} — " +
+                              _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required)))
+        if not live:
+            lines.append(Text("  " + _("none")))
+        lines.append(Text(_("Pending deadlines"), style="bold underline"))
+        pending = [d for d in deadlines if d.state == "pending"]
+        for d in pending:
+            style = "bold red" if d.due_at < now else ""
+            lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
+        if not pending:
+            lines.append(Text("  " + _("none")))
+        missed = [d for d in deadlines if d.state == "missed" and shift is not None and d.closed_at and d.closed_at >= shift.started_at]
+        lines.append(Text(_("Missed during this shift"), style="bold underline"))
+        for d in missed:
+            lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)}", style="bold red"))
+        if not missed:
+            lines.append(Text("  " + _("none")))
+        self.query_one("#handover-list", Static).update(Text("\n").join(lines))
+
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        who = self.query_one("#commander", Input).value.strip()
+        if not who:
+            self.query_one("#error", Static).update(_("Duty commander: enter a call sign"))
+            return
+        self.app.run_desk(lambda: self.app.desk.start_shift(who),
+                          lambda s: self.notify(_("Shift started: {who}").format(who=s.commander)))
+
+    @on(Button.Pressed, "#handover")
+    def _handover(self) -> None:
+        who = self.query_one("#commander", Input).value.strip()
+        note = self.query_one("#note", Input).value.strip()
+        if not who:
+            self.query_one("#error", Static).update(_("Hand over: enter the call sign of the next commander"))
+            return
+        if not note:
+            self.query_one("#error", Static).update(_("Hand over: the handover note must not be empty"))
+            return
+        self.app.run_desk(lambda: self.app.desk.end_shift(note, handover_to=who),
+                          lambda s: self.notify(_("Handed over to {who}").format(who=who)))
+
+    @on(Button.Pressed, "#end")
+    def _end(self) -> None:
+        note = self.query_one("#note", Input).value.strip()
+        self.app.run_desk(lambda: self.app.desk.end_shift(note or None),
+                          lambda s: self.notify(_("Shift {id} ended").format(id=s.id)))
