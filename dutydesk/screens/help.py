@@ -34,6 +34,7 @@ class HelpScreen(ModalScreen):
                 table.add_row(keys, binding.description)
         table.add_row("ctrl+p", _("Command palette: every action by name"))
         table.add_row("tab / shift+tab", _("Move between fields and tables"))
+        self.rows = [tuple(cell for cell in row) for row in zip(*(col._cells for col in table.columns))]
         with VerticalScroll(classes="box tall"):
             yield Static(table)
             yield Static(_("Countdowns turn yellow in their last quarter (at most 10 minutes), and red with a + once "

@@ -23,7 +23,7 @@ class HistoryScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.offset = 0
+        self.page_offset = 0
         self.search = ""
         self.count = 0
 
@@ -41,7 +41,7 @@ class HistoryScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        self._load(self.search, self.offset)
+        self._load(self.search, self.page_offset)
 
     @work(thread=True, exclusive=True, group="history-load")
     def _load(self, search: str, offset: int) -> None:
@@ -62,22 +62,22 @@ class HistoryScreen(Screen):
         more = _(" (more: PgDn)") if len(rows) > PAGE else ""
         shown = min(len(rows), PAGE)
         self.query_one("#page", Static).update(
-            _("Closed incidents {a}–{b}").format(a=self.offset + 1 if shown else 0, b=self.offset + shown) + more)
+            _("Closed incidents {a}–{b}").format(a=self.page_offset + 1 if shown else 0, b=self.page_offset + shown) + more)
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
-        self.search, self.offset = event.value.strip(), 0
+        self.search, self.page_offset = event.value.strip(), 0
         self.reload()
         self.query_one("#history", DataTable).focus()
 
     def action_next_page(self) -> None:
         if self.count > PAGE:
-            self.offset += PAGE
+            self.page_offset += PAGE
             self.reload()
 
     def action_prev_page(self) -> None:
-        if self.offset:
-            self.offset = max(0, self.offset - PAGE)
+        if self.page_offset:
+            self.page_offset = max(0, self.page_offset - PAGE)
             self.reload()
 
     @on(DataTable.RowSelected, "#history")
