@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from dutydesk.i18n import N_, _
 from dutydesk.screens.board import status_text
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
-from dutydesk.timefmt import fmt_duration, fmt_local
+from dutydesk.timefmt import fmt_duration, fmt_local, to_local
 from dutydesk.views import IncidentDetail, JournalView
 from dutydesk.widgets.format import countdown, level_badge
 
@@ -86,10 +86,13 @@ class IncidentScreen(Screen):
                        ("reason", _("Reason")), ("by", _("By"))],
             "timeline": [("at", _("At")), ("by", _("By")), ("what", _("What"))],
         }
+        width = self.size.width or 80
+        widths = {("deadlines", "what"): max(20, min(48, width - 57)), ("deadlines", "due"): 11,
+                  ("deadlines", "left"): 9, ("deadlines", "id"): 3}
         for table_id, columns in cols.items():
             table = self.query_one(f"#{table_id}", DataTable)
             for key, label in columns:
-                table.add_column(label, key=key)
+                table.add_column(label, key=key, width=widths.get((table_id, key)))
         self.reload()
 
     # -- data ------------------------------------------------------------------------
@@ -149,7 +152,8 @@ class IncidentScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for dl in self.detail.deadlines if self.detail else []:
-            table.add_row(str(dl.id), dl.label, fmt_local(dl.due_at), self._left(dl, now), self._state(dl), key=str(dl.id))
+            table.add_row(str(dl.id), dl.label, fmt_local(dl.due_at, short=True), self._left(dl, now), self._state(dl),
+                          key=str(dl.id))
         _restore(table, keep)
 
     def _left(self, dl, now: datetime):  # noqa: ANN001
@@ -161,10 +165,11 @@ class IncidentScreen(Screen):
         if dl.state == "met":
             margin = dl.due_at - dl.met_at
             if dl.met_on_time:
-                text = _("met {at}, {margin} to spare").format(at=fmt_local(dl.met_at, short=True), margin=fmt_duration(margin))
+                text = _("met {at}, {margin} spare").format(at=to_local(dl.met_at).strftime("%H:%M"),
+                                                             margin=fmt_duration(margin))
             else:
-                text = _("met {at}, LATE by {margin}").format(at=fmt_local(dl.met_at, short=True),
-                                                              margin=fmt_duration(-margin).lstrip("+"))
+                text = _("met {at}, {margin} LATE").format(at=to_local(dl.met_at).strftime("%H:%M"),
+                                                            margin=fmt_duration(-margin).lstrip("+"))
             return Text(text, style="green" if dl.met_on_time else "bold red")
         if dl.state == "missed":
             return Text(_("MISSED"), style="bold white on red3")

@@ -1,0 +1,64 @@
+"""Snapshots of the main screens on a fixed clock (demo data, seed 1).
+
+Update only after looking at the report: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from dutydesk.app import DutyDeskApp
+from dutydesk.clock import FixedClock
+from dutydesk.demo import fill_demo
+from dutydesk.desk import Desk
+
+NOW = datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def demo_desk(db_url):
+    clock = FixedClock(NOW)
+    desk = Desk.open(db_url, clock=clock, actor="DC1")
+    fill_demo(desk, seed=1)
+    yield desk
+    desk.close()
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def app_for(desk):
+    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
+
+
+def test_board_80x24(snap_compare, demo_desk):
+    assert snap_compare(app_for(demo_desk), terminal_size=(80, 24), run_before=settle)
+
+
+def test_board_200x50(snap_compare, demo_desk):
+    assert snap_compare(app_for(demo_desk), terminal_size=(200, 50), run_before=settle)
+
+
+def test_incident_80x24(snap_compare, demo_desk):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_desk), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_open_incident_form(snap_compare, demo_desk):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press(*"Gathering at the station forecourt")
+
+    assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
