@@ -75,6 +75,7 @@ class AlertScheduler:
         self.fire = fire
         self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"misfire_grace_time": 3600, "coalesce": True})
         self.jobs: dict[str, AlertJob] = {}
+        self.fired: set[str] = set()  # never sound the same alert twice
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -89,7 +90,7 @@ class AlertScheduler:
                   warn_before: Callable[[DeadlineView], timedelta | None] = lambda d: None) -> tuple[int, int]:
         """Add the jobs the plan wants and remove the ones it no longer does."""
         now = as_utc(self.clock.now())
-        wanted = {job.key: job for job in plan_alerts(deadlines, now, warn_before)}
+        wanted = {job.key: job for job in plan_alerts(deadlines, now, warn_before) if job.key not in self.fired}
         real_now = datetime.now(UTC)
         with self._lock:
             stale = [key for key in self.jobs if key not in wanted]
@@ -112,5 +113,6 @@ class AlertScheduler:
     def _run(self, key: str) -> None:
         with self._lock:
             job = self.jobs.pop(key, None)
+            self.fired.add(key)
         if job is not None:
             self.fire(job)

@@ -1,0 +1,77 @@
+"""Alerts derive from deadline rows, on the injected clock: no waiting through real minutes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from dutydesk.alerts import AlertScheduler, plan_alerts, warn_lead
+from tests.conftest import T0
+
+
+def test_plan_warn_and_due(desk, clock):
+    inc = desk.open_incident(kind="opinion", title="Video", place="Street", level="red")
+    jobs = {(j.kind, j.label.split()[0]): j for j in plan_alerts(desk.list_deadlines(), clock.now())}
+    joint = jobs[("due", "Joint")]
+    assert joint.at == T0 + timedelta(minutes=30)
+    # a 30-minute deadline warns in its last quarter: 7.5 minutes before
+    assert jobs[("warn", "Joint")].at == T0 + timedelta(minutes=22, seconds=30)
+    # a 2-hour one warns 10 minutes before (the cap)
+    assert jobs[("warn", "Emergency")].at == T0 + timedelta(minutes=110)
+    assert all(j.incident_id == inc.id for j in jobs.values())
+
+
+def test_rule_setting_overrides_the_lead(desk, clock):
+    desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    d = desk.list_deadlines()[0]
+    assert warn_lead(d) == timedelta(minutes=10)
+    assert warn_lead(d, timedelta(minutes=30)) == timedelta(minutes=30)
+    jobs = plan_alerts([d], clock.now(), lambda _d: timedelta(minutes=30))
+    assert [j.at for j in jobs if j.kind == "warn"] == [T0 + timedelta(minutes=90)]
+
+
+def test_no_alerts_for_past_or_settled(desk, clock):
+    inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    ins = desk.instruct(inc.id, "PS1", "Go")
+    desk.acknowledge(ins.id)  # met: no alert
+    clock.advance(hours=3)   # the 2-hour one is now overdue: the board shows it, no alert is planned
+    assert plan_alerts(desk.list_deadlines(), clock.now()) == []
+
+
+def test_level_change_moves_the_alerts(desk, clock):
+    inc = desk.open_incident(kind="opinion", title="Video", place="Street", level="yellow")
+    before = {j.key for j in plan_alerts(desk.list_deadlines(), clock.now())}
+    clock.advance(minutes=20)
+    desk.set_level(inc.id, "red", "worse")
+    after = {j.key for j in plan_alerts(desk.list_deadlines(), clock.now())}
+    assert before != after and any(k.startswith("due:") for k in after - before)
+
+
+def test_scheduler_reconciles_and_fires(desk, clock):
+    """The desk clock says 10:00; a deadline due at 10:00:00.3 fires 0.3 s later in real time."""
+    inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    fired = []
+    done = threading.Event()
+
+    def fire(job):
+        fired.append(job)
+        done.set()
+
+    sched = AlertScheduler(clock, fire)
+    sched.start()
+    try:
+        clock.advance(timedelta(hours=2) - timedelta(milliseconds=300))
+        added, removed = sched.reconcile(desk.list_deadlines())
+        assert (added, removed) == (1, 0)  # its warning is already past; only "due" is left
+        assert sched.reconcile(desk.list_deadlines()) == (0, 0)  # idempotent
+        assert done.wait(5)
+        assert fired[0].kind == "due" and fired[0].incident_id == inc.id
+        # meeting a deadline removes its pending alerts
+        assert sched.reconcile(desk.list_deadlines()) == (0, 0)  # a fired alert is not scheduled again
+        desk.instruct(inc.id, "PS1", "Go")  # 1-minute deadline: a warning 15 s before, and at due
+        assert sched.reconcile(desk.list_deadlines()) == (2, 0)
+        d = next(x for x in desk.list_deadlines() if x.rule == "front_line_instruction")
+        desk.meet_deadline(d.id)
+        assert sched.reconcile(desk.list_deadlines()) == (0, 2)
+    finally:
+        sched.shutdown()
