@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import startup, writes
+from bench import console, startup, writes
 
 
 def main() -> int:
     results = []
-    for module in (startup, writes):
-        result = module.run()
-        print(result.line(), flush=True)
-        results.append(result)
+    for module in (startup, writes, console):
+        out = module.run()
+        for result in out if isinstance(out, list) else [out]:
+            print(result.line(), flush=True)
+            results.append(result)
     failed = [r for r in results if not r.ok]
     print(f"{len(results) - len(failed)} within budget, {len(failed)} over budget")
     return 1 if failed else 0

@@ -84,7 +84,7 @@ class AlertScheduler:
 
     def shutdown(self) -> None:
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)
 
     def reconcile(self, deadlines: Iterable[DeadlineView],
                   warn_before: Callable[[DeadlineView], timedelta | None] = lambda d: None) -> tuple[int, int]:

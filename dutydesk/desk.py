@@ -668,7 +668,7 @@ class Desk:
             event = self._event_time(at, now, not_before=row.started_at, what=_("the shift started"))
             nxt = self._staff(s, handover_to, "to") if handover_to else None
             row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
-            live = s.scalar(select(func.count()).select_from(Incident).where(Incident.status != "closed"))
+            live = s.scalar(select(func.count()).select_from(Incident).where(Incident.status.in_(LIVE_STATUSES)))
             self._journal(s, now, "shift.end", "shift", row.id,
                           {"note": note_text, "live_incidents": live, "handover_to": handover_to}, event_at=event)
             if nxt is not None:
@@ -752,7 +752,7 @@ class Desk:
             if closed_only:
                 stmt = stmt.where(Incident.status == "closed")
             elif not include_closed:
-                stmt = stmt.where(Incident.status != "closed")
+                stmt = stmt.where(Incident.status.in_(LIVE_STATUSES))
             if kind:
                 stmt = stmt.where(Incident.kind == kind)
             if search:
