@@ -48,16 +48,35 @@ class DutyDeskApp(App):
         self.seen_seq: int | None = None
         self.alerts = AlertScheduler(desk.clock, self._alert_from_thread) if alerts else None
         self.fired: list[AlertJob] = []
+        # Read the board's rows while Textual starts (first paint).
+        from concurrent.futures import ThreadPoolExecutor
+
+        from dutydesk.screens.board import fetch_board
+
+        self._prefetch_pool = ThreadPoolExecutor(max_workers=1)
+        self._prefetch = self._prefetch_pool.submit(fetch_board, desk)
         meta = desk.meta()
         self.desk_name = meta.get("name", _("Duty desk"))
         self.is_demo = meta.get("demo") == "1"
 
+    def take_prefetch(self):
+        """The board's first data, read during start-up (once; then ``None``)."""
+        future, self._prefetch = self._prefetch, None
+        if future is None:
+            return None
+        try:
+            return future.result()
+        finally:
+            self._prefetch_pool.shutdown(wait=False)
+
     # -- life cycle --------------------------------------------------------------
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
         from dutydesk.screens.board import BoardScreen
 
+        return BoardScreen()
+
+    def on_mount(self) -> None:
         self.title = self.desk_name + (" — " + _("DEMO") if self.is_demo else "")
-        self.push_screen(BoardScreen())
         if self.tick_interval:
             self.set_interval(self.tick_interval, self.tick)
         if self.poll_interval:

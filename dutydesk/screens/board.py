@@ -8,13 +8,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from dutydesk.i18n import N_, _
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
-from dutydesk.widgets.format import countdown, level_badge
+from dutydesk.widgets.countdown import CountdownColumn, StatusLine
+from dutydesk.widgets.format import level_badge
+from dutydesk.widgets.keybar import KeyBar
 
 STATUS_NAMES = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
                 "contained": N_("contained"), "closed": N_("closed")}
@@ -53,14 +56,17 @@ class BoardScreen(Screen):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="strip")
-        yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        yield StatusLine(id="strip")
+        table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="board-row"):
+            yield CountdownColumn(table, _("Next"), id="countdowns")
+            yield table
         yield Static(_("No live incidents. Press o to open one."), id="empty")
-        yield Footer()
+        yield KeyBar()
 
     # Most urgent facts first, so an 80-column terminal shows them; free text is
     # cut to share what is left (more of it on a wider terminal).
-    COLUMNS = (("id", N_("ID"), 3), ("level", N_("Level"), 8), ("next", N_("Next"), 9), ("title", N_("Title"), 0),
+    COLUMNS = (("id", N_("ID"), 3), ("level", N_("Level"), 8), ("title", N_("Title"), 0),
                ("place", N_("Place"), 0), ("status", N_("Status"), 10), ("roles", N_("Roles"), 5),
                ("receiver", N_("Receiver"), 8), ("kind", N_("Kind"), 7), ("what", N_("Deadline"), 0))
     WIDE = 120  # from this width the receiver, kind and deadline name fit on screen too
@@ -77,7 +83,7 @@ class BoardScreen(Screen):
         table.clear(columns=True)
         wide = width >= self.WIDE
         visible = [c for c in self.COLUMNS if wide or c[0] not in ("receiver", "kind", "what")]
-        fixed = sum(w for _k, _l, w in visible if w) + 2 * len(visible) + 2
+        fixed = sum(w for _k, _l, w in visible if w) + 2 * len(visible) + 2 + 11  # 11: the countdown column
         what = 36 if wide else 30
         free = max(24, width - fixed - (what if wide else 0))
         widths = {"title": max(12, int(free * 0.6)), "place": max(8, free - max(12, int(free * 0.6))), "what": what}
@@ -100,11 +106,8 @@ class BoardScreen(Screen):
 
     @work(thread=True, exclusive=True, group="board-load")
     def _load(self) -> None:
-        desk = self.app.desk
         try:
-            rows = desk.list_incidents()
-            pending = desk.list_deadlines()
-            shift = desk.current_shift()
+            rows, pending, shift = self.app.take_prefetch() or fetch_board(self.app.desk)
         except Exception as exc:
             self.app.call_from_thread(self.notify, str(exc), title=_("Cannot read the desk"), severity="error")
             return
@@ -128,13 +131,14 @@ class BoardScreen(Screen):
             self.colours[r.id] = colour
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")
-            table.add_row(str(r.id), level_badge(r.level, colour), countdown(r.next_deadline, now), r.title, r.place,
+            table.add_row(str(r.id), level_badge(r.level, colour), r.title, r.place,
                           status_text(r.status), roles, r.received_by or "-", r.kind,
                           r.next_deadline.label if r.next_deadline else "-", key=str(r.id))
         if selected is not None and str(selected) in {str(r.id) for r in rows}:
             table.move_cursor(row=table.get_row_index(str(selected)))
+        self.query_one("#countdowns", CountdownColumn).set_rows([r.next_deadline for r in rows], now)
         self.query_one("#empty").display = not rows
-        table.display = bool(rows)
+        self.query_one("#board-row").display = bool(rows)
         self.loaded = True
         self.refresh_countdowns(now)
         if self.announce_overdue:
@@ -159,14 +163,7 @@ class BoardScreen(Screen):
     def refresh_countdowns(self, now: datetime) -> None:
         if not self.loaded:
             return
-        table = self.query_one("#board", DataTable)
-        for r in self.rows:
-            cell = countdown(r.next_deadline, now)
-            if self.flashing.get(r.id):
-                self.flashing[r.id] -= 1
-                if self.flashing[r.id] % 2:
-                    cell = Text(cell.plain, style="bold reverse blink")
-            table.update_cell(str(r.id), "next", cell)
+        self.query_one("#countdowns", CountdownColumn).tick(now)
         overdue = sum(1 for d in self.pending if d.due_at < now)
         who = f"{self.shift.commander} {self.shift.commander_name}" if self.shift else _("no shift running (press s)")
         strip = Text.assemble(
@@ -174,10 +171,18 @@ class BoardScreen(Screen):
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else "bold"), "   ",
             _("Live: {n}").format(n=len(self.rows)),
         )
-        self.query_one("#strip", Static).update(strip)
+        self.query_one("#strip", StatusLine).show(strip)
 
     def flash(self, incident_id: int) -> None:
         self.flashing[incident_id] = 10
+        index = next((i for i, r in enumerate(self.rows) if r.id == incident_id), None)
+        if index is not None:
+            self.query_one("#countdowns", CountdownColumn).flash(index)
+
+    def countdown_text(self, incident_id: int) -> str:
+        """The countdown shown for an incident, as text (tests, screen readers)."""
+        index = next(i for i, r in enumerate(self.rows) if r.id == incident_id)
+        return self.query_one("#countdowns", CountdownColumn).text_at(index).plain
 
     # -- actions ---------------------------------------------------------------------
     @on(DataTable.RowSelected, "#board")
@@ -207,6 +212,11 @@ class BoardScreen(Screen):
         from dutydesk.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen())
+
+
+def fetch_board(desk) -> tuple:  # noqa: ANN001
+    """What the board shows: live incidents, pending deadlines, the running shift."""
+    return desk.list_incidents(), desk.list_deadlines(), desk.current_shift()
 
 
 def _incident_screen(incident_id: int):

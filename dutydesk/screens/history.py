@@ -6,10 +6,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from dutydesk.i18n import _
 from dutydesk.timefmt import fmt_local
+from dutydesk.widgets.keybar import KeyBar
 
 PAGE = 50
 
@@ -31,7 +32,7 @@ class HistoryScreen(Screen):
         yield Input(placeholder=_("search title, place, kind or level; Enter"), id="search")
         yield Static(id="page")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dutydesk.i18n import N_, _
 from dutydesk.screens.board import status_text
@@ -23,6 +23,7 @@ from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
 from dutydesk.views import IncidentDetail, JournalView
 from dutydesk.widgets.format import countdown, level_badge
+from dutydesk.widgets.keybar import KeyBar
 
 ACK_TARGET_SECONDS = 60
 
@@ -73,7 +74,7 @@ class IncidentScreen(Screen):
                 yield DataTable(id="levels", cursor_type="row")
             with TabPane(_("Timeline"), id="tab-timeline"):
                 yield DataTable(id="timeline", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         cols = {

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from dutydesk.i18n import _
 from dutydesk.timefmt import fmt_duration, fmt_local
+from dutydesk.widgets.keybar import KeyBar
 
 
 class ShiftScreen(Screen):
@@ -31,7 +32,7 @@ class ShiftScreen(Screen):
                 yield Button(_("End shift"), id="end")
             yield Static("", id="error", classes="error")
             yield Static(id="handover-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

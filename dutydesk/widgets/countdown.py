@@ -1,0 +1,102 @@
+"""The board's countdown column: a narrow widget beside the DataTable, kept
+in step with its scrolling and cursor.
+
+Repainting a countdown cell inside the DataTable invalidates the table's
+render caches, so every visible cell was drawn again each second (about 12 %
+of a core at 200x50, bench/console.py).  This column redraws only its own
+line per row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from dutydesk.views import DeadlineView
+from dutydesk.widgets.format import countdown
+
+
+class CountdownColumn(Widget):
+    DEFAULT_CSS = """
+    CountdownColumn {
+        width: 11;
+        height: 1fr;
+        background: $surface;
+    }
+    """
+
+    def __init__(self, table: DataTable, label: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.table = table
+        self.label = label
+        self.rows: list[DeadlineView | None] = []
+        self.flashing: dict[int, int] = {}
+        self.now: datetime | None = None
+
+    def on_mount(self) -> None:
+        self.watch(self.table, "scroll_y", lambda _old, _new: self.refresh(), init=False)
+        self.watch(self.table, "cursor_coordinate", lambda _old, _new: self.refresh(), init=False)
+
+    def set_rows(self, rows: list[DeadlineView | None], now: datetime) -> None:
+        self.rows, self.now = rows, now
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        self.now = now
+        for index in list(self.flashing):
+            self.flashing[index] -= 1
+            if self.flashing[index] <= 0:
+                del self.flashing[index]
+        self.refresh()
+
+    def flash(self, index: int, beats: int = 10) -> None:
+        self.flashing[index] = beats
+
+    def text_at(self, index: int) -> Text:
+        if self.now is None or index >= len(self.rows):
+            return Text("")
+        text = countdown(self.rows[index], self.now)
+        if self.flashing.get(index, 0) % 2:
+            text = Text(text.plain, style="bold reverse")
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            text = Text(" " + self.label, style="bold")
+        else:
+            index = y - 1 + round(self.table.scroll_y)
+            text = Text(" ") + self.text_at(index)
+            if index == self.table.cursor_row and index < len(self.rows):
+                text.stylize("underline")
+        segments = [Segment(s.text, base + s.style if s.style else base) for s in text.render(self.app.console)]
+        return Strip(segments).adjust_cell_length(width, base if isinstance(base, Style) else None)
+
+
+class StatusLine(Widget):
+    """A one-line status strip repainted each second without a layout pass
+    (``Static.update`` lays the screen out again)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = Text("")
+
+    def show(self, text: Text) -> None:
+        self.text = text
+        self.refresh()
+
+    def render(self) -> Text:
+        return self.text
