@@ -59,15 +59,25 @@ class DutyDeskApp(App):
         self.desk_name = meta.get("name", _("Duty desk"))
         self.is_demo = meta.get("demo") == "1"
 
-    def take_prefetch(self):
-        """The board's first data, read during start-up (once; then ``None``)."""
-        future, self._prefetch = self._prefetch, None
+    def take_prefetch(self, wait: float | None = None):
+        """The board's first data, read during start-up (once; then ``None``).
+        With ``wait``, give up after that many seconds and leave it for later."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        future = self._prefetch
         if future is None:
             return None
         try:
-            return future.result()
-        finally:
+            result = future.result(timeout=wait)
+        except FutureTimeout:
+            return None
+        except Exception:
+            self._prefetch = None
             self._prefetch_pool.shutdown(wait=False)
+            raise
+        self._prefetch = None
+        self._prefetch_pool.shutdown(wait=False)
+        return result
 
     # -- life cycle --------------------------------------------------------------
     def get_default_screen(self) -> Screen:

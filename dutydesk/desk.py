@@ -756,9 +756,13 @@ class Desk:
             if kind:
                 stmt = stmt.where(Incident.kind == kind)
             if search:
-                like = f"%{search}%"
-                stmt = stmt.where(or_(Incident.title.like(like), Incident.place.like(like), Incident.level == search,
-                                      Incident.kind == search))
+                day = _local_day(search)
+                if day is not None:  # a date: incidents reported that (local) day
+                    stmt = stmt.where(Incident.reported_at >= day[0], Incident.reported_at < day[1])
+                else:
+                    like = f"%{search}%"
+                    stmt = stmt.where(or_(Incident.title.like(like), Incident.place.like(like),
+                                          Incident.level == search, Incident.kind == search))
             if include_closed or closed_only:
                 stmt = stmt.order_by(Incident.reported_at.desc(), Incident.id.desc())
                 if limit:
@@ -885,6 +889,20 @@ class Desk:
     def verify_journal(self) -> journal.Verdict:
         with self._read() as s:
             return journal.verify(s)
+
+
+def _local_day(text: str) -> tuple[datetime, datetime] | None:
+    """``2026-11-20`` -> the UTC bounds of that day in the display zone."""
+    from datetime import date, time as dtime
+
+    from dutydesk.timefmt import display_tz
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    start = datetime.combine(day, dtime(0), tzinfo=display_tz())
+    return as_utc(start), as_utc(start + timedelta(days=1))
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -236,6 +236,8 @@ def test_search_and_paging(desk, clock):
     page = desk.list_incidents(closed_only=True, limit=2, offset=2)
     assert [r.title for r in page] == ["Gathering 2", "Gathering 1"]
     assert {r.place for r in desk.list_incidents(closed_only=True, search="Park")} == {"Park"}
+    assert len(desk.list_incidents(closed_only=True, search="2026-11-22")) == 5
+    assert desk.list_incidents(closed_only=True, search="2026-11-21") == []
 
 
 # -- units, staff, shifts --------------------------------------------------------------

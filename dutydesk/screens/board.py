@@ -73,8 +73,17 @@ class BoardScreen(Screen):
 
     def on_mount(self) -> None:
         self._columns(self.size.width or 80)
-        self.reload()
         self.query_one("#board", DataTable).focus()
+        # The rows read during start-up, if they are ready within a moment, go
+        # into the very first paint; otherwise a worker waits for them.
+        try:
+            first = self.app.take_prefetch(wait=0.2)
+        except Exception:
+            first = None
+        if first is not None:
+            self.show_rows(*first)
+        else:
+            self.reload()
 
     def _columns(self, width: int) -> None:
         from dutydesk.i18n import translate_marked

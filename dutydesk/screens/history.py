@@ -29,7 +29,7 @@ class HistoryScreen(Screen):
         self.count = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=_("search title, place, kind or level; Enter"), id="search")
+        yield Input(placeholder=_("search title, place, kind, level or a date (YYYY-MM-DD); Enter"), id="search")
         yield Static(id="page")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield KeyBar()

@@ -55,7 +55,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Input(placeholder=_("now, or HH:MM / 2026-11-22T10:00"), id="at")
             with Horizontal(classes="row"):
                 yield Label(_("First receiver"), classes="field")
-                yield Input(value=self._default_receiver(), placeholder=_("call sign"), id="receiver")
+                yield Input(placeholder=_("call sign"), id="receiver")
             yield Vertical(id="factors")
             yield Static("", id="suggestion")
             with Horizontal(classes="row"):
@@ -69,13 +69,18 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Button(_("Open incident (Ctrl+S)"), variant="primary", id="ok")
                 yield Button(_("Cancel"), id="cancel")
 
-    def _default_receiver(self) -> str:
-        actor = self.app.desk.actor
-        return actor if any(s.callsign == actor for s in self.app.desk.list_staff()) else ""
-
     def on_mount(self) -> None:
         self._build_kind()
         self.query_one("#title", Input).focus()
+        desk = self.app.desk
+        # The first receiver defaults to whoever is at the console, if that is a call sign on the desk.
+        self.app.run_desk(lambda: desk.actor if any(s.callsign == desk.actor for s in desk.list_staff()) else "",
+                          self._set_receiver)
+
+    def _set_receiver(self, callsign: str) -> None:
+        field = self.query_one("#receiver", Input)
+        if not field.value:
+            field.value = callsign
 
     # -- the kind's factors and levels -------------------------------------------------
     def _build_kind(self) -> None:
