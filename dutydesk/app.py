@@ -217,7 +217,10 @@ class DutyDeskApp(App):
     def _overdue_at_start(self) -> None:
         board = self._board()
         if board is not None:
-            board.announce_overdue = True
+            if board.loaded:
+                board.announce()
+            else:
+                board.announce_overdue = True
 
     def _board(self):
         from dutydesk.screens.board import BoardScreen

@@ -273,10 +273,13 @@ async def test_shift_start_and_handover(desk, clock):
         clock.advance(hours=12)
         app.screen.query_one("#commander", Input).value = "DC2"
         app.screen.query_one("#note", Input).value = "Quiet night; Route 205 to watch"
-        await pilot.click("#handover")
+        app.screen.query_one("#note", Input).focus()
+        await pilot.press("enter")  # Enter in the note hands over
         await settle(pilot)
         assert "Duty commander: DC2" in str(app.screen.query_one("#current", Static).render())
     assert desk.current_shift().commander == "DC2"
+    ended = [e for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
+    assert ended[0].payload["note"] == "Quiet night; Route 205 to watch" and ended[0].payload["handover_to"] == "DC2"
 
 
 async def test_second_console_sees_the_change(desk, db_url, clock, opened):

@@ -151,12 +151,17 @@ class BoardScreen(Screen):
         self.loaded = True
         self.refresh_countdowns(now)
         if self.announce_overdue:
-            self.announce_overdue = False
-            overdue = sum(1 for d in pending if d.due_at < now)
-            if overdue:
-                self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"),
-                            severity="error", timeout=10)
-                self.app.bell()
+            self.announce()
+
+    def announce(self) -> None:
+        """At start: say how many deadlines fell due while no console watched."""
+        self.announce_overdue = False
+        now = self.app.clock.now()
+        overdue = sum(1 for d in self.pending if d.due_at < now)
+        if overdue:
+            self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"),
+                        severity="error", timeout=10)
+            self.app.bell()
 
     def selected_id(self) -> int | None:
         table = self.query_one("#board", DataTable)
@@ -178,7 +183,7 @@ class BoardScreen(Screen):
         strip = Text.assemble(
             (_("Duty commander: "), "bold"), who, "   ", (fmt_local(now, seconds=True), "bold"), "   ",
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else "bold"), "   ",
-            _("Live: {n}").format(n=len(self.rows)),
+            _("Live: {n}").format(n=len(self.rows)), "   ", _("You: {actor}").format(actor=self.app.desk.actor),
         )
         self.query_one("#strip", StatusLine).show(strip)
 

@@ -345,7 +345,14 @@ class IncidentScreen(Screen):
         key = self._selected("deadlines")
         dl = next((x for x in d.deadlines if str(x.id) == key), None)
         if dl is None or dl.state != "pending":
-            self.notify(_("Select a pending deadline first"), severity="warning")
+            table = self.query_one("#deadlines", DataTable)
+            table.focus()
+            first = next((x for x in d.deadlines if x.state == "pending"), None)
+            if first is None:
+                self.notify(_("No deadline is pending"), severity="warning")
+            else:
+                table.move_cursor(row=table.get_row_index(str(first.id)))
+                self.notify(_("Selected the next pending deadline; press the key again to confirm"), severity="warning")
             return None
         return dl
 

@@ -17,7 +17,12 @@ from dutydesk.widgets.keybar import KeyBar
 
 
 class ShiftScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", _("Back"))]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", _("Back")),
+        Binding("ctrl+s", "start", _("Start shift"), priority=True),
+        Binding("ctrl+o", "handover", _("Hand over"), priority=True),
+        Binding("ctrl+e", "end", _("End shift"), priority=True),
+    ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="shift-body"):
@@ -86,8 +91,20 @@ class ShiftScreen(Screen):
             lines.append(Text("  " + _("none")))
         self.query_one("#handover-list", Static).update(Text("\n").join(lines))
 
+    @on(Input.Submitted, "#note")
+    def _note_done(self) -> None:
+        """Enter in the note: hand over when a shift runs, else start one."""
+        if self.query_one("#handover", Button).disabled:
+            self.action_start()
+        else:
+            self.action_handover()
+
+    @on(Input.Submitted, "#commander")
+    def _commander_done(self) -> None:
+        self.query_one("#note", Input).focus()
+
     @on(Button.Pressed, "#start")
-    def _start(self) -> None:
+    def action_start(self) -> None:
         who = self.query_one("#commander", Input).value.strip()
         if not who:
             self.query_one("#error", Static).update(_("Duty commander: enter a call sign"))
@@ -96,7 +113,7 @@ class ShiftScreen(Screen):
                           lambda s: self.notify(_("Shift started: {who}").format(who=s.commander)))
 
     @on(Button.Pressed, "#handover")
-    def _handover(self) -> None:
+    def action_handover(self) -> None:
         who = self.query_one("#commander", Input).value.strip()
         note = self.query_one("#note", Input).value.strip()
         if not who:
@@ -109,7 +126,7 @@ class ShiftScreen(Screen):
                           lambda s: self.notify(_("Handed over to {who}").format(who=who)))
 
     @on(Button.Pressed, "#end")
-    def _end(self) -> None:
+    def action_end(self) -> None:
         note = self.query_one("#note", Input).value.strip()
         self.app.run_desk(lambda: self.app.desk.end_shift(note or None),
                           lambda s: self.notify(_("Shift {id} ended").format(id=s.id)))
