@@ -668,9 +668,17 @@ class Desk:
             event = self._event_time(at, now, not_before=row.started_at, what=_("the shift started"))
             nxt = self._staff(s, handover_to, "to") if handover_to else None
             row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
-            live = s.scalar(select(func.count()).select_from(Incident).where(Incident.status.in_(LIVE_STATUSES)))
+            # The automatic handover list, kept with the note in the journal.
+            live = [{"id": i.id, "kind": i.kind, "level": i.level, "title": i.title, "status": i.status}
+                    for i in s.scalars(select(Incident).where(Incident.status.in_(LIVE_STATUSES)).order_by(Incident.id))]
+            pending = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
+                       for d in s.scalars(select(Deadline).where(Deadline.state == "pending").order_by(Deadline.due_at))]
+            missed = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
+                      for d in s.scalars(select(Deadline).where(Deadline.state == "missed",
+                                                                Deadline.closed_at >= row.started_at))]
             self._journal(s, now, "shift.end", "shift", row.id,
-                          {"note": note_text, "live_incidents": live, "handover_to": handover_to}, event_at=event)
+                          {"note": note_text, "handover_to": handover_to, "live_incidents": live,
+                           "pending_deadlines": pending, "missed_deadlines": missed}, event_at=event)
             if nxt is not None:
                 new = Shift(commander_id=nxt.id, started_at=event, started_by=self.actor)
                 s.add(new)

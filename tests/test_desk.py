@@ -251,6 +251,19 @@ def test_units_and_staff(desk):
     assert "DC2" in [s.callsign for s in desk.list_staff()]
 
 
+def test_handover_lists_live_pending_and_missed(desk, clock):
+    desk.start_shift("DC1")
+    live = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    gone = desk.open_incident(kind="opinion", title="Video", place="Online", level="red")
+    clock.advance(hours=1)
+    desk.close_incident(gone.id, "false report")  # its joint response (30 min) was missed
+    desk.end_shift("watch the square", handover_to="DC2")
+    p = [e for e in desk.journal_entries(entity="shift") if e.action == "shift.end"][0].payload
+    assert [i["id"] for i in p["live_incidents"]] == [live.id]
+    assert [d["rule"] for d in p["pending_deadlines"]] == ["first_public_information"]
+    assert [d["rule"] for d in p["missed_deadlines"]] == ["joint_response"]
+
+
 def test_shift_start_handover_end(desk, clock):
     refused(desk, desk.end_shift, "x", field="shift", match="no shift is running")
     s1 = desk.start_shift("DC1")
@@ -260,6 +273,8 @@ def test_shift_start_handover_end(desk, clock):
     assert ended.id == s1.id and ended.handover_note.startswith("Two live")
     cur = desk.current_shift()
     assert cur.commander == "DC2" and cur.started_at == T0 + timedelta(hours=12)
+    end = [e for e in desk.journal_entries(entity="shift") if e.action == "shift.end"][0]
+    assert end.payload["live_incidents"] == [] and end.payload["pending_deadlines"] == []
     desk.end_shift()
     assert desk.current_shift() is None
 
