@@ -275,6 +275,14 @@ class Playbooks:
     def __iter__(self):
         return iter(self.kinds.values())
 
+    def level_colour(self, kind: str, level: str) -> str | None:
+        """The colour of a level, or None for a kind or level the playbooks no
+        longer know (old records stay readable after a playbook change)."""
+        k = self.kinds.get(kind)
+        if k is None:
+            return None
+        return next((lv.colour for lv in k.levels if lv.key == level), None)
+
 
 # -- loading ---------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from dutydesk.screens.board import BoardScreen
 from dutydesk.screens.incident import IncidentScreen
 from dutydesk.screens.open_incident import OpenIncidentScreen
 from dutydesk.screens.shift import ShiftScreen
-from tests.conftest import T0
 
 
 async def settle(pilot, rounds: int = 3) -> None:

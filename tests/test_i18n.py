@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import io
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir

@@ -130,13 +130,7 @@ class BoardScreen(Screen):
         now = self.app.clock.now()
         table.clear()
         for r in rows:
-            kind = self.app.desk.playbooks.kinds.get(r.kind)
-            colour = None
-            if kind is not None:
-                try:
-                    colour = kind.level(r.level).colour
-                except Exception:
-                    colour = None
+            colour = self.app.desk.playbooks.level_colour(r.kind, r.level)
             self.colours[r.id] = colour
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")

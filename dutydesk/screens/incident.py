@@ -188,13 +188,7 @@ class IncidentScreen(Screen):
         for dl in d.deadlines:
             if dl.state == "pending":
                 table.update_cell(str(dl.id), "left", countdown(dl, now))
-        kind = self.app.desk.playbooks.kinds.get(d.kind)
-        colour = None
-        if kind is not None:
-            try:
-                colour = kind.level(d.level).colour
-            except Exception:
-                pass
+        colour = self.app.desk.playbooks.level_colour(d.kind, d.level)
         overdue = sum(1 for dl in d.deadlines if dl.state == "pending" and dl.due_at < now)
         unfilled = [r.label for r in d.roles if r.required and not r.filled]
         summary = Text.assemble(
