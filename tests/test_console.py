@@ -375,3 +375,16 @@ async def test_alert_fires_notification_bell_and_flash(desk, clock, opened):
         assert app.fired == [job]
         assert any("DUE NOW" in n.message for n in app._notifications)
         assert app.screen.flashing[fast.id] > 0
+
+
+async def test_command_palette_reaches_actions(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Open incident")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OpenIncidentScreen)

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _
 from dutydesk.timefmt import fmt_local
 from dutydesk.widgets.keybar import KeyBar
 
@@ -20,6 +20,10 @@ class HistoryScreen(Screen):
         Binding("escape", "app.pop_screen", _("Back")),
         Binding("pagedown,ctrl+n", "next_page", _("Next page")),
         Binding("pageup,ctrl+b", "prev_page", _("Previous page")),
+    ]
+    COMMANDS_FOR_PALETTE = [
+        (N_("Next page"), N_("The next 50 closed incidents"), "next_page"),
+        (N_("Previous page"), N_("The previous 50 closed incidents"), "prev_page"),
     ]
 
     def __init__(self) -> None:

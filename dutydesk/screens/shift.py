@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _
 from dutydesk.timefmt import fmt_duration, fmt_local
 from dutydesk.widgets.keybar import KeyBar
 
@@ -22,6 +22,11 @@ class ShiftScreen(Screen):
         Binding("ctrl+s", "start", _("Start shift"), priority=True),
         Binding("ctrl+o", "handover", _("Hand over"), priority=True),
         Binding("ctrl+e", "end", _("End shift"), priority=True),
+    ]
+    COMMANDS_FOR_PALETTE = [
+        (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
+        (N_("Hand over"), N_("End this shift with the note; the entered commander takes over"), "handover"),
+        (N_("End shift"), N_("End the running shift"), "end"),
     ]
 
     def compose(self) -> ComposeResult:
