@@ -35,3 +35,11 @@ def median_time(fn, repeat: int) -> float:
         fn()
         samples.append(time.perf_counter() - t)
     return statistics.median(samples)
+
+
+def report(results: "list[Result] | Result") -> int:
+    """Print each result; 1 if any is over its budget."""
+    results = results if isinstance(results, list) else [results]
+    for r in results:
+        print(r.line(), flush=True)
+    return 1 if any(not r.ok for r in results) else 0

@@ -31,3 +31,11 @@ def run() -> Result:
         a.append(_time(cli))
         b.append(_time(ref))
     return Result("dutydesk --help start-up", statistics.median(a) * 1000, statistics.median(b) * 1000, "ms", 1.5)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.common import report
+
+    sys.exit(report(run()))

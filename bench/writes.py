@@ -54,3 +54,11 @@ def run() -> Result:
         raw = time.perf_counter() - t
         con.close()
     return Result(f"service-layer writes ({N})", service, raw, "s", None)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.common import report
+
+    sys.exit(report(run()))
