@@ -78,10 +78,8 @@ class DutyDeskApp(App):
             return None
         except Exception:
             self._prefetch = None
-            self._prefetch_pool.shutdown(wait=False)
             raise
         self._prefetch = None
-        self._prefetch_pool.shutdown(wait=False)
         return result
 
     # -- life cycle --------------------------------------------------------------
@@ -102,6 +100,7 @@ class DutyDeskApp(App):
         self.call_after_refresh(self._overdue_at_start)
 
     def on_unmount(self) -> None:
+        self._prefetch_pool.shutdown(wait=False)
         if self.alerts is not None:
             self.alerts.shutdown()
 

@@ -364,8 +364,26 @@ def _validate(kind_key: str, raw: dict[str, Any], path: str) -> Kind:
         raise PlaybookError(path, _error_key(kind_key, raw, loc), msg) from None
 
 
+_CACHE: dict[tuple, Playbooks] = {}
+
+
 def load_playbooks(override: Path | None = None) -> Playbooks:
-    """The built-in playbooks, with ``override`` applied on top."""
+    """The built-in playbooks, with ``override`` applied on top.  Parsed once per
+    process while the files are unchanged (playbooks are immutable values)."""
+    files = sorted(BUILTIN_DIR.glob("*.toml")) + ([Path(override)] if override is not None else [])
+    try:
+        key = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError:
+        key = None  # a missing file: let the loader say so
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    result = _load_playbooks(override)
+    if key is not None:
+        _CACHE[key] = result
+    return result
+
+
+def _load_playbooks(override: Path | None) -> Playbooks:
     raw: dict[str, dict[str, Any]] = {}
     origin: dict[str, str] = {}
     sources = []

@@ -73,11 +73,13 @@ class CountdownColumn(Widget):
             text = Text(" " + self.label, style="bold")
         else:
             index = y - 1 + round(self.table.scroll_y)
+            if index >= len(self.rows):
+                return Strip.blank(width, base)
             text = Text(" ") + self.text_at(index)
-            if index == self.table.cursor_row and index < len(self.rows):
+            if index == self.table.cursor_row:
                 text.stylize("underline")
         segments = [Segment(s.text, base + s.style if s.style else base) for s in text.render(self.app.console)]
-        return Strip(segments).adjust_cell_length(width, base if isinstance(base, Style) else None)
+        return Strip(segments).adjust_cell_length(width, base)
 
 
 class StatusLine(Widget):
