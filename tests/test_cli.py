@@ -207,3 +207,12 @@ def test_subprocess_real_cli(tmp_path, db_url):
     if exe.exists():
         r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
         assert r.returncode == 0 and r.stdout.strip() == f"dutydesk {__version__}"
+
+
+def test_help_loads_neither_textual_nor_the_database_layer():
+    """Scripts call the CLI thousands of times: --help must stay light."""
+    code = ("import sys, runpy; sys.argv = ['dutydesk', '--help']\n"
+            "try:\n    runpy.run_module('dutydesk', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
