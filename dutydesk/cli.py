@@ -33,6 +33,7 @@ LAZY_GROUPS = {
     "staff": ("dutydesk.commands.units", "staff_app", N_("Add and list staff.")),
     "playbook": ("dutydesk.commands.playbook", "playbook_app", N_("Show and check the response playbooks.")),
     "audit": ("dutydesk.commands.audit", "audit_app", N_("Verify and read the journal.")),
+    "import": ("dutydesk.commands.importing", "import_app", N_("Import units and staff (all or nothing).")),
 }
 
 

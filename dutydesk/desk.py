@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -227,6 +227,101 @@ class Desk:
             return StaffView(staff.id, callsign, name, unit, post, True)
 
         return self._write(op)
+
+    def unit_codes(self) -> set[str]:
+        with self._read() as s:
+            return set(s.scalars(select(Unit.code)))
+
+    def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
+                       meta: dict[str, Any], dry_run: bool = False) -> tuple[int, int, int, int]:
+        """Write validated records (``dutydesk.importing`` checks them first) in
+        one transaction with one journal entry.  Returns (inserted, updated,
+        unchanged, differing-but-left).  ``dry_run`` counts and writes nothing."""
+        if entity not in ("units", "staff"):
+            raise Refused("kind", _("cannot import '{entity}'").format(entity=entity))
+
+        def op(s: Session, now: datetime) -> tuple[int, int, int, int]:
+            apply = self._import_units if entity == "units" else self._import_staff
+            counts = apply(s, rows(), update)
+            inserted, updated, unchanged, differs = counts
+            if dry_run:
+                raise _DryRun(counts)
+            self._journal(s, now, f"import.{entity}", "import", entity, {
+                **meta, "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
+                "update": update})
+            return counts
+
+        try:
+            return self._write(op)
+        except _DryRun as dry:
+            return dry.counts
+
+    def _import_units(self, s: Session, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+        table = Unit.__table__
+        existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
+                    s.execute(select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Unit.parent_id))}
+        code_of = {v[0]: k for k, v in existing.items()}
+        new, parents, changed = [], {}, []
+        unchanged = differs = 0
+        for r in rows:
+            code, name, utype, parent = r["code"], r["name"], r.get("unit_type") or "station", r.get("parent") or None
+            if code in existing:
+                uid, old_name, old_type, old_parent = existing[code]
+                if (old_name, old_type, code_of.get(old_parent)) == (name, utype, parent):
+                    unchanged += 1
+                elif update:
+                    changed.append({"b_id": uid, "name": name, "unit_type": utype})
+                    parents[code] = parent
+                else:
+                    differs += 1
+                continue
+            new.append({"code": code, "name": name, "unit_type": utype, "active": True})
+            parents[code] = parent
+            if len(new) >= 5000:
+                s.execute(table.insert(), new)
+                new = []
+        if new:
+            s.execute(table.insert(), new)
+        if changed:
+            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+                name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
+        if parents:
+            ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+            links = [{"b_id": ids[c], "parent_id": ids.get(p) if p else None} for c, p in parents.items()]
+            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("parent_id")), links)
+        inserted = len(parents) - len(changed)
+        return inserted, len(changed), unchanged, differs
+
+    def _import_staff(self, s: Session, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+        table = Staff.__table__
+        unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+        existing = {cs: (sid, name, unit_id, post) for sid, cs, name, unit_id, post in
+                    s.execute(select(Staff.id, Staff.callsign, Staff.name, Staff.unit_id, Staff.post))}
+        new, changed = [], []
+        inserted = unchanged = differs = 0
+        for r in rows:
+            callsign, name, post = r["callsign"], r["name"], r.get("post", "")
+            unit_id = unit_ids.get(r["unit"]) if r.get("unit") else None
+            if callsign in existing:
+                sid, old_name, old_unit, old_post = existing[callsign]
+                if (old_name, old_unit, old_post) == (name, unit_id, post):
+                    unchanged += 1
+                elif update:
+                    changed.append({"b_id": sid, "name": name, "unit_id": unit_id, "post": post})
+                else:
+                    differs += 1
+                continue
+            new.append({"callsign": callsign, "name": name, "unit_id": unit_id, "post": post, "active": True})
+            inserted += 1
+            if len(new) >= 5000:
+                s.execute(table.insert(), new)
+                new = []
+        if new:
+            s.execute(table.insert(), new)
+        if changed:
+            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+                name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
+        return inserted, len(changed), unchanged, differs
 
     def list_units(self) -> list[UnitView]:
         with self._read() as s:
@@ -897,6 +992,14 @@ class Desk:
     def verify_journal(self) -> journal.Verdict:
         with self._read() as s:
             return journal.verify(s)
+
+
+class _DryRun(Exception):
+    """Raised inside a write to roll it back after counting (``--dry-run``)."""
+
+    def __init__(self, counts: tuple[int, int, int, int]) -> None:
+        super().__init__("dry run")
+        self.counts = counts
 
 
 def _local_day(text: str) -> tuple[datetime, datetime] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget

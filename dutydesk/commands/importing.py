@@ -1,0 +1,100 @@
+"""`dutydesk import units|staff FILE`: all or nothing, with row-numbered errors."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dutydesk.commands.common import JsonOpt, _emit_json, _state, guard, sub_app
+from dutydesk.i18n import _
+
+import_app = sub_app(_("Import units and staff from CSV, TSV, JSON, JSONL or XLSX (all or nothing)."))
+
+FileArg = Annotated[str, typer.Argument(metavar="FILE", help=_("The file, or - for standard input."))]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", help=_("csv, tsv, json, jsonl or xlsx (default: from the name or content)."))]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help=_("Text encoding (default: UTF-8, else GB18030)."))]
+DryOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check and count; write nothing."))]
+UpdateOpt = Annotated[bool, typer.Option("--update", help=_("Update rows that exist and differ."))]
+ErrorsOpt = Annotated[Optional[Path], typer.Option("--errors", help=_("Write the rejected rows, with a reason column, to this CSV file."))]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help=_("No progress bar."))]
+MAX_SHOWN = 50
+
+
+def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, update, errors, quiet, json_out) -> None:  # noqa: ANN001
+    from dutydesk.importing import run_import
+
+    desk = _state(ctx).desk()
+    progress = None
+    on_row = None
+    if not quiet and not json_out and sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        progress = Progress(SpinnerColumn(), TextColumn(_("checking {file}: {{task.completed}} rows").format(file=file)),
+                            TimeElapsedColumn(), transient=True)
+        task = progress.add_task("rows", total=None)
+        progress.start()
+
+        def on_row(n: int) -> None:
+            if n % 1000 == 0:
+                progress.update(task, completed=n)
+    try:
+        result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run, on_row=on_row)
+    finally:
+        if progress is not None:
+            progress.stop()
+    if errors is not None and result.problems:
+        _write_errors(errors, result)
+    if json_out:
+        _emit_json({"entity": entity, "file": result.file, "format": result.fmt, "encoding": result.encoding,
+                    "rows": result.rows, "sha256": result.sha256, "written": result.written, "dry_run": dry_run,
+                    "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
+                    "differs": result.differs, "ignored_columns": result.ignored_columns,
+                    "problems": [{"row": p.row, "field": p.field, "problem": p.problem} for p in result.problems]})
+    if result.problems:
+        for p in result.problems[:MAX_SHOWN]:
+            typer.echo(f"{result.file}:{p.row}: {p.field}: {p.problem}", err=True)
+        if len(result.problems) > MAX_SHOWN:
+            typer.echo(_("... and {n} more problems").format(n=len(result.problems) - MAX_SHOWN), err=True)
+        typer.echo(_("error: {file}: {n} problem(s) in {rows} rows; nothing was written").format(
+            file=result.file, n=len(result.problems), rows=result.rows), err=True)
+        raise typer.Exit(1)
+    if json_out:
+        return
+    if result.ignored_columns:
+        typer.echo(_("note: columns ignored: {cols}").format(cols=", ".join(result.ignored_columns)), err=True)
+    line = _("{rows} rows: {ins} new, {upd} updated, {same} unchanged, {diff} differing (left; use --update)").format(
+        rows=result.rows, ins=result.inserted, upd=result.updated, same=result.unchanged, diff=result.differs)
+    typer.echo((_("Dry run, nothing written: ") if dry_run else _("Imported {file}: ").format(file=result.file)) + line)
+
+
+def _write_errors(path: Path, result) -> None:  # noqa: ANN001
+    headers: list[str] = []
+    for p in result.problems:
+        for h in p.record:
+            if h not in headers:
+                headers.append(h)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*headers, "row", "reason"])
+        for p in result.problems:
+            writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
+
+
+@import_app.command("units", help=_("Import units (code, name, type, parent)."))
+@guard
+def import_units(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
+                 dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None, quiet: QuietOpt = False,
+                 json_out: JsonOpt = False) -> None:
+    _run(ctx, "units", file, fmt, encoding, dry_run, update, errors, quiet, json_out)
+
+
+@import_app.command("staff", help=_("Import staff (call sign, name, unit, post)."))
+@guard
+def import_staff(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
+                 dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None, quiet: QuietOpt = False,
+                 json_out: JsonOpt = False) -> None:
+    _run(ctx, "staff", file, fmt, encoding, dry_run, update, errors, quiet, json_out)
