@@ -54,7 +54,7 @@ from dutydesk.playbook import (
     load_playbooks,
 )
 from dutydesk.risk import assess, parse_factor_args, validate_factors
-from dutydesk.timefmt import fmt_local
+from dutydesk.timefmt import fmt_local, iso
 from dutydesk.views import (
     AssignmentView,
     DeadlineView,
@@ -322,6 +322,43 @@ class Desk:
             s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
                 name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
         return inserted, len(changed), unchanged, differs
+
+    EXPORTS = {
+        "units": ("code", "name", "type", "parent"),
+        "staff": ("callsign", "name", "unit", "post"),
+        "incidents": ("id", "kind", "title", "place", "level", "status", "reported_at", "received_by",
+                      "closed_at", "summary"),
+        "journal": ("seq", "at", "event_at", "late", "actor", "action", "entity", "entity_id", "payload",
+                    "prev_hash", "hash"),
+    }
+
+    def export_rows(self, entity: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``entity`` as a flat dict (the fields ``EXPORTS``
+        names), streamed from the database in batches."""
+        if entity not in self.EXPORTS:
+            raise Refused("kind", _("cannot export '{entity}'; kinds: {kinds}").format(
+                entity=entity, kinds=", ".join(self.EXPORTS)))
+        with self._read() as s:
+            if entity == "units":
+                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+                for u in s.scalars(select(Unit).order_by(Unit.code).execution_options(yield_per=2000)):
+                    yield {"code": u.code, "name": u.name, "type": u.unit_type, "parent": codes.get(u.parent_id, "")}
+            elif entity == "staff":
+                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+                for p in s.scalars(select(Staff).order_by(Staff.callsign).execution_options(yield_per=2000)):
+                    yield {"callsign": p.callsign, "name": p.name, "unit": codes.get(p.unit_id, ""), "post": p.post}
+            elif entity == "incidents":
+                callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
+                for i in s.scalars(select(Incident).order_by(Incident.id).execution_options(yield_per=2000)):
+                    yield {"id": i.id, "kind": i.kind, "title": i.title, "place": i.place, "level": i.level,
+                           "status": i.status, "reported_at": iso(i.reported_at),
+                           "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
+                           "summary": i.summary or ""}
+            else:
+                for e in s.scalars(select(JournalEntry).order_by(JournalEntry.seq).execution_options(yield_per=5000)):
+                    yield {"seq": e.seq, "at": journal.ts(e.at), "event_at": journal.ts(e.event_at), "late": e.late,
+                           "actor": e.actor, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
+                           "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}
 
     def list_units(self) -> list[UnitView]:
         with self._read() as s:

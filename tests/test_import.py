@@ -148,3 +148,33 @@ def test_cli_stdin_subprocess(db_url, tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["inserted"] == 3 and out["encoding"] == "gb18030" and out["file"] == "<stdin>"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "xlsx"])
+def test_export_import_round_trip(db_url, tmp_path, fmt):
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    units = write(tmp_path, "u.csv", UNITS_CN)
+    staff = write(tmp_path, "s.csv", "呼号,姓名,所属单位,职务\nDC1,李,CC,值班指挥员\nDC2,王,PS1,\n")
+    for kind, src in (("units", units), ("staff", staff)):
+        assert runner.invoke(app, ["--db", db_url, "import", kind, str(src)]).exit_code == 0
+    for kind in ("units", "staff"):
+        out = tmp_path / f"{kind}.{fmt}"
+        r = runner.invoke(app, ["--db", db_url, "export", kind, "--format", fmt, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(app, ["--db", other, "import", kind, str(out)])
+        assert r.exit_code == 0, (r.output, r.stderr)
+        again = runner.invoke(app, ["--db", other, "import", kind, str(out), "--json"])
+        assert json.loads(again.stdout)["unchanged"] == (3 if kind == "units" else 2)
+    for kind in ("units", "staff"):
+        a = runner.invoke(app, ["--db", db_url, "export", kind, "--format", "jsonl"]).stdout
+        b = runner.invoke(app, ["--db", other, "export", kind, "--format", "jsonl"]).stdout
+        assert a == b and "指挥中心" in (a if kind == "units" else "指挥中心")
+
+
+def test_export_journal_and_refusals(desk, tmp_path, db_url):
+    r = runner.invoke(app, ["--db", db_url, "export", "journal", "--format", "jsonl"])
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert lines[0]["seq"] == 1 and len(lines) == desk.journal_head()
+    assert runner.invoke(app, ["--db", db_url, "export", "journal", "--format", "xlsx"]).exit_code == 1
+    r = runner.invoke(app, ["--db", db_url, "export", "secrets"])
+    assert r.exit_code == 1 and "kinds: units, staff, incidents, journal" in r.stderr

@@ -1,0 +1,42 @@
+"""`dutydesk export KIND`: what import reads (a round trip), streamed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from dutydesk.commands.common import _state
+from dutydesk.i18n import _
+
+KINDS = ("units", "staff", "incidents", "journal")
+
+
+def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path]) -> None:
+    from dutydesk.errors import Refused
+    from dutydesk.importing.writers import write_records
+
+    desk = _state(ctx).desk()
+    if kind not in KINDS:
+        raise Refused("kind", _("cannot export '{kind}'; kinds: {kinds}").format(kind=kind, kinds=", ".join(KINDS)))
+    if fmt == "xlsx" and output is None:
+        raise Refused("output", _("xlsx needs -o FILE"))
+    columns = desk.EXPORTS[kind]
+    if output is None:
+        write_records(desk.export_rows(kind), columns, fmt, sys.stdout.buffer)
+        return
+    # Write beside the target and rename: a failed export never leaves half a file.
+    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=".dutydesk-export-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            n = write_records(desk.export_rows(kind), columns, fmt, fh)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(_("{n} {kind} written to {file}").format(n=n, kind=kind, file=output), err=True)
+
