@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("bench.startup", "bench.writes", "bench.console")
+MODULES = ("bench.startup", "bench.writes", "bench.console", "bench.imports")
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.importing.readers import Source, iter_rows, open_source
-from dutydesk.importing.schema import ImportProblem, clean_row, header_map, spec
+from dutydesk.importing.schema import ImportProblem, clean_row, header_map, map_row, spec
 
 
 @dataclass
@@ -56,7 +56,9 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
         mapper = _Mapper(entity)
         mapping: dict[str, str] | None = None
         seen: dict[str, int] = {}
-        refs: list[tuple[int, str, str, str, dict[str, str]]] = []
+        refs: list[tuple[int, str, str, dict[str, str]]] = []
+        known = desk.unit_codes()
+        seen_units = seen if entity == "units" else {}
         for number, raw in iter_rows(src):
             if mapping is None and src.fmt not in ("json", "jsonl"):
                 # A table has one header: a missing required column is the file's fault.
@@ -73,8 +75,13 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                 else:
                     seen[key] = number
             for fld in s.references:
-                if values.get(fld):
-                    refs.append((number, fld, values[fld], values.get(s.key, ""), raw))
+                code = values.get(fld)
+                if not code:
+                    continue
+                if entity == "units" and code == key:
+                    problems.append((fld, _("a unit cannot be its own parent")))
+                elif code not in known and code not in seen_units:
+                    refs.append((number, fld, code, raw))  # perhaps defined later in the file
             result.problems.extend(ImportProblem(number, f, p, raw) for f, p in problems)
             result.rows += 1
             if on_row is not None:
@@ -82,22 +89,18 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
         if result.rows == 0:
             raise Refused("file", _("{file}: no rows").format(file=src.name))
         result.ignored_columns = sorted(mapper.ignored)
-        known = desk.unit_codes()
-        in_file = set(seen) if entity == "units" else set()
-        for number, fld, code, own_key, raw in refs:
-            if code not in known and code not in in_file:
+        for number, fld, code, raw in refs:
+            if code not in seen_units:
                 result.problems.append(ImportProblem(
                     number, fld, _("no unit with code '{code}' on the desk or in the file").format(code=code), raw))
-            elif entity == "units" and code == own_key:
-                result.problems.append(ImportProblem(number, fld, _("a unit cannot be its own parent"), raw))
         result.problems.sort(key=lambda p: p.row)
         if result.problems or dry_run:
             if dry_run and not result.problems:
-                counts = desk.import_records(entity, lambda: _clean_rows(src, entity, mapper), update=update,
+                counts = desk.import_records(entity, lambda: _clean_rows(src, mapper, mapping), update=update,
                                              meta=_meta(result), dry_run=True)
                 result.inserted, result.updated, result.unchanged, result.differs = counts
             return result
-        counts = desk.import_records(entity, lambda: _clean_rows(src, entity, mapper), update=update, meta=_meta(result))
+        counts = desk.import_records(entity, lambda: _clean_rows(src, mapper, mapping), update=update, meta=_meta(result))
         result.inserted, result.updated, result.unchanged, result.differs = counts
         result.written = True
         return result
@@ -127,6 +130,7 @@ class _Mapper:
         return self.maps[keys]
 
 
-def _clean_rows(src: Source, entity: str, mapper: _Mapper) -> Iterator[dict[str, str]]:
+def _clean_rows(src: Source, mapper: _Mapper, mapping: dict[str, str] | None) -> Iterator[dict[str, str]]:
+    """The validated rows again, for writing (a table has one mapping; JSON records may each differ)."""
     for _number, raw in iter_rows(src):
-        yield clean_row(entity, raw, mapper.get(raw))[0]
+        yield map_row(raw, mapping or mapper.get(raw))

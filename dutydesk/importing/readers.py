@@ -126,7 +126,12 @@ def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, dict[str
             if header is None:
                 return
             header = [h.strip() for h in header]
+            width = len(header)
             for row in reader:
+                if len(row) == width:  # the usual case, at C speed
+                    if "".join(row).strip():
+                        yield reader.line_num, dict(zip(header, row))
+                    continue
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
                 if len(row) > len(header):

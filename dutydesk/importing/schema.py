@@ -20,6 +20,8 @@ HEADERS_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "headers" 
 ENTITIES = ("units", "staff")
 MAX_CODE = 64
 MAX_TEXT = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass
@@ -86,8 +88,13 @@ def clean_row(entity: str, raw: dict[str, str], mapping: dict[str, str]) -> tupl
         value = values.get(fld, "")
         if len(value) > limit:
             problems.append((fld, _("{n} characters; at most {limit}").format(n=len(value), limit=limit)))
-        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+        if _CONTROL.search(value):
             problems.append((fld, _("contains control characters")))
-    if values.get(s.key) and any(ch.isspace() for ch in values[s.key]):
+    if values.get(s.key) and _SPACE.search(values[s.key]):
         problems.append((s.key, _("must not contain spaces")))
     return values, problems
+
+
+def map_row(raw: dict[str, str], mapping: dict[str, str]) -> dict[str, str]:
+    """The row's fields, trimmed, without checks (for rows already validated)."""
+    return {fld: (raw.get(h) or "").strip() for h, fld in mapping.items()}

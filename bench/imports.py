@@ -1,0 +1,98 @@
+"""Import budgets (issue 5):
+
+* a 100 000-row staff CSV through `dutydesk.importing` against plain `csv` +
+  `sqlite3.executemany` of the same rows into a table of the same shape, same
+  file settings (WAL, synchronous=FULL), same run: <= 3x;
+* 1 000 000 rows imported in a child process with flat memory: max RSS < 200 MiB.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Result
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+BIG = int(os.environ.get("BENCH_IMPORT_BIG", "1000000"))
+
+
+def make_csv(path: Path, n: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["callsign", "name", "unit", "post"])
+        for i in range(n):
+            w.writerow([f"P{i:07d}", f"Officer {i}", "PS1", "patrol"])
+
+
+def _service(csv_path: Path, db: Path) -> float:
+    from dutydesk.desk import Desk
+    from dutydesk.importing import run_import
+
+    desk = Desk.open(f"sqlite:///{db}", actor="BENCH")
+    desk.add_unit("PS1", "Station 1")
+    t = time.perf_counter()
+    result = run_import(desk, "staff", str(csv_path))
+    elapsed = time.perf_counter() - t
+    assert result.written and result.inserted == result.rows, result.problems[:3]
+    desk.close()
+    return elapsed
+
+
+def _raw(csv_path: Path, db: Path) -> float:
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("CREATE TABLE staff (id INTEGER PRIMARY KEY, callsign TEXT UNIQUE, name TEXT, unit_id INT, post TEXT, active INT)")
+    t = time.perf_counter()
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO staff (callsign, name, unit_id, post, active) VALUES (?, ?, 1, ?, 1)",
+                        ((r[0], r[1], r[3]) for r in reader))
+        con.execute("COMMIT")
+    elapsed = time.perf_counter() - t
+    con.close()
+    return elapsed
+
+
+def speed(tmp: Path) -> Result:
+    path = tmp / "staff.csv"
+    make_csv(path, ROWS)
+    service = _service(path, tmp / "svc.sqlite")
+    raw = _raw(path, tmp / "raw.sqlite")
+    return Result(f"import of a {ROWS}-row staff CSV", service, raw, "s", 3.0)
+
+
+def memory(tmp: Path) -> Result:
+    path = tmp / "big.csv"
+    make_csv(path, BIG)
+    code = ("import sys; from pathlib import Path; from bench.imports import _service; "
+            "_service(Path(sys.argv[1]), Path(sys.argv[2]))")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([sys.executable, "-c", code, str(path), str(tmp / "big.sqlite")], stdin=subprocess.DEVNULL)
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        return Result(f"import of {BIG} rows: max RSS (MiB), FAILED", float("inf"), 200, "MiB", 1.0)
+    del before
+    print(f"  ({BIG} rows, {path.stat().st_size / 2**20:.0f} MiB file: peak RSS {peak_mib:.0f} MiB)", flush=True)
+    return Result(f"import of {BIG} rows: max RSS", peak_mib, 200, "MiB", 1.0)
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return [speed(Path(tmp)), memory(Path(tmp))]
+
+
+if __name__ == "__main__":
+    from bench.common import report
+
+    sys.exit(report(run()))
