@@ -233,9 +233,10 @@ class Desk:
             return set(s.scalars(select(Unit.code)))
 
     def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
-                       meta: dict[str, Any], dry_run: bool = False) -> tuple[int, int, int, int]:
-        """Write validated records (``dutydesk.importing`` checks them first) in
-        one transaction with one journal entry.  Returns (inserted, updated,
+                       meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]:
+        """Write records in one transaction with one journal entry.  ``rows``
+        may validate as it goes (``dutydesk.importing``): an exception from it
+        rolls everything back.  Returns (inserted, updated,
         unchanged, differing-but-left).  ``dry_run`` counts and writes nothing."""
         if entity not in ("units", "staff"):
             raise Refused("kind", _("cannot import '{entity}'").format(entity=entity))
@@ -247,7 +248,7 @@ class Desk:
             if dry_run:
                 raise _DryRun(counts)
             self._journal(s, now, f"import.{entity}", "import", entity, {
-                **meta, "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
+                **meta(), "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
                 "update": update})
             return counts
 
@@ -275,13 +276,13 @@ class Desk:
                 else:
                     differs += 1
                 continue
-            new.append({"code": code, "name": name, "unit_type": utype, "active": True})
+            new.append((code, name, utype, True))
             parents[code] = parent
             if len(new) >= 5000:
-                _bulk_insert(s, table, new)
+                _bulk_insert(s, table, UNIT_COLUMNS, new)
                 new = []
         if new:
-            _bulk_insert(s, table, new)
+            _bulk_insert(s, table, UNIT_COLUMNS, new)
         if changed:
             s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
                 name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
@@ -311,13 +312,13 @@ class Desk:
                 else:
                     differs += 1
                 continue
-            new.append({"callsign": callsign, "name": name, "unit_id": unit_id, "post": post, "active": True})
+            new.append((callsign, name, unit_id, post, True))
             inserted += 1
             if len(new) >= 5000:
-                _bulk_insert(s, table, new)
+                _bulk_insert(s, table, STAFF_COLUMNS, new)
                 new = []
         if new:
-            _bulk_insert(s, table, new)
+            _bulk_insert(s, table, STAFF_COLUMNS, new)
         if changed:
             s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
                 name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
@@ -1031,18 +1032,21 @@ class Desk:
             return journal.verify(s)
 
 
-def _bulk_insert(s: Session, table, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
+UNIT_COLUMNS = ("code", "name", "unit_type", "active")
+STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
+
+
+def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
     """Many rows at once.  On SQLite straight through the driver (SQLAlchemy's
     per-row parameter handling was half the import time); elsewhere Core."""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), rows)
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
         return
-    cols = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _c in cols)})"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})"
     cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
     try:
-        cursor.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
 
