@@ -84,17 +84,15 @@ def _write_errors(path: Path, result) -> None:  # noqa: ANN001
             writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
 
 
-@import_app.command("units", help=_("Import units (code, name, type, parent)."))
-@guard
-def import_units(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
-                 dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None, quiet: QuietOpt = False,
-                 json_out: JsonOpt = False) -> None:
-    _run(ctx, "units", file, fmt, encoding, dry_run, update, errors, quiet, json_out)
+def _register(entity: str, help_text: str) -> None:
+    def command(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
+                dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None,
+                quiet: QuietOpt = False, json_out: JsonOpt = False) -> None:
+        _run(ctx, entity, file, fmt, encoding, dry_run, update, errors, quiet, json_out)
+
+    command.__name__ = f"import_{entity}"
+    import_app.command(entity, help=help_text)(guard(command))
 
 
-@import_app.command("staff", help=_("Import staff (call sign, name, unit, post)."))
-@guard
-def import_staff(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
-                 dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None, quiet: QuietOpt = False,
-                 json_out: JsonOpt = False) -> None:
-    _run(ctx, "staff", file, fmt, encoding, dry_run, update, errors, quiet, json_out)
+_register("units", _("Import units (code, name, type, parent)."))
+_register("staff", _("Import staff (call sign, name, unit, post)."))
