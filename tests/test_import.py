@@ -73,6 +73,9 @@ def test_parent_may_come_later_in_the_file_but_not_be_itself(bare_desk, tmp_path
     assert run_import(bare_desk, "units", str(ok)).inserted == 2
     bad = write(tmp_path, "b.csv", "code,name,parent\nX,Loop,X\n")
     assert [p.problem for p in run_import(bare_desk, "units", str(bad)).problems] == ["a unit cannot be its own parent"]
+    loop = write(tmp_path, "c.csv", "code,name,parent\nCC,Centre,CC\n")  # CC is already on the desk
+    assert [p.problem for p in run_import(bare_desk, "units", str(loop), update=True).problems] == [
+        "a unit cannot be its own parent"]
 
 
 def test_formats_json_jsonl_tsv_xlsx(bare_desk, tmp_path):

@@ -66,6 +66,8 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
             seen: dict[str, int] = {}
             seen_units = seen if entity == "units" else {}
             refs: list[tuple[int, str, str, dict[str, str]]] = []
+            rows = 0
+            key_field, ref_fields, is_units = s.key, tuple(s.references), entity == "units"
             for number, raw in iter_rows(src):
                 if mapping is None and src.fmt not in ("json", "jsonl"):
                     # A table has one header: a missing required column is the file's fault.
@@ -75,28 +77,29 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                         raise Refused("file", _("{file}: no column for {fields} (headers: {headers})").format(
                             file=src.name, fields=", ".join(missing), headers=", ".join(raw)))
                 values, problems = clean_row(entity, raw, mapping or mapper.get(raw))
-                key = values.get(s.key)
+                key = values.get(key_field)
                 if key:
                     if key in seen:
-                        problems.append((s.key, _("'{key}' repeats row {row}").format(key=key, row=seen[key])))
+                        problems.append((key_field, _("'{key}' repeats row {row}").format(key=key, row=seen[key])))
                     else:
                         seen[key] = number
-                for fld in s.references:
+                for fld in ref_fields:
                     code = values.get(fld)
                     if not code:
                         continue
-                    if entity == "units" and code == key:
+                    if is_units and code == key:
                         problems.append((fld, _("a unit cannot be its own parent")))
                     elif code not in known and code not in seen_units:
                         refs.append((number, fld, code, raw))  # perhaps defined later in the file
-                result.rows += 1
+                rows += 1
                 if on_row is not None:
-                    on_row(result.rows)
+                    on_row(rows)
                 if problems:
                     result.problems.extend(ImportProblem(number, f, p, raw) for f, p in problems)
                 elif not result.problems:
                     yield values  # written now; rolled back if a later row fails
-            if result.rows == 0:
+            result.rows = rows
+            if rows == 0:
                 raise Refused("file", _("{file}: no rows").format(file=src.name))
             result.ignored_columns = sorted(mapper.ignored)
             for number, fld, code, raw in refs:

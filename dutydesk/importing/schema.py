@@ -70,6 +70,9 @@ SPECS = {
 }
 
 
+_MIN_LIMIT = {name: min(sp.limits.values()) for name, sp in SPECS.items()}
+
+
 def spec(entity: str) -> Spec:
     if entity not in SPECS:
         raise Refused("kind", _("cannot import '{entity}'; kinds: {kinds}").format(entity=entity, kinds=", ".join(SPECS)))
@@ -78,20 +81,25 @@ def spec(entity: str) -> Spec:
 
 def clean_row(entity: str, raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The row's fields, trimmed; and its problems as (field, problem)."""
-    s = spec(entity)
+    s = SPECS.get(entity) or spec(entity)
     values = {fld: (raw.get(h) or "").strip() for h, fld in mapping.items()}
+    joined = "\t".join(values.values())
+    key = values.get(s.key, "")
+    # The usual row: every required field there, shorter in all than the
+    # smallest limit, no control characters, no space in the key.
+    if (len(joined) <= _MIN_LIMIT[entity] and all(values.get(f) for f in s.required)
+            and not _CONTROL.search(joined) and not _SPACE.search(key)):
+        return values, []
     problems = []
     for fld in s.required:
         if not values.get(fld):
             problems.append((fld, _("required, but empty")))
-    control = _CONTROL.search("\t".join(values.values())) is not None  # one scan for the usual clean row
     for fld, limit in s.limits.items():
         value = values.get(fld, "")
         if len(value) > limit:
             problems.append((fld, _("{n} characters; at most {limit}").format(n=len(value), limit=limit)))
-        if control and _CONTROL.search(value):
+        if _CONTROL.search(value):
             problems.append((fld, _("contains control characters")))
-    if values.get(s.key) and _SPACE.search(values[s.key]):
+    if key and _SPACE.search(key):
         problems.append((s.key, _("must not contain spaces")))
     return values, problems
-
