@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from dutydesk.i18n import N_, translate_marked
+
 UTC = timezone.utc
 
 
@@ -49,6 +51,13 @@ def utc_field(*, nullable: bool = False, index: bool = False):
 # Incident statuses, in the order an incident normally moves through them.
 STATUSES = ("reported", "verifying", "responding", "contained", "closed")
 LIVE_STATUSES = STATUSES[:-1]
+STATUS_LABELS = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
+                 "contained": N_("contained"), "closed": N_("closed")}
+
+
+def status_label(status: str) -> str:
+    """A status in the interface language (the CLI and the console alike)."""
+    return translate_marked(STATUS_LABELS.get(status, status))
 
 # Deadline states.  ``cancelled``: no longer applies (level changed, incident
 # closed before it fell due); kept for the after-action record.

@@ -148,11 +148,9 @@ def _print_board(desk: "Desk") -> None:
 
 
 def _status(status: str) -> str:
-    from dutydesk.i18n import N_, translate_marked
+    from dutydesk.models import status_label
 
-    names = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
-             "contained": N_("contained"), "closed": N_("closed")}
-    return translate_marked(names.get(status, status))
+    return status_label(status)
 
 
 def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),

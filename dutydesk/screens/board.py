@@ -13,21 +13,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from dutydesk.i18n import N_, _
+from dutydesk.models import status_label
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
 from dutydesk.widgets.countdown import CountdownColumn, StatusLine
 from dutydesk.widgets.format import level_badge
 from dutydesk.widgets.keybar import KeyBar
-
-STATUS_NAMES = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
-                "contained": N_("contained"), "closed": N_("closed")}
-
-
-def status_text(status: str) -> str:
-    from dutydesk.i18n import translate_marked
-
-    return translate_marked(STATUS_NAMES.get(status, status))
-
 
 class BoardScreen(Screen):
     BINDINGS = [
@@ -135,7 +126,7 @@ class BoardScreen(Screen):
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")
             table.add_row(str(r.id), level_badge(r.level, colour), r.title, r.place,
-                          status_text(r.status), roles, r.received_by or "-", r.kind,
+                          status_label(r.status), roles, r.received_by or "-", r.kind,
                           r.next_deadline.label if r.next_deadline else "-", key=str(r.id))
         if selected is not None and str(selected) in {str(r.id) for r in rows}:
             table.move_cursor(row=table.get_row_index(str(selected)))

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dutydesk.i18n import N_, _
-from dutydesk.screens.board import status_text
+from dutydesk.models import status_label
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
 from dutydesk.views import IncidentDetail, JournalView
@@ -195,7 +195,7 @@ class IncidentScreen(Screen):
             (f"#{d.id} ", "bold"), level_badge(d.level, colour), " ", (d.level_label, "bold"), "  ",
             (d.title, "bold"), "  @ ", d.place, "\n",
             _("Kind: {kind}   Status: {status}   Reported: {at}   First receiver: {who}").format(
-                kind=d.kind_label, status=status_text(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-"),
+                kind=d.kind_label, status=status_label(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-"),
             "\n",
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else ""), "   ",
             (_("Unfilled roles: {roles}").format(roles=", ".join(unfilled)) if unfilled else _("All roles filled"),
@@ -387,13 +387,13 @@ class IncidentScreen(Screen):
         d = self.detail
         from dutydesk.models import LIVE_STATUSES
 
-        choices = [(status_text(s), s) for s in LIVE_STATUSES if s != d.status]
+        choices = [(status_label(s), s) for s in LIVE_STATUSES if s != d.status]
 
         def done(result) -> None:  # noqa: ANN001
             if result:
                 status, _reason = result
                 self.app.run_desk(lambda: self.app.desk.set_status(d.id, status, expected_version=d.version),
-                                  lambda r: self.notify(_("Status: {status}").format(status=status_text(r.status))))
+                                  lambda r: self.notify(_("Status: {status}").format(status=status_label(r.status))))
 
         self.app.push_screen(ChoiceDialog(_("Status of incident {id}").format(id=d.id), _("Status"), choices), done)
 
