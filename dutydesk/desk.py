@@ -871,10 +871,8 @@ class Desk:
             k = self._kind_or_none(inc.kind)
             required = [r.key for r in k.roles_for(inc.level) if r.required] if k else []
             nxt = pending[inc.id][0] if pending[inc.id] else None
-            try:
-                level_label = k.level(inc.level).text() if k else inc.level
-            except Refused:
-                level_label = inc.level
+            level = k.find_level(inc.level) if k else None  # None: a level the playbooks no longer know
+            level_label = level.text() if level else inc.level
             out.append(IncidentSummary(
                 id=inc.id, kind=inc.kind, kind_label=k.text() if k else inc.kind, title=inc.title, place=inc.place,
                 level=inc.level, level_label=level_label, status=inc.status, reported_at=inc.reported_at,
@@ -942,12 +940,8 @@ class Desk:
                 select(Assignment.staff_id).where(Assignment.incident_id == inc.id))))}
             assignments = []
             for a in s.scalars(select(Assignment).where(Assignment.incident_id == inc.id).order_by(Assignment.assigned_at, Assignment.id)):
-                role_label = a.role
-                if k:
-                    try:
-                        role_label = k.role(a.role).text()
-                    except Refused:
-                        pass
+                role = k.find_role(a.role) if k else None
+                role_label = role.text() if role else a.role
                 if a.unit_id:
                     u = units[a.unit_id]
                     who, who_type, name = u.code, "unit", u.name

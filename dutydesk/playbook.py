@@ -189,10 +189,13 @@ class Kind(_Item):
     def level_keys(self) -> list[str]:
         return [lv.key for lv in self.levels]
 
+    def find_level(self, key: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.key == key), None)
+
     def level(self, key: str) -> Level:
-        for lv in self.levels:
-            if lv.key == key:
-                return lv
+        found = self.find_level(key)
+        if found is not None:
+            return found
         raise Refused("level", _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
             level=key, kind=self.key, levels=", ".join(self.level_keys())))
 
@@ -200,10 +203,13 @@ class Kind(_Item):
         """Higher is graver: the first level listed is the gravest."""
         return len(self.levels) - self.level_keys().index(key)
 
+    def find_role(self, key: str) -> Role | None:
+        return next((r for r in self.roles if r.key == key), None)
+
     def role(self, key: str) -> Role:
-        for role in self.roles:
-            if role.key == key:
-                return role
+        found = self.find_role(key)
+        if found is not None:
+            return found
         raise Refused("role", _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
             role=key, kind=self.key, roles=", ".join(r.key for r in self.roles)))
 
@@ -278,10 +284,8 @@ class Playbooks:
     def level_colour(self, kind: str, level: str) -> str | None:
         """The colour of a level, or None for a kind or level the playbooks no
         longer know (old records stay readable after a playbook change)."""
-        k = self.kinds.get(kind)
-        if k is None:
-            return None
-        return next((lv.colour for lv in k.levels if lv.key == level), None)
+        found = self.kinds[kind].find_level(level) if kind in self.kinds else None
+        return found.colour if found else None
 
 
 # -- loading ---------------------------------------------------------------
