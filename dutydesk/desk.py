@@ -1057,14 +1057,15 @@ def _local_day(text: str) -> tuple[datetime, datetime] | None:
     """``2026-11-20`` -> the UTC bounds of that day in the display zone."""
     from datetime import date, time as dtime
 
-    from dutydesk.timefmt import display_tz
+    from dutydesk.timefmt import localize
 
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
         return None
-    start = datetime.combine(day, dtime(0), tzinfo=display_tz())
-    return as_utc(start), as_utc(start + timedelta(days=1))
+    start = localize(datetime.combine(day, dtime(0)))
+    end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))  # 23 or 25 hours on a clock-change day
+    return as_utc(start), as_utc(end)
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -10,24 +10,32 @@ from dutydesk.i18n import _
 UTC = timezone.utc
 
 
-def display_tz() -> tzinfo:
-    """The zone times are shown in: ``DUTYDESK_TZ`` or the system's zone."""
+def display_tz() -> tzinfo | None:
+    """The zone named by ``DUTYDESK_TZ``; ``None`` means the system's own zone
+    (also when the name is not a zone this machine knows)."""
     name = os.environ.get("DUTYDESK_TZ")
-    if name:
-        from zoneinfo import ZoneInfo
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        try:
-            return ZoneInfo(name)
-        except Exception:
-            pass
-    local = datetime.now().astimezone().tzinfo
-    return local or UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def to_local(at: datetime) -> datetime:
+    """``at`` in the display zone, with the offset in force at that instant
+    (summer time included: the system zone is asked per instant, not once)."""
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(display_tz())
+
+
+def localize(wall: datetime) -> datetime:
+    """A naive wall-clock time in the display zone, made aware."""
+    tz = display_tz()
+    return wall.replace(tzinfo=tz) if tz is not None else wall.astimezone()
 
 
 def fmt_local(at: datetime | None, *, seconds: bool = False, short: bool = False) -> str:
@@ -61,12 +69,11 @@ def parse_when(text: str, now: datetime) -> datetime:
     raw = text.strip()
     if not raw:
         raise BadTime(_("empty time"))
-    tz = display_tz()
     try:
         if len(raw) <= 5 and ":" in raw:
             hh, mm = raw.split(":")
-            local_now = now.astimezone(tz)
-            parsed = local_now.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
+            today = to_local(now).replace(tzinfo=None)
+            parsed = today.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
         else:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -74,7 +81,7 @@ def parse_when(text: str, now: datetime) -> datetime:
             _("'{text}' is not a time; use ISO 8601 like 2026-11-22T10:00 or HH:MM").format(text=text)
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
+        parsed = localize(parsed)
     return parsed.astimezone(UTC)
 
 
