@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from dutydesk import journal
+from dutydesk import bulk, journal
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.db import HEAD_REVISION, make_engine, take_write_lock, upgrade
 from dutydesk.errors import Conflict, DeskBusy, NotFound, Refused
@@ -37,6 +37,7 @@ from dutydesk.models import (
     Assignment,
     Deadline,
     DeskMeta,
+    Dispute,
     Incident,
     Instruction,
     JournalEntry,
@@ -229,8 +230,30 @@ class Desk:
         return self._write(op)
 
     def unit_codes(self) -> set[str]:
+        return self.reference_keys("units")
+
+    def reference_keys(self, entity: str) -> set[str]:
+        """The keys an import row may refer to: unit codes or staff callsigns."""
+        column = Unit.code if entity == "units" else Staff.callsign
         with self._read() as s:
-            return set(s.scalars(select(Unit.code)))
+            return set(s.scalars(select(column)))
+
+    def import_context(self) -> Any:
+        from dutydesk.importing.schema import Context
+
+        fields: list[str] = []
+        for kind in self.playbooks:
+            for factor in kind.factors:
+                if factor.key == "cause_field":
+                    fields += [o.key for o in factor.options or () if o.key not in fields]
+        return Context(self.playbooks, self.clock.now(), tuple(fields))
+
+    def ref_prefix(self, s: Session) -> str:
+        """Incidents made at this desk are exported as ``<prefix><id>``: the
+        first eight characters of the desk's id, so references stay unique
+        across desks and a re-import of an export changes nothing."""
+        row = s.get(DeskMeta, "desk_id")
+        return f"{row.value[:8] if row else 'desk'}-"
 
     def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
                        meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]:
@@ -238,12 +261,11 @@ class Desk:
         may validate as it goes (``dutydesk.importing``): an exception from it
         rolls everything back.  Returns (inserted, updated,
         unchanged, differing-but-left).  ``dry_run`` counts and writes nothing."""
-        if entity not in ("units", "staff"):
+        if entity not in bulk.APPLY:
             raise Refused("kind", _("cannot import '{entity}'").format(entity=entity))
 
         def op(s: Session, now: datetime) -> tuple[int, int, int, int]:
-            apply = self._import_units if entity == "units" else self._import_staff
-            counts = apply(s, rows(), update)
+            counts = bulk.APPLY[entity](self, s, now, rows(), update)
             inserted, updated, unchanged, differs = counts
             if dry_run:
                 raise _DryRun(counts)
@@ -257,78 +279,12 @@ class Desk:
         except _DryRun as dry:
             return dry.counts
 
-    def _import_units(self, s: Session, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
-        table = Unit.__table__
-        existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
-                    s.execute(select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Unit.parent_id))}
-        code_of = {v[0]: k for k, v in existing.items()}
-        new, parents, changed = [], {}, []
-        unchanged = differs = 0
-        for r in rows:
-            code, name, utype, parent = r["code"], r["name"], r.get("unit_type") or "station", r.get("parent") or None
-            if code in existing:
-                uid, old_name, old_type, old_parent = existing[code]
-                if (old_name, old_type, code_of.get(old_parent)) == (name, utype, parent):
-                    unchanged += 1
-                elif update:
-                    changed.append({"b_id": uid, "name": name, "unit_type": utype})
-                    parents[code] = parent
-                else:
-                    differs += 1
-                continue
-            new.append((code, name, utype, True))
-            parents[code] = parent
-            if len(new) >= 5000:
-                _bulk_insert(s, table, UNIT_COLUMNS, new)
-                new = []
-        if new:
-            _bulk_insert(s, table, UNIT_COLUMNS, new)
-        if changed:
-            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-                name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
-        if parents:
-            ids = dict(s.execute(select(Unit.code, Unit.id)).all())
-            links = [{"b_id": ids[c], "parent_id": ids.get(p) if p else None} for c, p in parents.items()]
-            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("parent_id")), links)
-        inserted = len(parents) - len(changed)
-        return inserted, len(changed), unchanged, differs
-
-    def _import_staff(self, s: Session, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
-        table = Staff.__table__
-        unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
-        existing = {cs: (sid, name, unit_id, post) for sid, cs, name, unit_id, post in
-                    s.execute(select(Staff.id, Staff.callsign, Staff.name, Staff.unit_id, Staff.post))}
-        new, changed = [], []
-        inserted = unchanged = differs = 0
-        for r in rows:
-            callsign, name, post = r["callsign"], r["name"], r.get("post", "")
-            unit_id = unit_ids.get(r["unit"]) if r.get("unit") else None
-            if callsign in existing:
-                sid, old_name, old_unit, old_post = existing[callsign]
-                if (old_name, old_unit, old_post) == (name, unit_id, post):
-                    unchanged += 1
-                elif update:
-                    changed.append({"b_id": sid, "name": name, "unit_id": unit_id, "post": post})
-                else:
-                    differs += 1
-                continue
-            new.append((callsign, name, unit_id, post, True))
-            inserted += 1
-            if len(new) >= 5000:
-                _bulk_insert(s, table, STAFF_COLUMNS, new)
-                new = []
-        if new:
-            _bulk_insert(s, table, STAFF_COLUMNS, new)
-        if changed:
-            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-                name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
-        return inserted, len(changed), unchanged, differs
-
     EXPORTS = {
         "units": ("code", "name", "type", "parent"),
         "staff": ("callsign", "name", "unit", "post"),
-        "incidents": ("id", "kind", "title", "place", "level", "status", "reported_at", "received_by",
-                      "closed_at", "summary"),
+        "incidents": ("ref", "id", "kind", "title", "place", "cause_field", "size_estimate", "level", "status",
+                      "reported_at", "received_by", "closed_at", "summary"),
+        "disputes": ("ref", "field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit"),
         "journal": ("seq", "at", "event_at", "late", "actor", "action", "entity", "entity_id", "payload",
                     "prev_hash", "hash"),
     }
@@ -350,11 +306,21 @@ class Desk:
                     yield {"callsign": p.callsign, "name": p.name, "unit": codes.get(p.unit_id, ""), "post": p.post}
             elif entity == "incidents":
                 callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
+                prefix = self.ref_prefix(s)
                 for i in s.scalars(select(Incident).order_by(Incident.id).execution_options(yield_per=2000)):
-                    yield {"id": i.id, "kind": i.kind, "title": i.title, "place": i.place, "level": i.level,
+                    yield {"ref": i.ref or f"{prefix}{i.id}", "id": i.id, "kind": i.kind, "title": i.title,
+                           "place": i.place, "cause_field": i.cause_field or "",
+                           "size_estimate": "" if i.size_estimate is None else i.size_estimate, "level": i.level,
                            "status": i.status, "reported_at": iso(i.reported_at),
                            "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
                            "summary": i.summary or ""}
+            elif entity == "disputes":
+                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+                for d in s.scalars(select(Dispute).order_by(Dispute.id).execution_options(yield_per=2000)):
+                    yield {"ref": d.external_id or f"{self.ref_prefix(s)}D{d.id}", "field": d.field,
+                           "parties": d.parties, "place": d.place, "summary": d.summary, "status": d.status,
+                           "opened_at": iso(d.opened_at), "resolved_at": iso(d.resolved_at) or "",
+                           "unit": codes.get(d.unit_id, "")}
             else:
                 for e in s.scalars(select(JournalEntry).order_by(JournalEntry.seq).execution_options(yield_per=5000)):
                     yield {"seq": e.seq, "at": journal.ts(e.at), "event_at": journal.ts(e.event_at), "late": e.late,
@@ -1024,25 +990,6 @@ class Desk:
     def verify_journal(self) -> journal.Verdict:
         with self._read() as s:
             return journal.verify(s)
-
-
-UNIT_COLUMNS = ("code", "name", "unit_type", "active")
-STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
-
-
-def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
-    """Many rows at once.  On SQLite straight through the driver (SQLAlchemy's
-    per-row parameter handling was half the import time); elsewhere Core."""
-    conn = s.connection()
-    if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
-        return
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})"
-    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 class _DryRun(Exception):

@@ -84,6 +84,9 @@ class Staff(SQLModel, table=True):
 
 class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Reference from another system (set by an import); desk-made incidents
+    # have none and are exported as "<desk id prefix>-<id>".
+    ref: str | None = Field(default=None, index=True, unique=True)
     kind: str = Field(index=True)
     title: str
     place: str

@@ -180,4 +180,4 @@ def test_export_journal_and_refusals(desk, tmp_path, db_url):
     assert lines[0]["seq"] == 1 and len(lines) == desk.journal_head()
     assert runner.invoke(app, ["--db", db_url, "export", "journal", "--format", "xlsx"]).exit_code == 1
     r = runner.invoke(app, ["--db", db_url, "export", "secrets"])
-    assert r.exit_code == 1 and "kinds: units, staff, incidents, journal" in r.stderr
+    assert r.exit_code == 1 and "kinds: units, staff, incidents, disputes, journal" in r.stderr

@@ -13,7 +13,7 @@ import typer
 from dutydesk.commands.common import _state
 from dutydesk.i18n import _
 
-KINDS = ("units", "staff", "incidents", "journal")
+KINDS = ("units", "staff", "incidents", "disputes", "journal")
 
 
 def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path]) -> None:

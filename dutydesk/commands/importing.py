@@ -1,4 +1,4 @@
-"""`dutydesk import units|staff FILE`: all or nothing, with row-numbered errors."""
+"""`dutydesk import units|staff|incidents|disputes FILE`: all or nothing, with row-numbered errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from dutydesk.commands.common import JsonOpt, _emit_json, _state, guard, sub_app
 from dutydesk.i18n import _
 
-import_app = sub_app(_("Import units and staff from CSV, TSV, JSON, JSONL or XLSX (all or nothing)."))
+import_app = sub_app(_("Import units, staff, incidents and disputes from CSV, TSV, JSON, JSONL or XLSX (all or nothing)."))
 
 FileArg = Annotated[str, typer.Argument(metavar="FILE", help=_("The file, or - for standard input."))]
 FormatOpt = Annotated[Optional[str], typer.Option("--format", help=_("csv, tsv, json, jsonl or xlsx (default: from the name or content)."))]
@@ -96,3 +96,6 @@ def _register(entity: str, help_text: str) -> None:
 
 _register("units", _("Import units (code, name, type, parent)."))
 _register("staff", _("Import staff (call sign, name, unit, post)."))
+_register("incidents", _("Import incidents (ref, kind, title, place, level, reported_at; status, closed_at, ...). "
+                         "Live ones get their deadlines from the playbook."))
+_register("disputes", _("Import the dispute ledger (ref, field, parties, opened_at; status, resolved_at, unit)."))

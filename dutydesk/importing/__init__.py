@@ -57,17 +57,17 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
     src = open_source(name, fmt, encoding)
     try:
         result = ImportResult(entity, src.name, src.fmt, src.encoding, sha256=_digest(src))
-        known = desk.unit_codes()
+        known = {target: desk.reference_keys(target) for target in set(s.references.values())}
+        ctx = desk.import_context()
 
         def validated() -> Iterator[dict[str, str]]:
             result.rows, result.problems = 0, []  # again from the top if the write is retried
             mapper = _Mapper(entity)
             mapping: dict[str, str] | None = None
             seen: dict[str, int] = {}
-            seen_units = seen if entity == "units" else {}
-            refs: list[tuple[int, str, str, dict[str, str]]] = []
+            refs: list[tuple[int, str, str, str, dict[str, str]]] = []
             rows = 0
-            key_field, ref_fields, is_units = s.key, tuple(s.references), entity == "units"
+            key_field, ref_fields, check = s.key, tuple(s.references.items()), s.check
             for number, raw in iter_rows(src):
                 if mapping is None and src.fmt not in ("json", "jsonl"):
                     # A table has one header: a missing required column is the file's fault.
@@ -83,14 +83,17 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                         problems.append((key_field, _("'{key}' repeats row {row}").format(key=key, row=seen[key])))
                     else:
                         seen[key] = number
-                for fld in ref_fields:
+                for fld, target in ref_fields:
                     code = values.get(fld)
                     if not code:
                         continue
-                    if is_units and code == key:
+                    if target == entity and code == key:
                         problems.append((fld, _("a unit cannot be its own parent")))
-                    elif code not in known and code not in seen_units:
-                        refs.append((number, fld, code, raw))  # perhaps defined later in the file
+                    elif code not in known[target] and not (target == entity and code in seen):
+                        refs.append((number, fld, target, code, raw))  # perhaps defined later in the file
+                if check is not None and not problems:
+                    problems = check(values, ctx)
+                    values["_row"] = number
                 rows += 1
                 if on_row is not None:
                     on_row(rows)
@@ -102,10 +105,9 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
             if rows == 0:
                 raise Refused("file", _("{file}: no rows").format(file=src.name))
             result.ignored_columns = sorted(mapper.ignored)
-            for number, fld, code, raw in refs:
-                if code not in seen_units:
-                    result.problems.append(ImportProblem(
-                        number, fld, _("no unit with code '{code}' on the desk or in the file").format(code=code), raw))
+            for number, fld, target, code, raw in refs:
+                if not (target == entity and code in seen):
+                    result.problems.append(ImportProblem(number, fld, _missing(target, code), raw))
             if result.problems:
                 result.problems.sort(key=lambda p: p.row)
                 raise _Invalid()
@@ -115,11 +117,29 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                                          dry_run=dry_run)
         except _Invalid:
             return result
+        except ImportRowError as exc:
+            result.problems = [ImportProblem(exc.row, exc.field, exc.problem)]
+            return result
         result.inserted, result.updated, result.unchanged, result.differs = counts
         result.written = not dry_run
         return result
     finally:
         src.cleanup()
+
+
+def _missing(target: str, code: str) -> str:
+    if target == "units":
+        return _("no unit with code '{code}' on the desk or in the file").format(code=code)
+    return _("no staff member with callsign '{code}' on the desk").format(code=code)
+
+
+class ImportRowError(Exception):
+    """A row the desk refuses once it sees what is already there (raised by the
+    writer; the transaction is rolled back and the problem reported by row)."""
+
+    def __init__(self, row: int, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.row, self.field, self.problem = row, field, problem
 
 
 class _Invalid(Exception):

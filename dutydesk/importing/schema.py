@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from dutydesk.errors import Refused
+from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
+from dutydesk.models import STATUSES
+from dutydesk.timefmt import BadTime, iso, parse_when
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "headers" / "import.toml"
-ENTITIES = ("units", "staff")
+ENTITIES = ("units", "staff", "incidents", "disputes")
 MAX_CODE = 64
 MAX_TEXT = 200
+MAX_LONG = 2000
+FUTURE_SLACK = timedelta(minutes=1)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 
@@ -55,11 +62,101 @@ def header_map(entity: str, headers: list[str]) -> tuple[dict[str, str], list[st
 
 
 @dataclass
+class Context:
+    """What a row's own checks need to know: the playbooks, the desk's clock
+    and the dispute fields (the mass plan's cause fields)."""
+    playbooks: Any
+    now: datetime
+    dispute_fields: tuple[str, ...] = ()
+
+
+Check = Callable[[dict[str, Any], Context], list[tuple[str, str]]]
+
+
+@dataclass
 class Spec:
     key: str                    # the field that identifies a record (external id)
     required: tuple[str, ...]
     limits: dict[str, int]
-    references: dict[str, str]  # field -> entity it must name ("units")
+    references: dict[str, str]  # field -> entity it must name ("units", "staff")
+    check: Check | None = None  # the row's own rules; may convert values in place
+
+
+def _time(values: dict[str, Any], fld: str, ctx: Context, problems: list[tuple[str, str]]) -> datetime | None:
+    text = values.get(fld)
+    if not text:
+        values[fld] = None
+        return None
+    try:
+        at = parse_when(text, ctx.now) if len(text) > 5 else None
+    except BadTime:
+        at = None
+    if at is None:
+        problems.append((fld, _("'{text}' is not a date and time; use ISO 8601 like 2026-11-22T10:00").format(
+            text=text)))
+    elif at > ctx.now + FUTURE_SLACK:
+        problems.append((fld, _("{at} is in the future").format(at=iso(at))))
+        at = None
+    values[fld] = at
+    return at
+
+
+def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    kind = None
+    try:
+        kind = ctx.playbooks.get(values["kind"])
+    except DeskError as exc:
+        problems.append(("kind", exc.message))
+    if kind is not None and values.get("level") and kind.find_level(values["level"]) is None:
+        problems.append(("level", _("'{level}' is not a level of {kind} (levels: {levels})").format(
+            level=values["level"], kind=kind.key, levels=", ".join(kind.level_keys()))))
+    status = values.get("status") or "reported"
+    values["status"] = status
+    if status not in STATUSES:
+        problems.append(("status", _("'{status}' is not a status ({statuses})").format(
+            status=status, statuses=", ".join(STATUSES))))
+    size = values.get("size_estimate")
+    if size:
+        if size.isdigit() and len(size) < 10:
+            values["size_estimate"] = int(size)
+        else:
+            problems.append(("size_estimate", _("'{text}' is not a whole number").format(text=size)))
+    else:
+        values["size_estimate"] = None
+    reported = _time(values, "reported_at", ctx, problems)
+    closed = _time(values, "closed_at", ctx, problems)
+    if status == "closed" and closed is None and not any(f == "closed_at" for f, _p in problems):
+        problems.append(("closed_at", _("required when the status is closed")))
+    elif status != "closed" and closed is not None:
+        problems.append(("closed_at", _("given, but the status is {status}").format(status=status)))
+    if reported and closed and closed < reported:
+        problems.append(("closed_at", _("before reported_at")))
+    return problems
+
+
+DISPUTE_STATUSES = ("open", "following", "resolved")
+
+
+def _check_dispute(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if ctx.dispute_fields and values["field"] not in ctx.dispute_fields:
+        problems.append(("field", _("'{field}' is not a dispute field ({fields})").format(
+            field=values["field"], fields=", ".join(ctx.dispute_fields))))
+    status = values.get("status") or "open"
+    values["status"] = status
+    if status not in DISPUTE_STATUSES:
+        problems.append(("status", _("'{status}' is not a status ({statuses})").format(
+            status=status, statuses=", ".join(DISPUTE_STATUSES))))
+    opened = _time(values, "opened_at", ctx, problems)
+    resolved = _time(values, "resolved_at", ctx, problems)
+    if status == "resolved" and resolved is None and not any(f == "resolved_at" for f, _p in problems):
+        problems.append(("resolved_at", _("required when the status is resolved")))
+    elif status != "resolved" and resolved is not None:
+        problems.append(("resolved_at", _("given, but the status is {status}").format(status=status)))
+    if opened and resolved and resolved < opened:
+        problems.append(("resolved_at", _("before opened_at")))
+    return problems
 
 
 SPECS = {
@@ -67,6 +164,15 @@ SPECS = {
                                              "parent": MAX_CODE}, {"parent": "units"}),
     "staff": Spec("callsign", ("callsign", "name"), {"callsign": MAX_CODE, "name": MAX_TEXT, "unit": MAX_CODE,
                                                      "post": MAX_TEXT}, {"unit": "units"}),
+    "incidents": Spec("ref", ("ref", "kind", "title", "place", "level", "reported_at"),
+                      {"ref": MAX_CODE, "kind": MAX_CODE, "title": MAX_TEXT, "place": MAX_TEXT, "level": MAX_CODE,
+                       "status": MAX_CODE, "cause_field": MAX_CODE, "size_estimate": MAX_CODE,
+                       "reported_at": MAX_CODE, "received_by": MAX_CODE, "closed_at": MAX_CODE,
+                       "summary": MAX_LONG}, {"received_by": "staff"}, _check_incident),
+    "disputes": Spec("ref", ("ref", "field", "parties", "opened_at"),
+                     {"ref": MAX_CODE, "field": MAX_CODE, "parties": MAX_TEXT, "place": MAX_TEXT,
+                      "summary": MAX_LONG, "status": MAX_CODE, "opened_at": MAX_CODE, "resolved_at": MAX_CODE,
+                      "unit": MAX_CODE}, {"unit": "units"}, _check_dispute),
 }
 
 

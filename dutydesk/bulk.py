@@ -1,0 +1,214 @@
+"""Bulk writes for imports: each ``import_*`` takes validated rows (see
+``dutydesk.importing``) inside the desk's write transaction and returns
+(inserted, updated, unchanged, differing-but-left).  Only ``Desk.import_records``
+calls these, so the one write path and its journal entry stay in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit
+from dutydesk.playbook import derive_incident_deadlines
+
+UNIT_COLUMNS = ("code", "name", "unit_type", "active")
+STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
+
+
+def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+    """Many rows at once.  On SQLite straight through the driver (SQLAlchemy's
+    per-row parameter handling was half the import time); elsewhere Core."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})"
+    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+
+def import_units(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+    table = Unit.__table__
+    existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
+                s.execute(select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Unit.parent_id))}
+    code_of = {v[0]: k for k, v in existing.items()}
+    new, parents, changed = [], {}, []
+    unchanged = differs = 0
+    for r in rows:
+        code, name, utype, parent = r["code"], r["name"], r.get("unit_type") or "station", r.get("parent") or None
+        if code in existing:
+            uid, old_name, old_type, old_parent = existing[code]
+            if (old_name, old_type, code_of.get(old_parent)) == (name, utype, parent):
+                unchanged += 1
+            elif update:
+                changed.append({"b_id": uid, "name": name, "unit_type": utype})
+                parents[code] = parent
+            else:
+                differs += 1
+            continue
+        new.append((code, name, utype, True))
+        parents[code] = parent
+        if len(new) >= 5000:
+            _bulk_insert(s, table, UNIT_COLUMNS, new)
+            new = []
+    if new:
+        _bulk_insert(s, table, UNIT_COLUMNS, new)
+    if changed:
+        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+            name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
+    if parents:
+        ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+        links = [{"b_id": ids[c], "parent_id": ids.get(p) if p else None} for c, p in parents.items()]
+        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("parent_id")), links)
+    inserted = len(parents) - len(changed)
+    return inserted, len(changed), unchanged, differs
+
+def import_staff(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+    table = Staff.__table__
+    unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+    existing = {cs: (sid, name, unit_id, post) for sid, cs, name, unit_id, post in
+                s.execute(select(Staff.id, Staff.callsign, Staff.name, Staff.unit_id, Staff.post))}
+    new, changed = [], []
+    inserted = unchanged = differs = 0
+    for r in rows:
+        callsign, name, post = r["callsign"], r["name"], r.get("post", "")
+        unit_id = unit_ids.get(r["unit"]) if r.get("unit") else None
+        if callsign in existing:
+            sid, old_name, old_unit, old_post = existing[callsign]
+            if (old_name, old_unit, old_post) == (name, unit_id, post):
+                unchanged += 1
+            elif update:
+                changed.append({"b_id": sid, "name": name, "unit_id": unit_id, "post": post})
+            else:
+                differs += 1
+            continue
+        new.append((callsign, name, unit_id, post, True))
+        inserted += 1
+        if len(new) >= 5000:
+            _bulk_insert(s, table, STAFF_COLUMNS, new)
+            new = []
+    if new:
+        _bulk_insert(s, table, STAFF_COLUMNS, new)
+    if changed:
+        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+            name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
+    return inserted, len(changed), unchanged, differs
+
+
+
+def _row_error(values: dict[str, Any], field: str, problem: str) -> Exception:
+    from dutydesk.importing import ImportRowError
+
+    return ImportRowError(int(values.get("_row", 0)), field, problem)
+
+
+def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
+                     update: bool) -> tuple[int, int, int, int]:
+    """Incidents from another system or from paper.  A live one gets its
+    deadlines from the playbook at once (anchored at its report time, so those
+    already due show as overdue); a closed one is history.  Levels, statuses
+    and kinds are never changed by an import: those have their own commands,
+    with reasons, and a row that would change one is refused."""
+    from dutydesk.i18n import _
+
+    prefix = desk.ref_prefix(s)
+    callsign_ids = dict(s.execute(select(Staff.callsign, Staff.id)).all())
+    existing: dict[str, Incident] = {}
+    for inc in s.scalars(select(Incident)):
+        existing[inc.ref or f"{prefix}{inc.id}"] = inc
+    inserted = updated = unchanged = differs = 0
+    pending: list[tuple[Incident, dict[str, Any]]] = []
+
+    def flush() -> None:
+        s.flush()
+        for inc, r in pending:
+            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=inc.level, reason=_("imported"),
+                              by=desk.actor, at=inc.reported_at))
+            if inc.status != "closed":
+                kind = desk.playbooks.get(inc.kind)
+                for d in derive_incident_deadlines(kind, inc.level, inc.reported_at, inc.reported_at):
+                    s.add(Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=inc.level,
+                                   due_at=d.due_at, created_at=now))
+        pending.clear()
+
+    for r in rows:
+        fields = {"title": r["title"], "place": r["place"], "cause_field": r.get("cause_field") or None,
+                  "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
+                  "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None}
+        fixed = {"kind": r["kind"], "level": r["level"], "status": r["status"], "reported_at": r["reported_at"],
+                 "closed_at": r.get("closed_at")}
+        inc = existing.get(r["ref"])
+        if inc is not None:
+            same_fixed = all(getattr(inc, k) == v for k, v in fixed.items())
+            if same_fixed and all(getattr(inc, k) == v for k, v in fields.items()):
+                unchanged += 1
+            elif not update:
+                differs += 1
+            elif not same_fixed:
+                fld = next(k for k, v in fixed.items() if getattr(inc, k) != v)
+                raise _row_error(r, fld, _("is '{old}' on the desk; an import does not change an incident's kind, "
+                                           "level, status or times (use the incident commands)").format(
+                                     old=getattr(inc, fld)))
+            else:
+                for k, v in fields.items():
+                    setattr(inc, k, v)
+                inc.version += 1
+                updated += 1
+            continue
+        if r["ref"].startswith(prefix):
+            raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(ref=r["ref"]))
+        inc = Incident(ref=r["ref"], **fixed, **fields, opened_at=now, opened_by=desk.actor)
+        s.add(inc)
+        existing[r["ref"]] = inc
+        pending.append((inc, r))
+        inserted += 1
+        if len(pending) >= 1000:
+            flush()
+    flush()
+    return inserted, updated, unchanged, differs
+
+
+DISPUTE_FIELDS = ("field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit_id")
+
+
+def import_disputes(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
+                    update: bool) -> tuple[int, int, int, int]:
+    """The dispute ledger (矛盾纠纷台账), by external reference."""
+    table = Dispute.__table__
+    unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+    existing = {d.external_id: d for d in s.scalars(select(Dispute).where(Dispute.external_id.is_not(None)))}
+    new: list[dict[str, Any]] = []
+    inserted = updated = unchanged = differs = 0
+    for r in rows:
+        values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),
+                  "summary": r.get("summary", ""), "status": r["status"], "opened_at": r["opened_at"],
+                  "resolved_at": r.get("resolved_at"), "unit_id": unit_ids.get(r["unit"]) if r.get("unit") else None}
+        old = existing.get(r["ref"])
+        if old is None:
+            new.append({"external_id": r["ref"], **values})
+            inserted += 1
+            if len(new) >= 5000:
+                s.execute(table.insert(), new)
+                new = []
+        elif all(getattr(old, k) == v for k, v in values.items()):
+            unchanged += 1
+        elif update:
+            for k, v in values.items():
+                setattr(old, k, v)
+            updated += 1
+        else:
+            differs += 1
+    if new:
+        s.execute(table.insert(), new)
+    return inserted, updated, unchanged, differs
+
+
+APPLY = {"units": import_units, "staff": import_staff, "incidents": import_incidents, "disputes": import_disputes}
