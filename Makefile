@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test bench install install-test console clean
+.PHONY: run test bench install install-test console clean fonts
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,26 @@ install-test: $(VENV)/.installed-test
 # Opens the console on the demo desk (a desk of its own, never the real one),
 # filling it first if it is empty.
 run: install
+	-@$(MAKE) --no-print-directory fonts
 	$(VENV)/bin/dutydesk --demo demo --if-empty
 	$(VENV)/bin/dutydesk --demo
 
-test: install-test
+test: install-test fonts
 	$(PY) -m pytest -q
+
+# PDF reports embed a CJK font.  Installs Debian's fonts-wqy-microhei (5 MB) when
+# no CJK font is there yet; does nothing when one is.  Needs root (or sudo) and apt.
+CJK_FONTS := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc \
+             /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@for f in $(CJK_FONTS) $$DUTYDESK_PDF_FONT; do [ -f "$$f" ] && exit 0; done; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    echo "installing fonts-wqy-microhei (CJK font for PDF reports)"; \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null; }; \
+	else echo "warning: no CJK font and no apt-get; PDF reports need DUTYDESK_PDF_FONT" >&2; fi
 
 bench: install-test
 	$(PY) -m bench

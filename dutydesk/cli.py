@@ -33,7 +33,9 @@ LAZY_GROUPS = {
     "staff": ("dutydesk.commands.units", "staff_app", N_("Add and list staff.")),
     "playbook": ("dutydesk.commands.playbook", "playbook_app", N_("Show and check the response playbooks.")),
     "audit": ("dutydesk.commands.audit", "audit_app", N_("Verify and read the journal.")),
-    "import": ("dutydesk.commands.importing", "import_app", N_("Import units and staff (all or nothing).")),
+    "import": ("dutydesk.commands.importing", "import_app",
+               N_("Import units, staff, incidents and disputes (all or nothing).")),
+    "report": ("dutydesk.commands.report", "report_app", N_("Shift, after-action and plan KPI reports.")),
 }
 
 
@@ -157,7 +159,7 @@ def demo_cmd(
         typer.echo(_("Demo desk filled: {units} units, {staff} staff, {live} live and {closed} closed incidents.").format(**result))
 
 
-@app.command("export", help=_("Write units, staff, incidents or the journal as CSV, JSON, JSONL or XLSX (what import reads)."))
+@app.command("export", help=_("Write units, staff, incidents, disputes or the journal as CSV, JSON, JSONL or XLSX (what import reads)."))
 @guard
 def export_command(ctx: typer.Context,
                    kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents or journal."))],

@@ -15,6 +15,9 @@ import typer
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import BinaryIO
+
     from dutydesk.desk import Desk
 
 
@@ -99,7 +102,7 @@ def guard(fn):
     return wrapper
 
 
-def _when(desk: "Desk", at: str | None) -> datetime | None:
+def _when(desk: "Desk", at: str | None, field: str = "at") -> datetime | None:
     if at is None:
         return None
     from dutydesk.errors import Refused
@@ -108,7 +111,23 @@ def _when(desk: "Desk", at: str | None) -> datetime | None:
     try:
         return parse_when(at, desk.clock.now())
     except BadTime as exc:
-        raise Refused("at", str(exc)) from None
+        raise Refused(field, str(exc)) from None
+
+
+def write_atomic(output: Path, write: "Callable[[BinaryIO], Any]") -> Any:
+    """Write beside the target and rename: a failure never leaves half a file."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=".dutydesk-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            result = write(fh)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
 
 
 def _emit_json(data: Any) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from dutydesk.commands.common import _state
+from dutydesk.commands.common import _state, write_atomic
 from dutydesk.i18n import _
 
 KINDS = ("units", "staff", "incidents", "disputes", "journal")
@@ -29,14 +27,6 @@ def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path]) 
     if output is None:
         write_records(desk.export_rows(kind), columns, fmt, sys.stdout.buffer)
         return
-    # Write beside the target and rename: a failed export never leaves half a file.
-    fd, tmp = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=".dutydesk-export-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            n = write_records(desk.export_rows(kind), columns, fmt, fh)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    n = write_atomic(output, lambda fh: write_records(desk.export_rows(kind), columns, fmt, fh))
     typer.echo(_("{n} {kind} written to {file}").format(n=n, kind=kind, file=output), err=True)
 

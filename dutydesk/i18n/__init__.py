@@ -74,3 +74,17 @@ def pick(label: dict[str, str] | str | None, lang: str | None = None) -> str:
 def translate_marked(message: str) -> str:
     """Translate a string that was marked with ``N_`` where it was defined."""
     return _(message)
+
+
+class using_language:  # noqa: N801 (used as a context manager)
+    """``with using_language("zh_CN"): ...`` and back to the language before."""
+
+    def __init__(self, lang: str | None) -> None:
+        self.lang, self.before = lang, current_language()
+
+    def __enter__(self) -> str:
+        return set_language(self.lang) if self.lang else self.before
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lang:
+            set_language(self.before)

@@ -7,7 +7,6 @@ refused with a clear message and a reload (optimistic lock).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from rich.text import Text
@@ -18,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dutydesk.i18n import N_, _
+from dutydesk.journal_text import describe
 from dutydesk.models import status_label
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
@@ -418,19 +418,4 @@ def _restore(table: DataTable, row: int) -> None:
 
 
 def _describe(e: JournalView) -> str:
-    p = e.payload
-    what = {
-        "incident.open": lambda: _("opened at level {level}: {title}").format(level=p.get("level"), title=p.get("title")),
-        "incident.escalate": lambda: _("escalated {a} → {b}: {reason}").format(a=p.get("from"), b=p.get("to"), reason=p.get("reason")),
-        "incident.deescalate": lambda: _("de-escalated {a} → {b}: {reason}").format(a=p.get("from"), b=p.get("to"), reason=p.get("reason")),
-        "incident.status": lambda: _("status {a} → {b}").format(a=p.get("from"), b=p.get("to")),
-        "incident.assign": lambda: _("{who} assigned to {role}").format(who=p.get("who"), role=p.get("role")),
-        "incident.release": lambda: _("role {role} released").format(role=p.get("role")),
-        "incident.instruct": lambda: _("instruction {id} to {to}: {text}").format(id=p.get("instruction"), to=p.get("to"), text=p.get("text")),
-        "instruction.ack": lambda: _("instruction {id} acknowledged after {s:.0f} s").format(id=p.get("instruction"), s=p.get("latency_seconds", 0)),
-        "incident.note": lambda: _("note: {text}").format(text=p.get("text")),
-        "deadline.meet": lambda: _("deadline {rule} met").format(rule=p.get("rule")),
-        "deadline.waive": lambda: _("deadline {rule} waived: {reason}").format(rule=p.get("rule"), reason=p.get("reason")),
-        "incident.close": lambda: _("closed: {summary}").format(summary=p.get("summary")),
-    }.get(e.action)
-    return what() if what else f"{e.action} {json.dumps(p, ensure_ascii=False)}"
+    return describe(e.action, e.payload)

@@ -1,0 +1,70 @@
+"""`dutydesk report shift|incident|kpi`: printed reports in five formats."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dutydesk.commands.common import _state, _when, guard, sub_app, write_atomic
+from dutydesk.i18n import _
+
+report_app = sub_app(_("Shift (ICS-214 style), after-action and plan KPI reports: text, md, html, pdf or json."))
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help=_("text, md, html, pdf or json."))]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help=_("Write to this file (default: standard output)."))]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help=_("Language of the report: en or zh_CN (default: the desk's)."))]
+FromOpt = Annotated[Optional[str], typer.Option("--from", help=_("Start of the period: ISO 8601, local time."))]
+ToOpt = Annotated[Optional[str], typer.Option("--to", help=_("End of the period: ISO 8601, local time."))]
+
+
+def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang: Optional[str], **params) -> None:  # noqa: ANN003
+    from dutydesk import reports
+    from dutydesk.errors import Refused
+    from dutydesk.i18n import LANGUAGES, normalise, using_language
+
+    if fmt not in reports.FORMATS:
+        raise Refused("format", _("no format '{fmt}'; formats: {formats}").format(
+            fmt=fmt, formats=", ".join(reports.FORMATS)))
+    if lang is not None and normalise(lang) not in LANGUAGES:
+        raise Refused("lang", _("no language '{lang}'; languages: {langs}").format(lang=lang, langs=", ".join(LANGUAGES)))
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise Refused("output", _("a PDF needs -o FILE (or a pipe)"))
+    desk = _state(ctx).desk()
+    with using_language(lang):
+        since = _when(desk, params.pop("since", None), "from")
+        until = _when(desk, params.pop("until", None), "to")
+        report = reports.build(desk, which, since=since, until=until, **params)
+        body = reports.render(desk, report, fmt)
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return
+    write_atomic(output, lambda fh: fh.write(body))
+    typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
+
+
+@report_app.command("shift", help=_("What happened on a shift: incidents, deadlines, the activity log, the handover "
+                                    "(default: the current or last shift)."))
+@guard
+def report_shift(ctx: typer.Context,
+                 shift: Annotated[Optional[int], typer.Option("--shift", help=_("Shift number."))] = None,
+                 since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text", output: OutputOpt = None,
+                 lang: LangOpt = None) -> None:
+    _emit(ctx, "shift", fmt, output, lang, shift_id=shift, since=since, until=until)
+
+
+@report_app.command("incident", help=_("After-action report of one incident."))
+@guard
+def report_incident(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
+                    fmt: FormatOpt = "text", output: OutputOpt = None, lang: LangOpt = None) -> None:
+    _emit(ctx, "incident", fmt, output, lang, incident_id=incident_id)
+
+
+@report_app.command("kpi", help=_("Each plan target the desk can measure, the share met against it, and the misses."))
+@guard
+def report_kpi(ctx: typer.Context, since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text",
+               output: OutputOpt = None, lang: LangOpt = None) -> None:
+    _emit(ctx, "kpi", fmt, output, lang, since=since, until=until)

@@ -1,0 +1,61 @@
+"""A journal entry in words, for the incident timeline and the printed logs.
+Domain code: no Textual here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.models import status_label
+
+
+def _fmt(message: str, **values: Any) -> Callable[[dict[str, Any]], str]:
+    """A describer: the message (translated when used) filled from the payload."""
+    def describe(p: dict[str, Any]) -> str:
+        filled = {k: p.get(src, "") if isinstance(src, str) else src(p) for k, src in values.items()}
+        return translate_marked(message).format(**filled)
+    return describe
+
+
+_WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
+    "incident.open": _fmt(N_("opened at level {level}: {title}"), level="level", title="title"),
+    "incident.escalate": _fmt(N_("escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
+    "incident.deescalate": _fmt(N_("de-escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
+    "incident.status": _fmt(N_("status {a} → {b}"), a=lambda p: status_label(p.get("from", "")),
+                            b=lambda p: status_label(p.get("to", ""))),
+    "incident.assign": _fmt(N_("{who} assigned to {role}"), who="who", role="role"),
+    "incident.release": _fmt(N_("role {role} released"), role="role"),
+    "incident.instruct": _fmt(N_("instruction {id} to {to}: {text}"), id="instruction", to="to", text="text"),
+    "instruction.ack": _fmt(N_("instruction {id} acknowledged after {s} s"), id="instruction",
+                            s=lambda p: f"{float(p.get('latency_seconds') or 0):.0f}"),
+    "incident.note": _fmt(N_("note: {text}"), text="text"),
+    "deadline.meet": _fmt(N_("deadline {rule} met"), rule="rule"),
+    "deadline.waive": _fmt(N_("deadline {rule} waived: {reason}"), rule="rule", reason="reason"),
+    "incident.close": _fmt(N_("closed: {summary}"), summary="summary"),
+    "shift.start": _fmt(N_("shift started, duty commander {who}"), who="commander"),
+    "shift.end": _fmt(N_("shift ended; handover to {to}: {note}"), to=lambda p: p.get("handover_to") or "-",
+                      note=lambda p: p.get("note") or "-"),
+    "unit.add": _fmt(N_("unit {code} added: {name}"), code="code", name="name"),
+    "staff.add": _fmt(N_("staff {callsign} added: {name}"), callsign="callsign", name="name"),
+    "desk.create": _fmt(N_("desk created: {name}"), name="name"),
+}
+
+
+def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_id: str = "",
+             with_subject: bool = False) -> str:
+    """``incident.open`` + payload -> "opened at level B: ...".  ``with_subject``
+    prefixes the incident number, for logs that mix incidents."""
+    what = _WHAT.get(action)
+    if what is not None:
+        text = what(payload)
+    elif action.startswith("import."):
+        text = _("import of {what} from {file}: {rows} rows, {new} new, {upd} updated").format(
+            what=action.split(".", 1)[1], file=payload.get("file", ""), rows=payload.get("rows", 0),
+            new=payload.get("inserted", 0), upd=payload.get("updated", 0))
+    else:
+        text = f"{action} {json.dumps(payload, ensure_ascii=False, sort_keys=True)}"
+    if with_subject and entity == "incident":
+        return f"#{entity_id} {text}"
+    return text

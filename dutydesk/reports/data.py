@@ -1,0 +1,463 @@
+"""What the reports say, read from the desk: plain dataclasses, no layout.
+
+Three reports: the shift (an activity log in the spirit of ICS-214), one
+incident (after-action) and the plans' KPIs.  Each is built here once and then
+rendered as text, Markdown, HTML, PDF or JSON (``dutydesk.reports.render``).
+Times stay aware UTC here; renderers show them in the desk's local zone.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from dutydesk.clock import as_utc
+from dutydesk.errors import Refused
+from dutydesk.i18n import _, pick
+from dutydesk.journal_text import describe
+from dutydesk.models import Dispute, Incident, JournalEntry, Shift, Staff, status_label
+from dutydesk.timefmt import iso
+from dutydesk.views import DeadlineView, IncidentDetail
+
+KPI_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "kpi" / "targets.toml"
+# Outcomes of a deadline, in the order reports list them.
+OUTCOMES = ("met", "late", "missed", "overdue", "waived", "cancelled", "pending")
+
+
+def outcome(d: DeadlineView, as_of: datetime) -> str:
+    """met (on time) | late (met after due) | missed | overdue (still pending
+    past due) | waived | cancelled | pending (not due yet)."""
+    if d.state == "met":
+        return "met" if d.met_at is not None and d.met_at <= d.due_at else "late"
+    if d.state == "pending":
+        return "overdue" if as_of > d.due_at else "pending"
+    return d.state
+
+
+def outcome_label(key: str) -> str:
+    return {"met": _("met on time"), "late": _("met late"), "missed": _("missed"), "overdue": _("overdue"),
+            "waived": _("waived"), "cancelled": _("cancelled"), "pending": _("pending")}.get(key, key)
+
+
+@dataclass
+class DeadlineLine:
+    id: int
+    incident_id: int
+    incident_title: str
+    kind: str
+    rule: str
+    label: str
+    level: str | None
+    due_at: datetime
+    outcome: str
+    met_at: datetime | None = None
+    margin_seconds: float | None = None  # spare (+) or late (-), against due
+    reason: str | None = None
+
+
+def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime) -> DeadlineLine:
+    out = outcome(d, as_of)
+    margin = None
+    if d.met_at is not None:
+        margin = (d.due_at - d.met_at).total_seconds()
+    elif out in ("missed", "overdue"):
+        margin = (d.due_at - (d.closed_at or as_of)).total_seconds()
+    return DeadlineLine(d.id, d.subject_id, inc_title, kind, d.rule, d.label, d.level, d.due_at, out,
+                        d.met_at, margin, d.reason)
+
+
+@dataclass
+class LogLine:
+    at: datetime
+    actor: str
+    text: str
+    late: bool = False
+    seq: int = 0
+
+
+@dataclass
+class RoleLine:
+    role: str
+    label: str
+    holder: str
+    assigned_at: datetime
+    released_at: datetime | None = None
+
+
+@dataclass
+class IncidentLine:
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    place: str
+    level: str
+    level_label: str
+    status: str
+    status_label: str
+    reported_at: datetime
+    closed_at: datetime | None
+    received_by: str | None
+    roles: list[RoleLine] = field(default_factory=list)
+    unfilled: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ShiftLine:
+    id: int
+    commander: str
+    commander_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    handover_note: str | None
+    handover_to: str | None = None
+
+
+@dataclass
+class ShiftReport:
+    desk: str
+    period_from: datetime
+    period_to: datetime
+    generated_at: datetime
+    prepared_by: str
+    shifts: list[ShiftLine]
+    opened: int
+    closed: int
+    live_at_end: int
+    incidents: list[IncidentLine]
+    deadlines: list[DeadlineLine]
+    log: list[LogLine]
+    kind: str = "shift"
+
+
+@dataclass
+class InstructionLine:
+    id: int
+    to: str
+    kind: str
+    text: str
+    sent_at: datetime
+    sent_by: str
+    acknowledged_at: datetime | None
+    latency_seconds: float | None
+
+
+@dataclass
+class LevelLine:
+    at: datetime
+    from_level: str | None
+    to_level: str
+    suggested_level: str | None
+    reason: str
+    by: str
+
+
+@dataclass
+class IncidentReport:
+    desk: str
+    generated_at: datetime
+    prepared_by: str
+    incident: IncidentLine
+    opened_by: str
+    cause_field: str | None
+    size_estimate: int | None
+    suggested_level: str | None
+    suggested_reasons: list[str]
+    summary: str | None
+    levels: list[LevelLine]
+    instructions: list[InstructionLine]
+    deadlines: list[DeadlineLine]
+    notes: list[LogLine]
+    timeline: list[LogLine]
+    kind: str = "incident"
+
+
+@dataclass
+class KpiLine:
+    key: str
+    plan: str
+    label: str
+    target: str          # the plan's target in words ("within 2 h")
+    target_share: float  # the share the plan asks for
+    measured: int        # cases the desk can judge
+    on_time: int         # of which met the target
+    share: float | None  # on_time / measured; None when nothing to measure
+    ok: bool | None      # share >= target_share
+    open: int = 0        # not due yet (not counted)
+    excluded: int = 0    # waived or cancelled (not counted)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Unmeasured:
+    key: str
+    plan: str
+    label: str
+    target_share: float
+    why: str
+
+
+@dataclass
+class KpiReport:
+    desk: str
+    period_from: datetime
+    period_to: datetime
+    generated_at: datetime
+    prepared_by: str
+    lines: list[KpiLine]
+    unmeasured: list[Unmeasured]
+    outcomes_by_kind: dict[str, dict[str, int]]
+    kind: str = "kpi"
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def _desk_name(desk) -> str:  # noqa: ANN001
+    return desk.meta().get("name") or _("Duty desk")
+
+
+def _minutes_text(minutes: int) -> str:
+    if minutes % 60 == 0:
+        return _("{n} h").format(n=minutes // 60)
+    return _("{n} min").format(n=minutes)
+
+
+def _incident_line(desk, d: IncidentDetail, as_of: datetime, since: datetime | None = None,  # noqa: ANN001
+                   until: datetime | None = None) -> IncidentLine:
+    roles, held = [], set()
+    labels = {r.key: r.label for r in d.roles}
+    for a in d.assignments:
+        if since is not None and a.released_at is not None and a.released_at < since:
+            continue
+        if until is not None and a.assigned_at >= until:
+            continue
+        roles.append(RoleLine(a.role, labels.get(a.role, a.role), a.who, a.assigned_at, a.released_at))
+        held.add(a.role)
+    unfilled = [r.label for r in d.roles if r.required and r.key not in held]
+    counts: dict[str, int] = {}
+    for dl in d.deadlines:
+        if since is not None and not (since <= dl.due_at < (until or as_of)):
+            continue
+        o = outcome(dl, as_of)
+        counts[o] = counts.get(o, 0) + 1
+    return IncidentLine(d.id, d.kind, d.kind_label, d.title, d.place, d.level, d.level_label, d.status,
+                        status_label(d.status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
+
+
+def _log(rows: list[JournalEntry]) -> list[LogLine]:
+    return [LogLine(e.event_at, e.actor, describe(e.action, json.loads(e.payload), entity=e.entity,
+                                                  entity_id=e.entity_id, with_subject=True), e.late, e.seq)
+            for e in rows]
+
+
+# -- shift ---------------------------------------------------------------------
+
+def shift_period(desk, shift_id: int | None, since: datetime | None, until: datetime | None  # noqa: ANN001
+                 ) -> tuple[datetime, datetime]:
+    """The period a shift report covers: a shift's own (a running one up to
+    now), the given bounds, or else the current or last shift."""
+    now = as_utc(desk.clock.now())
+    if shift_id is not None:
+        if since or until:
+            raise Refused("shift", _("give --shift or --from/--to, not both"))
+        sh = desk.get_shift(shift_id)
+        return sh.started_at, sh.ended_at or now
+    if since or until:
+        if not (since and until):
+            raise Refused("from", _("give both --from and --to"))
+        if until <= since:
+            raise Refused("to", _("--to must be after --from"))
+        return since, until
+    with desk.reading() as s:
+        last = s.scalars(select(Shift).order_by(Shift.started_at.desc(), Shift.id.desc()).limit(1)).first()
+    if last is None:
+        raise Refused("shift", _("no shift on this desk yet; give --from and --to"))
+    return last.started_at, last.ended_at or now
+
+
+def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: ANN001
+    now = as_utc(desk.clock.now())
+    with desk.reading() as s:
+        names = dict(s.execute(select(Staff.id, Staff.callsign)).all())
+        full = dict(s.execute(select(Staff.id, Staff.name)).all())
+        shifts = list(s.scalars(select(Shift).where(Shift.started_at < end, or_(
+            Shift.ended_at.is_(None), Shift.ended_at > start)).order_by(Shift.started_at)))
+        handed = {}
+        for e in s.scalars(select(JournalEntry).where(JournalEntry.action == "shift.end",
+                                                      JournalEntry.entity_id.in_([str(x.id) for x in shifts]))):
+            handed[int(e.entity_id)] = json.loads(e.payload).get("handover_to")
+        ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
+            Incident.closed_at.is_(None), Incident.closed_at >= start)).order_by(Incident.reported_at, Incident.id)))
+        entries = list(s.scalars(select(JournalEntry).where(
+            JournalEntry.event_at >= start, JournalEntry.event_at < end).order_by(JournalEntry.event_at,
+                                                                                   JournalEntry.seq)))
+    incidents, deadlines = [], []
+    opened = closed = live = 0
+    for iid in ids:
+        d = desk.get_incident(iid)
+        incidents.append(_incident_line(desk, d, now, start, end))
+        opened += start <= d.reported_at < end
+        closed += d.closed_at is not None and start <= d.closed_at < end
+        live += d.closed_at is None or d.closed_at >= end
+        deadlines += [deadline_line(dl, d.title, d.kind, now) for dl in d.deadlines if start <= dl.due_at < end]
+    deadlines.sort(key=lambda x: (x.due_at, x.id))
+    lines = [ShiftLine(x.id, names.get(x.commander_id, "?"), full.get(x.commander_id, ""), x.started_at,
+                       x.ended_at, x.handover_note, handed.get(x.id)) for x in shifts]
+    return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
+                       deadlines, _log(entries))
+
+
+# -- incident ------------------------------------------------------------------
+
+def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
+    now = as_utc(desk.clock.now())
+    d = desk.get_incident(incident_id)
+    timeline = desk.journal_entries(entity="incident", entity_id=incident_id)
+    return IncidentReport(
+        _desk_name(desk), now, desk.actor, _incident_line(desk, d, now), d.opened_by, d.cause_field,
+        d.size_estimate, d.suggested_level, d.suggested_reasons, d.summary,
+        [LevelLine(c.at, c.from_level, c.to_level, c.suggested_level, c.reason, c.by) for c in d.level_changes],
+        [InstructionLine(i.id, i.unit, i.instruction_kind, i.text, i.sent_at, i.sent_by, i.acknowledged_at,
+                         i.latency.total_seconds() if i.latency is not None else None) for i in d.instructions],
+        [deadline_line(dl, d.title, d.kind, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
+        [LogLine(n.at, n.by, n.text) for n in d.notes],
+        [LogLine(e.event_at, e.actor, describe(e.action, e.payload), e.late, e.seq) for e in timeline],
+    )
+
+
+# -- KPIs ------------------------------------------------------------------------
+
+def _kpi_targets() -> list[dict[str, Any]]:
+    with open(KPI_FILE, "rb") as fh:
+        return tomllib.load(fh).get("kpi", [])
+
+
+def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN001
+    if end <= start:
+        raise Refused("to", _("--to must be after --from"))
+    now = as_utc(desk.clock.now())
+    lines: list[KpiLine] = []
+    by_kind: dict[str, dict[str, int]] = {}
+    groups: dict[tuple[str, str, str | None], list[DeadlineLine]] = {}
+    for kind in desk.playbooks:
+        for rule in kind.deadlines:
+            for lvl in (kind.level_keys() if rule.minutes_by_level else [None]):
+                if lvl is None or rule.applies_to(lvl):
+                    groups[(kind.key, rule.key, lvl)] = []
+    with desk.reading() as s:
+        ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
+            Incident.closed_at.is_(None), Incident.closed_at >= start - timedelta(days=2)))))
+    for iid in ids:
+        d = desk.get_incident(iid)
+        for dl in d.deadlines:
+            if not (start <= dl.due_at < end):
+                continue
+            line = deadline_line(dl, d.title, d.kind, now)
+            kind = desk._kind_or_none(d.kind)
+            rule = kind.deadline_rule(dl.rule) if kind else None
+            key = (d.kind, dl.rule, dl.level if rule is not None and rule.minutes_by_level else None)
+            groups.setdefault(key, []).append(line)
+            tally = by_kind.setdefault(d.kind, {})
+            tally[line.outcome] = tally.get(line.outcome, 0) + 1
+    for (kind_key, rule_key, lvl), found in groups.items():
+        kind = desk._kind_or_none(kind_key)
+        rule = kind.deadline_rule(rule_key) if kind else None
+        label = rule.text() if rule else rule_key
+        if lvl is not None and kind is not None:
+            label = _("{rule}, {level}").format(rule=label, level=kind.level(lvl).text())
+        minutes = int(rule.duration(lvl or (kind.level_keys()[0] if kind else "")).total_seconds() // 60) \
+            if rule else 0
+        judged = [x for x in found if x.outcome in ("met", "late", "missed", "overdue")]
+        on_time = sum(1 for x in judged if x.outcome == "met")
+        target_share = float(rule.target) if rule and rule.target is not None else 1.0
+        share = on_time / len(judged) if judged else None
+        lines.append(KpiLine(
+            f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
+            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)), target_share, len(judged), on_time,
+            share, None if share is None else share + 1e-9 >= target_share,
+            open=sum(1 for x in found if x.outcome == "pending"),
+            excluded=sum(1 for x in found if x.outcome in ("waived", "cancelled")),
+            misses=[_miss(x) for x in judged if x.outcome != "met"]))
+    unmeasured = []
+    for t in _kpi_targets():
+        label = pick(t.get("label")) or t["key"]
+        if t.get("measure") == "disputes_resolved":
+            lines.append(_dispute_line(desk, t, label, start, end))
+        elif t.get("measure") == "shift_coverage":
+            lines.append(_coverage_line(desk, t, label, start, end, now))
+        else:
+            unmeasured.append(Unmeasured(t["key"], t.get("plan", ""), label, float(t.get("target", 1.0)),
+                                         pick(t.get("why")) or _("no data on the desk")))
+    return KpiReport(_desk_name(desk), start, end, now, desk.actor, lines, unmeasured, by_kind)
+
+
+def _miss(x: DeadlineLine) -> dict[str, Any]:
+    return {"incident": x.incident_id, "title": x.incident_title, "deadline": x.id, "rule": x.rule,
+            "due_at": x.due_at, "outcome": x.outcome, "met_at": x.met_at, "margin_seconds": x.margin_seconds}
+
+
+def _dispute_line(desk, t: dict[str, Any], label: str, start: datetime, end: datetime) -> KpiLine:  # noqa: ANN001
+    with desk.reading() as s:
+        rows = list(s.scalars(select(Dispute).where(Dispute.opened_at >= start, Dispute.opened_at < end)
+                              .order_by(Dispute.opened_at, Dispute.id)))
+    resolved = [d for d in rows if d.status == "resolved" and d.resolved_at is not None and d.resolved_at < end]
+    share = len(resolved) / len(rows) if rows else None
+    target = float(t.get("target", 1.0))
+    misses = [{"dispute": d.external_id or d.id, "field": d.field, "parties": d.parties, "status": d.status,
+               "opened_at": d.opened_at} for d in rows if d not in resolved]
+    return KpiLine(t["key"], t.get("plan", ""), label, _("disputes opened in the period, resolved"), target,
+                   len(rows), len(resolved), share, None if share is None else share + 1e-9 >= target,
+                   misses=misses)
+
+
+def _coverage_line(desk, t: dict[str, Any], label: str, start: datetime, end: datetime,  # noqa: ANN001
+                   now: datetime) -> KpiLine:
+    """Share of the period with a duty commander on shift; the gaps are the misses."""
+    with desk.reading() as s:
+        shifts = list(s.scalars(select(Shift).where(Shift.started_at < end, or_(
+            Shift.ended_at.is_(None), Shift.ended_at > start)).order_by(Shift.started_at)))
+    stop = min(end, now)
+    gaps, cursor, covered = [], start, timedelta(0)
+    for sh in shifts:
+        a, b = max(sh.started_at, start), min(sh.ended_at or now, stop)
+        if b <= cursor:
+            continue
+        if a > cursor:
+            gaps.append({"from": cursor, "to": a, "minutes": round((a - cursor).total_seconds() / 60)})
+        covered += b - max(a, cursor)
+        cursor = b
+    if stop > cursor:
+        gaps.append({"from": cursor, "to": stop, "minutes": round((stop - cursor).total_seconds() / 60)})
+    span = (stop - start).total_seconds()
+    share = covered.total_seconds() / span if span > 0 else None
+    target = float(t.get("target", 1.0))
+    minutes = round(span / 60) if span > 0 else 0
+    return KpiLine(t["key"], t.get("plan", ""), label, _("minutes of the period with a commander on shift"),
+                   target, minutes, round(covered.total_seconds() / 60), share,
+                   None if share is None else share + 1e-9 >= target, misses=gaps)
+
+
+# -- JSON ------------------------------------------------------------------------
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses to JSON-ready values; times as ISO 8601 UTC."""
+    if is_dataclass(value):
+        return to_plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso(value)
+    return value
+
+
+__all__ = ["IncidentReport", "KpiReport", "ShiftReport", "incident_report", "kpi_report", "outcome",
+           "shift_period", "shift_report", "to_plain"]
