@@ -125,26 +125,34 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
                 yield from wrap(b.empty, WIDTH)
             return
         widths = column_widths(b, WIDTH - 2)
-        yield "  " + "  ".join(_pad(c, w) for c, w in zip(b.columns, widths))
-        yield "  " + "  ".join("-" * w for w in widths)
-        for r, row in enumerate(b.rows):
+        def lines(row: list[str], mark: str) -> Iterator[str]:
             cells = [wrap(c, w) for c, w in zip(row, widths)]
-            mark = "! " if r < len(b.marks) and b.marks[r] == "bad" else "  "
             for k in range(max(len(c) for c in cells)):
                 yield (mark if k == 0 else "  ") + "  ".join(
                     _pad(c[k] if k < len(c) else "", w) for c, w in zip(cells, widths))
+
+        yield from lines(b.columns, "  ")
+        yield "  " + "  ".join("-" * w for w in widths)
+        for r, row in enumerate(b.rows):
+            yield from lines(row, "! " if r < len(b.marks) and b.marks[r] == "bad" else "  ")
     elif isinstance(b, Bars):
         yield ""
         yield b.title + ":"
         symbols = dict(zip([k for k, _l in b.legend], "#+X!.-o"))
         top = max((sum(v.values()) for _g, v in b.groups), default=1) or 1
-        lw = min(28, max(cell_len(g) for g, _v in b.groups))
+        lw = min(24, max(cell_len(g) for g, _v in b.groups))
+        bar_w = 20
         for g, counts in b.groups:
-            bar = "".join(symbols.get(k, "?") * round(counts.get(k, 0) * 30 / top) for k, _l in b.legend)
-            yield "  " + _pad(wrap(g, lw)[0], lw) + " " + _pad(bar, 30) + " " + ", ".join(
-                f"{lbl} {counts[k]}" for k, lbl in b.legend if counts.get(k))
-        yield "  " + "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols
-                               and any(c.get(k) for _g, c in b.groups))
+            bar = "".join(symbols.get(k, "?") * round(counts.get(k, 0) * bar_w / top) for k, _l in b.legend)
+            said = ", ".join(f"{lbl} {counts[k]}" for k, lbl in b.legend if counts.get(k))
+            lines = wrap(said, WIDTH - lw - bar_w - 4)
+            yield "  " + _pad(wrap(g, lw)[0], lw) + " " + _pad(bar, bar_w) + " " + lines[0]
+            for more in lines[1:]:
+                yield " " * (lw + bar_w + 4) + more
+        legend = "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols
+                           and any(c.get(k) for _g, c in b.groups))
+        for line in wrap(legend, WIDTH - 2):
+            yield "  " + line
     elif isinstance(b, Timeline):
         yield ""
         yield b.title + ":"

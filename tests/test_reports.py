@@ -1,0 +1,203 @@
+"""Reports on a hand-built scenario at a fixed clock: KPI shares that are known
+by construction, golden files of each report in text, Markdown and JSON, the
+Chinese PDF and the HTML charts, and the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dutydesk import reports
+from dutydesk.cli import app
+from dutydesk.i18n import using_language
+from dutydesk.importing import run_import
+
+UTC = timezone.utc
+GOLDEN = Path(__file__).parent / "golden"
+runner = CliRunner()
+
+
+def at(h: int, m: int = 0, s: int = 0) -> datetime:
+    return datetime(2026, 11, 22, h, m, s, tzinfo=UTC)
+
+
+def deadline(detail, rule, **match):
+    return next(d for d in detail.deadlines if d.rule == rule and all(getattr(d, k) == v for k, v in match.items()))
+
+
+@pytest.fixture
+def scenario(desk, clock, tmp_path):
+    """One shift, two incidents, four disputes; every outcome once."""
+    clock.set(at(8))
+    desk.start_shift("DC1")
+    clock.set(at(9))
+    mass = desk.open_incident(kind="mass", title="Wage protest at the site gate", place="Riverside Road",
+                              level="B", received_by="DC1")
+    clock.set(at(9, 5))
+    i1 = desk.instruct(mass.id, "PS1", "Send officers to the gate.")
+    clock.set(at(9, 5, 30))
+    desk.acknowledge(i1.id)                                          # front line: met on time
+    clock.set(at(9, 10))
+    i2 = desk.instruct(mass.id, "PS2", "Close the side road.")
+    clock.set(at(9, 12))
+    desk.acknowledge(i2.id)                                          # front line: met late (1 min over)
+    clock.set(at(9, 20))
+    desk.instruct(mass.id, "XR", "Two squads to the site.", kind="reinforcement")  # never acknowledged: overdue
+    clock.set(at(9, 25))
+    desk.assign(mass.id, "cordon", "SPD")
+    clock.set(at(9, 30))
+    opinion = desk.open_incident(kind="opinion", title="Clip of an arrest spreading", place="Night market",
+                                 level="red", received_by="DC1")
+    d = desk.get_incident(mass.id)
+    desk.meet_deadline(deadline(d, "reinforcement_departure").id)     # met on time
+    clock.set(at(9, 50))
+    o = desk.get_incident(opinion.id)
+    desk.meet_deadline(deadline(o, "joint_response").id)              # met on time
+    clock.set(at(10, 30))
+    desk.waive_deadline(deadline(d, "first_public_information").id, "statement issued by the city government")
+    clock.set(at(11))
+    desk.meet_deadline(deadline(o, "unit_verification").id)           # met on time (2 h for red)
+    desk.add_note(opinion.id, "Cyber security traced the first post.")
+    clock.set(at(12))
+    desk.end_shift("Quiet hand-over; the clip case continues.", handover_to="DC2")
+    disputes = tmp_path / "disputes.csv"
+    disputes.write_text("ref,field,parties,status,opened_at,resolved_at,unit\n"
+                        "D1,labour,Builder and work team,resolved,2026-11-22T08:10:00Z,2026-11-22T11:00:00Z,PS1\n"
+                        "D2,land,Residents' group,resolved,2026-11-22T08:20:00Z,2026-11-22T11:30:00Z,PS1\n"
+                        "D3,labour,Factory and workers,resolved,2026-11-22T08:30:00Z,2026-11-22T12:00:00Z,PS2\n"
+                        "D4,environment,Villagers and plant,following,2026-11-22T09:00:00Z,,PS2\n", encoding="utf-8")
+    clock.set(at(12, 10))
+    assert run_import(desk, "disputes", str(disputes)).written
+    clock.set(at(12, 30))  # the report is printed now: first statement (due 11:30) is overdue
+    return desk, mass.id, opinion.id
+
+
+def test_kpi_shares_on_the_scenario(scenario):
+    desk, _mass, _opinion = scenario
+    r = reports.build(desk, "kpi", since=at(8), until=at(13))
+    got = {x.key: (x.on_time, x.measured, x.open, x.excluded, x.ok) for x in r.lines}
+    assert got["mass.front_line_instruction"] == (1, 3, 0, 0, False)
+    assert got["mass.reinforcement_departure"] == (1, 1, 0, 0, True)
+    assert got["mass.first_public_information"] == (0, 0, 0, 1, None)  # waived: not counted
+    assert got["opinion.joint_response"] == (1, 1, 0, 0, True)
+    assert got["opinion.first_statement"] == (0, 1, 0, 0, False)          # overdue at 12:30
+    assert got["opinion.unit_verification.red"] == (1, 1, 0, 0, True)
+    assert got["opinion.unit_verification.orange"] == (0, 0, 0, 0, None)
+    assert "opinion.core_facts" in got and got["opinion.core_facts"][1] == 0  # due tomorrow: outside the period
+    assert got["dispute_resolution"] == (3, 4, 0, 0, False)                # 75 % against 85 %
+    assert got["monitoring_7x24"][4] is True                               # 08:00-12:30 covered
+    line = next(x for x in r.lines if x.key == "mass.front_line_instruction")
+    assert round(line.share, 4) == 0.3333
+    assert [(m["outcome"], m["margin_seconds"]) for m in line.misses] == [("late", -60.0), ("overdue", -(3 * 3600 + 9 * 60))]
+    assert {u.key for u in r.unmeasured} >= {"core_unit_equipment", "warnings_on_time", "statements_accurate"}
+    disputes = next(x for x in r.lines if x.key == "dispute_resolution")
+    assert [m["dispute"] for m in disputes.misses] == ["D4"]
+
+
+def test_kpi_coverage_gap_is_a_miss(desk, clock):
+    clock.set(at(9))
+    desk.start_shift("DC1")
+    clock.set(at(10))
+    desk.end_shift("done")
+    clock.set(at(12))
+    r = reports.build(desk, "kpi", since=at(8), until=at(12))
+    cov = next(x for x in r.lines if x.key == "monitoring_7x24")
+    assert (cov.on_time, cov.measured, cov.ok) == (60, 240, False)
+    assert [(m["from"], m["to"]) for m in cov.misses] == [(at(8), at(9)), (at(10), at(12))]
+
+
+def _golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_bytes(data)
+    assert data.decode("utf-8") == path.read_text(encoding="utf-8"), f"{name} differs (UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "json"])
+@pytest.mark.parametrize("which", ["shift", "incident", "kpi"])
+def test_golden_reports(scenario, which, fmt):
+    desk, mass, _opinion = scenario
+    params = {"shift": {"shift_id": 1}, "incident": {"incident_id": mass}, "kpi": {"since": at(8), "until": at(13)}}
+    report = reports.build(desk, which, **params[which])
+    body = reports.render(desk, report, fmt)
+    _golden(f"{which}.{ {'text': 'txt'}.get(fmt, fmt) }", body)
+    if fmt == "text":
+        assert max(len(line) for line in body.decode().splitlines()) <= 80
+
+
+def test_shift_report_contents(scenario):
+    desk, mass, opinion = scenario
+    r = reports.build(desk, "shift", shift_id=1)
+    assert (r.period_from, r.period_to) == (at(8), at(12))
+    assert [s.commander for s in r.shifts] == ["DC1"] and r.shifts[0].handover_to == "DC2"
+    assert (r.opened, r.closed, r.live_at_end) == (2, 0, 2)
+    assert [i.id for i in r.incidents] == [mass, opinion]
+    assert r.incidents[0].roles[0].holder == "SPD"
+    assert r.log[0].text == "shift started, duty commander DC1"
+    assert any(x.text.startswith(f"#{mass} instruction") for x in r.log)
+
+
+def test_zh_cn_pdf_carries_the_chinese_title(scenario, tmp_path):
+    from pypdf import PdfReader
+
+    desk, _mass, _opinion = scenario
+    with using_language("zh_CN"):
+        body = reports.render(desk, reports.build(desk, "shift", shift_id=1), "pdf")
+    assert body.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert "值班报告" in text and "群体性事件" in text and "活动记录" in text
+
+
+def test_html_is_print_ready_with_svg_charts(scenario):
+    desk, _mass, _opinion = scenario
+    html = reports.render(desk, reports.build(desk, "shift", shift_id=1), "html").decode()
+    assert "size: A4" in html and "break-before: page" in html
+    assert html.count("<svg") == 2  # incidents over the period, deadline outcomes
+    assert "<script" not in html and "Wage protest at the site gate" in html
+
+
+def test_pdf_without_a_font_is_a_clear_refusal(scenario, monkeypatch, tmp_path):
+    desk, _mass, _opinion = scenario
+    monkeypatch.setenv("DUTYDESK_PDF_FONT", str(tmp_path / "nope.ttf"))
+    from dutydesk.errors import Refused
+
+    with pytest.raises(Refused, match="not a file"):
+        reports.render(desk, reports.build(desk, "kpi", since=at(8), until=at(13)), "pdf")
+
+
+def test_cli_reports_and_refusals(scenario, db_url, tmp_path):
+    desk, mass, _opinion = scenario
+    out = tmp_path / "aar.md"
+    r = runner.invoke(app, ["--db", db_url, "report", "incident", str(mass), "--format", "md", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8").startswith("# After-action report")
+    r = runner.invoke(app, ["--db", db_url, "report", "kpi", "--from", "2026-11-22T08:00Z", "--to",
+                            "2026-11-22T13:00Z", "--format", "json", "--lang", "zh_CN"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["report"] == "kpi" and data["period_from"] == "2026-11-22T08:00:00+00:00"
+    for args, needle in [(["kpi", "--from", "2026-11-22T08:00Z"], "from: give both --from and --to"),
+                         (["kpi", "--from", "soon", "--to", "later"], "from: 'soon' is not a time"),
+                         (["incident", "99"], "incident: no incident 99"),
+                         (["shift", "--format", "docx"], "format: no format 'docx'"),
+                         (["shift", "--lang", "fr"], "lang: no language 'fr'")]:
+        r = runner.invoke(app, ["--db", db_url, "report", *args])
+        assert r.exit_code == 1 and needle in r.stderr, (args, r.stderr)
+
+
+def test_cli_report_subprocess_pdf(scenario, db_url, tmp_path):
+    out = tmp_path / "shift.pdf"
+    env = {**os.environ, "DUTYDESK_DB": db_url}
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1", "--format", "pdf",
+                        "--lang", "zh_CN", "-o", str(out)], env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob(".dutydesk-*"))
