@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("bench.startup", "bench.writes", "bench.console", "bench.imports")
+MODULES = ("bench.startup", "bench.writes", "bench.console", "bench.imports", "bench.reports")
 
 
 def main() -> int:

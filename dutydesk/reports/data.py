@@ -300,8 +300,7 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
                                                                                    JournalEntry.seq)))
     incidents, deadlines = [], []
     opened = closed = live = 0
-    for iid in ids:
-        d = desk.get_incident(iid)
+    for d in desk.get_incidents(ids):
         incidents.append(_incident_line(desk, d, now, start, end))
         opened += start <= d.reported_at < end
         closed += d.closed_at is not None and start <= d.closed_at < end
@@ -354,8 +353,7 @@ def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN0
     with desk.reading() as s:
         ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
             Incident.closed_at.is_(None), Incident.closed_at >= start - timedelta(days=2)))))
-    for iid in ids:
-        d = desk.get_incident(iid)
+    for d in desk.get_incidents(ids):
         for dl in d.deadlines:
             if not (start <= dl.due_at < end):
                 continue

@@ -32,8 +32,15 @@ _TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9ff
 
 # -- wrapping (CJK-aware: a Han character is two columns and may break anywhere) --
 
-def wrap(text: str, width: int, measure=cell_len) -> list[str]:  # noqa: ANN001
+def cells(text: str) -> int:
+    """Display width: one column a character for ASCII, Rich's table otherwise."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def wrap(text: str, width: int, measure=cells) -> list[str]:  # noqa: ANN001
     """Greedy wrap by display width; words longer than a line are cut."""
+    if "\n" not in text and measure(text) <= width:
+        return [text]
     out: list[str] = []
     for para in (text or "").split("\n"):
         line, used = "", 0
@@ -64,7 +71,7 @@ def wrap(text: str, width: int, measure=cell_len) -> list[str]:  # noqa: ANN001
     return out or [""]
 
 
-def column_widths(table: Table, total: int, measure=cell_len, gap: int = 2, cap: int = 16) -> list[int]:  # noqa: ANN001
+def column_widths(table: Table, total: int, measure=cells, gap: int = 2, cap: int = 16) -> list[int]:  # noqa: ANN001
     """Column widths that fit ``total``: each column at least as wide as its
     longest word (up to ``cap``), no wider than its widest cell, and the rest
     shared out by the table's relative widths."""
@@ -92,7 +99,7 @@ def column_widths(table: Table, total: int, measure=cell_len, gap: int = 2, cap:
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - cell_len(text))
+    return text + " " * max(0, width - cells(text))
 
 
 # -- plain text ------------------------------------------------------------------
