@@ -388,3 +388,34 @@ async def test_command_palette_reaches_actions(desk):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, OpenIncidentScreen)
+
+
+async def test_report_preview_and_export_from_incident_and_shift(desk, clock, opened, tmp_path):
+    from dutydesk.screens.report import ReportScreen, reports_dir
+
+    slow, _fast = opened
+    desk.start_shift("DC1")
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_incident_screen(pilot, slow.id)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportScreen)
+        text = str(screen.query_one("#report-text", Static).render())
+        assert "After-action report" in text and "Wage gathering" in text
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert [p.suffix for p in screen.written] == [".pdf", ".md"]
+        assert screen.written[0].read_bytes().startswith(b"%PDF") and screen.written[0].parent == reports_dir()
+        assert reports_dir().is_relative_to(tmp_path)  # the test's own data dir, never the user's
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ShiftScreen)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Shift report" in str(pilot.app.screen.query_one("#report-text", Static).render())

@@ -41,6 +41,7 @@ class IncidentScreen(Screen):
         Binding("n", "note", _("Note")),
         Binding("t", "status", _("Status")),
         Binding("c", "close_incident", _("Close")),
+        Binding("r", "report", _("Report")),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Escalate or de-escalate"), N_("Change the level, with a reason"), "level"),
@@ -53,6 +54,7 @@ class IncidentScreen(Screen):
         (N_("Add a note"), N_("Add a note to the timeline"), "note"),
         (N_("Change status"), N_("Reported, verifying, responding, contained"), "status"),
         (N_("Close incident"), N_("Close with a summary"), "close_incident"),
+        (N_("After-action report"), N_("Preview the report; write it as PDF, HTML or Markdown"), "report"),
     ]
 
     def __init__(self, incident_id: int) -> None:
@@ -411,6 +413,14 @@ class IncidentScreen(Screen):
         self.app.push_screen(PromptDialog(_("Close incident {id}").format(id=d.id), _("Summary (required)"),
                                           ok=_("Close incident"), info=warnings), done)
 
+    def action_report(self) -> None:
+        from dutydesk import reports
+        from dutydesk.screens.report import ReportScreen
+
+        desk, iid = self.app.desk, self.incident_id
+        self.app.push_screen(ReportScreen(_("After-action report"),
+                                          lambda: reports.build(desk, "incident", incident_id=iid), f"incident-{iid}"))
+
 
 def _restore(table: DataTable, row: int) -> None:
     if table.row_count:
@@ -419,3 +429,4 @@ def _restore(table: DataTable, row: int) -> None:
 
 def _describe(e: JournalView) -> str:
     return describe(e.action, e.payload)
+

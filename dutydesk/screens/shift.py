@@ -22,11 +22,14 @@ class ShiftScreen(Screen):
         Binding("ctrl+s", "start", _("Start shift"), priority=True),
         Binding("ctrl+o", "handover", _("Hand over"), priority=True),
         Binding("ctrl+e", "end", _("End shift"), priority=True),
+        Binding("ctrl+r", "report", _("Report"), priority=True),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
         (N_("Hand over"), N_("End this shift with the note; the entered commander takes over"), "handover"),
         (N_("End shift"), N_("End the running shift"), "end"),
+        (N_("Shift report"), N_("Preview the report of the current or last shift; write it as PDF, HTML or Markdown"),
+         "report"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -107,6 +110,13 @@ class ShiftScreen(Screen):
     @on(Input.Submitted, "#commander")
     def _commander_done(self) -> None:
         self.query_one("#note", Input).focus()
+
+    def action_report(self) -> None:
+        from dutydesk import reports
+        from dutydesk.screens.report import ReportScreen
+
+        desk = self.app.desk
+        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift"), "shift"))
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:

@@ -1,0 +1,90 @@
+"""A report on screen: the 80-column text, scrollable, and keys that write it
+as PDF, HTML or Markdown into the desk's reports folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from dutydesk.i18n import _
+from dutydesk.timefmt import to_local
+from dutydesk.widgets.keybar import KeyBar
+
+
+def reports_dir() -> Path:
+    from dutydesk.config import data_dir
+
+    return data_dir() / "reports"
+
+
+class ReportScreen(Screen):
+    """``build`` returns the report (run in a thread); ``stem`` names the files."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", _("Back")),
+        Binding("p", "export('pdf')", _("PDF")),
+        Binding("h", "export('html')", _("HTML")),
+        Binding("d", "export('md')", _("Markdown")),
+    ]
+
+    def __init__(self, title: str, build: Callable[[], object], stem: str) -> None:
+        super().__init__()
+        self.title_text, self.build, self.stem = title, build, stem
+        self.report: object | None = None
+        self.written: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="report-scroll"):
+            yield Static(_("Building {title}...").format(title=self.title_text), id="report-text", markup=False)
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="report")
+    def load(self) -> None:
+        from dutydesk import reports
+
+        try:
+            report = self.build()
+            text = reports.render(self.app.desk, report, "text").decode("utf-8")
+        except Exception as exc:  # a refusal or a fault: say so on the screen, never crash
+            self.app.call_from_thread(self.query_one("#report-text", Static).update, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._show, report, text)
+
+    def _show(self, report: object, text: str) -> None:
+        self.report = report
+        self.query_one("#report-text", Static).update(text)
+
+    def action_export(self, fmt: str) -> None:
+        if self.report is None:
+            self.notify(_("The report is still being built."), severity="warning")
+            return
+        self._export(fmt)
+
+    @work(thread=True, group="report-export")
+    def _export(self, fmt: str) -> None:
+        from dutydesk import reports
+
+        folder = reports_dir()
+        stamp = to_local(self.app.desk.clock.now()).strftime("%Y%m%d-%H%M%S")
+        path = folder / f"{self.stem}-{stamp}.{reports.EXTENSIONS[fmt]}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            body = reports.render(self.app.desk, self.report, fmt)
+            tmp = path.with_suffix(path.suffix + ".part")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), title=_("Not written"), severity="error", timeout=10)
+            return
+        self.written.append(path)
+        self.app.call_from_thread(self.notify, str(path), title=_("Report written"), timeout=10)
