@@ -25,9 +25,7 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
     from dutydesk.errors import Refused
     from dutydesk.i18n import LANGUAGES, normalise, using_language
 
-    if fmt not in reports.FORMATS:
-        raise Refused("format", _("no format '{fmt}'; formats: {formats}").format(
-            fmt=fmt, formats=", ".join(reports.FORMATS)))
+    reports.check_format(fmt)  # before the desk is opened
     if lang is not None and normalise(lang) not in LANGUAGES:
         raise Refused("lang", _("no language '{lang}'; languages: {langs}").format(lang=lang, langs=", ".join(LANGUAGES)))
     if fmt == "pdf" and output is None and sys.stdout.isatty():

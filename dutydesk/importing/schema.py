@@ -101,6 +101,20 @@ def _time(values: dict[str, Any], fld: str, ctx: Context, problems: list[tuple[s
     return at
 
 
+def _span(values: dict[str, Any], ctx: Context, problems: list[tuple[str, str]], start_field: str,
+          end_field: str, status: str, final: str) -> None:
+    """A start and an end time: the end is there exactly when the status is
+    ``final`` (closed, resolved), and never before the start."""
+    start = _time(values, start_field, ctx, problems)
+    end = _time(values, end_field, ctx, problems)
+    if status == final and end is None and not any(f == end_field for f, _p in problems):
+        problems.append((end_field, _("required when the status is {status}").format(status=final)))
+    elif status != final and end is not None:
+        problems.append((end_field, _("given, but the status is {status}").format(status=status)))
+    if start and end and end < start:
+        problems.append((end_field, _("before {field}").format(field=start_field)))
+
+
 def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     kind = None
@@ -124,14 +138,7 @@ def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str
             problems.append(("size_estimate", _("'{text}' is not a whole number").format(text=size)))
     else:
         values["size_estimate"] = None
-    reported = _time(values, "reported_at", ctx, problems)
-    closed = _time(values, "closed_at", ctx, problems)
-    if status == "closed" and closed is None and not any(f == "closed_at" for f, _p in problems):
-        problems.append(("closed_at", _("required when the status is closed")))
-    elif status != "closed" and closed is not None:
-        problems.append(("closed_at", _("given, but the status is {status}").format(status=status)))
-    if reported and closed and closed < reported:
-        problems.append(("closed_at", _("before reported_at")))
+    _span(values, ctx, problems, "reported_at", "closed_at", status, "closed")
     return problems
 
 
@@ -148,14 +155,7 @@ def _check_dispute(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]
     if status not in DISPUTE_STATUSES:
         problems.append(("status", _("'{status}' is not a status ({statuses})").format(
             status=status, statuses=", ".join(DISPUTE_STATUSES))))
-    opened = _time(values, "opened_at", ctx, problems)
-    resolved = _time(values, "resolved_at", ctx, problems)
-    if status == "resolved" and resolved is None and not any(f == "resolved_at" for f, _p in problems):
-        problems.append(("resolved_at", _("required when the status is resolved")))
-    elif status != "resolved" and resolved is not None:
-        problems.append(("resolved_at", _("given, but the status is {status}").format(status=status)))
-    if opened and resolved and resolved < opened:
-        problems.append(("resolved_at", _("before opened_at")))
+    _span(values, ctx, problems, "opened_at", "resolved_at", status, "resolved")
     return problems
 
 

@@ -63,10 +63,14 @@ def layout_of(desk, report: Report):  # noqa: ANN001, ANN201
     return layout.kpi_document(report, kind_label)
 
 
-def render(desk, report: Report, fmt: str) -> bytes:  # noqa: ANN001
-    """The report in ``fmt`` as bytes (UTF-8 for the text formats)."""
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Refused("format", _("no format '{fmt}'; formats: {formats}").format(fmt=fmt, formats=", ".join(FORMATS)))
+
+
+def render(desk, report: Report, fmt: str) -> bytes:  # noqa: ANN001
+    """The report in ``fmt`` as bytes (UTF-8 for the text formats)."""
+    check_format(fmt)
     if fmt == "json":
         body: Any = {"report": report.kind, **to_plain(report)}
         body.pop("kind", None)
@@ -82,4 +86,4 @@ def render(desk, report: Report, fmt: str) -> bytes:  # noqa: ANN001
     return text.encode("utf-8")
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "KINDS", "build", "render"]
+__all__ = ["EXTENSIONS", "FORMATS", "KINDS", "build", "check_format", "render"]

@@ -229,7 +229,7 @@ def _minutes_text(minutes: int) -> str:
     return _("{n} min").format(n=minutes)
 
 
-def _incident_line(desk, d: IncidentDetail, as_of: datetime, since: datetime | None = None,  # noqa: ANN001
+def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = None,
                    until: datetime | None = None) -> IncidentLine:
     roles, held = [], set()
     labels = {r.key: r.label for r in d.roles}
@@ -285,8 +285,7 @@ def shift_period(desk, shift_id: int | None, since: datetime | None, until: date
 def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: ANN001
     now = as_utc(desk.clock.now())
     with desk.reading() as s:
-        names = dict(s.execute(select(Staff.id, Staff.callsign)).all())
-        full = dict(s.execute(select(Staff.id, Staff.name)).all())
+        people = {sid: (callsign, name) for sid, callsign, name in s.execute(select(Staff.id, Staff.callsign, Staff.name))}
         shifts = list(s.scalars(select(Shift).where(Shift.started_at < end, or_(
             Shift.ended_at.is_(None), Shift.ended_at > start)).order_by(Shift.started_at)))
         handed = {}
@@ -301,14 +300,14 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
     incidents, deadlines = [], []
     opened = closed = live = 0
     for d in desk.get_incidents(ids):
-        incidents.append(_incident_line(desk, d, now, start, end))
+        incidents.append(_incident_line(d, now, start, end))
         opened += start <= d.reported_at < end
         closed += d.closed_at is not None and start <= d.closed_at < end
         live += d.closed_at is None or d.closed_at >= end
         deadlines += [deadline_line(dl, d.title, d.kind, now) for dl in d.deadlines if start <= dl.due_at < end]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
-    lines = [ShiftLine(x.id, names.get(x.commander_id, "?"), full.get(x.commander_id, ""), x.started_at,
-                       x.ended_at, x.handover_note, handed.get(x.id)) for x in shifts]
+    lines = [ShiftLine(x.id, *people.get(x.commander_id, ("?", "")), x.started_at, x.ended_at, x.handover_note,
+                       handed.get(x.id)) for x in shifts]
     return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
                        deadlines, _log(entries))
 
@@ -320,7 +319,7 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
     d = desk.get_incident(incident_id)
     timeline = desk.journal_entries(entity="incident", entity_id=incident_id)
     return IncidentReport(
-        _desk_name(desk), now, desk.actor, _incident_line(desk, d, now), d.opened_by, d.cause_field,
+        _desk_name(desk), now, desk.actor, _incident_line(d, now), d.opened_by, d.cause_field,
         d.size_estimate, d.suggested_level, d.suggested_reasons, d.summary,
         [LevelLine(c.at, c.from_level, c.to_level, c.suggested_level, c.reason, c.by) for c in d.level_changes],
         [InstructionLine(i.id, i.unit, i.instruction_kind, i.text, i.sent_at, i.sent_by, i.acknowledged_at,

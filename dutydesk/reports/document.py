@@ -132,6 +132,17 @@ def _deadline_table(rows, with_incident: bool) -> Table:  # noqa: ANN001
     return Table(cols, body, widths, marks, empty=_("No deadlines in this period."))
 
 
+def _deadline_blocks(rows, with_incident: bool) -> list[Block]:  # noqa: ANN001
+    """A chart of outcomes per deadline rule (when there are any), then the table."""
+    tally: dict[str, dict[str, int]] = {}
+    for d in rows:
+        counts = tally.setdefault(d.label, {})
+        counts[d.outcome] = counts.get(d.outcome, 0) + 1
+    chart: list[Block] = [Bars(_("Deadline outcomes"), sorted(tally.items()),
+                               [(k, outcome_label(k)) for k in OUTCOMES])] if tally else []
+    return chart + [_deadline_table(rows, with_incident)]
+
+
 def _log_table(rows, empty: str) -> Table:  # noqa: ANN001
     return Table([_("Time"), _("By"), _("Activity")],
                  [[when(x.at) + (" *" if x.late else ""), x.actor, x.text] for x in rows], [14, 10, 56], empty=empty)
@@ -165,14 +176,7 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
                                [(f"#{i.id} {i.level}", i.reported_at, i.closed_at or r.period_to,
                                  level_colour(i.kind, i.level)) for i in r.incidents]))
     blocks.append(Heading(_("Deadlines due in this period")))
-    tally: dict[str, dict[str, int]] = {}
-    for d in r.deadlines:
-        t = tally.setdefault(d.label, {})
-        t[d.outcome] = t.get(d.outcome, 0) + 1
-    if tally:
-        blocks.append(Bars(_("Deadline outcomes"), sorted(tally.items()),
-                           [(k, outcome_label(k)) for k in OUTCOMES]))
-    blocks.append(_deadline_table(r.deadlines, True))
+    blocks += _deadline_blocks(r.deadlines, True)
     notes = [s for s in r.shifts if s.handover_note]
     blocks.append(Heading(_("Handover")))
     if notes:
@@ -226,13 +230,7 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
                         ["bad" if x.latency_seconds is None or x.latency_seconds > 60 else "" for x in r.instructions],
                         empty=_("No instructions.")))
     blocks.append(Heading(_("Deadlines")))
-    tally: dict[str, dict[str, int]] = {}
-    for d in r.deadlines:
-        t = tally.setdefault(d.label, {})
-        t[d.outcome] = t.get(d.outcome, 0) + 1
-    if tally:
-        blocks.append(Bars(_("Deadline outcomes"), sorted(tally.items()), [(k, outcome_label(k)) for k in OUTCOMES]))
-    blocks.append(_deadline_table(r.deadlines, False))
+    blocks += _deadline_blocks(r.deadlines, False)
     blocks.append(Heading(_("Notes")))
     blocks.append(_log_table(r.notes, _("No notes.")))
     blocks.append(Heading(_("Timeline"), new_page=len(r.timeline) > 25))
