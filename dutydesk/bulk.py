@@ -5,7 +5,8 @@ calls these, so the one write path and its journal entry stay in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from datetime import datetime
 from typing import Any
 
@@ -71,37 +72,54 @@ def import_units(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, 
     inserted = len(parents) - len(changed)
     return inserted, len(changed), unchanged, differs
 
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str]) -> dict[str, tuple]:  # noqa: ANN401
+    """{key: row} for the keys of a chunk that are already in the table (by its
+    unique index), so a re-import needs no copy of the whole table in memory."""
+    found: dict[str, tuple] = {}
+    for i in range(0, len(keys), 500):
+        for row in s.execute(select(key_column, *columns).where(key_column.in_(keys[i:i + 500]))):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
 def import_staff(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
     table = Staff.__table__
     unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
-    existing = {cs: (sid, name, unit_id, post) for sid, cs, name, unit_id, post in
-                s.execute(select(Staff.id, Staff.callsign, Staff.name, Staff.unit_id, Staff.post))}
-    new, changed = [], []
-    inserted = unchanged = differs = 0
-    for r in rows:
-        callsign, name, post = r["callsign"], r["name"], r.get("post", "")
-        unit_id = unit_ids.get(r["unit"]) if r.get("unit") else None
-        if callsign in existing:
-            sid, old_name, old_unit, old_post = existing[callsign]
+    unit_ids[""] = None
+    had_staff = s.execute(select(Staff.id).limit(1)).first() is not None
+    inserted = updated = unchanged = differs = 0
+    for chunk in _chunks(rows, 5000):
+        existing = _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign,
+                                    [r["callsign"] for r in chunk]) if had_staff else {}
+        new = [(r["callsign"], r["name"], unit_ids[r.get("unit", "")], r.get("post", ""), True)
+               for r in chunk if r["callsign"] not in existing]
+        if new:
+            _bulk_insert(s, table, STAFF_COLUMNS, new)
+            inserted += len(new)
+        changed = []
+        for r in chunk if existing else ():
+            old = existing.get(r["callsign"])
+            if old is None:
+                continue
+            sid, old_name, old_unit, old_post = old
+            name, unit_id, post = r["name"], unit_ids[r.get("unit", "")], r.get("post", "")
             if (old_name, old_unit, old_post) == (name, unit_id, post):
                 unchanged += 1
             elif update:
                 changed.append({"b_id": sid, "name": name, "unit_id": unit_id, "post": post})
             else:
                 differs += 1
-            continue
-        new.append((callsign, name, unit_id, post, True))
-        inserted += 1
-        if len(new) >= 5000:
-            _bulk_insert(s, table, STAFF_COLUMNS, new)
-            new = []
-    if new:
-        _bulk_insert(s, table, STAFF_COLUMNS, new)
-    if changed:
-        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-            name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
-    return inserted, len(changed), unchanged, differs
-
+        if changed:
+            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
+                name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
+            updated += len(changed)
+    return inserted, updated, unchanged, differs
 
 
 def _row_error(values: dict[str, Any], field: str, problem: str) -> Exception:

@@ -38,9 +38,8 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
         task = progress.add_task("rows", total=None)
         progress.start()
 
-        def on_row(n: int) -> None:
-            if n % 1000 == 0:
-                progress.update(task, completed=n)
+        def on_row(n: int) -> None:  # called once a batch
+            progress.update(task, completed=n)
     try:
         result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run, on_row=on_row)
     finally:

@@ -6,20 +6,28 @@ rows are written as they come, and any problem rolls the whole transaction
 back, so nothing is written.  A good file commits with one journal entry
 (file name, row count, sha256).  Re-importing the same file changes nothing; with
 ``update`` changed rows are updated.  Standard input is spooled to a temporary
-file (a locked desk retries the transaction from the top); memory stays flat in
-the file's size but for the keys seen, kept to find duplicates.
+file (a locked desk retries the transaction from the top).  Memory stays flat
+in the file's size: rows go through in batches, and the keys seen (to find
+repeats) move from a dict to a temporary SQLite file past a limit
+(:mod:`dutydesk.importing.keys`).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import eq, itemgetter
+from typing import Any
 
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
-from dutydesk.importing.readers import Source, iter_rows, open_source
-from dutydesk.importing.schema import ImportProblem, clean_row, header_map, spec
+from dutydesk.importing.keys import KeyLedger
+from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
+from dutydesk.importing.schema import Context, ImportProblem, Spec, header_map, row_checker, spec
 
 
 @dataclass
@@ -60,61 +68,18 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
         known = {target: desk.reference_keys(target) for target in set(s.references.values())}
         ctx = desk.import_context()
 
-        def validated() -> Iterator[dict[str, str]]:
+        def validated() -> Iterator[dict[str, Any]]:
             result.rows, result.problems = 0, []  # again from the top if the write is retried
-            mapper = _Mapper(entity)
-            mapping: dict[str, str] | None = None
-            seen: dict[str, int] = {}
-            refs: list[tuple[int, str, str, str, dict[str, str]]] = []
-            rows = 0
-            key_field, ref_fields, check = s.key, tuple(s.references.items()), s.check
-            for number, raw in iter_rows(src):
-                if mapping is None and src.fmt not in ("json", "jsonl"):
-                    # A table has one header: a missing required column is the file's fault.
-                    mapping = mapper.get(raw)
-                    missing = [f for f in s.required if f not in mapping.values()]
-                    if missing:
-                        raise Refused("file", _("{file}: no column for {fields} (headers: {headers})").format(
-                            file=src.name, fields=", ".join(missing), headers=", ".join(raw)))
-                values, problems = clean_row(entity, raw, mapping or mapper.get(raw))
-                key = values.get(key_field)
-                if key:
-                    if key in seen:
-                        problems.append((key_field, _("'{key}' repeats row {row}").format(key=key, row=seen[key])))
-                    else:
-                        seen[key] = number
-                for fld, target in ref_fields:
-                    code = values.get(fld)
-                    if not code:
-                        continue
-                    if target == entity and code == key:
-                        problems.append((fld, _("a unit cannot be its own parent")))
-                    elif code not in known[target] and not (target == entity and code in seen):
-                        refs.append((number, fld, target, code, raw))  # perhaps defined later in the file
-                if check is not None and not problems:
-                    problems = check(values, ctx)
-                    values["_row"] = number
-                rows += 1
-                if on_row is not None:
-                    on_row(rows)
-                if problems:
-                    result.problems.extend(ImportProblem(number, f, p, raw) for f, p in problems)
-                elif not result.problems:
-                    yield values  # written now; rolled back if a later row fails
-            result.rows = rows
-            if rows == 0:
-                raise Refused("file", _("{file}: no rows").format(file=src.name))
-            result.ignored_columns = sorted(mapper.ignored)
-            for number, fld, target, code, raw in refs:
-                if not (target == entity and code in seen):
-                    result.problems.append(ImportProblem(number, fld, _missing(target, code), raw))
-            if result.problems:
-                result.problems.sort(key=lambda p: p.row)
-                raise _Invalid()
+            ledger = KeyLedger()
+            try:
+                yield from _validate(s, entity, src, known, ctx, result, ledger, on_row)
+            finally:
+                ledger.close()
 
         try:
-            counts = desk.import_records(entity, validated, update=update, meta=lambda: _meta(result),
-                                         dry_run=dry_run)
+            with _collector_paused():
+                counts = desk.import_records(entity, validated, update=update, meta=lambda: _meta(result),
+                                             dry_run=dry_run)
         except _Invalid:
             return result
         except ImportRowError as exc:
@@ -125,6 +90,106 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
         return result
     finally:
         src.cleanup()
+
+
+BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), then handed to the writer
+
+
+def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx: Context, result: ImportResult,
+              ledger: KeyLedger, on_row: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+    """Check every row; yield the good ones a batch at a time, once the batch's
+    keys are known not to repeat earlier rows, and only while no row has failed."""
+    mapper = _Mapper(entity, src.name)
+    table: _Table | None = None
+    refs: list[tuple[int, str, str, str, Row]] = []
+    rows = 0
+    key_field, ref_fields, check = s.key, tuple(s.references.items()), s.check
+    problems_out = result.problems
+    clean = row_checker(entity)
+
+    def record(raw: Row) -> dict[str, str]:
+        return raw if isinstance(raw, dict) else table.record(raw) if table else {}
+
+    def each_row(chunk: list[tuple[int, Row]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """A batch row by row, with every problem named."""
+        good: list[dict[str, Any]] = []
+        batch_keys: dict[str, int] = {}
+        for number, raw in chunk:
+            values = to_values(raw)  # type: ignore[arg-type]
+            problems = clean(values)
+            key = values.get(key_field)
+            if key:
+                earlier = batch_keys.get(key)
+                if earlier is not None:
+                    problems.append((key_field, _("'{key}' repeats row {row}").format(key=key, row=earlier)))
+                else:
+                    batch_keys[key] = number
+            for fld, target in ref_fields:
+                code = values.get(fld)
+                if not code:
+                    continue
+                if target == entity and code == key:
+                    problems.append((fld, _("a unit cannot be its own parent")))
+                elif code not in known[target] and not (target == entity and (code in batch_keys or code in ledger)):
+                    refs.append((number, fld, target, code, raw))  # perhaps defined later in the file
+            if check is not None and not problems:
+                problems = check(values, ctx)
+                values["_row"] = number
+            if problems:
+                rec = record(raw)
+                problems_out.extend(ImportProblem(number, f, p, rec) for f, p in problems)
+            else:
+                good.append(values)
+        return good, batch_keys
+
+    rows_in = iter_rows(src)
+    to_values = mapper.values
+    if src.fmt in TABLES:  # a table's header first: a missing required column is the file's fault
+        first = next(rows_in, None)
+        if first is not None:
+            table = mapper.table(first[1])  # type: ignore[arg-type]
+            to_values = table.values  # type: ignore[assignment]
+    plain = table.plain_batch(s, entity, known) if table is not None and check is None else None
+    while chunk := list(islice(rows_in, BATCH)):
+        rows += len(chunk)
+        checked = plain(chunk) if plain is not None else None
+        good, batch_keys = checked if checked is not None else each_row(chunk)
+        for key, earlier in ledger.add(batch_keys):
+            number = batch_keys[key]
+            raw = next(r for n, r in chunk if n == number)
+            problems_out.append(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(
+                key=key, row=earlier), record(raw)))
+        if not problems_out:
+            yield from good  # written now; rolled back if a later row fails
+        if on_row is not None:
+            on_row(rows)
+    result.rows = rows
+    if rows == 0:
+        raise Refused("file", _("{file}: no rows").format(file=src.name))
+    result.ignored_columns = sorted(c for c in mapper.ignored if c)
+    for number, fld, target, code, raw in refs:
+        if not (target == entity and code in ledger):
+            problems_out.append(ImportProblem(number, fld, _missing(target, code), record(raw)))
+    if problems_out:
+        problems_out.sort(key=lambda p: p.row)
+        raise _Invalid()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while rows stream through: an import makes
+    millions of small containers that die without cycles, and the collector
+    scanning them cost as much as the checks (measured: 0.35 s against 0.2 s
+    for 100 000 rows).  Reference counting still frees every row as it goes,
+    so memory stays flat; collection resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(1)
 
 
 def _missing(target: str, code: str) -> str:
@@ -152,17 +217,89 @@ def _meta(result: ImportResult) -> dict:
 
 
 class _Mapper:
-    """Header -> field maps, one per distinct set of keys (JSON records may differ)."""
+    """Header -> field maps: one for a table, one per distinct set of names
+    for JSON records (which may differ)."""
 
-    def __init__(self, entity: str) -> None:
-        self.entity = entity
+    def __init__(self, entity: str, file: str) -> None:
+        self.entity, self._file = entity, file
         self.maps: dict[tuple[str, ...], dict[str, str]] = {}
         self.ignored: set[str] = set()
 
-    def get(self, raw: dict[str, str]) -> dict[str, str]:
-        keys = tuple(raw)
+    def get(self, names: Iterable[str]) -> dict[str, str]:
+        keys = tuple(names)
         if keys not in self.maps:
             mapping, unknown = header_map(self.entity, list(keys))
             self.maps[keys] = mapping
             self.ignored.update(unknown)
         return self.maps[keys]
+
+    def values(self, raw: dict[str, str]) -> dict[str, str]:
+        return {fld: (raw.get(h) or "").strip() for h, fld in self.get(raw).items()}
+
+    def table(self, header: list[str]) -> _Table:
+        mapping = self.get(header)
+        s = spec(self.entity)
+        missing = [f for f in s.required if f not in mapping.values()]
+        if missing:
+            raise Refused("file", _("{file}: no column for {fields} (headers: {headers})").format(
+                file=self._file, fields=", ".join(missing), headers=", ".join(header)))
+        return _Table(header, mapping)
+
+
+class _Table:
+    """A table's rows (lists aligned with its header) as {field: trimmed text}."""
+
+    def __init__(self, header: list[str], mapping: dict[str, str]) -> None:
+        self.header = header
+        taken: set[str] = set()
+        idx = []
+        for i, h in enumerate(header):
+            if h in mapping and h not in taken:  # the first of two same-named columns
+                taken.add(h)
+                idx.append(i)
+        self.names = tuple(mapping[header[i]] for i in idx)
+        if idx == list(range(len(header))):
+            self.pick: Callable[[list[str]], Iterable[str]] | None = None
+        elif len(idx) == 1:
+            only = idx[0]
+            self.pick = lambda row: (row[only],)
+        else:
+            self.pick = itemgetter(*idx)
+
+    def values(self, row: list[str]) -> dict[str, str]:
+        return dict(zip(self.names, map(str.strip, row if self.pick is None else self.pick(row))))
+
+    def record(self, row: list[str]) -> dict[str, str]:
+        return {h: v for h, v in zip(self.header, row) if h}
+
+    def plain_batch(self, s: Spec, entity: str, known: dict[str, set[str]]) -> Callable[
+            [list[tuple[int, list[str]]]], tuple[list[dict[str, str]], dict[str, int]] | None]:
+        """A check of a whole batch at once, column by column with builtins,
+        for the usual batch: every row short, printable and complete, keys
+        distinct and without spaces, references to what the desk has.  It
+        answers None when any of that fails, and the batch is then checked
+        row by row, which names each problem."""
+        names, pick, shortest = self.names, self.pick, min(s.limits.values())
+        required = [names.index(f) for f in s.required]
+        key_at = names.index(s.key)
+        ref_at = [(names.index(f), known[t], t == entity) for f, t in s.references.items() if f in names]
+
+        def check(chunk: list[tuple[int, list[str]]]) -> tuple[list[dict[str, str]], dict[str, int]] | None:
+            numbers, raws = zip(*chunk)
+            cols = [list(map(str.strip, col)) for col in zip(*(raws if pick is None else map(pick, raws)))]
+            rows = list(zip(*cols))
+            lines = list(map(" ".join, rows))
+            if max(map(len, lines)) > shortest or not " ".join(lines).isprintable():
+                return None
+            if not all(all(cols[i]) for i in required):
+                return None
+            keys = cols[key_at]
+            batch_keys = dict(zip(keys, numbers))
+            if len(batch_keys) != len(keys) or " " in "".join(keys):
+                return None
+            for i, targets, same_kind in ref_at:
+                if not targets.issuperset(filter(None, cols[i])) or same_kind and any(map(eq, keys, cols[i])):
+                    return None  # unknown, or a unit its own parent
+            return [dict(zip(names, row)) for row in rows], batch_keys
+
+        return check

@@ -27,7 +27,9 @@ from dutydesk.i18n import _
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
               ".ndjson": "jsonl", ".xlsx": "xlsx"}
+TABLES = ("csv", "tsv", "xlsx")  # formats with a header row
 SNIFF = 64 * 1024
+Row = list[str] | dict[str, str]  # a table row aligned with its header, or a named record
 
 
 @dataclass
@@ -97,8 +99,10 @@ def _detect_encoding(sample: bytes, forced: str | None, name: str, *, complete: 
     raise Refused("encoding", _("{file}: neither UTF-8 nor GB18030; give --encoding").format(file=name))
 
 
-def iter_rows(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {header: value as text}) for every record, streamed."""
+def iter_rows(src: Source) -> Iterator[tuple[int, Row]]:
+    """Every record, streamed, with its row number.  A table (csv, tsv, xlsx)
+    first gives its header as row 0, then each row as a list of texts aligned
+    with it; JSON and JSONL give each record as {name: text}."""
     if src.fmt in ("csv", "tsv"):
         yield from _iter_delimited(src, "," if src.fmt == "csv" else "\t")
     elif src.fmt == "jsonl":
@@ -118,7 +122,7 @@ def _decode_error(src: Source, exc: UnicodeDecodeError) -> Refused:
         file=src.name, enc=src.encoding, error=exc.reason))
 
 
-def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, Row]]:
     with _text_stream(src) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
@@ -126,11 +130,12 @@ def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, dict[str
             if header is None:
                 return
             header = [h.strip() for h in header]
+            yield 0, header
             width = len(header)
             for row in reader:
                 if len(row) == width:  # the usual case, at C speed
                     if "".join(row).strip():
-                        yield reader.line_num, dict(zip(header, row))
+                        yield reader.line_num, row
                     continue
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
@@ -139,7 +144,7 @@ def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, dict[str
                     if any(cell.strip() for cell in extra):
                         raise Refused("file", _("{file}:{row}: {n} values but {m} columns in the header").format(
                             file=src.name, row=reader.line_num, n=len(row), m=len(header)))
-                yield reader.line_num, {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+                yield reader.line_num, (row + [""] * width)[:width]
         except UnicodeDecodeError as exc:
             raise _decode_error(src, exc) from None
         except csv.Error as exc:
@@ -152,7 +157,7 @@ def _record(src: Source, row: int, value: object) -> dict[str, str]:
     return {str(k).strip(): "" if v is None else str(v) for k, v in value.items()}
 
 
-def _iter_jsonl(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
+def _iter_jsonl(src: Source) -> Iterator[tuple[int, Row]]:
     with _text_stream(src) as fh:
         try:
             for number, line in enumerate(fh, start=1):
@@ -168,22 +173,43 @@ def _iter_jsonl(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
             raise _decode_error(src, exc) from None
 
 
-def _iter_json(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
-    with _text_stream(src) as fh:
+def _iter_json(src: Source) -> Iterator[tuple[int, Row]]:
+    """The objects of a top-level array, one at a time (ijson), so memory
+    stays flat however large the array."""
+    import ijson
+
+    with open(src.path, "rb") as raw:
+        head = raw.read(SNIFF).lstrip(b"\xef\xbb\xbf \t\r\n")
+        raw.seek(0)
+        if head[:1] not in (b"[", b""):
+            raise Refused("file", _("{file}: expected a JSON array of objects").format(file=src.name))
+        # ijson reads UTF-8 bytes: anything else (a BOM, GB18030) is recoded as it streams.
+        fh = raw if src.encoding in (None, "utf-8", "utf8") else _Utf8(raw, src.encoding)
+        number = 0
         try:
-            data = json.load(fh)
+            for number, value in enumerate(ijson.items(fh, "item", use_float=True), start=1):
+                yield number, _record(src, number, value)
         except UnicodeDecodeError as exc:
             raise _decode_error(src, exc) from None
-        except json.JSONDecodeError as exc:
-            raise Refused("file", _("{file}: not JSON at line {line} ({error})").format(
-                file=src.name, line=exc.lineno, error=exc.msg)) from None
-    if not isinstance(data, list):
-        raise Refused("file", _("{file}: expected a JSON array of objects").format(file=src.name))
-    for number, value in enumerate(data, start=1):
-        yield number, _record(src, number, value)
+        except ijson.JSONError as exc:
+            what = exc.args[0] if exc.args else ""
+            what = what.decode("utf-8", "replace") if isinstance(what, bytes) else str(what)
+            problem = what.strip().splitlines()[0] if what.strip() else type(exc).__name__
+            raise Refused("file", _("{file}: not JSON after record {row} ({error})").format(
+                file=src.name, row=number, error=problem)) from None
 
 
-def _iter_xlsx(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
+class _Utf8:
+    """A binary file in another encoding, read back as UTF-8 bytes (for ijson)."""
+
+    def __init__(self, raw: io.BufferedReader, encoding: str) -> None:
+        self._text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+
+    def read(self, size: int = -1) -> bytes:
+        return self._text.read(size).encode("utf-8")
+
+
+def _iter_xlsx(src: Source) -> Iterator[tuple[int, Row]]:
     from openpyxl import load_workbook
 
     try:
@@ -197,10 +223,12 @@ def _iter_xlsx(src: Source) -> Iterator[tuple[int, dict[str, str]]]:
         if header_row is None:
             return
         header = ["" if h is None else str(h).strip() for h in header_row]
+        yield 0, header
+        width = len(header)
         for number, row in enumerate(rows, start=2):
             if row is None or all(v is None or str(v).strip() == "" for v in row):
                 continue
-            yield number, {h: _cell(row[i]) if i < len(row) else "" for i, h in enumerate(header) if h}
+            yield number, [_cell(row[i]) if i < len(row) else "" for i in range(width)]
     finally:
         book.close()
 
