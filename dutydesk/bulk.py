@@ -194,38 +194,39 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
     return inserted, updated, unchanged, differs
 
 
-DISPUTE_FIELDS = ("field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit_id")
-
-
 def import_disputes(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
                     update: bool) -> tuple[int, int, int, int]:
-    """The dispute ledger (矛盾纠纷台账), by external reference."""
+    """The dispute ledger (矛盾纠纷台账), by external reference, a chunk at a time."""
     table = Dispute.__table__
     unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
-    existing = {d.external_id: d for d in s.scalars(select(Dispute).where(Dispute.external_id.is_not(None)))}
-    new: list[dict[str, Any]] = []
     inserted = updated = unchanged = differs = 0
-    for r in rows:
-        values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),
-                  "summary": r.get("summary", ""), "status": r["status"], "opened_at": r["opened_at"],
-                  "resolved_at": r.get("resolved_at"), "unit_id": unit_ids.get(r["unit"]) if r.get("unit") else None}
-        old = existing.get(r["ref"])
-        if old is None:
-            new.append({"external_id": r["ref"], **values})
-            inserted += 1
-            if len(new) >= 5000:
-                s.execute(table.insert(), new)
-                new = []
-        elif all(getattr(old, k) == v for k, v in values.items()):
-            unchanged += 1
-        elif update:
-            for k, v in values.items():
-                setattr(old, k, v)
-            updated += 1
-        else:
-            differs += 1
-    if new:
-        s.execute(table.insert(), new)
+    for chunk in _chunks(rows, 2000):
+        existing: dict[str, Dispute] = {}
+        refs = [r["ref"] for r in chunk]
+        for i in range(0, len(refs), 500):
+            existing.update((d.external_id, d) for d in s.scalars(
+                select(Dispute).where(Dispute.external_id.in_(refs[i:i + 500]))))
+        new: list[dict[str, Any]] = []
+        for r in chunk:
+            values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),
+                      "summary": r.get("summary", ""), "status": r["status"], "opened_at": r["opened_at"],
+                      "resolved_at": r.get("resolved_at"),
+                      "unit_id": unit_ids.get(r["unit"]) if r.get("unit") else None}
+            old = existing.get(r["ref"])
+            if old is None:
+                new.append({"external_id": r["ref"], **values})
+            elif all(getattr(old, k) == v for k, v in values.items()):
+                unchanged += 1
+            elif update:
+                for k, v in values.items():
+                    setattr(old, k, v)
+                updated += 1
+            else:
+                differs += 1
+        if new:
+            s.execute(table.insert(), new)
+            inserted += len(new)
+        s.flush()
     return inserted, updated, unchanged, differs
 
 

@@ -156,13 +156,13 @@ def demo_cmd(
     if result is None:
         typer.echo(_("The desk already has incidents; demo left as it was."))
     else:
-        typer.echo(_("Demo desk filled: {units} units, {staff} staff, {live} live and {closed} closed incidents.").format(**result))
+        typer.echo(_("Demo desk filled: {units} units, {staff} staff, {live} live and {closed} closed incidents, {disputes} disputes in the ledger.").format(**result))
 
 
 @app.command("export", help=_("Write units, staff, incidents, disputes or the journal as CSV, JSON, JSONL or XLSX (what import reads)."))
 @guard
 def export_command(ctx: typer.Context,
-                   kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents or journal."))],
+                   kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents, disputes or journal."))],
                    fmt: Annotated[str, typer.Option("--format", help=_("csv, json, jsonl or xlsx."))] = "csv",
                    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=_("File to write (default: standard output)."))] = None) -> None:
     from dutydesk.commands.export import run_export

@@ -71,6 +71,30 @@ OPINION = [
      {"nature": "service", "sensitivity": "medium", "spread_speed": "slow", "social_impact": "local"}, "PS-NH"),
 ]
 
+DISPUTES = [  # field, parties (organisations or groups, never private persons), place, summary, unit
+    ("labour", "Site 3 workers / Hengda Construction", "Riverside Road, site 3", "Wages unpaid for three months",
+     "PS-RV"),
+    ("land", "Xinhe villagers' committee / district land office", "Xinhe Village",
+     "Compensation for the Route 205 widening", "PS-BS"),
+    ("economy_finance", "Investors / Jinfeng Wealth Management", "Financial Street 18",
+     "Products past maturity, not repaid", "PS-XC"),
+    ("environment", "Nanhu residents' association / incinerator project company", "Nanhu district",
+     "Siting of the planned incinerator", "PS-NH"),
+    ("interest_group", "Taxi drivers' association / ride-hailing platforms", "East railway station",
+     "Rules for pick-ups at the station", "PS-DC"),
+    ("labour", "Delivery riders / Swift Delivery depot", "Dongcheng depot", "Cut in per-order pay", "PS-DC"),
+    ("land", "Orchard tenants / Beishan township", "Beishan orchards", "Lease ended early", "PS-BS"),
+    ("other", "Market stallholders / Nanhu market management", "Nanhu night market", "Stall fees raised",
+     "PS-NH"),
+    ("economy_finance", "Home buyers / Lanting Garden developer", "Lanting Garden", "Handover two years late",
+     "PS-XC"),
+    ("labour", "Cleaning staff / city sanitation contractor", "Xicheng depot", "Overtime unpaid", "PS-XC"),
+    ("environment", "Riverside residents / Riverside concrete plant", "Riverside Road", "Dust and night noise",
+     "PS-RV"),
+    ("interest_group", "Coach operators / transport bureau", "Long-distance coach station",
+     "Route licences not renewed", "PS-DC"),
+]
+
 ROLE_HOLDERS = {
     "cordon": ["SPD-1", "SPD-2"], "negotiation": ["NEG-1"], "evidence": ["EVD-1"], "media": ["MED-1"],
     "commander": ["CMD1"], "duty_commander": ["DC1", "DC2"], "cyber": ["CYB"], "publicity": ["PUB"],
@@ -118,9 +142,40 @@ def fill_demo(desk: Desk, *, seed: int = 1, if_empty: bool = False) -> dict[str,
             _play(desk, sim, rng, kind, title, place, factors, station, start, close=False, until=end)
             live += 1
         sim.set(now)
+        disputes = _disputes(desk, rng, now)
     finally:
         desk.clock, desk.actor = real_clock, real_actor
-    return {"units": len(UNITS), "staff": len(STAFF), "live": live, "closed": closed}
+    return {"units": len(UNITS), "staff": len(STAFF), "live": live, "closed": closed, "disputes": disputes}
+
+
+def _disputes(desk: Desk, rng: random.Random, now: datetime) -> int:
+    """The stations' dispute ledger, brought in as they would: one import of
+    their spreadsheet (so the journal shows it, and the KPI report measures
+    the resolution rate).  Most are resolved, a few still followed."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from dutydesk.importing import run_import
+    from dutydesk.timefmt import iso
+
+    with tempfile.TemporaryDirectory(prefix="dutydesk-demo-") as tmp:
+        path = Path(tmp) / "dispute-ledger.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["ref", "field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit"])
+            for i, (fld, parties, place, summary, unit) in enumerate(DISPUTES, start=1):
+                opened = now - timedelta(days=rng.uniform(3, 13), minutes=rng.randrange(600))
+                status = "resolved" if rng.random() < 0.8 else rng.choice(["open", "following"])
+                resolved = opened + timedelta(days=rng.uniform(0.5, 2.5)) if status == "resolved" else None
+                if resolved is not None and resolved > now:
+                    status, resolved = "following", None
+                out.writerow([f"LEDGER-{i:03d}", fld, parties, place, summary, status, iso(opened),
+                              iso(resolved) if resolved else "", unit])
+        result = run_import(desk, "disputes", str(path))
+    if result.problems:
+        raise Refused("demo", "; ".join(f"{p.row}: {p.field}: {p.problem}" for p in result.problems))
+    return result.inserted
 
 
 def _pick(rng: random.Random):

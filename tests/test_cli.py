@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -176,6 +178,13 @@ def test_demo_fills_and_refuses_real_desk(cli):
     closed = json.loads(ok(cli("incident", "list", "--all", "--json")).stdout)
     assert len(live) == 4 and len(closed) > len(live)
     assert {i["kind"] for i in closed} == {"mass", "opinion"}
+    disputes = list(csv.DictReader(io.StringIO(ok(cli("export", "disputes")).stdout)))
+    assert len(disputes) == 12 and {d["status"] for d in disputes} >= {"resolved"}
+    assert all(d["resolved_at"] for d in disputes if d["status"] == "resolved")
+    kpi = json.loads(ok(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-22T10:00",
+                            "--format", "json")).stdout)
+    line = next(k for k in kpi["lines"] if k["key"] == "dispute_resolution")
+    assert line["measured"] >= 1 and line["measured"] == line["on_time"] + len(line["misses"])
     assert "already has records" in refused(cli("demo"))
     assert "left as it was" in ok(cli("demo", "--if-empty")).stdout
     assert "Journal intact" in ok(cli("audit", "verify")).stdout
