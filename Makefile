@@ -54,3 +54,6 @@ clean:
 i18n: install-test
 	$(VENV)/bin/pybabel extract -k _ -k N_ -k ngettext:1,2 --sort-output --project dutydesk \
 	    -o dutydesk/i18n/locale/dutydesk.pot dutydesk
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -D dutydesk \
+	    -i dutydesk/i18n/locale/dutydesk.pot -d dutydesk/i18n/locale
+	$(VENV)/bin/pybabel compile -D dutydesk -d dutydesk/i18n/locale --statistics

@@ -62,3 +62,14 @@ def test_open_incident_form(snap_compare, demo_desk):
         await pilot.press(*"Gathering at the station forecourt")
 
     assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
+
+
+def test_incident_report_preview(snap_compare, demo_desk):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)

@@ -209,9 +209,8 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
         (_("Cause field"), r.cause_field or "-"),
         (_("Size estimate"), str(r.size_estimate) if r.size_estimate is not None else "-"),
         (_("Summary"), r.summary or "-"),
+        *([(_("Risk assessment"), "; ".join(r.suggested_reasons))] if r.suggested_reasons else []),
     ])]
-    if r.suggested_reasons:
-        blocks.append(Para(_("Risk assessment: {reasons}").format(reasons="; ".join(r.suggested_reasons))))
     blocks.append(Heading(_("Level history")))
     blocks.append(Table([_("Time"), _("Change"), _("Suggested"), _("Reason"), _("By")],
                         [[when(x.at), f"{x.from_level or '-'} → {x.to_level}", x.suggested_level or "-", x.reason,
