@@ -236,6 +236,18 @@ class Kind(_Item):
         raise Refused("factor", _("unknown factor '{factor}' for kind '{kind}'; factors: {factors}").format(
             factor=key, kind=self.key, factors=", ".join(f.key for f in self.factors)))
 
+    def option_text(self, factor: str, option: str | None) -> str | None:
+        """The words for a choice (a cause field's label); the key itself
+        when the playbook no longer has that option."""
+        if not option:
+            return None
+        for f in self.factors:
+            if f.key == factor:
+                for o in f.options or ():
+                    if o.key == option:
+                        return o.text()
+        return option
+
 
 @dataclass(frozen=True)
 class DerivedDeadline:

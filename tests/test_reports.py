@@ -201,3 +201,19 @@ def test_cli_report_subprocess_pdf(scenario, db_url, tmp_path):
                         "--lang", "zh_CN", "-o", str(out)], env=env, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob(".dutydesk-*"))
+
+
+def test_incident_report_names_the_cause_field_in_words(desk):
+    from dutydesk import reports
+    from dutydesk.i18n import using_language
+
+    inc = desk.open_incident(kind="mass", title="Road blocked over compensation", place="Route 205",
+                             factors={"cause_field": "land", "participants": 300})
+    report = reports.build(desk, "incident", incident_id=inc.id)
+    assert report.cause_field == "land" and report.cause_field_label == "Land acquisition and demolition"
+    text = reports.render(desk, report, "text").decode()
+    assert "Cause field:     Land acquisition and demolition" in text
+    assert "Risk assessment: Cause field: Land acquisition and demolition (+2)" in text
+    with using_language("zh_CN"):
+        zh = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "text").decode()
+    assert "征地拆迁" in zh and "风险评估" in zh

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from dutydesk.clock import as_utc
-from dutydesk.errors import Refused
+from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe
 from dutydesk.models import Dispute, Incident, JournalEntry, Shift, Staff, status_label
@@ -177,6 +177,7 @@ class IncidentReport:
     notes: list[LogLine]
     timeline: list[LogLine]
     kind: str = "incident"
+    cause_field_label: str | None = None
 
 
 @dataclass
@@ -327,7 +328,15 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
         [deadline_line(dl, d.title, d.kind, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
         [LogLine(n.at, n.by, n.text) for n in d.notes],
         [LogLine(e.event_at, e.actor, describe(e.action, e.payload), e.late, e.seq) for e in timeline],
+        cause_field_label=_option_text(desk, d.kind, "cause_field", d.cause_field),
     )
+
+
+def _option_text(desk, kind: str, factor: str, option: str | None) -> str | None:  # noqa: ANN001
+    try:
+        return desk.playbooks.get(kind).option_text(factor, option)
+    except DeskError:  # a kind no longer in the playbooks: the key is all there is
+        return option
 
 
 # -- KPIs ------------------------------------------------------------------------

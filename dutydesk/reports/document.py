@@ -206,7 +206,7 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
         (_("Reported"), fmt_local(i.reported_at)),
         (_("Closed"), fmt_local(i.closed_at) if i.closed_at else "-"),
         (_("First receiver"), i.received_by or "-"),
-        (_("Cause field"), r.cause_field or "-"),
+        (_("Cause field"), r.cause_field_label or r.cause_field or "-"),
         (_("Size estimate"), str(r.size_estimate) if r.size_estimate is not None else "-"),
         (_("Summary"), r.summary or "-"),
         *([(_("Risk assessment"), "; ".join(r.suggested_reasons))] if r.suggested_reasons else []),
