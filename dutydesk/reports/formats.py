@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import zip_longest
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -153,13 +154,15 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
             bar = "".join(symbols.get(k, "?") * round(counts.get(k, 0) * bar_w / top) for k, _l in b.legend)
             said = ", ".join(f"{lbl} {counts[k]}" for k, lbl in b.legend if counts.get(k))
             lines = wrap(said, WIDTH - lw - bar_w - 4)
-            yield "  " + _pad(wrap(g, lw)[0], lw) + " " + _pad(bar, bar_w) + " " + lines[0]
-            for more in lines[1:]:
-                yield " " * (lw + bar_w + 4) + more
+            names = wrap(g, lw)  # the whole label, on as many lines as it takes
+            yield "  " + _pad(names[0], lw) + " " + _pad(bar, bar_w) + " " + lines[0]
+            for name, more in zip_longest(names[1:], lines[1:], fillvalue=""):
+                yield "  " + _pad(name, lw) + " " * (bar_w + 2) + more
         legend = "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols
                            and any(c.get(k) for _g, c in b.groups))
         for line in wrap(legend, WIDTH - 2):
             yield "  " + line
+        yield ""
     elif isinstance(b, Timeline):
         yield ""
         yield b.title + ":"
