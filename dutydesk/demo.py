@@ -172,7 +172,7 @@ def _disputes(desk: Desk, rng: random.Random, now: datetime) -> int:
                     status, resolved = "following", None
                 out.writerow([f"LEDGER-{i:03d}", fld, parties, place, summary, status, iso(opened),
                               iso(resolved) if resolved else "", unit])
-        result = run_import(desk, "disputes", str(path))
+        result = run_import(desk, "disputes", str(path), shown_as=path.name)
     if result.problems:
         raise Refused("demo", "; ".join(f"{p.row}: {p.field}: {p.problem}" for p in result.problems))
     return result.inserted

@@ -42,6 +42,8 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
     "desk.create": _fmt(N_("desk created: {name}"), name="name"),
 }
 
+_IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incidents"), "disputes": N_("disputes")}
+
 
 def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_id: str = "",
              with_subject: bool = False) -> str:
@@ -51,8 +53,9 @@ def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_i
     if what is not None:
         text = what(payload)
     elif action.startswith("import."):
+        kind = action.split(".", 1)[1]
         text = _("import of {what} from {file}: {rows} rows, {new} new, {upd} updated").format(
-            what=action.split(".", 1)[1], file=payload.get("file", ""), rows=payload.get("rows", 0),
+            what=translate_marked(_IMPORTED[kind]) if kind in _IMPORTED else kind, file=payload.get("file", ""), rows=payload.get("rows", 0),
             new=payload.get("inserted", 0), upd=payload.get("updated", 0))
     else:
         text = f"{action} {json.dumps(payload, ensure_ascii=False, sort_keys=True)}"

@@ -57,12 +57,15 @@ def _digest(src: Source) -> str:
 
 def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,  # noqa: ANN001
                update: bool = False, dry_run: bool = False,
-               on_row: Callable[[int], None] | None = None) -> ImportResult:
+               on_row: Callable[[int], None] | None = None, shown_as: str | None = None) -> ImportResult:
     """Validate and write in one streaming pass inside one write transaction:
     rows are written as they pass, and the transaction is rolled back if any
-    row (or a reference checked at the end) fails, so nothing is written."""
+    row (or a reference checked at the end) fails, so nothing is written.
+    ``shown_as`` names the file in messages and the journal (default: ``name``)."""
     s = spec(entity)
     src = open_source(name, fmt, encoding)
+    if shown_as:
+        src.name = shown_as
     try:
         result = ImportResult(entity, src.name, src.fmt, src.encoding, sha256=_digest(src))
         known = {target: desk.reference_keys(target) for target in set(s.references.values())}

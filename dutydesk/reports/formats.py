@@ -10,7 +10,7 @@ from itertools import zip_longest
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
 from dutydesk.reports.document import (
@@ -225,6 +225,13 @@ def render_md(doc: Document) -> str:
 CHART_W = 720
 
 
+def clip(text: str, width: int) -> str:
+    """At most ``width`` columns (a Han character is two), with … when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
 def bar_shapes(b: Bars) -> tuple[list[tuple], int]:
     """(shapes, height) of a stacked bar chart in a CHART_W-wide box."""
     shapes: list[tuple] = []
@@ -233,7 +240,7 @@ def bar_shapes(b: Bars) -> tuple[list[tuple], int]:
     scale = (CHART_W - label_w - count_w) / top
     y = 4
     for g, counts in b.groups:
-        shapes.append(("text", label_w - 8, y + 14, g if cell_len(g) <= 34 else g[:32] + "…", 11, "end", "#222"))
+        shapes.append(("text", label_w - 8, y + 14, clip(g, 34), 11, "end", "#222"))
         x = label_w
         for k, _lbl in b.legend:
             n = counts.get(k, 0)
