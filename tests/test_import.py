@@ -138,6 +138,7 @@ def test_cli_errors_file_and_exit_code(db_url, tmp_path):
     r = runner.invoke(app, ["--db", db_url, "import", "staff", str(bad), "--errors", str(rej)])
     assert r.exit_code == 1
     assert r.stderr.splitlines() == [f"{bad}:3: unit: no unit with code 'NOPE' on the desk or in the file",
+                                     f"rejected rows, with reasons: {rej}",
                                      f"error: {bad}: 1 problem(s) in 2 rows; nothing was written"]
     with open(rej, encoding="utf-8-sig") as fh:
         assert list(csv.reader(fh)) == [["callsign", "name", "unit", "row", "reason"],

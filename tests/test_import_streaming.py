@@ -111,3 +111,39 @@ def test_bad_json_arrays(bare_desk, tmp_path, text, needle):
     with pytest.raises(Refused, match=needle):
         run_import(bare_desk, "units", str(p), fmt="json")
     assert bare_desk.list_units() == []
+
+
+def test_every_row_wrong_spools_problems_and_writes_them_all(bare_desk, tmp_path, monkeypatch):
+    import csv as csvmod
+
+    import dutydesk.importing.problems as problems
+
+    monkeypatch.setattr(problems, "KEEP", 5)
+    monkeypatch.setattr(importing, "BATCH", 7)
+    bare_desk.add_unit("PS1", "Station 1")
+    lines = ["callsign,name,unit,note"] + [f"P{i},Officer {i},PS{i % 3 + 7}," for i in range(40)]
+    p = tmp_path / "s.csv"
+    p.write_text("\n".join(lines) + "\n")
+    rej = tmp_path / "rejected.csv"
+    r = run_import(bare_desk, "staff", str(p), errors_file=rej)
+    assert r.problem_count == 40 and len(r.problems) == 5
+    assert [e.row for e in r.problems] == [2, 3, 4, 5, 6]  # the first ones, by row
+    with open(rej, encoding="utf-8-sig") as fh:
+        got = list(csvmod.reader(fh))
+    assert got[0] == ["callsign", "name", "unit", "note", "row", "reason"]
+    assert [int(g[4]) for g in got[1:]] == list(range(2, 42))
+    assert got[1][:3] == ["P0", "Officer 0", "PS7"] and got[1][5].startswith("unit: no unit with code 'PS7'")
+    assert bare_desk.list_staff() == []
+
+
+def test_problem_log_orders_by_row_in_memory_and_on_disk():
+    from dutydesk.importing.problems import ImportProblem, ProblemLog
+
+    for keep in (100, 2):
+        log = ProblemLog(keep=keep)
+        for row, fld in [(5, "a"), (3, "b"), (5, "c"), (1, "d")]:
+            log.add(ImportProblem(row, fld, "bad", {"x": fld}))
+        assert [(p.row, p.field) for p in log] == [(1, "d"), (3, "b"), (5, "a"), (5, "c")]
+        assert [(p.row, p.field) for p in log.first()] == [(1, "d"), (3, "b"), (5, "a"), (5, "c")][:keep]
+        assert log.count == 4 and list(log.columns) == ["x"]
+        log.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -41,25 +40,27 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
         def on_row(n: int) -> None:  # called once a batch
             progress.update(task, completed=n)
     try:
-        result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run, on_row=on_row)
+        result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run,
+                            on_row=on_row, errors_file=errors)
     finally:
         if progress is not None:
             progress.stop()
-    if errors is not None and result.problems:
-        _write_errors(errors, result)
     if json_out:
         _emit_json({"entity": entity, "file": result.file, "format": result.fmt, "encoding": result.encoding,
                     "rows": result.rows, "sha256": result.sha256, "written": result.written, "dry_run": dry_run,
                     "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
                     "differs": result.differs, "ignored_columns": result.ignored_columns,
+                    "problem_count": result.problem_count,
                     "problems": [{"row": p.row, "field": p.field, "problem": p.problem} for p in result.problems]})
     if result.problems:
         for p in result.problems[:MAX_SHOWN]:
             typer.echo(f"{result.file}:{p.row}: {p.field}: {p.problem}", err=True)
-        if len(result.problems) > MAX_SHOWN:
-            typer.echo(_("... and {n} more problems").format(n=len(result.problems) - MAX_SHOWN), err=True)
+        if result.problem_count > MAX_SHOWN:
+            typer.echo(_("... and {n} more problems").format(n=result.problem_count - MAX_SHOWN), err=True)
+        if errors is not None:
+            typer.echo(_("rejected rows, with reasons: {path}").format(path=errors), err=True)
         typer.echo(_("error: {file}: {n} problem(s) in {rows} rows; nothing was written").format(
-            file=result.file, n=len(result.problems), rows=result.rows), err=True)
+            file=result.file, n=result.problem_count, rows=result.rows), err=True)
         raise typer.Exit(1)
     if json_out:
         return
@@ -68,19 +69,6 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
     line = _("{rows} rows: {ins} new, {upd} updated, {same} unchanged, {diff} differing (left; use --update)").format(
         rows=result.rows, ins=result.inserted, upd=result.updated, same=result.unchanged, diff=result.differs)
     typer.echo((_("Dry run, nothing written: ") if dry_run else _("Imported {file}: ").format(file=result.file)) + line)
-
-
-def _write_errors(path: Path, result) -> None:  # noqa: ANN001
-    headers: list[str] = []
-    for p in result.problems:
-        for h in p.record:
-            if h not in headers:
-                headers.append(h)
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*headers, "row", "reason"])
-        for p in result.problems:
-            writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
 
 
 def _register(entity: str, help_text: str) -> None:

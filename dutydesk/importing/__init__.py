@@ -14,6 +14,7 @@ repeats) move from a dict to a temporary SQLite file past a limit
 
 from __future__ import annotations
 
+import csv
 import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -21,13 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import eq, itemgetter
+from pathlib import Path
 from typing import Any
 
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.importing.keys import KeyLedger
+from dutydesk.importing.problems import ImportProblem, ProblemLog
 from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
-from dutydesk.importing.schema import Context, ImportProblem, Spec, header_map, row_checker, spec
+from dutydesk.importing.schema import Context, Spec, header_map, row_checker, spec
 
 
 @dataclass
@@ -38,7 +41,8 @@ class ImportResult:
     encoding: str | None
     rows: int = 0
     sha256: str = ""
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)  # the first ones by row (problems.KEEP)
+    problem_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
@@ -56,26 +60,29 @@ def _digest(src: Source) -> str:
 
 
 def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,  # noqa: ANN001
-               update: bool = False, dry_run: bool = False,
-               on_row: Callable[[int], None] | None = None, shown_as: str | None = None) -> ImportResult:
+               update: bool = False, dry_run: bool = False, on_row: Callable[[int], None] | None = None,
+               shown_as: str | None = None, errors_file: Path | None = None) -> ImportResult:
     """Validate and write in one streaming pass inside one write transaction:
     rows are written as they pass, and the transaction is rolled back if any
     row (or a reference checked at the end) fails, so nothing is written.
-    ``shown_as`` names the file in messages and the journal (default: ``name``)."""
+    ``shown_as`` names the file in messages and the journal (default: ``name``);
+    ``errors_file`` gets every rejected row, with its reason, when there are any."""
     s = spec(entity)
     src = open_source(name, fmt, encoding)
     if shown_as:
         src.name = shown_as
+    log = ProblemLog()
     try:
         result = ImportResult(entity, src.name, src.fmt, src.encoding, sha256=_digest(src))
         known = {target: desk.reference_keys(target) for target in set(s.references.values())}
         ctx = desk.import_context()
 
         def validated() -> Iterator[dict[str, Any]]:
-            result.rows, result.problems = 0, []  # again from the top if the write is retried
+            result.rows = 0  # again from the top if the write is retried
+            log.close()
             ledger = KeyLedger()
             try:
-                yield from _validate(s, entity, src, known, ctx, result, ledger, on_row)
+                yield from _validate(s, entity, src, known, ctx, result, ledger, log, on_row)
             finally:
                 ledger.close()
 
@@ -84,14 +91,20 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                 counts = desk.import_records(entity, validated, update=update, meta=lambda: _meta(result),
                                              dry_run=dry_run)
         except _Invalid:
-            return result
+            pass
         except ImportRowError as exc:
-            result.problems = [ImportProblem(exc.row, exc.field, exc.problem)]
+            log.close()
+            log.add(ImportProblem(exc.row, exc.field, exc.problem))
+        else:
+            result.inserted, result.updated, result.unchanged, result.differs = counts
+            result.written = not dry_run
             return result
-        result.inserted, result.updated, result.unchanged, result.differs = counts
-        result.written = not dry_run
+        result.problems, result.problem_count = log.first(), log.count
+        if errors_file is not None:
+            write_errors(errors_file, log)
         return result
     finally:
+        log.close()
         src.cleanup()
 
 
@@ -99,7 +112,7 @@ BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), 
 
 
 def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx: Context, result: ImportResult,
-              ledger: KeyLedger, on_row: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+              ledger: KeyLedger, log: ProblemLog, on_row: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
     """Check every row; yield the good ones a batch at a time, once the batch's
     keys are known not to repeat earlier rows, and only while no row has failed."""
     mapper = _Mapper(entity, src.name)
@@ -107,7 +120,6 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
     refs: list[tuple[int, str, str, str, Row]] = []
     rows = 0
     key_field, ref_fields, check = s.key, tuple(s.references.items()), s.check
-    problems_out = result.problems
     clean = row_checker(entity)
 
     def record(raw: Row) -> dict[str, str]:
@@ -127,20 +139,27 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
                     problems.append((key_field, _("'{key}' repeats row {row}").format(key=key, row=earlier)))
                 else:
                     batch_keys[key] = number
+            unknown = []  # references to nothing: reported, but the row's own checks still run
             for fld, target in ref_fields:
                 code = values.get(fld)
                 if not code:
                     continue
                 if target == entity and code == key:
                     problems.append((fld, _("a unit cannot be its own parent")))
-                elif code not in known[target] and not (target == entity and (code in batch_keys or code in ledger)):
+                elif code in known[target]:
+                    continue
+                elif target != entity:
+                    unknown.append((fld, _missing(target, code)))
+                elif not (code in batch_keys or code in ledger):
                     refs.append((number, fld, target, code, raw))  # perhaps defined later in the file
             if check is not None and not problems:
                 problems = check(values, ctx)
                 values["_row"] = number
+            problems += unknown
             if problems:
                 rec = record(raw)
-                problems_out.extend(ImportProblem(number, f, p, rec) for f, p in problems)
+                for f, p in problems:
+                    log.add(ImportProblem(number, f, p, rec))
             else:
                 good.append(values)
         return good, batch_keys
@@ -160,9 +179,9 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
         for key, earlier in ledger.add(batch_keys):
             number = batch_keys[key]
             raw = next(r for n, r in chunk if n == number)
-            problems_out.append(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(
+            log.add(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(
                 key=key, row=earlier), record(raw)))
-        if not problems_out:
+        if not log:
             yield from good  # written now; rolled back if a later row fails
         if on_row is not None:
             on_row(rows)
@@ -170,11 +189,10 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
     if rows == 0:
         raise Refused("file", _("{file}: no rows").format(file=src.name))
     result.ignored_columns = sorted(c for c in mapper.ignored if c)
-    for number, fld, target, code, raw in refs:
-        if not (target == entity and code in ledger):
-            problems_out.append(ImportProblem(number, fld, _missing(target, code), record(raw)))
-    if problems_out:
-        problems_out.sort(key=lambda p: p.row)
+    for number, fld, target, code, raw in refs:  # a unit's parent, not yet seen where the row was
+        if code not in ledger:
+            log.add(ImportProblem(number, fld, _missing(target, code), record(raw)))
+    if log:
         raise _Invalid()
 
 
@@ -193,6 +211,19 @@ def _collector_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
             gc.collect(1)
+
+
+def write_errors(path: Path, log: ProblemLog) -> None:
+    """The rejected rows as CSV (UTF-8 with BOM, for spreadsheets): the file's
+    columns, then the row number and the reason."""
+    headers = list(log.columns)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*headers, "row", "reason"])
+        for p in log:
+            writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
+    tmp.replace(path)
 
 
 def _missing(target: str, code: str) -> str:

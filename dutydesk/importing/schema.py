@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
+from dutydesk.importing.problems import ImportProblem  # noqa: F401 (re-exported)
 from dutydesk.models import STATUSES
 from dutydesk.timefmt import BadTime, iso, parse_when
 
@@ -29,14 +30,6 @@ MAX_LONG = 2000
 FUTURE_SLACK = timedelta(minutes=1)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
-
-
-@dataclass
-class ImportProblem:
-    row: int
-    field: str
-    problem: str
-    record: dict[str, str] = field(default_factory=dict)
 
 
 def _norm(header: str) -> str:
