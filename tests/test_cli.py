@@ -225,3 +225,23 @@ def test_help_loads_neither_textual_nor_the_database_layer():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
+
+
+def test_files_written_with_ordinary_permissions_or_refused_in_one_line(cli, tmp_path):
+    ok(cli("init", "--name", "Desk"))
+    out = tmp_path / "units.csv"
+    ok(cli("export", "units", "-o", str(out)))
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    refused(cli("export", "units", "-o", str(tmp_path / "missing" / "u.csv")), "cannot write", "missing")
+    refused(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "missing" / "r.txt")),
+            "cannot write")
+    bad = tmp_path / "s.csv"
+    bad.write_text("callsign,name,unit\nA1,X,NOPE\n")
+    refused(cli("import", "staff", str(bad), "--errors", str(tmp_path / "missing" / "r.csv")), "cannot write")
+    assert not list(tmp_path.glob("**/*.part")) and not list(tmp_path.glob("**/.dutydesk-*"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

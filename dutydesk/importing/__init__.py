@@ -218,12 +218,16 @@ def write_errors(path: Path, log: ProblemLog) -> None:
     columns, then the row number and the reason."""
     headers = list(log.columns)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*headers, "row", "reason"])
-        for p in log:
-            writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*headers, "row", "reason"])
+            for p in log:
+                writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise Refused("errors", _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)) from None
 
 
 def _missing(target: str, code: str) -> str:
