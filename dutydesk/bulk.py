@@ -10,7 +10,7 @@ from itertools import islice
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlmodel import Session
 
 from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit
@@ -122,6 +122,14 @@ def import_staff(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, 
     return inserted, updated, unchanged, differs
 
 
+def _incidents_named(s: Session, prefix: str, refs: list[str]) -> dict[str, Incident]:
+    """{reference: incident} for the references of a chunk: an imported
+    incident by its ``ref``; one made at this desk by ``<prefix><id>``."""
+    own = [int(r[len(prefix):]) for r in refs if r.startswith(prefix) and r[len(prefix):].isdigit()]
+    query = select(Incident).where(or_(Incident.ref.in_(refs), and_(Incident.ref.is_(None), Incident.id.in_(own))))
+    return {inc.ref or f"{prefix}{inc.id}": inc for inc in s.scalars(query)}
+
+
 def _row_error(values: dict[str, Any], field: str, problem: str) -> Exception:
     from dutydesk.importing import ImportRowError
 
@@ -138,16 +146,12 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
     from dutydesk.i18n import _
 
     prefix = desk.ref_prefix(s)
-    callsign_ids = dict(s.execute(select(Staff.callsign, Staff.id)).all())
-    existing: dict[str, Incident] = {}
-    for inc in s.scalars(select(Incident)):
-        existing[inc.ref or f"{prefix}{inc.id}"] = inc
     inserted = updated = unchanged = differs = 0
-    pending: list[tuple[Incident, dict[str, Any]]] = []
+    pending: list[Incident] = []
 
     def flush() -> None:
         s.flush()
-        for inc, r in pending:
+        for inc in pending:
             s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=inc.level, reason=_("imported"),
                               by=desk.actor, at=inc.reported_at))
             if inc.status != "closed":
@@ -157,40 +161,42 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
                                    due_at=d.due_at, created_at=now))
         pending.clear()
 
-    for r in rows:
-        fields = {"title": r["title"], "place": r["place"], "cause_field": r.get("cause_field") or None,
-                  "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
-                  "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None}
-        fixed = {"kind": r["kind"], "level": r["level"], "status": r["status"], "reported_at": r["reported_at"],
-                 "closed_at": r.get("closed_at")}
-        inc = existing.get(r["ref"])
-        if inc is not None:
-            same_fixed = all(getattr(inc, k) == v for k, v in fixed.items())
-            if same_fixed and all(getattr(inc, k) == v for k, v in fields.items()):
-                unchanged += 1
-            elif not update:
-                differs += 1
-            elif not same_fixed:
-                fld = next(k for k, v in fixed.items() if getattr(inc, k) != v)
-                raise _row_error(r, fld, _("is '{old}' on the desk; an import does not change an incident's kind, "
-                                           "level, status or times (use the incident commands)").format(
-                                     old=getattr(inc, fld)))
-            else:
-                for k, v in fields.items():
-                    setattr(inc, k, v)
-                inc.version += 1
-                updated += 1
-            continue
-        if r["ref"].startswith(prefix):
-            raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(ref=r["ref"]))
-        inc = Incident(ref=r["ref"], **fixed, **fields, opened_at=now, opened_by=desk.actor)
-        s.add(inc)
-        existing[r["ref"]] = inc
-        pending.append((inc, r))
-        inserted += 1
-        if len(pending) >= 1000:
-            flush()
-    flush()
+    for chunk in _chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
+        existing = _incidents_named(s, prefix, [r["ref"] for r in chunk])
+        callsign_ids = dict(s.execute(select(Staff.callsign, Staff.id).where(
+            Staff.callsign.in_({r["received_by"] for r in chunk if r.get("received_by")}))).all())
+        for r in chunk:
+            fields = {"title": r["title"], "place": r["place"], "cause_field": r.get("cause_field") or None,
+                      "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
+                      "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None}
+            fixed = {"kind": r["kind"], "level": r["level"], "status": r["status"], "reported_at": r["reported_at"],
+                     "closed_at": r.get("closed_at")}
+            inc = existing.get(r["ref"])
+            if inc is not None:
+                same_fixed = all(getattr(inc, k) == v for k, v in fixed.items())
+                if same_fixed and all(getattr(inc, k) == v for k, v in fields.items()):
+                    unchanged += 1
+                elif not update:
+                    differs += 1
+                elif not same_fixed:
+                    fld = next(k for k, v in fixed.items() if getattr(inc, k) != v)
+                    raise _row_error(r, fld, _("is '{old}' on the desk; an import does not change an incident's "
+                                               "kind, level, status or times (use the incident commands)").format(
+                                         old=getattr(inc, fld)))
+                else:
+                    for k, v in fields.items():
+                        setattr(inc, k, v)
+                    inc.version += 1
+                    updated += 1
+                continue
+            if r["ref"].startswith(prefix):
+                raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(
+                    ref=r["ref"]))
+            inc = Incident(ref=r["ref"], **fixed, **fields, opened_at=now, opened_by=desk.actor)
+            s.add(inc)
+            pending.append(inc)
+            inserted += 1
+        flush()
     return inserted, updated, unchanged, differs
 
 

@@ -146,3 +146,20 @@ def test_incident_and_dispute_round_trip(desk, db_url, tmp_path, fmt):
         b = runner.invoke(app, ["--db", other, "export", kind, "--format", "jsonl"]).stdout
         strip = [{k: v for k, v in json.loads(x).items() if k != "id"} for x in a.splitlines()]
         assert strip == [{k: v for k, v in json.loads(x).items() if k != "id"} for x in b.splitlines()]
+
+
+def test_incident_reimport_across_chunks_finds_imported_and_desk_made(desk, db_url, tmp_path):
+    """More rows than one lookup chunk (400): every row, imported or made at
+    this desk, is found again on a re-import."""
+    own = desk.open_incident(kind="mass", title="Made at the desk", place="Square", level="C")
+    lines = ["ref,kind,title,place,level,status,reported_at,closed_at"]
+    lines += [f"X-{i},opinion,Case {i},Place {i},yellow,closed,2026-11-10T08:00:00Z,2026-11-10T09:00:00Z"
+              for i in range(850)]
+    p = tmp_path / "many.csv"
+    p.write_text("\n".join(lines) + "\n")
+    assert run_import(desk, "incidents", str(p)).inserted == 850
+    out = tmp_path / "export.csv"
+    assert runner.invoke(app, ["--db", db_url, "export", "incidents", "-o", str(out)]).exit_code == 0
+    again = run_import(desk, "incidents", str(out))
+    assert (again.inserted, again.unchanged, again.problems) == (0, 851, [])
+    assert f"-{own.id}," in out.read_text()
