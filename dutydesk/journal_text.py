@@ -45,18 +45,42 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
 _IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incidents"), "disputes": N_("disputes")}
 
 
+Labels = Callable[[str, str], str]  # ("role" | "rule", key) -> words
+
+
+def playbook_labels(playbooks: Any, kind: str | None = None) -> Labels:  # noqa: ANN401
+    """Role and deadline keys in words, from the playbook of ``kind`` (or the
+    first playbook that knows the key); a key no playbook knows stays a key."""
+    def label(what: str, key: str) -> str:
+        from dutydesk.errors import DeskError
+
+        try:
+            kinds = [playbooks.get(kind)] if kind else list(playbooks)
+        except DeskError:
+            kinds = list(playbooks)
+        for k in kinds:
+            item = k.find_role(key) if what == "role" else k.deadline_rule(key)
+            if item is not None:
+                return item.text()
+        return key
+    return label
+
+
 def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_id: str = "",
-             with_subject: bool = False) -> str:
+             with_subject: bool = False, labels: Labels | None = None) -> str:
     """``incident.open`` + payload -> "opened at level B: ...".  ``with_subject``
-    prefixes the incident number, for logs that mix incidents."""
+    prefixes the incident number, for logs that mix incidents; ``labels``
+    turns role and deadline keys into words (see :func:`playbook_labels`)."""
+    if labels is not None:
+        payload = {**payload, **{f: labels(f, payload[f]) for f in ("role", "rule") if payload.get(f)}}
     what = _WHAT.get(action)
     if what is not None:
         text = what(payload)
     elif action.startswith("import."):
         kind = action.split(".", 1)[1]
         text = _("import of {what} from {file}: {rows} rows, {new} new, {upd} updated").format(
-            what=translate_marked(_IMPORTED[kind]) if kind in _IMPORTED else kind, file=payload.get("file", ""), rows=payload.get("rows", 0),
-            new=payload.get("inserted", 0), upd=payload.get("updated", 0))
+            what=translate_marked(_IMPORTED[kind]) if kind in _IMPORTED else kind, file=payload.get("file", ""),
+            rows=payload.get("rows", 0), new=payload.get("inserted", 0), upd=payload.get("updated", 0))
     else:
         text = f"{action} {json.dumps(payload, ensure_ascii=False, sort_keys=True)}"
     if with_subject and entity == "incident":

@@ -217,3 +217,19 @@ def test_incident_report_names_the_cause_field_in_words(desk):
     with using_language("zh_CN"):
         zh = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "text").decode()
     assert "征地拆迁" in zh and "风险评估" in zh
+
+
+def test_journal_words_name_roles_and_deadlines_from_the_playbook(desk):
+    from dutydesk.i18n import using_language
+    from dutydesk.journal_text import describe, playbook_labels
+
+    mass = playbook_labels(desk.playbooks, "mass")
+    assert describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass) == \
+        "SPD assigned to Cordon and security"
+    assert describe("deadline.meet", {"rule": "no_such_rule"}, labels=mass) == "deadline no_such_rule met"
+    anywhere = playbook_labels(desk.playbooks, "gone_kind")  # a kind no longer in the playbooks
+    assert describe("deadline.meet", {"rule": "joint_response"}, labels=anywhere).startswith(
+        "deadline Joint response of command")
+    assert describe("incident.assign", {"who": "SPD", "role": "cordon"}) == "SPD assigned to cordon"
+    with using_language("zh_CN"):
+        assert "封控警戒" in describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass)

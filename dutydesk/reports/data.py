@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from dutydesk.clock import as_utc
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
-from dutydesk.journal_text import describe
+from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import Dispute, Incident, JournalEntry, Shift, Staff, status_label
 from dutydesk.timefmt import iso
 from dutydesk.views import DeadlineView, IncidentDetail
@@ -252,10 +252,15 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
                         status_label(d.status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
 
 
-def _log(rows: list[JournalEntry]) -> list[LogLine]:
-    return [LogLine(e.event_at, e.actor, describe(e.action, json.loads(e.payload), entity=e.entity,
-                                                  entity_id=e.entity_id, with_subject=True), e.late, e.seq)
-            for e in rows]
+def _log(desk, rows: list[JournalEntry], kinds: dict[str, str]) -> list[LogLine]:  # noqa: ANN001
+    """The activity log; ``kinds`` ({incident id: kind}) picks the playbook
+    whose words name each entry's roles and deadlines."""
+    by_kind = {k: playbook_labels(desk.playbooks, k) for k in set(kinds.values())}
+    anywhere = playbook_labels(desk.playbooks)
+    return [LogLine(e.event_at, e.actor, describe(
+        e.action, json.loads(e.payload), entity=e.entity, entity_id=e.entity_id, with_subject=True,
+        labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere)), e.late, e.seq)
+        for e in rows]
 
 
 # -- shift ---------------------------------------------------------------------
@@ -310,7 +315,7 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
     lines = [ShiftLine(x.id, *people.get(x.commander_id, ("?", "")), x.started_at, x.ended_at, x.handover_note,
                        handed.get(x.id)) for x in shifts]
     return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
-                       deadlines, _log(entries))
+                       deadlines, _log(desk, entries, {str(x.id): x.kind for x in incidents}))
 
 
 # -- incident ------------------------------------------------------------------
@@ -319,6 +324,7 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
     now = as_utc(desk.clock.now())
     d = desk.get_incident(incident_id)
     timeline = desk.journal_entries(entity="incident", entity_id=incident_id)
+    labels = playbook_labels(desk.playbooks, d.kind)
     return IncidentReport(
         _desk_name(desk), now, desk.actor, _incident_line(d, now), d.opened_by, d.cause_field,
         d.size_estimate, d.suggested_level, d.suggested_reasons, d.summary,
@@ -327,7 +333,8 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
                          i.latency.total_seconds() if i.latency is not None else None) for i in d.instructions],
         [deadline_line(dl, d.title, d.kind, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
         [LogLine(n.at, n.by, n.text) for n in d.notes],
-        [LogLine(e.event_at, e.actor, describe(e.action, e.payload), e.late, e.seq) for e in timeline],
+        [LogLine(e.event_at, e.actor, describe(e.action, e.payload, labels=labels), e.late, e.seq)
+         for e in timeline],
         cause_field_label=_option_text(desk, d.kind, "cause_field", d.cause_field),
     )
 

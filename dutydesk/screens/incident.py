@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from dutydesk.i18n import N_, _
-from dutydesk.journal_text import describe
+from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import status_label
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
@@ -145,9 +145,10 @@ class IncidentScreen(Screen):
                            c.reason, c.by)
         tl = self.query_one("#timeline", DataTable)
         tl.clear()
+        labels = playbook_labels(self.app.desk.playbooks, d.kind)
         for e in timeline:
             at = fmt_local(e.event_at, seconds=True) + (" *" if e.late else "")
-            tl.add_row(at, e.actor, _describe(e))
+            tl.add_row(at, e.actor, describe(e.action, e.payload, labels=labels))
         self.refresh_countdowns(now)
 
     def _fill_deadlines(self, now: datetime) -> None:
@@ -425,8 +426,3 @@ class IncidentScreen(Screen):
 def _restore(table: DataTable, row: int) -> None:
     if table.row_count:
         table.move_cursor(row=min(row, table.row_count - 1))
-
-
-def _describe(e: JournalView) -> str:
-    return describe(e.action, e.payload)
-
