@@ -83,12 +83,25 @@ def when(at: datetime | None) -> str:
 
 
 def margin_text(seconds: float | None) -> str:
+    """How early or late, in words a reviewer cannot misread ("2 min 30 s late")."""
     if seconds is None:
         return "-"
-    from datetime import timedelta
-
-    text = fmt_duration(timedelta(seconds=abs(seconds)))
+    text = span_text(abs(seconds))
     return _("{t} spare").format(t=text) if seconds >= 0 else _("{t} late").format(t=text)
+
+
+def span_text(seconds: float) -> str:
+    total = int(round(seconds))
+    d, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return _("{d} d {h} h").format(d=d, h=h) if h else _("{d} d").format(d=d)
+    if h:
+        return _("{h} h {m} min").format(h=h, m=m) if m else _("{h} h").format(h=h)
+    if m:
+        return _("{m} min {s} s").format(m=m, s=s) if s else _("{m} min").format(m=m)
+    return _("{s} s").format(s=s)
 
 
 def _share(x: float | None) -> str:
