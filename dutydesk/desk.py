@@ -96,6 +96,13 @@ def _is_locked(exc: OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
+
+# Live incidents.  ``closed_at IS NULL`` says the same as the status (only
+# closing sets it) and lets the planner take the closed_at index: with
+# statistics, a status index looks too coarse and a desk with years of
+# closed incidents was scanned whole on every board refresh (18 ms at 100k).
+_LIVE = (Incident.closed_at.is_(None), Incident.status.in_(LIVE_STATUSES))
+
 class Desk:
     """One desk (one database).  Thread-safe for reads; writes serialise on the database."""
 
@@ -773,7 +780,7 @@ class Desk:
             row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
             # The automatic handover list, kept with the note in the journal.
             live = [{"id": i.id, "kind": i.kind, "level": i.level, "title": i.title, "status": i.status}
-                    for i in s.scalars(select(Incident).where(Incident.status.in_(LIVE_STATUSES)).order_by(Incident.id))]
+                    for i in s.scalars(select(Incident).where(*_LIVE).order_by(Incident.id))]
             pending = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
                        for d in s.scalars(select(Deadline).where(Deadline.state == "pending").order_by(Deadline.due_at))]
             missed = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
@@ -861,7 +868,7 @@ class Desk:
             if closed_only:
                 stmt = stmt.where(Incident.status == "closed")
             elif not include_closed:
-                stmt = stmt.where(Incident.status.in_(LIVE_STATUSES))
+                stmt = stmt.where(*_LIVE)
             if kind:
                 stmt = stmt.where(Incident.kind == kind)
             if search:
