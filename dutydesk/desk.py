@@ -995,9 +995,11 @@ class Desk:
             kind = s.scalar(select(Incident.kind).where(Incident.id == d.subject_id)) if d.subject_type == "incident" else None
             return self._deadline_view(d, self._kind_or_none(kind) if kind else None)
 
-    def list_deadlines(self, *, incident_id: int | None = None, states: Iterable[str] | None = None) -> list[DeadlineView]:
+    def list_deadlines(self, *, incident_id: int | None = None, states: Iterable[str] | None = None,
+                       closed_since: datetime | None = None) -> list[DeadlineView]:
         """Deadlines by due time.  Default: pending ones of live incidents; with
-        ``incident_id``: every deadline of that incident."""
+        ``incident_id``: every deadline of that incident; with ``closed_since``:
+        those settled (met, missed, waived, cancelled) at or after that time."""
         with self._read() as s:
             stmt = select(Deadline, Incident.kind).join(Incident, Incident.id == Deadline.subject_id).where(
                 Deadline.subject_type == "incident")
@@ -1005,12 +1007,23 @@ class Desk:
                 if s.get(Incident, incident_id) is None:
                     raise NotFound("incident", _("no incident {id}").format(id=incident_id))
                 stmt = stmt.where(Deadline.subject_id == incident_id)
-            elif states is None:
+            elif states is None and closed_since is None:
                 states = ["pending"]
+                # Pending deadlines belong to live incidents (closing settles them):
+                # starting from those keeps a desk with years of met deadlines
+                # from being walked through the due_at index (140 ms at 400k).
+                stmt = stmt.where(*_LIVE)
             if states is not None:
                 stmt = stmt.where(Deadline.state.in_(list(states)))
-            stmt = stmt.order_by(Deadline.due_at, Deadline.id)
-            return [self._deadline_view(d, self._kind_or_none(kind)) for d, kind in s.execute(stmt)]
+            if closed_since is not None:
+                # Sorted here, not in SQL: an ORDER BY would tempt the planner
+                # to walk every deadline by due time instead of the few settled
+                # since then by the closed_at index.
+                stmt = stmt.where(Deadline.closed_at >= as_utc(closed_since))
+                rows = sorted(s.execute(stmt), key=lambda row: (row[0].due_at, row[0].id))
+            else:
+                rows = list(s.execute(stmt.order_by(Deadline.due_at, Deadline.id)))
+            return [self._deadline_view(d, self._kind_or_none(kind)) for d, kind in rows]
 
     def journal_entries(self, *, entity: str | None = None, entity_id: Any = None, after_seq: int = 0,
                         limit: int | None = None) -> list[JournalView]:

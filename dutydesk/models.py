@@ -156,7 +156,7 @@ class Deadline(SQLModel, table=True):
     created_at: datetime = utc_field()
     met_at: datetime | None = utc_field(nullable=True)
     met_by: str | None = Field(default=None)
-    closed_at: datetime | None = utc_field(nullable=True)  # waived / cancelled / missed at
+    closed_at: datetime | None = utc_field(nullable=True, index=True)  # waived / cancelled / missed at
     closed_by: str | None = Field(default=None)
     reason: str | None = Field(default=None)  # why waived or cancelled
 

@@ -332,3 +332,45 @@ def test_live_incidents_are_found_by_index_not_by_scanning_the_closed(desk):
     assert "USING INDEX" in plan and "SCAN incident" not in plan, plan
     assert "SCAN incident" in old  # why: the status alone is scanned once statistics exist
     assert sorted(i.title for i in desk.list_incidents()) == ["Live 0", "Live 1", "Live 2"]
+
+
+def test_board_and_shift_deadline_queries_take_indexes_on_an_aged_desk(desk):
+    """Years of settled deadlines: the board's pending list starts from the live
+    incidents, and the shift screen's missed list from deadline.closed_at."""
+    from datetime import timedelta
+
+    from sqlalchemy import event, insert, text
+
+    from dutydesk.models import Deadline, Incident
+
+    live = desk.open_incident(kind="mass", title="Live", place="Square", level="B")
+    now = desk.clock.now()
+    with desk.engine.begin() as conn:
+        conn.execute(insert(Incident), [
+            {"kind": "mass", "title": f"Old {i}", "place": "Square", "level": "C", "status": "closed",
+             "reported_at": now - timedelta(hours=i + 2), "closed_at": now - timedelta(hours=i + 1),
+             "opened_at": now, "opened_by": "DC1"} for i in range(2000)])
+        first_old = live.id + 1
+        conn.execute(insert(Deadline), [
+            {"subject_type": "incident", "subject_id": first_old + i // 4, "rule": "r", "level": "C",
+             "due_at": now - timedelta(hours=i // 4 + 2), "state": "missed" if i % 7 == 0 else "met",
+             "closed_at": now - timedelta(hours=i // 4 + 1), "created_at": now} for i in range(8000)])
+        conn.execute(text("ANALYZE"))
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append((statement, parameters))
+
+    event.listen(desk.engine, "before_cursor_execute", capture)
+    try:
+        pending = desk.list_deadlines()
+        recent = desk.list_deadlines(states=["missed"], closed_since=now - timedelta(hours=3))
+    finally:
+        event.remove(desk.engine, "before_cursor_execute", capture)
+    assert {d.subject_id for d in pending} == {live.id} and all(d.state == "pending" for d in pending)
+    assert recent and all(d.state == "missed" and d.closed_at >= now - timedelta(hours=3) for d in recent)
+    queries = [(q, p) for q, p in seen if "FROM deadline" in q]
+    with desk.engine.connect() as conn:
+        for sql, params in queries:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "SCAN deadline" not in plan, (plan, sql)

@@ -60,7 +60,9 @@ class ShiftScreen(Screen):
         try:
             shift = desk.current_shift()
             live = desk.list_incidents()
-            deadlines = desk.list_deadlines(states=["pending", "missed"])
+            deadlines = desk.list_deadlines()
+            if shift is not None:  # missed since the shift began, found by index, not all ever missed
+                deadlines += desk.list_deadlines(states=["missed"], closed_since=shift.started_at)
         except Exception as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
