@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.common import Result, median_time, report

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from dutydesk.i18n import _
 from dutydesk.reports.data import OUTCOMES, IncidentReport, KpiReport, ShiftReport, outcome_label
-from dutydesk.timefmt import fmt_duration, fmt_local
+from dutydesk.timefmt import fmt_local
 
 
 @dataclass
