@@ -6,8 +6,8 @@ calls these, so the one write path and its journal entry stay in one place."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -33,7 +33,6 @@ def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple])
         cursor.executemany(sql, rows)
     finally:
         cursor.close()
-
 
 
 def import_units(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
@@ -72,7 +71,9 @@ def import_units(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, 
     inserted = len(parents) - len(changed)
     return inserted, len(changed), unchanged, differs
 
-def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+
+def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of at most ``size`` items, in order (for IN (...) lists and batches)."""
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -82,8 +83,8 @@ def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str
     """{key: row} for the keys of a chunk that are already in the table (by its
     unique index), so a re-import needs no copy of the whole table in memory."""
     found: dict[str, tuple] = {}
-    for i in range(0, len(keys), 500):
-        for row in s.execute(select(key_column, *columns).where(key_column.in_(keys[i:i + 500]))):
+    for part in chunks(keys, 500):
+        for row in s.execute(select(key_column, *columns).where(key_column.in_(part))):
             found[row[0]] = tuple(row[1:])
     return found
 
@@ -94,7 +95,7 @@ def import_staff(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, 
     unit_ids[""] = None
     had_staff = s.execute(select(Staff.id).limit(1)).first() is not None
     inserted = updated = unchanged = differs = 0
-    for chunk in _chunks(rows, 5000):
+    for chunk in chunks(rows, 5000):
         existing = _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign,
                                     [r["callsign"] for r in chunk]) if had_staff else {}
         new = [(r["callsign"], r["name"], unit_ids[r.get("unit", "")], r.get("post", ""), True)
@@ -161,7 +162,7 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
                                    due_at=d.due_at, created_at=now))
         pending.clear()
 
-    for chunk in _chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
+    for chunk in chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
         existing = _incidents_named(s, prefix, [r["ref"] for r in chunk])
         callsign_ids = dict(s.execute(select(Staff.callsign, Staff.id).where(
             Staff.callsign.in_({r["received_by"] for r in chunk if r.get("received_by")}))).all())
@@ -206,12 +207,11 @@ def import_disputes(desk: Any, s: Session, now: datetime, rows: Iterable[dict[st
     table = Dispute.__table__
     unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
     inserted = updated = unchanged = differs = 0
-    for chunk in _chunks(rows, 2000):
+    for chunk in chunks(rows, 2000):
         existing: dict[str, Dispute] = {}
-        refs = [r["ref"] for r in chunk]
-        for i in range(0, len(refs), 500):
+        for part in chunks([r["ref"] for r in chunk], 500):
             existing.update((d.external_id, d) for d in s.scalars(
-                select(Dispute).where(Dispute.external_id.in_(refs[i:i + 500]))))
+                select(Dispute).where(Dispute.external_id.in_(part))))
         new: list[dict[str, Any]] = []
         for r in chunk:
             values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),

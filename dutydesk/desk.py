@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from dutydesk import bulk, journal
+from dutydesk.bulk import chunks
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.db import HEAD_REVISION, make_engine, take_write_lock, upgrade
 from dutydesk.errors import Conflict, DeskBusy, NotFound, Refused
@@ -96,12 +97,12 @@ def _is_locked(exc: OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-
 # Live incidents.  ``closed_at IS NULL`` says the same as the status (only
 # closing sets it) and lets the planner take the closed_at index: with
 # statistics, a status index looks too coarse and a desk with years of
 # closed incidents was scanned whole on every board refresh (18 ms at 100k).
 _LIVE = (Incident.closed_at.is_(None), Incident.status.in_(LIVE_STATUSES))
+
 
 class Desk:
     """One desk (one database).  Thread-safe for reads; writes serialise on the database."""
@@ -240,9 +241,6 @@ class Desk:
 
         return self._write(op)
 
-    def unit_codes(self) -> set[str]:
-        return self.reference_keys("units")
-
     def reference_keys(self, entity: str) -> set[str]:
         """The keys an import row may refer to: unit codes or staff callsigns."""
         column = Unit.code if entity == "units" else Staff.callsign
@@ -327,8 +325,9 @@ class Desk:
                            "summary": i.summary or ""}
             elif entity == "disputes":
                 codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+                prefix = self.ref_prefix(s)
                 for d in s.scalars(select(Dispute).order_by(Dispute.id).execution_options(yield_per=2000)):
-                    yield {"ref": d.external_id or f"{self.ref_prefix(s)}D{d.id}", "field": d.field,
+                    yield {"ref": d.external_id or f"{prefix}D{d.id}", "field": d.field,
                            "parties": d.parties, "place": d.place, "summary": d.summary, "status": d.status,
                            "opened_at": iso(d.opened_at), "resolved_at": iso(d.resolved_at) or "",
                            "unit": codes.get(d.unit_id, "")}
@@ -832,12 +831,12 @@ class Desk:
         ids = [i.id for i in incidents]
         now = as_utc(self.clock.now())
         pending: dict[int, list[Deadline]] = defaultdict(list)
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             for d in s.scalars(select(Deadline).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(chunk),
                                                       Deadline.state == "pending").order_by(Deadline.due_at)):
                 pending[d.subject_id].append(d)
         held: dict[int, set[str]] = defaultdict(set)
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             for inc_id, role in s.execute(select(Assignment.incident_id, Assignment.role).where(
                     Assignment.incident_id.in_(chunk), Assignment.released_at.is_(None))):
                 held[inc_id].add(role)
@@ -911,7 +910,7 @@ class Desk:
         read with one query per table rather than one set per incident."""
         out: list[IncidentDetail] = []
         with self._read() as s:
-            for ids in _chunks(list(dict.fromkeys(incident_ids)), 500):
+            for ids in chunks(dict.fromkeys(incident_ids), 500):
                 out += self._details(s, ids)
         return out
 
@@ -1065,11 +1064,6 @@ def _local_day(text: str) -> tuple[datetime, datetime] | None:
     start = localize(datetime.combine(day, dtime(0)))
     end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))  # 23 or 25 hours on a clock-change day
     return as_utc(start), as_utc(end)
-
-
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 __all__ = ["Desk", "STATUSES"]

@@ -15,9 +15,6 @@ import typer
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import BinaryIO
-
     from dutydesk.desk import Desk
 
 
@@ -112,33 +109,6 @@ def _when(desk: "Desk", at: str | None, field: str = "at") -> datetime | None:
         return parse_when(at, desk.clock.now())
     except BadTime as exc:
         raise Refused(field, str(exc)) from None
-
-
-def write_atomic(output: Path, write: "Callable[[BinaryIO], Any]") -> Any:
-    """Write beside the target and rename: a failure never leaves half a file.
-    The file gets the permissions of any new file (the umask applies)."""
-    import os
-    import secrets
-
-    from dutydesk.errors import Refused
-
-    folder = output.parent if str(output.parent) else Path(".")
-    tmp = folder / f".dutydesk-{secrets.token_hex(6)}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise Refused("output", _("cannot write {path}: {reason}").format(path=output, reason=exc.strerror)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            result = write(fh)
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise Refused("output", _("cannot write {path}: {reason}").format(path=output, reason=exc.strerror)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return result
 
 
 def _emit_json(data: Any) -> None:

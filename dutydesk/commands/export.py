@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from dutydesk.commands.common import _state, write_atomic
+from dutydesk.commands.common import _state
+from dutydesk.files import write_atomic
 from dutydesk.i18n import _
 
 KINDS = ("units", "staff", "incidents", "disputes", "journal")

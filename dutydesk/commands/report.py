@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dutydesk.commands.common import _state, _when, guard, sub_app, write_atomic
+from dutydesk.commands.common import _state, _when, guard, sub_app
+from dutydesk.files import write_atomic
 from dutydesk.i18n import _
 
 report_app = sub_app(_("Shift (ICS-214 style), after-action and plan KPI reports: text, md, html, pdf or json."))

@@ -17,15 +17,17 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import eq, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from dutydesk.errors import Refused
+from dutydesk.files import write_atomic
 from dutydesk.i18n import _
 from dutydesk.importing.keys import KeyLedger
 from dutydesk.importing.problems import ImportProblem, ProblemLog
@@ -217,17 +219,15 @@ def write_errors(path: Path, log: ProblemLog) -> None:
     """The rejected rows as CSV (UTF-8 with BOM, for spreadsheets): the file's
     columns, then the row number and the reason."""
     headers = list(log.columns)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+
+    def write(out: BinaryIO) -> None:
+        with io.TextIOWrapper(out, encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow([*headers, "row", "reason"])
             for p in log:
                 writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise Refused("errors", _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)) from None
+
+    write_atomic(path, write, field="errors")
 
 
 def _missing(target: str, code: str) -> str:
@@ -317,7 +317,7 @@ class _Table:
         distinct and without spaces, references to what the desk has.  It
         answers None when any of that fails, and the batch is then checked
         row by row, which names each problem."""
-        names, pick, shortest = self.names, self.pick, min(s.limits.values())
+        names, pick, shortest = self.names, self.pick, s.shortest
         required = [names.index(f) for f in s.required]
         key_at = names.index(s.key)
         ref_at = [(names.index(f), known[t], t == entity) for f, t in s.references.items() if f in names]

@@ -39,7 +39,8 @@ class KeyLedger:
                 self._spill()
             return sorted(repeats, key=lambda kv: batch[kv[0]])
         repeats = self._earlier(batch)
-        fresh = batch.items() if not repeats else [(k, v) for k, v in batch.items() if k not in dict(repeats)]
+        seen = {k for k, _row in repeats}
+        fresh = [(k, v) for k, v in batch.items() if k not in seen] if seen else batch.items()
         self._insert(fresh)
         return sorted(repeats, key=lambda kv: batch[kv[0]])
 

@@ -2,7 +2,7 @@
 
 Validation is per row (types, lengths, required fields, duplicates inside the
 file) and across rows (references to units that are neither on the desk nor in
-the file).  Every problem is an :class:`ImportProblem` with the row number and
+the file).  Every problem is a :class:`~dutydesk.importing.problems.ImportProblem`, with the row number and
 field, so the CLI can print ``FILE:ROW: field: problem``.
 """
 
@@ -18,7 +18,6 @@ from typing import Any
 
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
-from dutydesk.importing.problems import ImportProblem  # noqa: F401 (re-exported)
 from dutydesk.models import STATUSES
 from dutydesk.timefmt import BadTime, iso, parse_when
 
@@ -73,6 +72,11 @@ class Spec:
     limits: dict[str, int]
     references: dict[str, str]  # field -> entity it must name ("units", "staff")
     check: Check | None = None  # the row's own rules; may convert values in place
+
+    @property
+    def shortest(self) -> int:
+        """The smallest limit: a row shorter than this in all is short enough."""
+        return min(self.limits.values())
 
 
 def _time(values: dict[str, Any], fld: str, ctx: Context, problems: list[tuple[str, str]]) -> datetime | None:
@@ -169,9 +173,6 @@ SPECS = {
 }
 
 
-_MIN_LIMIT = {name: min(sp.limits.values()) for name, sp in SPECS.items()}
-
-
 def spec(entity: str) -> Spec:
     if entity not in SPECS:
         raise Refused("kind", _("cannot import '{entity}'; kinds: {kinds}").format(entity=entity, kinds=", ".join(SPECS)))
@@ -181,7 +182,7 @@ def spec(entity: str) -> Spec:
 def row_checker(entity: str) -> Callable[[dict[str, str]], list[tuple[str, str]]]:
     """A function giving the problems of a row's trimmed fields, as (field, problem)."""
     s = spec(entity)
-    required, key_field, shortest = s.required, s.key, _MIN_LIMIT[entity]
+    required, key_field, shortest = s.required, s.key, s.shortest
 
     def problems(values: dict[str, str]) -> list[tuple[str, str]]:
         # The usual row, at C speed: every required field there, shorter in

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from dutydesk.files import write_atomic
 from dutydesk.i18n import _
 from dutydesk.timefmt import to_local
 from dutydesk.widgets.keybar import KeyBar
@@ -80,9 +81,7 @@ class ReportScreen(Screen):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             body = reports.render(self.app.desk, self.report, fmt)
-            tmp = path.with_suffix(path.suffix + ".part")
-            tmp.write_bytes(body)
-            tmp.replace(path)
+            write_atomic(path, lambda fh: fh.write(body))
         except Exception as exc:
             self.app.call_from_thread(self.notify, str(exc), title=_("Not written"), severity="error", timeout=10)
             return

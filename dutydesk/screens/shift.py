@@ -93,7 +93,7 @@ class ShiftScreen(Screen):
             lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
         if not pending:
             lines.append(Text("  " + _("none")))
-        missed = [d for d in deadlines if d.state == "missed" and shift is not None and d.closed_at and d.closed_at >= shift.started_at]
+        missed = [d for d in deadlines if d.state == "missed"]  # read as those missed since the shift began
         lines.append(Text(_("Missed during this shift"), style="bold underline"))
         for d in missed:
             lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)}", style="bold red"))
