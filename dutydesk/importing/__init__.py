@@ -93,7 +93,7 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
                 counts = desk.import_records(entity, validated, update=update, meta=lambda: _meta(result),
                                              dry_run=dry_run)
         except _Invalid:
-            pass
+            pass  # rolled back; the rows' problems are in the log, reported below
         except ImportRowError as exc:
             log.close()
             log.add(ImportProblem(exc.row, exc.field, exc.problem))
