@@ -153,11 +153,12 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
     def flush() -> None:
         s.flush()
         for inc in pending:
-            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=inc.level, reason=_("imported"),
-                              by=desk.actor, at=inc.reported_at))
+            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=inc.level, reason="",
+                              reason_key="imported", by=desk.actor, at=inc.reported_at))
             if inc.status != "closed":
                 kind = desk.playbooks.get(inc.kind)
-                for d in derive_incident_deadlines(kind, inc.level, inc.reported_at, inc.reported_at):
+                for d in derive_incident_deadlines(kind, inc.level, inc.reported_at, inc.reported_at,
+                                                   inc.occurred_at):
                     s.add(Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=inc.level,
                                    due_at=d.due_at, created_at=now))
         pending.clear()
@@ -171,7 +172,7 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
                       "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
                       "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None}
             fixed = {"kind": r["kind"], "level": r["level"], "status": r["status"], "reported_at": r["reported_at"],
-                     "closed_at": r.get("closed_at")}
+                     "occurred_at": r.get("occurred_at"), "closed_at": r.get("closed_at")}
             inc = existing.get(r["ref"])
             if inc is not None:
                 same_fixed = all(getattr(inc, k) == v for k, v in fixed.items())

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from dutydesk import bulk, journal
+from dutydesk import bulk, journal, reasons
 from dutydesk.bulk import chunks
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.db import HEAD_REVISION, make_engine, take_write_lock, upgrade
@@ -55,7 +55,7 @@ from dutydesk.playbook import (
     derive_instruction_deadlines,
     load_playbooks,
 )
-from dutydesk.risk import assess, parse_factor_args, validate_factors
+from dutydesk.risk import assess, parse_factor_args, reason_text, validate_factors
 from dutydesk.timefmt import fmt_local, iso
 from dutydesk.views import (
     AssignmentView,
@@ -92,6 +92,15 @@ def _text(value: str | None, field: str, *, limit: int = MAX_TEXT, required: boo
     return cleaned
 
 
+def _graver(kind: Kind, level: str, than: str) -> bool:
+    """``level`` is graver than ``than``.  A level the playbook no longer
+    knows counts as the least grave, so the graver rule (never more time)
+    applies when in doubt."""
+    if kind.find_level(than) is None:
+        return True
+    return kind.gravity(level) > kind.gravity(than)
+
+
 def _is_locked(exc: OperationalError) -> bool:
     msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
     return "locked" in msg or "busy" in msg
@@ -116,8 +125,15 @@ class Desk:
 
     @classmethod
     def open(cls, url: str, *, clock: Clock | None = None, actor: str = "console",
-             playbook_override: Path | None = None, playbooks: Playbooks | None = None) -> "Desk":
-        """Open (creating and upgrading as needed) the desk at ``url``."""
+             playbook_override: Path | None = None, playbooks: Playbooks | None = None,
+             create: bool = True) -> "Desk":
+        """Open (upgrading as needed) the desk at ``url``.  With ``create`` a
+        missing database is made (``init`` then makes it a desk); without, an
+        address holding no desk raises ``NoDesk`` and changes nothing."""
+        if not create:
+            from dutydesk.db import probe_desk
+
+            probe_desk(url)
         engine = make_engine(url)
         upgrade(engine)
         pb = playbooks or load_playbooks(playbook_override)
@@ -138,6 +154,7 @@ class Desk:
                     conn.execution_options(dutydesk_write=True)
                     with Session(bind=conn, expire_on_commit=False, autoflush=True) as session:
                         take_write_lock(session.connection())
+                        self._refuse_unknown_actor(session)
                         result = fn(session, now)
                         session.commit()
                         return result
@@ -165,15 +182,15 @@ class Desk:
                               entity_id=entity_id, payload=payload, event_at=event_at)
 
     def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None,
-                    what: str = "") -> datetime:
+                    what: str = "", field: str = "at") -> datetime:
         if at is None:
             event = now
         else:
             event = as_utc(at)
             if event > now + FUTURE_TOLERANCE:
-                raise Refused("at", _("{at} is in the future").format(at=fmt_local(event)))
+                raise Refused(field, _("{at} is in the future").format(at=fmt_local(event)))
         if not_before is not None and event < not_before:
-            raise Refused("at", _("{at} is before {what} ({before})").format(
+            raise Refused(field, _("{at} is before {what} ({before})").format(
                 at=fmt_local(event), what=what or _("the previous event"), before=fmt_local(not_before)))
         return event
 
@@ -203,6 +220,34 @@ class Desk:
         """The highest journal sequence number: changes whenever anything changes."""
         with self._read() as s:
             return journal.head(s)[0]
+
+    # -- who acts ----------------------------------------------------------------
+    def _refuse_unknown_actor(self, s: Session, callsign: str | None = None) -> None:
+        """Once the desk has staff, only an active member of staff acts on it
+        (before that, anyone may set it up: init, units, staff)."""
+        who = self.actor if callsign is None else callsign
+        has_staff, member = s.execute(select(
+            select(Staff.id).exists(),
+            select(Staff.id).where(Staff.callsign == who, Staff.active.is_(True)).exists())).one()
+        if has_staff and not member:
+            active, limit = Staff.active.is_(True), 10  # a bounded list: a desk may have thousands
+            shown = list(s.scalars(select(Staff.callsign).where(active).order_by(Staff.callsign).limit(limit)))
+            known = ", ".join(shown) or _("none active")
+            if len(shown) == limit:
+                more = s.scalar(select(func.count()).select_from(Staff).where(active)) - limit
+                if more:
+                    known += " " + _("… and {n} more").format(n=more)
+            raise Refused("actor", _("'{actor}' is not a member of staff on this desk; known call signs: {known}").format(
+                actor=who, known=known))
+
+    def check_actor(self, callsign: str) -> None:
+        """Refuse (as a write would) a call sign that may not act on this desk."""
+        with self._read() as s:
+            self._refuse_unknown_actor(s, callsign)
+
+    def has_staff(self) -> bool:
+        with self._read() as s:
+            return bool(s.scalar(select(select(Staff.id).exists())))
 
     # -- units and staff ---------------------------------------------------------
     def add_unit(self, code: str, name: str, unit_type: str = "station", parent: str | None = None) -> UnitView:
@@ -292,7 +337,7 @@ class Desk:
         "units": ("code", "name", "type", "parent"),
         "staff": ("callsign", "name", "unit", "post"),
         "incidents": ("ref", "id", "kind", "title", "place", "cause_field", "size_estimate", "level", "status",
-                      "reported_at", "received_by", "closed_at", "summary"),
+                      "reported_at", "occurred_at", "received_by", "closed_at", "summary"),
         "disputes": ("ref", "field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit"),
         "journal": ("seq", "at", "event_at", "late", "actor", "action", "entity", "entity_id", "payload",
                     "prev_hash", "hash"),
@@ -321,7 +366,7 @@ class Desk:
                            "place": i.place, "cause_field": i.cause_field or "",
                            "size_estimate": "" if i.size_estimate is None else i.size_estimate, "level": i.level,
                            "status": i.status, "reported_at": iso(i.reported_at),
-                           "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
+                           "occurred_at": iso(i.occurred_at) or "", "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
                            "summary": i.summary or ""}
             elif entity == "disputes":
                 codes = dict(s.execute(select(Unit.id, Unit.code)).all())
@@ -400,7 +445,12 @@ class Desk:
 
     def open_incident(self, *, kind: str, title: str, place: str, level: str | None = None,
                       factors: dict[str, Any] | list[str] | None = None, received_by: str | None = None,
-                      at: datetime | None = None, reason: str | None = None) -> IncidentDetail:
+                      at: datetime | None = None, reason: str | None = None,
+                      occurred: datetime | None = None) -> IncidentDetail:
+        """Open an incident.  ``at``: when it was reported (if earlier);
+        ``occurred``: when it happened, if earlier still (deadlines anchored on
+        the event count from it).  A level below the risk model's suggestion
+        needs a ``reason``; both levels are recorded."""
         k = self.playbooks.get(kind)
         title = _text(title, "title", limit=MAX_TITLE)
         place = _text(place, "place", limit=MAX_TITLE)
@@ -411,12 +461,21 @@ class Desk:
                     levels=", ".join(k.level_keys()), factors=", ".join(f.key for f in k.factors)))
             level = suggestion.level
         k.level(level)
-        reason_text = _text(reason, "reason", required=False) or (
-            _("opened at the suggested level") if level == suggestion.level else
-            _("opened at the commander's level") if suggestion.level else _("opened"))
+        typed_reason = _text(reason, "reason", required=False)
+        if suggestion.level is not None and k.gravity(level) < k.gravity(suggestion.level) and not typed_reason:
+            raise Refused("reason", _("level {level} is below the suggested level {suggested}: give the reason").format(
+                level=level, suggested=suggestion.level))
+        reason_key = ("opened_suggested" if level == suggestion.level else
+                      "opened_commander" if suggestion.level else "opened")
 
         def op(s: Session, now: datetime) -> int:
             reported = self._event_time(at, now)
+            happened = None
+            if occurred is not None:
+                happened = self._event_time(occurred, now, field="occurred")
+                if happened > reported:
+                    raise Refused("occurred", _("{at} is after the report time ({reported})").format(
+                        at=fmt_local(happened), reported=fmt_local(reported)))
             receiver = None
             if received_by:
                 receiver = self._staff(s, received_by, "received-by")
@@ -428,16 +487,16 @@ class Desk:
                 cause_field=str(suggestion.values["cause_field"]) if "cause_field" in suggestion.values else None,
                 size_estimate=int(participants) if isinstance(participants, (int, float)) else None,
                 factors=journal.canonical(suggestion.values), suggested_level=suggestion.level,
-                suggested_reasons=journal.canonical(suggestion.reasons if suggestion.values else []),
-                reported_at=reported, received_by_id=receiver.id if receiver else None,
+                suggested_reasons=journal.canonical(suggestion.facts if suggestion.values else []),
+                reported_at=reported, occurred_at=happened, received_by_id=receiver.id if receiver else None,
                 opened_at=now, opened_by=self.actor,
             )
             s.add(inc)
             s.flush()
             s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=level, suggested_level=suggestion.level,
-                              reason=reason_text, by=self.actor, at=reported))
+                              reason=typed_reason, reason_key=reason_key, by=self.actor, at=reported))
             created = []
-            for d in derive_incident_deadlines(k, level, reported, reported):
+            for d in derive_incident_deadlines(k, level, reported, reported, happened):
                 row = Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=level,
                                due_at=d.due_at, created_at=now)
                 s.add(row)
@@ -445,8 +504,8 @@ class Desk:
             self._journal(s, now, "incident.open", "incident", inc.id, {
                 "kind": kind, "title": title, "place": place, "level": level,
                 "suggested_level": suggestion.level, "factors": suggestion.values,
-                "received_by": receiver.callsign if receiver else None, "reason": reason_text,
-                "deadlines": created,
+                "received_by": receiver.callsign if receiver else None, "reason": typed_reason or None,
+                "reason_key": reason_key, "occurred_at": happened, "deadlines": created,
             }, event_at=reported)
             return inc.id
 
@@ -468,48 +527,94 @@ class Desk:
             old = inc.level
             s.add(LevelChange(incident_id=inc.id, from_level=old, to_level=level, suggested_level=suggested,
                               reason=reason, by=self.actor, at=event))
+            s.flush()
             inc.level = level
             self._touch(inc)
-            changes = self._rederive(s, inc, k, event, now)
-            direction = "escalate" if k.gravity(level) > k.gravity(old) else "deescalate"
-            self._journal(s, now, f"incident.{direction}", "incident", inc.id, {
+            escalating = _graver(k, level, old)
+            changes = self._rederive(s, inc, k, event, escalating=escalating)
+            self._journal(s, now, f"incident.{'escalate' if escalating else 'deescalate'}", "incident", inc.id, {
                 "from": old, "to": level, "reason": reason, "suggested_level": suggested, "deadlines": changes,
             }, event_at=event)
 
         self._write(op)
         return self.get_incident(incident_id)
 
-    def _rederive(self, s: Session, inc: Incident, k: Kind, level_set_at: datetime, now: datetime) -> dict[str, list]:
-        """Re-derive incident-anchored deadlines for the new level.  Met and
-        waived ones stay; pending ones that no longer apply, or whose due time
-        moves, are cancelled (kept for the record) and replaced."""
+    def _level_since(self, s: Session, inc: Incident, k: Kind) -> datetime:
+        """Since when the incident has been at its level or a graver one,
+        without a break: what a ``level_set`` deadline counts from.  Going
+        yellow -> red -> yellow does not restart yellow's clock."""
+        changes = s.execute(select(LevelChange.at, LevelChange.to_level).where(LevelChange.incident_id == inc.id)
+                            .order_by(LevelChange.at.desc(), LevelChange.id.desc())).all()
+        since = changes[0].at if changes else inc.reported_at
+        for at, to_level in changes[1:]:
+            if k.find_level(to_level) is None or k.gravity(to_level) < k.gravity(inc.level):
+                break
+            since = at
+        return since
+
+    def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *, escalating: bool) -> dict[str, list]:
+        """Derive the incident-anchored deadlines again after a level change at
+        ``event`` (the rules are in the README, "Level changes"):
+
+        1. a pending deadline already past due is settled missed (it was
+           missed under the level then in force), never cancelled;
+        2. on escalation, a rule of both levels keeps the earlier of its due
+           time and the new level's; new rules start from their anchors;
+        3. on de-escalation, rules of the lower level take its limits from
+           their anchors; rules that no longer apply are cancelled, and a
+           rule new at the lower level whose time ran out while the graver
+           level's rules were in force lapses (it was never in force);
+        4. everything it settles or creates carries the event time."""
         rows = s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
                                                 Deadline.subject_id == inc.id,
-                                                Deadline.instruction_id.is_(None))).all()
-        settled = {d.rule for d in rows if d.state in ("met", "waived", "missed")}
-        pending = {d.rule: d for d in rows if d.state == "pending"}
-        wanted = {d.rule: d for d in derive_incident_deadlines(k, inc.level, inc.reported_at, level_set_at)
-                  if d.rule not in settled}
-        out: dict[str, list] = {"cancelled": [], "created": [], "kept": []}
+                                                Deadline.instruction_id.is_(None))
+                         .order_by(Deadline.id)).all()
+        out: dict[str, list] = {"missed": [], "cancelled": [], "created": [], "kept": [], "lapsed": []}
+        settled: set[str] = set()
+        pending: dict[str, Deadline] = {}
+        for row in rows:
+            if row.state == "pending" and row.due_at < event:
+                row.state, row.closed_at, row.closed_by = "missed", event, self.actor
+                out["missed"].append({"id": row.id, "rule": row.rule, "due_at": row.due_at})
+                settled.add(row.rule)
+            elif row.state == "pending":
+                pending[row.rule] = row
+            elif row.state != "cancelled":
+                settled.add(row.rule)
+        since = self._level_since(s, inc, k)
+        wanted = {d.rule: d.due_at for d in derive_incident_deadlines(k, inc.level, inc.reported_at, since,
+                                                                      inc.occurred_at) if d.rule not in settled}
+
+        def create(rule: str, due: datetime) -> None:
+            row = Deadline(subject_type="incident", subject_id=inc.id, rule=rule, level=inc.level,
+                           due_at=due, created_at=event)
+            s.add(row)
+            s.flush()
+            out["created"].append({"id": row.id, "rule": rule, "due_at": due})
+
+        def cancel(row: Deadline, why: str) -> None:
+            row.state, row.closed_at, row.closed_by = "cancelled", event, self.actor
+            row.reason_key = reasons.key(why, inc.level)
+            out["cancelled"].append({"id": row.id, "rule": row.rule, "due_at": row.due_at, "why": why})
+
         for rule, row in pending.items():
-            new = wanted.get(rule)
-            if new is not None and new.due_at == row.due_at:
+            due = wanted.pop(rule, None)
+            if due is None:
+                cancel(row, "not_at_level")
+                continue
+            if escalating or due <= event:
+                due = min(due, row.due_at) if escalating else row.due_at
+            if due == row.due_at:
                 row.level = inc.level
                 out["kept"].append({"id": row.id, "rule": rule})
                 continue
-            row.state = "cancelled"
-            row.closed_at = now
-            row.closed_by = self.actor
-            row.reason = _("level changed to {level}").format(level=inc.level)
-            out["cancelled"].append({"id": row.id, "rule": rule, "due_at": row.due_at})
-        for rule, new in wanted.items():
-            if rule in pending and pending[rule].state == "pending":
+            cancel(row, "level_changed")
+            create(rule, due)
+        for rule, due in wanted.items():
+            if not escalating and due <= event:
+                out["lapsed"].append({"rule": rule, "due_at": due})
                 continue
-            row = Deadline(subject_type="incident", subject_id=inc.id, rule=rule, level=inc.level,
-                           due_at=new.due_at, created_at=now)
-            s.add(row)
-            s.flush()
-            out["created"].append({"id": row.id, "rule": rule, "due_at": new.due_at})
+            create(rule, due)
         return out
 
     def set_status(self, incident_id: int, status: str, *, at: datetime | None = None,
@@ -663,26 +768,34 @@ class Desk:
                        expected_version: int | None = None) -> IncidentDetail:
         """Close: pending deadlines already due become missed, the rest are
         cancelled; holders are released.  The result's ``warnings`` say what was
-        still open."""
+        still open at the moment of closing (the event time, ``at``)."""
         summary = _text(summary, "summary")
-        before = self.get_incident(incident_id)
-        warnings = self.closing_warnings(before)
 
-        def op(s: Session, now: datetime) -> None:
+        def op(s: Session, now: datetime) -> list[dict[str, Any]]:
             inc = self._incident(s, incident_id, expected_version=expected_version)
             last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
             event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
+            warnings: list[dict[str, Any]] = []
             missed, cancelled = [], []
             for dl in s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
-                                                       Deadline.subject_id == inc.id, Deadline.state == "pending")):
+                                                       Deadline.subject_id == inc.id, Deadline.state == "pending")
+                                .order_by(Deadline.due_at, Deadline.id)):
+                warnings.append({"deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at,
+                                 "overdue": dl.due_at < event})
                 dl.closed_at, dl.closed_by = event, self.actor
                 if dl.due_at < event:
                     dl.state = "missed"
                     missed.append(dl.id)
                 else:
                     dl.state = "cancelled"
-                    dl.reason = _("incident closed")
+                    dl.reason_key = reasons.key("incident_closed")
                     cancelled.append(dl.id)
+            k = self._kind_or_none(inc.kind)
+            held = set(s.scalars(select(Assignment.role).where(Assignment.incident_id == inc.id,
+                                                               Assignment.assigned_at <= event)))
+            for role in k.roles_for(inc.level) if k else []:
+                if role.required and role.key not in held:
+                    warnings.append({"role": role.key, "unfilled": True})
             for a in s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.released_at.is_(None))):
                 a.released_at, a.released_by = max(event, a.assigned_at), self.actor
             inc.status, inc.closed_at, inc.summary = "closed", event, summary
@@ -690,24 +803,24 @@ class Desk:
             self._journal(s, now, "incident.close", "incident", inc.id, {
                 "summary": summary, "missed": missed, "cancelled": cancelled, "warnings": warnings,
             }, event_at=event)
+            return warnings
 
-        self._write(op)
+        warnings = self._write(op)
         detail = self.get_incident(incident_id)
-        detail.warnings = warnings
+        k = self._kind_or_none(detail.kind)
+        detail.warnings = [closing_warning_text(w, k) for w in warnings]
         return detail
 
     def closing_warnings(self, detail: IncidentDetail) -> list[str]:
+        """What closing now would warn about (a preview for the close dialog;
+        the close itself judges at its event time)."""
         now = as_utc(self.clock.now())
-        out = []
-        for d in detail.deadlines:
-            if d.state == "pending":
-                state = _("overdue") if d.overdue(now) else _("pending")
-                out.append(_("deadline {id} '{label}' is still {state} (due {due})").format(
-                    id=d.id, label=d.label, state=state, due=fmt_local(d.due_at)))
-        for r in detail.roles:
-            if r.required and not r.filled:
-                out.append(_("role '{role}' was never filled").format(role=r.label))
-        return out
+        k = self._kind_or_none(detail.kind)
+        warnings: list[dict[str, Any]] = [{"deadline": d.id, "rule": d.rule, "due_at": d.due_at,
+                                           "overdue": d.overdue(now)} for d in detail.deadlines if d.state == "pending"]
+        ever = {a.role for a in detail.assignments}
+        warnings += [{"role": r.key, "unfilled": True} for r in detail.roles if r.required and r.key not in ever]
+        return [closing_warning_text(w, k) for w in warnings]
 
     # -- deadlines ---------------------------------------------------------------
     def _deadline(self, s: Session, deadline_id: int) -> tuple[Deadline, Incident]:
@@ -818,8 +931,9 @@ class Desk:
     # -- reads -------------------------------------------------------------------
     def _deadline_view(self, d: Deadline, kind: Kind | None) -> DeadlineView:
         rule = kind.deadline_rule(d.rule) if kind else None
+        reason = reasons.render(d.reason_key, d.reason, level_label=_level_labeller(kind)) or None
         return DeadlineView(d.id, d.subject_type, d.subject_id, d.rule, rule.text() if rule else d.rule, d.level,
-                            d.due_at, d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, d.reason,
+                            d.due_at, d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, reason,
                             d.instruction_id)
 
     def _kind_or_none(self, key: str) -> Kind | None:
@@ -962,14 +1076,16 @@ class Desk:
                     roles.append(RoleView(r.key, r.text(), r.required,
                                           [a for a in assignments if a.role == r.key and a.released_at is None]))
             instructions = [self._instruction_view(i, units[i.unit_id]) for i in by["instructions"][iid]]
-            changes = [LevelChangeView(c.id, c.from_level, c.to_level, c.suggested_level, c.reason, c.by, c.at)
+            changes = [LevelChangeView(c.id, c.from_level, c.to_level, c.suggested_level,
+                                       c.reason or reasons.render(c.reason_key), c.by, c.at)
                        for c in by["changes"][iid]]
             notes = [NoteView(n.id, n.text, n.by, n.at) for n in by["notes"][iid]]
             base = {f: getattr(summary, f) for f in summary.__dataclass_fields__}
             details.append(IncidentDetail(
                 **base, cause_field=inc.cause_field, size_estimate=inc.size_estimate,
                 factors=json.loads(inc.factors or "{}"), suggested_level=inc.suggested_level,
-                suggested_reasons=json.loads(inc.suggested_reasons or "[]"), opened_at=inc.opened_at,
+                suggested_reasons=[reason_text(k, f) for f in json.loads(inc.suggested_reasons or "[]")],
+                occurred_at=inc.occurred_at, opened_at=inc.opened_at,
                 opened_by=inc.opened_by, summary=inc.summary, deadlines=deadlines, roles=roles,
                 assignments=assignments, instructions=instructions, level_changes=changes, notes=notes,
             ))
@@ -1041,6 +1157,26 @@ class Desk:
     def verify_journal(self) -> journal.Verdict:
         with self._read() as s:
             return journal.verify(s)
+
+
+def _level_labeller(kind: Kind | None):  # noqa: ANN202
+    def label(key: str) -> str:
+        level = kind.find_level(key) if kind else None
+        return level.text() if level else key
+    return label
+
+
+def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
+    """A closing warning (as the journal keeps it) in the reader's words."""
+    if warning.get("role"):
+        role = kind.find_role(warning["role"]) if kind else None
+        return _("role '{role}' was never filled").format(role=role.text() if role else warning["role"])
+    rule = kind.deadline_rule(warning.get("rule", "")) if kind else None
+    due = warning.get("due_at")
+    return _("deadline {id} '{label}' is still {state} (due {due})").format(
+        id=warning.get("deadline"), label=rule.text() if rule else warning.get("rule"),
+        state=_("overdue") if warning.get("overdue") else _("pending"),
+        due=fmt_local(datetime.fromisoformat(due) if isinstance(due, str) else due))
 
 
 class _DryRun(Exception):

@@ -98,6 +98,9 @@ class Incident(SQLModel, table=True):
     suggested_level: str | None = Field(default=None)
     suggested_reasons: str = Field(default="[]")  # JSON list of strings
     reported_at: datetime = utc_field(index=True)
+    # When it happened, if earlier than the report (the mass plan counts its
+    # first public information from the event, 事件发生后); None: not known.
+    occurred_at: datetime | None = utc_field(nullable=True)
     received_by_id: int | None = Field(default=None, foreign_key="staff.id")
     opened_at: datetime = utc_field()  # when it was recorded at the desk
     opened_by: str
@@ -112,7 +115,10 @@ class LevelChange(SQLModel, table=True):
     from_level: str | None = Field(default=None)
     to_level: str
     suggested_level: str | None = Field(default=None)
-    reason: str
+    reason: str  # as the commander gave it ("" when the desk gave the reason)
+    # A reason the desk itself gives, as a key rendered in the reader's
+    # language (``dutydesk.reasons``): opened_suggested, opened_commander...
+    reason_key: str | None = Field(default=None)
     by: str
     at: datetime = utc_field()
 
@@ -158,7 +164,10 @@ class Deadline(SQLModel, table=True):
     met_by: str | None = Field(default=None)
     closed_at: datetime | None = utc_field(nullable=True, index=True)  # waived / cancelled / missed at
     closed_by: str | None = Field(default=None)
-    reason: str | None = Field(default=None)  # why waived or cancelled
+    reason: str | None = Field(default=None)  # why waived (as typed)
+    # Why the desk settled it, as a key rendered in the reader's language
+    # (``dutydesk.reasons``): "level_changed:red", "incident_closed"...
+    reason_key: str | None = Field(default=None)
 
     __table_args__ = (sa.Index("ix_deadline_subject", "subject_type", "subject_id"),)
 

@@ -75,7 +75,10 @@ class InstructionKind(_Item):
 
 
 class DeadlineRule(_Item):
-    anchor: Literal["reported", "level_set", "instruction"]
+    # reported: the report time; occurred: when it happened (the report time
+    # when that is not known); level_set: since the incident has been at this
+    # level or a graver one; instruction: each instruction sent.
+    anchor: Literal["reported", "occurred", "level_set", "instruction"]
     minutes: float | None = None
     minutes_by_level: dict[str, float] | None = None
     levels: list[str] | None = None
@@ -229,6 +232,15 @@ class Kind(_Item):
                 return rule
         return None
 
+    def ack_minutes(self, level: str, instruction_kind: str = "order") -> float | None:
+        """Minutes within which an instruction of ``instruction_kind`` sent at
+        ``level`` is to be acknowledged: the kind's ``met_by = "ack"`` rule (the
+        shortest, if several apply), or None when the playbook sets none."""
+        found = [rule.duration(level).total_seconds() / 60 for rule in self.deadlines
+                 if rule.met_by == "ack" and rule.applies_to(level)
+                 and (rule.instruction_kinds is None or instruction_kind in rule.instruction_kinds)]
+        return min(found) if found else None
+
     def factor(self, key: str) -> Factor:
         for f in self.factors:
             if f.key == key:
@@ -256,14 +268,17 @@ class DerivedDeadline:
     level: str
 
 
-def derive_incident_deadlines(kind: Kind, level: str, reported_at: datetime, level_set_at: datetime) -> list[DerivedDeadline]:
-    """The incident-anchored deadlines the playbook sets at ``level``."""
+def derive_incident_deadlines(kind: Kind, level: str, reported_at: datetime, level_set_at: datetime,
+                              occurred_at: datetime | None = None) -> list[DerivedDeadline]:
+    """The incident-anchored deadlines the playbook sets at ``level``.
+    ``level_set_at``: since when the incident has been at ``level`` or a graver
+    one; ``occurred_at``: when it happened, if known (else the report time)."""
+    anchors = {"reported": reported_at, "occurred": occurred_at or reported_at, "level_set": level_set_at}
     out = []
     for rule in kind.deadlines:
         if rule.anchor == "instruction" or not rule.applies_to(level):
             continue
-        start = reported_at if rule.anchor == "reported" else level_set_at
-        out.append(DerivedDeadline(rule.key, start + rule.duration(level), level))
+        out.append(DerivedDeadline(rule.key, anchors[rule.anchor] + rule.duration(level), level))
     return out
 
 

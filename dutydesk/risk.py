@@ -8,6 +8,7 @@ commander may choose another level: both are recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
@@ -16,10 +17,19 @@ from dutydesk.playbook import Kind
 
 @dataclass
 class Suggestion:
+    """The suggestion and why.  ``facts`` are the reasons as keys and numbers
+    (what the desk stores, so the record does not depend on the writer's
+    language); ``reasons`` are the same in the reader's words."""
+
     level: str | None
     score: float
-    reasons: list[str] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
     values: dict[str, str | float] = field(default_factory=dict)
+    kind: Kind | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason_text(self.kind, f) for f in self.facts]
 
 
 def parse_factor_args(kind: Kind, args: list[str] | None) -> dict[str, str | float]:
@@ -60,19 +70,18 @@ def assess(kind: Kind, values: dict[str, str | float]) -> Suggestion:
     """Score the given factors; no factors at all -> no suggestion."""
     values = validate_factors(kind, values)
     if not values:
-        return Suggestion(level=None, score=0, reasons=[_("no risk factors given")], values={})
+        return Suggestion(level=None, score=0, facts=[{"none": True}], values={}, kind=kind)
     total = 0.0
-    reasons: list[str] = []
+    facts: list[dict[str, Any]] = []
     for factor in kind.factors:
         if factor.key not in values:
-            reasons.append(_("{factor}: not given (+0)").format(factor=factor.text()))
+            facts.append({"factor": factor.key, "score": 0})
             continue
         value = values[factor.key]
         if factor.type == "choice":
             option = next(o for o in factor.options or [] if o.key == value)
             total += option.score
-            reasons.append(_("{factor}: {value} (+{score})").format(
-                factor=factor.text(), value=option.text(), score=option.score))
+            facts.append({"factor": factor.key, "option": option.key, "score": option.score})
         else:
             band = None
             for b in factor.bands or []:
@@ -80,18 +89,40 @@ def assess(kind: Kind, values: dict[str, str | float]) -> Suggestion:
                     band = b
             score = band.score if band else 0
             total += score
-            reasons.append(_("{factor}: {value} (+{score}, {min} or more)").format(
-                factor=factor.text(), value=value, score=score, min=_num(band.min if band else 0)))
+            facts.append({"factor": factor.key, "value": value, "score": score, "min": band.min if band else 0})
     level = None
     for th in sorted(kind.thresholds, key=lambda t: kind.gravity(t.level), reverse=True):
         if total >= th.min_score:
             level = th.level
-            reasons.append(_("total {total}: level {level} ({min} or more)").format(
-                total=_num(total), level=level, min=_num(th.min_score)))
+            facts.append({"total": total, "level": level, "min": th.min_score})
             break
     if level is None:
-        reasons.append(_("total {total}: below every threshold").format(total=_num(total)))
-    return Suggestion(level=level, score=total, reasons=reasons, values=values)
+        facts.append({"total": total, "level": None})
+    return Suggestion(level=level, score=total, facts=facts, values=values, kind=kind)
+
+
+def reason_text(kind: Kind | None, fact: Any) -> str:  # noqa: ANN401
+    """One reason in the reader's words.  A plain string is a reason stored
+    before reasons were kept as keys, shown as written."""
+    if not isinstance(fact, dict):
+        return str(fact)
+    if fact.get("none"):
+        return _("no risk factors given")
+    if "total" in fact:
+        if fact.get("level") is None:
+            return _("total {total}: below every threshold").format(total=_num(fact["total"]))
+        return _("total {total}: level {level} ({min} or more)").format(
+            total=_num(fact["total"]), level=fact["level"], min=_num(fact.get("min", 0)))
+    key = str(fact.get("factor", ""))
+    factor = next((f for f in kind.factors if f.key == key), None) if kind else None
+    name = factor.text() if factor else key
+    if "option" in fact:
+        option = kind.option_text(key, fact["option"]) if kind else fact["option"]
+        return _("{factor}: {value} (+{score})").format(factor=name, value=option, score=fact.get("score", 0))
+    if "value" in fact:
+        return _("{factor}: {value} (+{score}, {min} or more)").format(
+            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0)))
+    return _("{factor}: not given (+0)").format(factor=name)
 
 
 def _num(x: float) -> str:

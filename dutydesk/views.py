@@ -176,6 +176,7 @@ class IncidentDetail(IncidentSummary):
     factors: dict[str, Any] = field(default_factory=dict)
     suggested_level: str | None = None
     suggested_reasons: list[str] = field(default_factory=list)
+    occurred_at: datetime | None = None  # when it happened, if before the report
     opened_at: datetime | None = None
     opened_by: str = ""
     summary: str | None = None

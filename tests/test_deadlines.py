@@ -55,7 +55,9 @@ def test_escalate_yellow_to_red_at_1020(desk, clock):
     }
     cancelled = {d.rule for d in inc.deadlines if d.state == "cancelled"}
     assert cancelled == {"first_response", "unit_verification"}
-    assert all(d.reason == "level changed to red" for d in inc.deadlines if d.state == "cancelled")
+    reasons = {d.rule: d.reason for d in inc.deadlines if d.state == "cancelled"}
+    assert reasons == {"first_response": "does not apply at level Red (extraordinary risk)",
+                       "unit_verification": "level changed to Red (extraordinary risk); replaced by the due time of that level"}
     assert [(c.from_level, c.to_level, c.at) for c in inc.level_changes] == [(None, "yellow", T0), ("yellow", "red", at(10, 20))]
 
 
@@ -68,11 +70,12 @@ def test_met_deadlines_stay_met_across_level_changes(desk, clock):
     inc = desk.set_level(inc.id, "red", "worse")
     statements = [d for d in inc.deadlines if d.rule == "first_statement"]
     assert [(d.state, d.met_at) for d in statements] == [("met", at(10, 50))]
-    # de-escalating to yellow: first_response (4 h from the report) appears, unit verification 8 h from 11:30
+    # de-escalating to yellow: first_response (4 h from the report) appears; unit verification takes
+    # yellow's 8 h from 10:00, since when the incident has been yellow or graver (not from 11:30)
     clock.advance(minutes=30)
     inc = desk.set_level(inc.id, "yellow", "calmed down")
     assert pending(inc)["first_response"] == at(14)
-    assert pending(inc)["unit_verification"] == at(19, 30)
+    assert pending(inc)["unit_verification"] == at(18)
 
 
 def test_mass_deadlines_and_instruction_countdowns(desk, clock):

@@ -47,6 +47,24 @@ def test_incidents_with_chinese_headers(desk, tmp_path, encoding):
     assert desk.get_incident(closed_id).deadlines == []
 
 
+def test_incident_occurred_time_from_the_file(desk, tmp_path):
+    """发生时间 is when it happened, not when it was reported: the mass plan's first public
+    information counts from it; a time after the report is refused with its row."""
+    text = ("事件编号,事件类型,标题,地点,等级,接报时间,发生时间\n"
+            "EXT-9,mass,堵路,环路,B,2026-11-20T09:30:00Z,2026-11-20T08:45:00Z\n")
+    r = run_import(desk, "incidents", str(write(tmp_path, "o.csv", text)))
+    assert r.written, r.problems
+    detail = desk.get_incident(desk.list_incidents()[0].id)
+    assert detail.occurred_at.isoformat() == "2026-11-20T08:45:00+00:00"
+    assert detail.deadlines[0].due_at.isoformat() == "2026-11-20T10:45:00+00:00"
+    exported = list(desk.export_rows("incidents"))
+    assert exported[0]["occurred_at"] == "2026-11-20T08:45:00+00:00"
+    bad = write(tmp_path, "b.csv", text.replace("08:45", "09:45").replace("EXT-9", "EXT-10"))
+    r = run_import(desk, "incidents", str(bad))
+    assert not r.written
+    assert [(p.row, p.field) for p in r.problems] == [(2, "occurred_at")]
+
+
 def test_incident_reimport_update_and_refused_level_change(desk, tmp_path):
     run_import(desk, "incidents", str(write(tmp_path, "i.csv", INCIDENTS_CN)))
     head = desk.journal_head()

@@ -25,13 +25,15 @@ def incident_open(
     level: Annotated[Optional[str], typer.Option("--level", help=_("Response level (mass: A/B/C; opinion: red/orange/yellow)."))] = None,
     factor: Annotated[Optional[list[str]], typer.Option("--factor", help=_("A risk factor as NAME=VALUE; repeat."))] = None,
     received_by: Annotated[Optional[str], typer.Option("--received-by", help=_("Call sign of the first receiver."))] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help=_("Why this level, when it differs from the suggestion."))] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help=_("Why this level, when it differs from the suggestion (required when it is below it)."))] = None,
+    occurred: Annotated[Optional[str], typer.Option("--occurred", help=_("When it happened, if before it was reported: ISO 8601 or HH:MM, local time."))] = None,
     at: AtOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     desk = _state(ctx).desk()
     detail = desk.open_incident(kind=kind, title=title, place=place, level=level, factors=factor or [],
-                                received_by=received_by, at=_when(desk, at), reason=reason)
+                                received_by=received_by, at=_when(desk, at), reason=reason,
+                                occurred=_when(desk, occurred, "occurred"))
     if json_out:
         _emit_json(detail.to_json())
         return
@@ -91,6 +93,8 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
     console.print(f"#{d.id} [{d.kind}] {d.level} ({d.level_label})  {d.title} @ {d.place}", markup=False)
     console.print(_("Status: {status}   Reported: {at}   First receiver: {who}   Version: {v}").format(
         status=_status(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-", v=d.version), markup=False)
+    if d.occurred_at:
+        console.print(_("Happened: {at}").format(at=fmt_local(d.occurred_at)), markup=False)
     if d.suggested_level:
         console.print(_("Suggested level: {level}").format(level=d.suggested_level) + " — " + "; ".join(d.suggested_reasons), markup=False)
     if d.summary:

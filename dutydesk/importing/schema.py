@@ -136,6 +136,10 @@ def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str
     else:
         values["size_estimate"] = None
     _span(values, ctx, problems, "reported_at", "closed_at", status, "closed")
+    occurred = _time(values, "occurred_at", ctx, problems)
+    reported = values.get("reported_at")
+    if occurred and reported and occurred > reported:
+        problems.append(("occurred_at", _("after {field}").format(field="reported_at")))
     return problems
 
 
@@ -164,7 +168,8 @@ SPECS = {
     "incidents": Spec("ref", ("ref", "kind", "title", "place", "level", "reported_at"),
                       {"ref": MAX_CODE, "kind": MAX_CODE, "title": MAX_TEXT, "place": MAX_TEXT, "level": MAX_CODE,
                        "status": MAX_CODE, "cause_field": MAX_CODE, "size_estimate": MAX_CODE,
-                       "reported_at": MAX_CODE, "received_by": MAX_CODE, "closed_at": MAX_CODE,
+                       "reported_at": MAX_CODE, "occurred_at": MAX_CODE, "received_by": MAX_CODE,
+                       "closed_at": MAX_CODE,
                        "summary": MAX_LONG}, {"received_by": "staff"}, _check_incident),
     "disputes": Spec("ref", ("ref", "field", "parties", "opened_at"),
                      {"ref": MAX_CODE, "field": MAX_CODE, "parties": MAX_TEXT, "place": MAX_TEXT,

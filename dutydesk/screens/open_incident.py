@@ -54,6 +54,9 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Label(_("Reported at"), classes="field")
                 yield Input(placeholder=_("now, or HH:MM / 2026-11-22T10:00"), id="at")
             with Horizontal(classes="row"):
+                yield Label(_("Happened at"), classes="field")
+                yield Input(placeholder=_("if earlier than the report: HH:MM / 2026-11-22T09:30"), id="occurred")
+            with Horizontal(classes="row"):
                 yield Label(_("First receiver"), classes="field")
                 yield Input(placeholder=_("call sign"), id="receiver")
             yield Vertical(id="factors")
@@ -63,7 +66,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Select([], id="level", allow_blank=True)
             with Horizontal(classes="row"):
                 yield Label(_("Reason"), classes="field")
-                yield Input(placeholder=_("why this level, if not the suggested one"), id="reason")
+                yield Input(placeholder=_("why this level (required if below the suggested one)"), id="reason")
             yield Static("", id="error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(_("Open incident (Ctrl+S)"), variant="primary", id="ok")
@@ -168,7 +171,6 @@ class OpenIncidentScreen(ModalScreen[int | None]):
         error = self.query_one("#error", Static)
         title = self.query_one("#title", Input).value
         place = self.query_one("#place", Input).value
-        at_text = self.query_one("#at", Input).value.strip()
         receiver = self.query_one("#receiver", Input).value.strip() or None
         level = self.query_one("#level", Select).value
         reason = self.query_one("#reason", Input).value.strip() or None
@@ -176,13 +178,16 @@ class OpenIncidentScreen(ModalScreen[int | None]):
             if not value.strip():
                 error.update(_("{field} must not be empty").format(field=field))
                 return
-        at = None
-        if at_text and at_text.lower() != "now":
-            try:
-                at = parse_when(at_text, self.app.clock.now())
-            except BadTime as exc:
-                error.update(_("Reported at: {error}").format(error=exc))
-                return
+        times = {}
+        for key, label in (("at", _("Reported at")), ("occurred", _("Happened at"))):
+            text = self.query_one(f"#{key}", Input).value.strip()
+            times[key] = None
+            if text and text.lower() != "now":
+                try:
+                    times[key] = parse_when(text, self.app.clock.now())
+                except BadTime as exc:
+                    error.update(_("{field}: {error}").format(field=label, error=exc))
+                    return
         if level is Select.NULL or level is None:
             error.update(_("Level: choose one, or give the risk factors"))
             return
@@ -196,5 +201,6 @@ class OpenIncidentScreen(ModalScreen[int | None]):
 
         self.app.run_desk(
             lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
-                                                factors=factors, received_by=receiver, at=at, reason=reason),
+                                                factors=factors, received_by=receiver, at=times["at"], reason=reason,
+                                                occurred=times["occurred"]),
             lambda d: self.dismiss(d.id), failed)
