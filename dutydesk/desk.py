@@ -602,8 +602,10 @@ class Desk:
             if due is None:
                 cancel(row, "not_at_level")
                 continue
-            if escalating or due <= event:
-                due = min(due, row.due_at) if escalating else row.due_at
+            if escalating:
+                due = min(due, row.due_at)
+            elif due <= event:  # the lower level's limit ran out already: the one in force stays
+                due = row.due_at
             if due == row.due_at:
                 row.level = inc.level
                 out["kept"].append({"id": row.id, "rule": rule})
