@@ -98,7 +98,7 @@ DISPUTES = [  # field, parties (organisations or groups, never private persons),
 ROLE_HOLDERS = {
     "cordon": ["SPD-1", "SPD-2"], "negotiation": ["NEG-1"], "evidence": ["EVD-1"], "media": ["MED-1"],
     "commander": ["CMD1"], "duty_commander": ["DC1", "DC2"], "cyber": ["CYB"], "publicity": ["PUB"],
-    "legal": ["LEG"],
+    "legal": ["LEG"], "inspection": ["INS"],
 }
 
 

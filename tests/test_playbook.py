@@ -24,7 +24,8 @@ def test_builtin_numbers_from_the_plans():
 
     op = pb.get("opinion")
     assert op.level_keys() == ["red", "orange", "yellow"]
-    assert [r.key for r in op.roles] == ["commander", "duty_commander", "cyber", "publicity", "legal", "unit_involved"]
+    assert [r.key for r in op.roles] == ["commander", "duty_commander", "cyber", "publicity", "legal", "inspection",
+                                      "unit_involved"]
     rules = {d.key: d for d in op.deadlines}
     assert rules["joint_response"].duration("yellow") == timedelta(minutes=30)
     assert rules["first_statement"].applies_to("red") and rules["first_statement"].applies_to("orange")

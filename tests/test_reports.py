@@ -93,11 +93,13 @@ def test_kpi_shares_on_the_scenario(scenario):
     assert got["opinion.unit_verification.orange"] == (0, 0, 0, 0, None)
     assert "opinion.core_facts" in got and got["opinion.core_facts"][1] == 0  # due tomorrow: outside the period
     assert got["dispute_resolution"] == (3, 4, 0, 0, False)                # 75 % against 85 %
-    assert got["monitoring_7x24"][4] is True                               # 08:00-12:30 covered
+    assert got["desk_staffed_7x24"][4] is True                             # 08:00-12:30 covered
     line = next(x for x in r.lines if x.key == "mass.front_line_instruction")
     assert round(line.share, 4) == 0.3333
-    assert [(m["outcome"], m["margin_seconds"]) for m in line.misses] == [("late", -60.0), ("overdue", -(3 * 3600 + 9 * 60))]
-    assert {u.key for u in r.unmeasured} >= {"core_unit_equipment", "warnings_on_time", "statements_accurate"}
+    # the reinforcement order was never acknowledged: no margin, "not acknowledged"
+    assert [(m["outcome"], m["margin_seconds"], m["not_acknowledged"]) for m in line.misses] == [
+        ("late", -60.0, False), ("overdue", None, True)]
+    assert {u.key for u in r.unmeasured} >= {"core_unit_equipment", "warnings_pushed_on_time", "statements_accurate"}
     disputes = next(x for x in r.lines if x.key == "dispute_resolution")
     assert [m["dispute"] for m in disputes.misses] == ["D4"]
 
@@ -109,7 +111,7 @@ def test_kpi_coverage_gap_is_a_miss(desk, clock):
     desk.end_shift("done")
     clock.set(at(12))
     r = reports.build(desk, "kpi", since=at(8), until=at(12))
-    cov = next(x for x in r.lines if x.key == "monitoring_7x24")
+    cov = next(x for x in r.lines if x.key == "desk_staffed_7x24")
     assert (cov.on_time, cov.measured, cov.ok) == (60, 240, False)
     assert [(m["from"], m["to"]) for m in cov.misses] == [(at(8), at(9)), (at(10), at(12))]
 

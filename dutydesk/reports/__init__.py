@@ -58,6 +58,8 @@ def layout_of(desk, report: Report):  # noqa: ANN001, ANN201
 
     def kind_label(key: str) -> str:
         kind = desk._kind_or_none(key)
+        if kind is None and key == "desk":  # the desk's own measure, not a plan's
+            return _("Duty desk")
         return kind.text() if kind is not None else key
 
     return layout.kpi_document(report, kind_label)

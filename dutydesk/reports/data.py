@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from dutydesk.clock import as_utc
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe, playbook_labels
-from dutydesk.models import Dispute, Incident, JournalEntry, Shift, Staff, status_label
+from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, Shift, Staff, status_label
 from dutydesk.timefmt import iso
-from dutydesk.views import DeadlineView, IncidentDetail
+from dutydesk.views import DeadlineView, IncidentDetail, InstructionView
 
 KPI_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "kpi" / "targets.toml"
 # Outcomes of a deadline, in the order reports list them.
@@ -59,26 +59,80 @@ class DeadlineLine:
     met_at: datetime | None = None
     margin_seconds: float | None = None  # spare (+) or late (-), against due
     reason: str | None = None
+    # Met by acknowledgement, and the instruction never was: no margin to
+    # state (nothing was done late), the report says "not acknowledged".
+    not_acknowledged: bool = False
 
 
-def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime) -> DeadlineLine:
+def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *, by_ack: bool = False,
+                  acknowledged_at: datetime | None = None) -> DeadlineLine:
+    """``by_ack``: the deadline is met by acknowledging its instruction, which
+    was acknowledged at ``acknowledged_at`` (None: never)."""
     out = outcome(d, as_of)
     margin = None
+    unacknowledged = by_ack and out in ("missed", "overdue") and acknowledged_at is None
     if d.met_at is not None:
         margin = (d.due_at - d.met_at).total_seconds()
+    elif by_ack and out in ("missed", "overdue"):
+        # Acknowledged after the deadline was settled missed (the incident
+        # closed first): late by the acknowledgement, not by the close.
+        margin = None if acknowledged_at is None else (d.due_at - acknowledged_at).total_seconds()
     elif out in ("missed", "overdue"):
         margin = (d.due_at - (d.closed_at or as_of)).total_seconds()
     return DeadlineLine(d.id, d.subject_id, inc_title, kind, d.rule, d.label, d.level, d.due_at, out,
-                        d.met_at, margin, d.reason)
+                        d.met_at, margin, d.reason, unacknowledged)
+
+
+def _lines_of(desk, d: IncidentDetail):  # noqa: ANN001, ANN202
+    """A function making the report line of one of ``d``'s deadlines, knowing
+    which are met by acknowledging an instruction and when it was."""
+    kind = desk._kind_or_none(d.kind)
+    acked = {i.id: i.acknowledged_at for i in d.instructions}
+
+    def line(dl: DeadlineView, as_of: datetime) -> DeadlineLine:
+        rule = kind.deadline_rule(dl.rule) if kind is not None else None
+        by_ack = dl.instruction_id is not None and rule is not None and rule.met_by == "ack"
+        return deadline_line(dl, d.title, d.kind, as_of, by_ack=by_ack, acknowledged_at=acked.get(dl.instruction_id))
+
+    return line
+
+
+def settled_at(d: DeadlineView) -> datetime | None:
+    """When a deadline stopped being pending (met, missed, waived or
+    cancelled); None while it is pending."""
+    if d.state == "pending":
+        return None
+    return d.met_at if d.state == "met" else d.closed_at
+
+
+def level_at(d: IncidentDetail, when: datetime) -> str:
+    """The incident's level as it stood just before ``when`` (its level
+    history, by event time); the level now when the history says nothing."""
+    level = None
+    for c in sorted(d.level_changes, key=lambda c: (c.at, c.id)):
+        if c.at < when:
+            level = c.to_level
+    return level or d.level
+
+
+def ack_target_seconds(desk, d: IncidentDetail, i: InstructionView) -> float | None:  # noqa: ANN001
+    """The acknowledgement target of an instruction, from its kind's playbook
+    at the level in force when it was sent; None for a kind without one."""
+    kind = desk._kind_or_none(d.kind)
+    if kind is None:
+        return None
+    minutes = kind.ack_minutes(level_at(d, i.sent_at + timedelta(microseconds=1)), i.instruction_kind)
+    return None if minutes is None else minutes * 60
 
 
 @dataclass
 class LogLine:
-    at: datetime
+    at: datetime           # when it happened (event time)
     actor: str
     text: str
     late: bool = False
     seq: int = 0
+    entered_at: datetime | None = None  # when it was written, if later
 
 
 @dataclass
@@ -131,10 +185,15 @@ class ShiftReport:
     opened: int
     closed: int
     live_at_end: int
-    incidents: list[IncidentLine]
+    incidents: list[IncidentLine]   # status and level as they stood at the period's end
     deadlines: list[DeadlineLine]
     log: list[LogLine]
     kind: str = "shift"
+    # Due before the period and still not settled at its start (overdue
+    # during it): settled during or after it, or pending still.
+    carried_over: list[DeadlineLine] = field(default_factory=list)
+    # Entries written in the period about something that happened earlier.
+    late_entries: list[LogLine] = field(default_factory=list)
 
 
 @dataclass
@@ -147,6 +206,7 @@ class InstructionLine:
     sent_by: str
     acknowledged_at: datetime | None
     latency_seconds: float | None
+    ack_target_seconds: float | None = None  # from the kind's playbook; None: no target
 
 
 @dataclass
@@ -201,8 +261,10 @@ class Unmeasured:
     key: str
     plan: str
     label: str
-    target_share: float
+    target_share: float | None  # a share the plan asks for, or None for a rise
     why: str
+    rise: float | None = None   # a rise the plan asks for (0.4 = +40 %), not a share
+    goal: str = ""              # the goal in words, when it is not a share
 
 
 @dataclass
@@ -231,7 +293,10 @@ def _minutes_text(minutes: int) -> str:
 
 
 def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = None,
-                   until: datetime | None = None) -> IncidentLine:
+                   until: datetime | None = None, *, status: str | None = None,
+                   level_text=None) -> IncidentLine:  # noqa: ANN001
+    """With ``until``, the level as it stood then (``level_text`` names it)
+    and ``status`` as it stood then; else as they are now."""
     roles, held = [], set()
     labels = {r.key: r.label for r in d.roles}
     for a in d.assignments:
@@ -248,8 +313,42 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
             continue
         o = outcome(dl, as_of)
         counts[o] = counts.get(o, 0) + 1
-    return IncidentLine(d.id, d.kind, d.kind_label, d.title, d.place, d.level, d.level_label, d.status,
-                        status_label(d.status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
+    level, level_label = d.level, d.level_label
+    if until is not None:
+        level = level_at(d, until)
+        if level != d.level and level_text is not None:
+            level_label = level_text(d.kind, level)
+    status = status or d.status
+    return IncidentLine(d.id, d.kind, d.kind_label, d.title, d.place, level, level_label, status,
+                        status_label(status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
+
+
+def _statuses_at(s, details: list[IncidentDetail], when: datetime) -> dict[int, str]:  # noqa: ANN001
+    """Each incident's status as it stood just before ``when``, from the
+    journal's status changes and closes, in event-time order.  An incident
+    without any (an imported one) keeps the status it has, unless it was
+    closed after ``when``; it was then at its first status."""
+    if not details:
+        return {}
+    events: dict[int, list[tuple[str, datetime, dict]]] = {}
+    for e in s.scalars(select(JournalEntry).where(
+            JournalEntry.action.in_(("incident.status", "incident.close")), JournalEntry.entity == "incident",
+            JournalEntry.entity_id.in_([str(d.id) for d in details])).order_by(JournalEntry.event_at,
+                                                                               JournalEntry.seq)):
+        events.setdefault(int(e.entity_id), []).append((e.action, e.event_at, json.loads(e.payload)))
+    out = {}
+    for d in details:
+        mine = events.get(d.id, [])
+        first = next((p.get("from") for action, _at, p in mine if action == "incident.status"), None)
+        status = first or (d.status if d.status != "closed" else "reported")
+        for action, event_at, payload in mine:
+            if event_at >= when:
+                break
+            status = payload.get("to", status) if action == "incident.status" else "closed"
+        if d.closed_at is not None and d.closed_at < when:
+            status = "closed"
+        out[d.id] = status
+    return out
 
 
 def _log(desk, rows: list[JournalEntry], kinds: dict[str, str]) -> list[LogLine]:  # noqa: ANN001
@@ -259,8 +358,8 @@ def _log(desk, rows: list[JournalEntry], kinds: dict[str, str]) -> list[LogLine]
     anywhere = playbook_labels(desk.playbooks)
     return [LogLine(e.event_at, e.actor, describe(
         e.action, json.loads(e.payload), entity=e.entity, entity_id=e.entity_id, with_subject=True,
-        labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere)), e.late, e.seq)
-        for e in rows]
+        labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere)), e.late, e.seq,
+        e.at if e.late else None) for e in rows]
 
 
 # -- shift ---------------------------------------------------------------------
@@ -300,22 +399,39 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
             handed[int(e.entity_id)] = json.loads(e.payload).get("handover_to")
         ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
             Incident.closed_at.is_(None), Incident.closed_at >= start)).order_by(Incident.reported_at, Incident.id)))
-        entries = list(s.scalars(select(JournalEntry).where(
-            JournalEntry.event_at >= start, JournalEntry.event_at < end).order_by(JournalEntry.event_at,
-                                                                                   JournalEntry.seq)))
-    incidents, deadlines = [], []
+        # What happened in the period, and what was entered in it late (one scan).
+        entries = list(s.scalars(select(JournalEntry).where(or_(
+            and_(JournalEntry.event_at >= start, JournalEntry.event_at < end),
+            and_(JournalEntry.late.is_(True), JournalEntry.at >= start, JournalEntry.at < end)))
+            .order_by(JournalEntry.event_at, JournalEntry.seq)))
+        details = desk.get_incidents(ids)
+        statuses = _statuses_at(s, details, end)
+    incidents, deadlines, carried = [], [], []
     opened = closed = live = 0
-    for d in desk.get_incidents(ids):
-        incidents.append(_incident_line(d, now, start, end))
+
+    def level_text(kind_key: str, level: str) -> str:
+        kind = desk._kind_or_none(kind_key)
+        found = kind.find_level(level) if kind is not None else None
+        return found.text() if found is not None else level
+
+    for d in details:
+        incidents.append(_incident_line(d, now, start, end, status=statuses.get(d.id), level_text=level_text))
         opened += start <= d.reported_at < end
         closed += d.closed_at is not None and start <= d.closed_at < end
         live += d.closed_at is None or d.closed_at >= end
-        deadlines += [deadline_line(dl, d.title, d.kind, now) for dl in d.deadlines if start <= dl.due_at < end]
+        line = _lines_of(desk, d)
+        deadlines += [line(dl, now) for dl in d.deadlines if start <= dl.due_at < end]
+        carried += [line(dl, now) for dl in d.deadlines
+                    if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
+    carried.sort(key=lambda x: (x.due_at, x.id))
     lines = [ShiftLine(x.id, *people.get(x.commander_id, ("?", "")), x.started_at, x.ended_at, x.handover_note,
                        handed.get(x.id)) for x in shifts]
+    kinds = {str(x.id): x.kind for x in incidents}
+    during = [e for e in entries if start <= e.event_at < end]
+    late = sorted((e for e in entries if e.late and start <= e.at < end), key=lambda e: (e.at, e.seq))
     return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
-                       deadlines, _log(desk, entries, {str(x.id): x.kind for x in incidents}))
+                       deadlines, _log(desk, during, kinds), carried_over=carried, late_entries=_log(desk, late, kinds))
 
 
 # -- incident ------------------------------------------------------------------
@@ -325,16 +441,18 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
     d = desk.get_incident(incident_id)
     timeline = desk.journal_entries(entity="incident", entity_id=incident_id)
     labels = playbook_labels(desk.playbooks, d.kind)
+    line = _lines_of(desk, d)
     return IncidentReport(
         _desk_name(desk), now, desk.actor, _incident_line(d, now), d.opened_by, d.cause_field,
         d.size_estimate, d.suggested_level, d.suggested_reasons, d.summary,
         [LevelLine(c.at, c.from_level, c.to_level, c.suggested_level, c.reason, c.by) for c in d.level_changes],
         [InstructionLine(i.id, i.unit, i.instruction_kind, i.text, i.sent_at, i.sent_by, i.acknowledged_at,
-                         i.latency.total_seconds() if i.latency is not None else None) for i in d.instructions],
-        [deadline_line(dl, d.title, d.kind, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
+                         i.latency.total_seconds() if i.latency is not None else None,
+                         ack_target_seconds(desk, d, i)) for i in d.instructions],
+        [line(dl, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
         [LogLine(n.at, n.by, n.text) for n in d.notes],
-        [LogLine(e.event_at, e.actor, describe(e.action, e.payload, labels=labels), e.late, e.seq)
-         for e in timeline],
+        [LogLine(e.event_at, e.actor, describe(e.action, e.payload, labels=labels), e.late, e.seq,
+                 e.at if e.late else None) for e in timeline],
         cause_field_label=_option_text(desk, d.kind, "cause_field", d.cause_field),
     )
 
@@ -369,10 +487,11 @@ def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN0
         ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
             Incident.closed_at.is_(None), Incident.closed_at >= start - timedelta(days=2)))))
     for d in desk.get_incidents(ids):
+        make = _lines_of(desk, d)
         for dl in d.deadlines:
             if not (start <= dl.due_at < end):
                 continue
-            line = deadline_line(dl, d.title, d.kind, now)
+            line = make(dl, now)
             kind = desk._kind_or_none(d.kind)
             rule = kind.deadline_rule(dl.rule) if kind else None
             key = (d.kind, dl.rule, dl.level if rule is not None and rule.minutes_by_level else None)
@@ -406,25 +525,40 @@ def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN0
         elif t.get("measure") == "shift_coverage":
             lines.append(_coverage_line(desk, t, label, start, end, now))
         else:
-            unmeasured.append(Unmeasured(t["key"], t.get("plan", ""), label, float(t.get("target", 1.0)),
-                                         pick(t.get("why")) or _("no data on the desk")))
+            rise = t.get("rise")
+            unmeasured.append(Unmeasured(
+                t["key"], t.get("plan", ""), label, None if rise is not None else float(t.get("target", 1.0)),
+                pick(t.get("why")) or _("no data on the desk"), rise=None if rise is None else float(rise),
+                goal=pick(t.get("goal")) or ""))
     return KpiReport(_desk_name(desk), start, end, now, desk.actor, lines, unmeasured, by_kind)
 
 
 def _miss(x: DeadlineLine) -> dict[str, Any]:
     return {"incident": x.incident_id, "title": x.incident_title, "deadline": x.id, "rule": x.rule,
-            "due_at": x.due_at, "outcome": x.outcome, "met_at": x.met_at, "margin_seconds": x.margin_seconds}
+            "due_at": x.due_at, "outcome": x.outcome, "met_at": x.met_at, "margin_seconds": x.margin_seconds,
+            "not_acknowledged": x.not_acknowledged}
 
 
 def _dispute_line(desk, t: dict[str, Any], label: str, start: datetime, end: datetime) -> KpiLine:  # noqa: ANN001
+    """Disputes opened in the period, resolved by its end; each miss with
+    its status as it stood at the end (a dispute resolved after the period
+    was open, or followed if follow-ups were recorded by then)."""
     with desk.reading() as s:
         rows = list(s.scalars(select(Dispute).where(Dispute.opened_at >= start, Dispute.opened_at < end)
                               .order_by(Dispute.opened_at, Dispute.id)))
+        followed = set(s.scalars(select(DisputeFollowUp.dispute_id).where(
+            DisputeFollowUp.dispute_id.in_([d.id for d in rows]), DisputeFollowUp.at < end))) if rows else set()
     resolved = [d for d in rows if d.status == "resolved" and d.resolved_at is not None and d.resolved_at < end]
     share = len(resolved) / len(rows) if rows else None
     target = float(t.get("target", 1.0))
-    misses = [{"dispute": d.external_id or d.id, "field": d.field, "parties": d.parties, "status": d.status,
-               "opened_at": d.opened_at} for d in rows if d not in resolved]
+
+    def at_end(d: Dispute) -> str:
+        if d.status != "resolved":
+            return d.status
+        return "following" if d.id in followed else "open"
+
+    misses = [{"dispute": d.external_id or d.id, "field": d.field, "parties": d.parties, "status": at_end(d),
+               "opened_at": d.opened_at, "resolved_at": d.resolved_at} for d in rows if d not in resolved]
     return KpiLine(t["key"], t.get("plan", ""), label, _("disputes opened in the period, resolved"), target,
                    len(rows), len(resolved), share, None if share is None else share + 1e-9 >= target,
                    misses=misses)
@@ -472,5 +606,5 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["IncidentReport", "KpiReport", "ShiftReport", "incident_report", "kpi_report", "outcome",
-           "shift_period", "shift_report", "to_plain"]
+__all__ = ["IncidentReport", "KpiReport", "ShiftReport", "ack_target_seconds", "incident_report", "kpi_report",
+           "level_at", "outcome", "settled_at", "shift_period", "shift_report", "to_plain"]

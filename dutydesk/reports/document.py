@@ -111,6 +111,19 @@ def _share(x: float | None) -> str:
     return f"{pct:.0f}%" if abs(pct - round(pct)) < 0.05 else f"{pct:.1f}%"
 
 
+def _goal(u) -> str:  # noqa: ANN001
+    """An unmeasured target's goal: a share, or a rise (never printed as a share)."""
+    if u.goal:
+        return u.goal
+    if u.rise is not None:
+        return _("+{pct} (a rise)").format(pct=_share(u.rise))
+    return _share(u.target_share)
+
+
+def dispute_status_label(status: str) -> str:
+    return {"open": _("open"), "following": _("following"), "resolved": _("resolved")}.get(status, status)
+
+
 def _period(a: datetime, b: datetime) -> str:
     return f"{fmt_local(a)} – {fmt_local(b)}"
 
@@ -132,17 +145,24 @@ def _footer(desk: str, generated: datetime) -> str:
     return _("{desk} · printed {at}").format(desk=desk, at=fmt_local(generated))
 
 
-def _deadline_table(rows, with_incident: bool) -> Table:  # noqa: ANN001
+def deadline_outcome_text(d) -> str:  # noqa: ANN001
+    """The outcome in words; a deadline met by acknowledgement whose
+    instruction never was acknowledged says so, not "missed"/"overdue"."""
+    if d.not_acknowledged:
+        return _("not acknowledged")
+    return outcome_label(d.outcome) + (f" ({d.reason})" if d.reason else "")
+
+
+def _deadline_table(rows, with_incident: bool, empty: str | None = None) -> Table:  # noqa: ANN001
     cols = ([_("Incident")] if with_incident else []) + [_("Deadline"), _("Due"), _("Outcome"), _("Done"), _("Margin")]
     widths = ([10] if with_incident else []) + [30, 14, 12, 14, 14]
     body, marks = [], []
     for d in rows:
-        extra = f" ({d.reason})" if d.reason else ""
         body.append(([f"#{d.incident_id}"] if with_incident else []) + [
-            d.label + (f" [{d.level}]" if d.level else ""), when(d.due_at), outcome_label(d.outcome) + extra,
+            d.label + (f" [{d.level}]" if d.level else ""), when(d.due_at), deadline_outcome_text(d),
             when(d.met_at) if d.met_at else "-", margin_text(d.margin_seconds)])
         marks.append("bad" if d.outcome in ("late", "missed", "overdue") else "")
-    return Table(cols, body, widths, marks, empty=_("No deadlines in this period."))
+    return Table(cols, body, widths, marks, empty=empty or _("No deadlines in this period."))
 
 
 def _deadline_blocks(rows, with_incident: bool) -> list[Block]:  # noqa: ANN001
@@ -190,6 +210,10 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
                                  level_colour(i.kind, i.level)) for i in r.incidents]))
     blocks.append(Heading(_("Deadlines due in this period")))
     blocks += _deadline_blocks(r.deadlines, True)
+    blocks.append(Heading(_("Overdue from before this period")))
+    blocks.append(Para(_("Deadlines that fell due before the period and were not settled when it began: "
+                         "what became of them.")) if r.carried_over else Para(""))
+    blocks.append(_deadline_table(r.carried_over, True, _("Nothing was overdue from before this period.")))
     notes = [s for s in r.shifts if s.handover_note]
     blocks.append(Heading(_("Handover")))
     if notes:
@@ -202,6 +226,10 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
     blocks.append(_log_table(r.log, _("No activity in this period.")))
     blocks.append(Para(_("* entered late (the time shown is when it happened).")) if any(x.late for x in r.log)
                   else Para(""))
+    blocks.append(Heading(_("Entered late in this period")))
+    blocks.append(Table([_("Entered"), _("Happened"), _("By"), _("Activity")],
+                        [[when(x.entered_at), when(x.at), x.actor, x.text] for x in r.late_entries], [14, 14, 10, 42],
+                        empty=_("No entry was made late in this period.")))
     blocks.append(_signatures(r.prepared_by, r.generated_at))
     return Document(_("Shift report"), _period(r.period_from, r.period_to), _footer(r.desk, r.generated_at),
                     [b for b in blocks if not (isinstance(b, Para) and not b.text)])
@@ -239,7 +267,10 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
                         [[str(x.id), x.to, x.text, when(x.sent_at), when(x.acknowledged_at),
                           f"{x.latency_seconds:.0f} s" if x.latency_seconds is not None else _("not acknowledged")]
                          for x in r.instructions], [5, 8, 33, 14, 14, 12],
-                        ["bad" if x.latency_seconds is None or x.latency_seconds > 60 else "" for x in r.instructions],
+                        # against the kind's own target (none: nothing to flag)
+                        ["bad" if x.ack_target_seconds is not None and (
+                            x.latency_seconds is None or x.latency_seconds > x.ack_target_seconds) else ""
+                         for x in r.instructions],
                         empty=_("No instructions.")))
     blocks.append(Heading(_("Deadlines")))
     blocks += _deadline_blocks(r.deadlines, False)
@@ -279,10 +310,14 @@ def kpi_document(r: KpiReport, kind_label) -> Document:  # noqa: ANN001
         for m in x.misses:
             if "deadline" in m:
                 rows.append([x.label, f"#{m['incident']} {m['title']}", when(m["due_at"]),
+                             _("not acknowledged") if m.get("not_acknowledged") else
                              outcome_label(m["outcome"]) + " " + margin_text(m["margin_seconds"])])
             elif "dispute" in m:
+                status = dispute_status_label(m["status"])
+                if m.get("resolved_at") is not None:
+                    status = _("{status}; resolved after the period").format(status=status)
                 rows.append([x.label, f"{m['dispute']} {m['parties']} ({m['field']})", when(m["opened_at"]),
-                             m["status"]])
+                             status])
             else:
                 rows.append([x.label, _("no duty commander on shift"), f"{when(m['from'])} – {when(m['to'])}",
                              _("{n} min").format(n=m["minutes"])])
@@ -290,7 +325,7 @@ def kpi_document(r: KpiReport, kind_label) -> Document:  # noqa: ANN001
                         empty=_("No misses.")))
     blocks.append(Heading(_("Targets the desk cannot measure")))
     blocks.append(Table([_("Plan"), _("Target"), _("Goal"), _("Why not")],
-                        [[kind_label(u.plan), u.label, _share(u.target_share), u.why] for u in r.unmeasured],
+                        [[kind_label(u.plan), u.label, _goal(u), u.why] for u in r.unmeasured],
                         [12, 34, 8, 40]))
     blocks.append(_signatures(r.prepared_by, r.generated_at))
     return Document(_("Plan KPI report"), _period(r.period_from, r.period_to), _footer(r.desk, r.generated_at),

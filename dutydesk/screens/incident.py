@@ -19,14 +19,12 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from dutydesk.i18n import N_, _
 from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import status_label
+from dutydesk.reports.data import ack_target_seconds
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
 from dutydesk.views import IncidentDetail, JournalView
 from dutydesk.widgets.format import countdown, level_badge
 from dutydesk.widgets.keybar import KeyBar
-
-ACK_TARGET_SECONDS = 60
-
 
 class IncidentScreen(Screen):
     BINDINGS = [
@@ -132,8 +130,11 @@ class IncidentScreen(Screen):
         for i in d.instructions:
             latency = "-"
             if i.latency is not None:
+                # Against the kind's own acknowledgement target (the mass plan's
+                # 1 minute); a kind whose playbook sets none is not coloured.
                 secs = i.latency.total_seconds()
-                latency = Text(f"{secs:.0f}s", style="" if secs <= ACK_TARGET_SECONDS else "bold red")
+                target = ack_target_seconds(self.app.desk, d, i)
+                latency = Text(f"{secs:.0f}s", style="bold red" if target is not None and secs > target else "")
             ins.add_row(str(i.id), i.unit, fmt_local(i.sent_at, seconds=True),
                         fmt_local(i.acknowledged_at, seconds=True) if i.acknowledged_at else Text(_("waiting"), style="bold"),
                         latency, i.text, key=str(i.id))
@@ -176,12 +177,24 @@ class IncidentScreen(Screen):
                                                             margin=fmt_duration(-margin).lstrip("+"))
             return Text(text, style="green" if dl.met_on_time else "bold red")
         if dl.state == "missed":
+            if self._unacknowledged(dl):
+                return Text(_("MISSED: not acknowledged"), style="bold white on red3")
             return Text(_("MISSED"), style="bold white on red3")
         if dl.state == "waived":
             return Text(_("waived: {reason}").format(reason=dl.reason or ""), style="italic")
         if dl.state == "cancelled":
             return Text(_("cancelled: {reason}").format(reason=dl.reason or ""), style="dim")
         return Text(_("pending"))
+
+    def _unacknowledged(self, dl) -> bool:  # noqa: ANN001
+        """A deadline met by acknowledgement whose instruction never was."""
+        d = self.detail
+        if d is None or dl.instruction_id is None:
+            return False
+        kind = self.app.desk._kind_or_none(d.kind)
+        rule = kind.deadline_rule(dl.rule) if kind is not None else None
+        ins = next((i for i in d.instructions if i.id == dl.instruction_id), None)
+        return rule is not None and rule.met_by == "ack" and ins is not None and ins.acknowledged_at is None
 
     def refresh_countdowns(self, now: datetime) -> None:
         d = self.detail
