@@ -21,11 +21,13 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Opens the console on the demo desk (a desk of its own, never the real one),
-# filling it first if it is empty.
+# filling it first if it is empty, acting as the demo's duty commander (DC1),
+# never as the operating-system login.
+DEMO_ACTOR := DC1
 run: install
 	-@$(MAKE) --no-print-directory fonts
-	$(VENV)/bin/dutydesk --demo demo --if-empty
-	$(VENV)/bin/dutydesk --demo
+	$(VENV)/bin/dutydesk --demo --actor $(DEMO_ACTOR) demo --if-empty
+	$(VENV)/bin/dutydesk --demo --actor $(DEMO_ACTOR)
 
 test: install-test fonts
 	$(PY) -m pytest -q

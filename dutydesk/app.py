@@ -40,7 +40,7 @@ class DutyDeskApp(App):
     ]
 
     def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,
-                 alerts: bool = True) -> None:
+                 alerts: bool = True, ask_actor: bool = False) -> None:
         super().__init__()
         # Everything imported so far lives as long as the console: keep it out
         # of the collector's full passes, which otherwise land in the first
@@ -61,8 +61,11 @@ class DutyDeskApp(App):
         self._prefetch_pool = ThreadPoolExecutor(max_workers=1)
         self._prefetch = self._prefetch_pool.submit(fetch_board, desk)
         meta = desk.meta()
+        self.desk_id = meta.get("desk_id", "")
         self.desk_name = meta.get("name", _("Duty desk"))
         self.is_demo = meta.get("demo") == "1"
+        # Ask who is acting at start (the CLI does unless a call sign was given).
+        self.ask_actor = ask_actor
 
     def take_prefetch(self, wait: float | None = None):
         """The board's first data, read during start-up (once; then ``None``).
@@ -98,6 +101,8 @@ class DutyDeskApp(App):
             self.alerts.start()
             self.reconcile_alerts()
         self.call_after_refresh(self._overdue_at_start)
+        if self.ask_actor:
+            self._actor_question()
 
     def on_unmount(self) -> None:
         self._prefetch_pool.shutdown(wait=False)
@@ -132,6 +137,56 @@ class DutyDeskApp(App):
         if then is not None:
             self.call_from_thread(then, result)
         self.call_from_thread(self.changed)
+
+    # -- who acts ------------------------------------------------------------------
+    @work(thread=True, group="actor", exclusive=True)
+    def _actor_question(self) -> None:
+        """On a desk with staff, ask who acts; offer the call sign used last on
+        this machine, else the running shift's duty commander."""
+        from dutydesk.config import last_actor
+
+        try:
+            if not self.desk.has_staff():
+                return  # a desk being set up: anyone may act until it has staff
+            default = last_actor(self.desk_id) if self.desk_id else None
+            if default is not None:
+                try:
+                    self.desk.check_actor(default)
+                except DeskError:
+                    default = None  # no longer on the staff
+            if default is None:
+                shift = self.desk.current_shift()
+                default = shift.commander if shift else ""
+        except Exception as exc:  # the desk must not crash on a database fault
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
+                                  severity="error", timeout=12)
+            default = ""
+        self.call_from_thread(self._ask_actor, default)
+
+    def _ask_actor(self, default: str) -> None:
+        from dutydesk.screens.actor import ActorScreen
+
+        self.push_screen(ActorScreen(default), callback=self._actor_chosen)
+
+    def _actor_chosen(self, callsign: str | None) -> None:
+        if callsign is None:
+            self.exit()
+            return
+        self.desk.actor = callsign
+        self.sub_title = _("acting as {callsign}").format(callsign=callsign)
+        self._remember_actor(callsign)
+
+    @work(thread=True, group="actor")
+    def _remember_actor(self, callsign: str) -> None:
+        from dutydesk.config import remember_actor, state_file
+
+        if not self.desk_id:
+            return
+        try:
+            remember_actor(self.desk_id, callsign)
+        except OSError as exc:
+            self.call_from_thread(self.notify, _("cannot write {path}: {reason}").format(
+                path=state_file(), reason=exc.strerror), title=_("Not remembered"), severity="warning", timeout=8)
 
     # -- timers ------------------------------------------------------------------
     def tick(self) -> None:
@@ -248,5 +303,5 @@ class DutyDeskApp(App):
                                 lambda a=action, s=screen: s.run_action(a))
 
 
-def run_console(desk: Desk) -> None:
-    DutyDeskApp(desk).run()
+def run_console(desk: Desk, *, ask_actor: bool = False) -> None:
+    DutyDeskApp(desk, ask_actor=ask_actor).run()

@@ -92,7 +92,7 @@ def root(
     ctx: typer.Context,
     db: Annotated[Optional[str], typer.Option("--db", help=_("Database URL (default: env DUTYDESK_DB, else a SQLite file in the user data folder)."), metavar="URL")] = None,
     demo: Annotated[bool, typer.Option("--demo", help=_("Use the demo desk, kept apart from the real desk."))] = False,
-    actor: Annotated[Optional[str], typer.Option("--actor", help=_("Who is acting (call sign); default env DUTYDESK_ACTOR or the login name."))] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help=_("Who is acting (a call sign of the desk's staff); default env DUTYDESK_ACTOR. The console asks when neither is given."))] = None,
     playbooks: Annotated[Optional[Path], typer.Option("--playbooks", help=_("Playbook override file (default env DUTYDESK_PLAYBOOKS)."))] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help=_("Interface language: en or zh_CN."))] = None,
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help=_("Print the version and exit."))] = False,
@@ -112,7 +112,8 @@ def _open_console(state: State) -> None:
     except ImportError:
         run_console = None
     if run_console is not None and sys.stdin.isatty() and sys.stdout.isatty():
-        run_console(desk)
+        # With no call sign given, the console asks who is acting.
+        run_console(desk, ask_actor=not state.actor_given)
         return
     _print_board(desk)
 
@@ -134,8 +135,11 @@ def init_cmd(ctx: typer.Context, name: Annotated[Optional[str], typer.Option(hel
     settings = state.settings()
     from dutydesk.db import HEAD_REVISION
 
-    desk = state.desk()
-    result = desk.init(name=name, demo=state.demo)
+    desk = state.desk(create=True)
+    # A desk that exists is only upgraded (opening it did that): nothing to write,
+    # so anyone may run init again, staff or not.
+    exists = "desk_id" in desk.meta()
+    result = {"created": False} if exists else desk.init(name=name, demo=state.demo)
     if result["created"]:
         typer.echo(_("Desk created at {url} (schema {rev}).").format(url=settings.db_url, rev=HEAD_REVISION))
     else:
@@ -151,7 +155,7 @@ def demo_cmd(
 ) -> None:
     from dutydesk.demo import fill_demo
 
-    desk = _state(ctx).desk()
+    desk = _state(ctx).desk(create=True)
     result = fill_demo(desk, seed=seed, if_empty=if_empty)
     if result is None:
         typer.echo(_("The desk already has incidents; demo left as it was."))

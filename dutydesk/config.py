@@ -7,6 +7,7 @@ Kept free of heavy imports: ``dutydesk --help`` must start fast.
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,47 @@ def default_actor() -> str:
         return "console"
 
 
+def state_file() -> Path:
+    """What this machine remembers between runs (the call sign that acted last
+    on each desk): small, private (0600), in the user data folder."""
+    return data_dir() / "state.json"
+
+
+def _read_state() -> dict:
+    try:
+        data = json.loads(state_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, unreadable or damaged: it only holds defaults
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def last_actor(desk_id: str) -> str | None:
+    """The call sign that acted last on this desk from this machine, if any."""
+    value = (_read_state().get("last_actor") or {}).get(desk_id)
+    return value if isinstance(value, str) and value else None
+
+
+def remember_actor(desk_id: str, callsign: str) -> None:
+    """Keep ``callsign`` as this desk's last actor (written whole, mode 0600).
+    Raises ``OSError`` when the file cannot be written."""
+    data = _read_state()
+    actors = data.get("last_actor") if isinstance(data.get("last_actor"), dict) else {}
+    actors[desk_id] = callsign
+    data["last_actor"] = actors
+    path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def default_playbook_override() -> Path | None:
     env = os.environ.get("DUTYDESK_PLAYBOOKS")
     if env:
@@ -60,6 +102,8 @@ class Settings:
     lang: str = "en"
     tz: str | None = None
     actor: str = ""
+    # True when the call sign was given (--actor or DUTYDESK_ACTOR), not the login name.
+    actor_given: bool = False
     playbook_override: Path | None = None
     demo: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -76,6 +120,7 @@ class Settings:
             lang=env.get("DUTYDESK_LANG") or "en",
             tz=env.get("DUTYDESK_TZ") or None,
             actor=env.get("DUTYDESK_ACTOR") or default_actor(),
+            actor_given=bool(env.get("DUTYDESK_ACTOR")),
             playbook_override=default_playbook_override(),
             demo=demo,
         )

@@ -8,13 +8,16 @@ The schema upgrades itself (Alembic) when a desk is opened.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from dutydesk.errors import Refused
+from dutydesk.errors import DeskBusy, DeskUnavailable, NoDesk
 from dutydesk.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -24,26 +27,134 @@ BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL desk
 
 
-def make_engine(url: str) -> Engine:
+def _parse(url: str) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError:
-        raise Refused("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=url)) from None
+        raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=url)) from None
+
+
+def _sqlite_path(parsed: URL) -> Path | None:
+    """The file of a SQLite URL; ``None`` for an in-memory or ``file:`` URI database."""
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``.  A SQLite file that does not exist yet is created
+    here, private to its owner (0600; SQLite gives its -wal and -shm files the
+    same mode): only ``Desk.open`` with ``create=True`` gets this far for a new file."""
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            path = Path(database).expanduser()
+        path = _sqlite_path(parsed)
+        if path is not None and not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass  # created by another process meanwhile: open it as it is
             except OSError as exc:
-                raise Refused("db", _("cannot create the folder for {path}: {error}").format(path=path, error=exc.strerror)) from None
+                raise DeskUnavailable("db", _("cannot create {path}: {error}").format(path=path, error=exc.strerror)) from None
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_setup(engine)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
-        raise Refused("db", _("the driver for this URL is not installed: {name}").format(name=exc.name)) from None
+        raise DeskUnavailable("db", _("the driver for this URL is not installed: {name}").format(name=exc.name)) from None
+    except NoSuchModuleError:
+        raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(
+            url=parsed.render_as_string(hide_password=True))) from None
+
+
+def where(url: str) -> str:
+    """The desk's address as shown to people: a SQLite file's path, else the URL without its password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    path = _sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if path is not None:
+        return str(path)
+    return parsed.render_as_string(hide_password=True)
+
+
+def probe_desk(url: str) -> str:
+    """The id of the desk at ``url``, creating and changing nothing.
+
+    Raises ``NoDesk`` when there is no desk there (a SQLite file that does not
+    exist, a database without the ``desk_meta`` row ``desk_id``), and
+    ``DeskUnavailable`` when the database cannot be reached or is not one.
+    """
+    parsed = _parse(url)
+    shown = where(url)
+    no_desk = NoDesk("", _("no desk at {where}; run `dutydesk init`").format(where=shown))
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_path(parsed)
+        if path is None:
+            if not (parsed.database or "").startswith("file:"):
+                raise no_desk  # a new in-memory database is always empty
+            return _probe_engine(url, shown, no_desk)
+        if not path.exists():
+            raise no_desk
+        return _probe_sqlite_file(path, shown, no_desk)
+    return _probe_engine(url, shown, no_desk)
+
+
+# The row that makes a database a desk (``DeskMeta``; ``Desk.init`` writes it).
+_DESK_ID = "SELECT value FROM deskmeta WHERE key = 'desk_id'"
+
+
+def _probe_sqlite_file(path: Path, shown: str, no_desk: NoDesk) -> str:
+    # mode=rw: never create the file (sqlite3.connect would).
+    uri = f"file:{quote(str(path.resolve()))}?mode=rw"
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise _unreachable(shown, exc) from None
+    try:
+        row = con.execute(_DESK_ID).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc).lower():
+            raise no_desk from None
+        if _locked(str(exc)):
+            raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
+        raise _unreachable(shown, exc) from None
+    except sqlite3.Error as exc:  # "file is not a database" and the like
+        raise _unreachable(shown, exc) from None
+    finally:
+        con.close()
+    if row is None:
+        raise no_desk
+    return str(row[0])
+
+
+def _probe_engine(url: str, shown: str, no_desk: NoDesk) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(text(_DESK_ID)).scalar()
+    except DBAPIError as exc:
+        if _is_missing_table(exc):
+            raise no_desk from None
+        raise _unreachable(shown, exc.orig or exc) from None
+    finally:
+        engine.dispose()
+    if value is None:
+        raise no_desk
+    return str(value)
+
+
+def _unreachable(shown: str, exc: BaseException) -> DeskUnavailable:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DeskUnavailable("db", _("cannot reach the desk at {where}: {error}").format(where=shown, error=reason))
+
+
+def _locked(message: str) -> bool:
+    message = message.lower()
+    return "locked" in message or "busy" in message
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -102,8 +213,10 @@ def upgrade(engine: Engine) -> bool:
     try:
         if current_revision(engine) == HEAD_REVISION:
             return False
-    except OperationalError as exc:
-        raise Refused("db", _("cannot open the desk: {error}").format(error=exc.orig)) from None
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) and _locked(str(exc.orig)):
+            raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
+        raise DeskUnavailable("db", _("cannot open the desk: {error}").format(error=exc.orig)) from None
     from alembic import command
     from alembic.util.exc import CommandError
 
@@ -115,5 +228,5 @@ def upgrade(engine: Engine) -> bool:
             command.upgrade(cfg, "head")
             conn.commit()
     except CommandError as exc:
-        raise Refused("db", _("this desk's schema is not one this version knows ({error}); is it from a newer dutydesk?").format(error=exc)) from None
+        raise DeskUnavailable("db", _("this desk's schema is not one this version knows ({error}); is it from a newer dutydesk?").format(error=exc)) from None
     return True

@@ -95,6 +95,9 @@ DISPUTES = [  # field, parties (organisations or groups, never private persons),
      "Route licences not renewed", "PS-DC"),
 ]
 
+# The demo's duty commander: the demo is written under this call sign, and `make run` acts as it.
+DEMO_ACTOR = "DC1"
+
 ROLE_HOLDERS = {
     "cordon": ["SPD-1", "SPD-2"], "negotiation": ["NEG-1"], "evidence": ["EVD-1"], "media": ["MED-1"],
     "commander": ["CMD1"], "duty_commander": ["DC1", "DC2"], "cyber": ["CYB"], "publicity": ["PUB"],
@@ -113,12 +116,14 @@ def fill_demo(desk: Desk, *, seed: int = 1, if_empty: bool = False) -> dict[str,
     now = as_utc(real_clock.now())
     sim = FixedClock(now - timedelta(days=14))
     real_actor = desk.actor
-    desk.clock, desk.actor = sim, "DC1"
+    desk.clock, desk.actor = sim, DEMO_ACTOR
     try:
         desk.init(name=_("Demo desk"), demo=True)
         for code, name, utype, parent in UNITS:
             desk.add_unit(code, name, utype, parent)
-        for callsign, name, unit, post in STAFF:
+        # The duty commander joins the staff first: from then on the desk only
+        # takes changes from its staff, and the demo acts as its duty commander.
+        for callsign, name, unit, post in sorted(STAFF, key=lambda p: p[0] != DEMO_ACTOR):
             desk.add_staff(callsign, name, unit, post)
         closed = 0
         day = now - timedelta(days=13)

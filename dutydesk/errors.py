@@ -29,6 +29,16 @@ class DeskBusy(DeskError):
     """The database stayed locked through every retry."""
 
 
+class DeskUnavailable(DeskError):
+    """The desk's database cannot be reached or used: no server, an unreadable
+    file, not a database, a schema from a newer version (CLI exit code 3)."""
+
+
+class NoDesk(DeskUnavailable):
+    """The address holds no desk: no such file, or a database never initialised
+    (only ``dutydesk init`` creates one)."""
+
+
 class PlaybookError(DeskError):
     """A playbook file that cannot be used: names the file, the key and the reason."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from dutydesk.i18n import _
+from dutydesk.i18n import _, ngettext
 
 UTC = timezone.utc
 
@@ -59,12 +59,18 @@ class BadTime(ValueError):
     pass
 
 
+# A bare HH:MM up to this far ahead of the clock is still today (clocks a little
+# apart); further ahead it is yesterday's.
+HH_MM_SKEW = timedelta(minutes=1)
+
+
 def parse_when(text: str, now: datetime) -> datetime:
     """Parse a time a user typed.
 
     Accepts ISO 8601 (``2026-11-22T10:00``, ``2026-11-22 10:00+08:00``, ``...Z``)
-    and a bare ``HH:MM`` (today, in the display zone).  A time without an
-    offset is local.  Returns an aware UTC datetime.
+    and a bare ``HH:MM`` in the display zone: its most recent past occurrence
+    (23:50 typed at 00:10 is yesterday's 23:50, back-filled after midnight).
+    A time without an offset is local.  Returns an aware UTC datetime.
     """
     raw = text.strip()
     if not raw:
@@ -73,7 +79,10 @@ def parse_when(text: str, now: datetime) -> datetime:
         if len(raw) <= 5 and ":" in raw:
             hh, mm = raw.split(":")
             today = to_local(now).replace(tzinfo=None)
-            parsed = today.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
+            wall = today.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
+            parsed = localize(wall)
+            if parsed > (now if now.tzinfo else now.replace(tzinfo=UTC)) + HH_MM_SKEW:
+                parsed = localize(wall - timedelta(days=1))
         else:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -83,6 +92,21 @@ def parse_when(text: str, now: datetime) -> datetime:
     if parsed.tzinfo is None:
         parsed = localize(parsed)
     return parsed.astimezone(UTC)
+
+
+def fmt_ago(delta: timedelta) -> str:
+    """How far back, in words: ``2 days 3 hours``, ``1 day``, ``5 hours 20 minutes``."""
+    minutes = int(abs(delta).total_seconds()) // 60
+    days, rem = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rem, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+    if hours:
+        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
+    if not days and (mins or not parts):
+        parts.append(ngettext("{n} minute", "{n} minutes", mins).format(n=mins))
+    return " ".join(parts)
 
 
 def fmt_duration(delta: timedelta) -> str:

@@ -86,6 +86,7 @@ def test_formats_json_jsonl_tsv_xlsx(bare_desk, tmp_path):
     assert run_import(bare_desk, "units", str(tmp_path / "u.json")).inserted == 2
     (tmp_path / "s.jsonl").write_text('{"callsign": "S1", "name": "One", "unit": "A1"}\n\n{"呼号": "S2", "姓名": "二"}\n')
     assert run_import(bare_desk, "staff", str(tmp_path / "s.jsonl")).inserted == 2
+    bare_desk.actor = "S1"  # the desk has staff now: one of them acts
     (tmp_path / "u.tsv").write_text("code\tname\nC1\tCharlie\n")
     assert run_import(bare_desk, "units", str(tmp_path / "u.tsv")).inserted == 1
     wb = Workbook()
@@ -132,6 +133,7 @@ def test_dry_run_counts_and_writes_nothing(bare_desk, tmp_path):
 
 
 def test_cli_errors_file_and_exit_code(db_url, tmp_path):
+    assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
     runner.invoke(app, ["--db", db_url, "import", "units", str(write(tmp_path, "u.csv", UNITS_CN))])
     bad = write(tmp_path, "s.csv", "callsign,name,unit\nDC1,Li,CC\nDC2,Wang,NOPE\n")
     rej = tmp_path / "rejected.csv"
@@ -147,6 +149,7 @@ def test_cli_errors_file_and_exit_code(db_url, tmp_path):
 
 def test_cli_stdin_subprocess(db_url, tmp_path):
     env = {**os.environ, "DUTYDESK_DB": db_url}
+    assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
     r = subprocess.run([sys.executable, "-m", "dutydesk", "import", "units", "-", "--json"], input=UNITS_CN.encode("gb18030"),
                        env=env, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
@@ -157,6 +160,8 @@ def test_cli_stdin_subprocess(db_url, tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "xlsx"])
 def test_export_import_round_trip(db_url, tmp_path, fmt):
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    for url in (db_url, other):  # only init creates a desk
+        assert runner.invoke(app, ["--db", url, "init"]).exit_code == 0
     units = write(tmp_path, "u.csv", UNITS_CN)
     staff = write(tmp_path, "s.csv", "呼号,姓名,所属单位,职务\nDC1,李,CC,值班指挥员\nDC2,王,PS1,\n")
     for kind, src in (("units", units), ("staff", staff)):

@@ -150,6 +150,7 @@ def test_incident_and_dispute_round_trip(desk, db_url, tmp_path, fmt):
     run_import(desk, "incidents", str(write(tmp_path, "i.csv", INCIDENTS_CN)))
     run_import(desk, "disputes", str(write(tmp_path, "d.csv", DISPUTES_CN)))
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert runner.invoke(app, ["--db", other, "init"]).exit_code == 0  # only init creates a desk
     for kind in ("units", "staff", "incidents", "disputes"):
         out = tmp_path / f"{kind}.{fmt}"
         r = runner.invoke(app, ["--db", db_url, "export", kind, "--format", fmt, "-o", str(out)])

@@ -48,6 +48,7 @@ def test_repeat_found_across_batches_after_spill(bare_desk, tmp_path, small_batc
     assert bare_desk.list_staff() == [] and bare_desk.journal_head() == head
     p.write_text("\n".join(lines[:-1]) + "\n")
     assert run_import(bare_desk, "staff", str(p)).inserted == 12
+    bare_desk.actor = "P0"  # the desk has staff now: one of them acts
     assert run_import(bare_desk, "staff", str(p)).unchanged == 12  # existing rows looked up a chunk at a time
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -36,6 +36,7 @@ class State:
         self.demo = False
         self.actor: str | None = None
         self.playbooks: Path | None = None
+        self.actor_given = False
         self._desk: Desk | None = None
 
     def settings(self):
@@ -45,20 +46,30 @@ class State:
         if self.db:
             settings.db_url = self.db
         if self.actor:
-            settings.actor = self.actor
+            settings.actor, settings.actor_given = self.actor, True
         if self.playbooks:
             settings.playbook_override = self.playbooks
         return settings
 
-    def desk(self) -> "Desk":
+    def desk(self, *, create: bool = False) -> "Desk":
+        """The desk, opened once.  Only ``init`` and ``demo`` pass ``create``:
+        any other command on an address without a desk stops with ``NoDesk``
+        (exit 3) and creates nothing.  The demo desk is the tool's own file and
+        makes itself; there, with no call sign given, the duty commander of its
+        running shift acts."""
         if self._desk is None:
             from dutydesk.desk import Desk
 
             settings = self.settings()
-            self._desk = Desk.open(settings.db_url, actor=settings.actor,
+            self.actor_given = settings.actor_given
+            self._desk = Desk.open(settings.db_url, actor=settings.actor, create=create or self.demo,
                                    playbook_override=settings.playbook_override)
             if self.demo:
-                self._desk.init(name=_("Demo desk"), demo=True)
+                if "desk_id" not in self._desk.meta():
+                    self._desk.init(name=_("Demo desk"), demo=True)
+                shift = None if settings.actor_given else self._desk.current_shift()
+                if shift is not None:
+                    self._desk.actor = shift.commander
         return self._desk
 
 
@@ -74,41 +85,75 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+# Exit codes (README): 0 done, 1 refused, 2 usage error (Click's own), 3 no desk
+# at the address or its database cannot be reached.
+EXIT_REFUSED = 1
+EXIT_NO_DESK = 3
+
+
 def guard(fn):
-    """Turn the desk's refusals into one line on stderr and exit 1; never a traceback."""
+    """Turn the desk's refusals into one line on stderr and exit 1 (3 when there
+    is no desk or its database cannot be reached); never a traceback."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from dutydesk.errors import DeskError
+        from dutydesk.errors import DeskError, DeskUnavailable
 
         try:
             return fn(*args, **kwargs)
+        except DeskUnavailable as exc:
+            fail(str(exc), EXIT_NO_DESK)
         except DeskError as exc:
-            fail(str(exc))
+            fail(str(exc) + _actor_hint(exc, [*args, *kwargs.values()]), EXIT_REFUSED)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # the last line of defence: no traceback for the user
             if os.environ.get("DUTYDESK_DEBUG"):
                 raise
             name = type(exc).__name__
-            if name in ("OperationalError", "DatabaseError", "ProgrammingError"):
-                fail(_("database: {error}").format(error=getattr(exc, "orig", exc)), 2)
-            fail(_("internal error ({name}): {error}; set DUTYDESK_DEBUG=1 for details").format(name=name, error=exc), 2)
+            if name in ("OperationalError", "DatabaseError", "InterfaceError", "ProgrammingError"):
+                error = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [name]
+                fail(_("database: {error}").format(error=error[0]), EXIT_NO_DESK)
+            fail(_("internal error ({name}): {error}; set DUTYDESK_DEBUG=1 for details").format(name=name, error=exc),
+                 EXIT_REFUSED)
 
     return wrapper
 
 
-def _when(desk: "Desk", at: str | None, field: str = "at") -> datetime | None:
+def _actor_hint(exc, args: list) -> str:  # noqa: ANN001
+    """When the login name stood in for a call sign nobody gave, say how to give one."""
+    if getattr(exc, "field", None) != "actor":
+        return ""
+    # the command's context (Typer hands a plain click context) or, for the console, the State
+    states = [a if isinstance(a, State) else _state(a) for a in args if isinstance(a, State) or hasattr(a, "find_root")]
+    if not states or states[0].actor_given:
+        return ""
+    return "; " + _("no call sign was given, so the login name was used: give yours with --actor or DUTYDESK_ACTOR")
+
+
+# An event time further back than this gets a warning (it is still recorded).
+LATE_WARNING = timedelta(hours=24)
+
+
+def _when(desk: "Desk", at: str | None, field: str = "at", *, warn: bool = True) -> datetime | None:
+    """A time option: ISO 8601, or HH:MM for its most recent past occurrence.
+    An event time more than a day back prints a one-line warning on stderr
+    naming how far back it is (``warn=False`` for report periods)."""
     if at is None:
         return None
     from dutydesk.errors import Refused
-    from dutydesk.timefmt import BadTime, parse_when
+    from dutydesk.timefmt import BadTime, fmt_ago, fmt_local, parse_when
 
+    now = desk.clock.now()
     try:
-        return parse_when(at, desk.clock.now())
+        when = parse_when(at, now)
     except BadTime as exc:
         raise Refused(field, str(exc)) from None
+    if warn and now - when > LATE_WARNING:
+        typer.echo(_("warning: --{field} {at} is {ago} back; check the date").format(
+            field=field, at=fmt_local(when), ago=fmt_ago(now - when)), err=True)
+    return when
 
 
 def _emit_json(data: Any) -> None:

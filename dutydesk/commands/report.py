@@ -33,8 +33,8 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         raise Refused("output", _("a PDF needs -o FILE (or a pipe)"))
     desk = _state(ctx).desk()
     with using_language(lang):
-        since = _when(desk, params.pop("since", None), "from")
-        until = _when(desk, params.pop("until", None), "to")
+        since = _when(desk, params.pop("since", None), "from", warn=False)
+        until = _when(desk, params.pop("until", None), "to", warn=False)
         report = reports.build(desk, which, since=since, until=until, **params)
         body = reports.render(desk, report, fmt)
     if output is None:
