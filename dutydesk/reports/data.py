@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, or_, select
 
@@ -294,7 +294,7 @@ def _minutes_text(minutes: int) -> str:
 
 def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = None,
                    until: datetime | None = None, *, status: str | None = None,
-                   level_text=None) -> IncidentLine:  # noqa: ANN001
+                   level_text: Callable[[str, str], str] | None = None) -> IncidentLine:
     """With ``until``, the level as it stood then (``level_text`` names it)
     and ``status`` as it stood then; else as they are now."""
     roles, held = [], set()
