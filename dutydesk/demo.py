@@ -242,6 +242,7 @@ def _play(desk: Desk, sim: FixedClock, rng: random.Random, kind: str, title: str
                 desk.meet_deadline(d.id)
     desk.set_status(inc.id, "responding")
     # the incident-anchored deadlines, met one after another (a few late)
+    ack_rules = {r.key for r in desk.playbooks.get(kind).deadlines if r.met_by == "ack"}
     for d in sorted(desk.list_deadlines(incident_id=inc.id), key=lambda x: x.due_at):
         if d.state != "pending":
             continue
@@ -250,7 +251,9 @@ def _play(desk: Desk, sim: FixedClock, rng: random.Random, kind: str, title: str
         if when >= stop:
             continue
         _at(sim, when)
-        if rng.random() < 0.05 and close:
+        if d.instruction_id is not None and d.rule in ack_rules:
+            desk.acknowledge(d.instruction_id)  # met by the unit's acknowledgement, never by hand
+        elif rng.random() < 0.05 and close:
             desk.waive_deadline(d.id, _("handled by the provincial desk"))
         else:
             desk.meet_deadline(d.id)

@@ -837,6 +837,12 @@ class Desk:
     def meet_deadline(self, deadline_id: int, *, at: datetime | None = None) -> DeadlineView:
         def op(s: Session, now: datetime) -> None:
             dl, inc = self._deadline(s, deadline_id)
+            kind = self._kind_or_none(inc.kind)
+            rule = kind.deadline_rule(dl.rule) if kind else None
+            if rule is not None and rule.met_by == "ack" and dl.instruction_id is not None:
+                raise Refused("deadline", _("deadline {id} is met when instruction {ins} is acknowledged "
+                                            "(instruction ack {ins}), not by hand").format(
+                                                id=deadline_id, ins=dl.instruction_id))
             anchor = inc.reported_at
             if dl.instruction_id is not None:
                 anchor = s.get(Instruction, dl.instruction_id).sent_at

@@ -68,10 +68,9 @@ def test_scheduler_reconciles_and_fires(desk, clock):
         assert fired[0].kind == "due" and fired[0].incident_id == inc.id
         # meeting a deadline removes its pending alerts
         assert sched.reconcile(desk.list_deadlines()) == (0, 0)  # a fired alert is not scheduled again
-        desk.instruct(inc.id, "PS1", "Go")  # 1-minute deadline: a warning 15 s before, and at due
+        ins = desk.instruct(inc.id, "PS1", "Go")  # 1-minute deadline: a warning 15 s before, and at due
         assert sched.reconcile(desk.list_deadlines()) == (2, 0)
-        d = next(x for x in desk.list_deadlines() if x.rule == "front_line_instruction")
-        desk.meet_deadline(d.id)
+        desk.acknowledge(ins.id)  # meets it (an acknowledgement deadline is met by nothing else)
         assert sched.reconcile(desk.list_deadlines()) == (0, 2)
     finally:
         sched.shutdown()

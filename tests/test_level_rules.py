@@ -191,3 +191,15 @@ def test_cli_occurred_and_reason_below_the_suggestion(db_url):
     assert [d["due_at"] for d in opened["deadlines"]] == ["2026-11-22T11:00:00+00:00"]
     shown = cli("incident", "show", str(opened["id"]))
     assert "Happened:" in shown.stdout and "talks agreed" in shown.stdout
+
+
+def test_an_acknowledgement_deadline_is_met_only_by_the_acknowledgement(desk, clock):
+    inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    ins = desk.instruct(inc.id, "PS1", "Go")
+    [front] = [d for d in desk.list_deadlines(incident_id=inc.id) if d.rule == "front_line_instruction"]
+    with pytest.raises(Refused) as err:
+        desk.meet_deadline(front.id)
+    assert err.value.field == "deadline" and f"instruction ack {ins.id}" in str(err.value)
+    clock.set(at(10, 0))
+    desk.acknowledge(ins.id)
+    assert desk.get_deadline(front.id).state == "met"
