@@ -203,3 +203,20 @@ def test_an_acknowledgement_deadline_is_met_only_by_the_acknowledgement(desk, cl
     clock.set(at(10, 0))
     desk.acknowledge(ins.id)
     assert desk.get_deadline(front.id).state == "met"
+
+
+def test_audit_log_renders_the_same_entries_in_each_language(desk, db_url):
+    from typer.testing import CliRunner
+
+    from dutydesk.cli import app
+
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="C")
+    desk.set_level(inc.id, "B", "crowd growing")
+    runner = CliRunner()
+    en = runner.invoke(app, ["--db", db_url, "audit", "log", "--incident", str(inc.id)], env={"COLUMNS": "200"})
+    zh = runner.invoke(app, ["--db", db_url, "--lang", "zh_CN", "audit", "log", "--incident", str(inc.id)], env={"COLUMNS": "200"})
+    assert en.exit_code == 0 and zh.exit_code == 0, (en.output, zh.output)
+    assert "opened at level C" in en.stdout and "escalated C → B" in en.stdout
+    assert "立案" in zh.stdout and "升级 C → B" in zh.stdout
+    raw = runner.invoke(app, ["--db", db_url, "audit", "log", "--incident", str(inc.id), "--json"])
+    assert json.loads(raw.stdout)[1]["payload"]["reason"] == "crowd growing"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
@@ -44,6 +43,10 @@ def audit_log(ctx: typer.Context,
     if json_out:
         _emit_json([r.to_json() for r in rows])
         return
+    from dutydesk.journal_text import describe, playbook_labels
+
+    # In the reader's words (the journal holds keys and parameters); --json gives the payloads as stored.
+    labels = playbook_labels(desk.playbooks)
     _table([_("Seq"), _("Event time"), _("Actor"), _("Action"), _("Entity"), _("Details")],
            [(r.seq, fmt_local(r.event_at, seconds=True) + (" " + _("(late)") if r.late else ""), r.actor, r.action,
-             f"{r.entity} {r.entity_id}", json.dumps(r.payload, ensure_ascii=False)) for r in rows], flex=(5,))
+             f"{r.entity} {r.entity_id}", describe(r.action, r.payload, labels=labels)) for r in rows], flex=(5,))
