@@ -118,7 +118,7 @@ def fill_demo(desk: Desk, *, seed: int = 1, if_empty: bool = False) -> dict[str,
     real_actor = desk.actor
     desk.clock, desk.actor = sim, DEMO_ACTOR
     try:
-        desk.init(name=_("Demo desk"), demo=True)
+        desk.init(demo=True)
         for code, name, utype, parent in UNITS:
             desk.add_unit(code, name, utype, parent)
         # The duty commander joins the staff first: from then on the desk only

@@ -203,14 +203,20 @@ class Desk:
             if existing is not None:
                 return {"created": False, "desk_id": existing.value, "revision": HEAD_REVISION}
             desk_id = str(uuid.uuid4())
-            meta = {"desk_id": desk_id, "name": name or _("Duty desk"), "created_at": journal.ts(now),
+            # No name given: none is stored (the reader's language names it, see display_name).
+            meta = {"desk_id": desk_id, "name": name or "", "created_at": journal.ts(now),
                     "demo": "1" if demo else "0"}
             for key, value in meta.items():
                 s.add(DeskMeta(key=key, value=value))
-            self._journal(s, now, "desk.create", "desk", desk_id, {"name": meta["name"], "demo": demo})
+            self._journal(s, now, "desk.create", "desk", desk_id, {"name": name or None, "demo": demo})
             return {"created": True, "desk_id": desk_id, "revision": HEAD_REVISION}
 
         return self._write(op)
+
+    def display_name(self, meta: dict[str, str] | None = None) -> str:
+        """The desk's name, or words for it in the reader's language."""
+        meta = self.meta() if meta is None else meta
+        return meta.get("name") or (_("Demo desk") if meta.get("demo") == "1" else _("Duty desk"))
 
     def meta(self) -> dict[str, str]:
         with self._read() as s:

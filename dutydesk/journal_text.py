@@ -39,7 +39,7 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
                       note=lambda p: p.get("note") or "-"),
     "unit.add": _fmt(N_("unit {code} added: {name}"), code="code", name="name"),
     "staff.add": _fmt(N_("staff {callsign} added: {name}"), callsign="callsign", name="name"),
-    "desk.create": _fmt(N_("desk created: {name}"), name="name"),
+    "desk.create": _fmt(N_("desk created: {name}"), name=lambda p: p.get("name") or "-"),
 }
 
 _IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incidents"), "disputes": N_("disputes")}

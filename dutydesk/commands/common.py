@@ -66,7 +66,7 @@ class State:
                                    playbook_override=settings.playbook_override)
             if self.demo:
                 if "desk_id" not in self._desk.meta():
-                    self._desk.init(name=_("Demo desk"), demo=True)
+                    self._desk.init(demo=True)
                 shift = None if settings.actor_given else self._desk.current_shift()
                 if shift is not None:
                     self._desk.actor = shift.commander

@@ -283,7 +283,7 @@ class KpiReport:
 # -- helpers ---------------------------------------------------------------------
 
 def _desk_name(desk) -> str:  # noqa: ANN001
-    return desk.meta().get("name") or _("Duty desk")
+    return desk.display_name()
 
 
 def _minutes_text(minutes: int) -> str:
