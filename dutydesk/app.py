@@ -101,8 +101,7 @@ class DutyDeskApp(App):
             self.alerts.start()
             self.reconcile_alerts()
         self.call_after_refresh(self._overdue_at_start)
-        if self.ask_actor:
-            self._actor_question()
+        self.call_after_refresh(self._actor_question)
 
     def on_unmount(self) -> None:
         self._prefetch_pool.shutdown(wait=False)
@@ -142,12 +141,20 @@ class DutyDeskApp(App):
     @work(thread=True, group="actor", exclusive=True)
     def _actor_question(self) -> None:
         """On a desk with staff, ask who acts; offer the call sign used last on
-        this machine, else the running shift's duty commander."""
+        this machine, else the running shift's duty commander.  A call sign
+        given on the command line is not asked again, unless the desk refuses it."""
         from dutydesk.config import last_actor
 
         try:
             if not self.desk.has_staff():
                 return  # a desk being set up: anyone may act until it has staff
+            if not self.ask_actor:
+                try:
+                    self.desk.check_actor(self.desk.actor)
+                    return
+                except DeskError as exc:
+                    self.call_from_thread(self._ask_actor, self.desk.actor, exc.message)
+                    return
             default = last_actor(self.desk_id) if self.desk_id else None
             if default is not None:
                 try:
@@ -163,10 +170,10 @@ class DutyDeskApp(App):
             default = ""
         self.call_from_thread(self._ask_actor, default)
 
-    def _ask_actor(self, default: str) -> None:
+    def _ask_actor(self, default: str, error: str = "") -> None:
         from dutydesk.screens.actor import ActorScreen
 
-        self.push_screen(ActorScreen(default), callback=self._actor_chosen)
+        self.push_screen(ActorScreen(default, error=error), callback=self._actor_chosen)
 
     def _actor_chosen(self, callsign: str | None) -> None:
         if callsign is None:
@@ -174,6 +181,8 @@ class DutyDeskApp(App):
             return
         self.desk.actor = callsign
         self.sub_title = _("acting as {callsign}").format(callsign=callsign)
+        self.notify(_("Every change is journaled under {callsign}.").format(callsign=callsign),
+                    title=_("Acting as {callsign}").format(callsign=callsign), timeout=4)
         self._remember_actor(callsign)
 
     @work(thread=True, group="actor")

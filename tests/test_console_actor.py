@@ -82,6 +82,22 @@ async def test_explicit_actor_is_not_asked(desk):
         assert isinstance(app.screen, BoardScreen)
 
 
+async def test_a_given_call_sign_the_desk_refuses_is_asked_again(desk):
+    desk.actor = "DC9"  # --actor DC9: not on the staff
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ActorScreen)
+        assert dialog.query_one("#callsign", Input).value == "DC9"
+        error = str(dialog.query_one("#error", Static).render())
+        assert "'DC9' is not a member of staff" in error and "CMD1, DC1, DC2" in error, error
+        dialog.query_one("#callsign", Input).value = "DC2"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen) and desk.actor == "DC2"
+
+
 async def test_a_desk_without_staff_is_not_asked(bare_desk):
     bare_desk.init(name="New desk")
     bare_desk.actor = "osuser"

@@ -1,5 +1,5 @@
 """Who is acting: asked when the console starts, unless a call sign was given
-(``--actor`` or ``DUTYDESK_ACTOR``).
+(``--actor`` or ``DUTYDESK_ACTOR``) that the desk accepts.
 
 The default is filled in (the call sign used last on this machine, else the
 duty commander of the running shift).  A call sign that is not an active member
@@ -22,9 +22,9 @@ from dutydesk.screens.dialogs import Dialog
 class ActorScreen(Dialog):
     """Dismisses with the accepted call sign, or ``None`` to quit."""
 
-    def __init__(self, default: str = "") -> None:
+    def __init__(self, default: str = "", *, error: str = "") -> None:
         super().__init__()
-        self.default = default
+        self.default, self.first_error = default, error
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
@@ -32,7 +32,7 @@ class ActorScreen(Dialog):
             yield Static(_("Every change is journaled under this call sign."))
             yield Label(_("Call sign"))
             yield Input(value=self.default, id="callsign")
-            yield Static("", id="error", classes="error")
+            yield Static(self.first_error, id="error", classes="error")
             yield Horizontal(Button(_("Act as this call sign"), variant="primary", id="ok"),
                              Button(_("Quit"), id="cancel"), classes="buttons")
 
