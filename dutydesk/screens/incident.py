@@ -212,6 +212,7 @@ class IncidentScreen(Screen):
             (d.title, "bold"), "  @ ", d.place, "\n",
             _("Kind: {kind}   Status: {status}   Reported: {at}   First receiver: {who}").format(
                 kind=d.kind_label, status=status_label(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-"),
+            ("   " + _("Happened: {at}").format(at=fmt_local(d.occurred_at))) if d.occurred_at else "",
             "\n",
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else ""), "   ",
             (_("Unfilled roles: {roles}").format(roles=", ".join(unfilled)) if unfilled else _("All roles filled"),

@@ -55,7 +55,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Input(placeholder=_("now, or HH:MM / 2026-11-22T10:00"), id="at")
             with Horizontal(classes="row"):
                 yield Label(_("Happened at"), classes="field")
-                yield Input(placeholder=_("if earlier than the report: HH:MM / 2026-11-22T09:30"), id="occurred")
+                yield Input(placeholder=_("if before the report: HH:MM or date"), id="occurred")
             with Horizontal(classes="row"):
                 yield Label(_("First receiver"), classes="field")
                 yield Input(placeholder=_("call sign"), id="receiver")
@@ -66,7 +66,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Select([], id="level", allow_blank=True)
             with Horizontal(classes="row"):
                 yield Label(_("Reason"), classes="field")
-                yield Input(placeholder=_("why this level (required if below the suggested one)"), id="reason")
+                yield Input(placeholder=_("why; required below the suggestion"), id="reason")
             yield Static("", id="error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(_("Open incident (Ctrl+S)"), variant="primary", id="ok")
