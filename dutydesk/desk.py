@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from dutydesk import bulk, journal, reasons
@@ -318,9 +318,12 @@ class Desk:
     def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
                        meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]:
         """Write records in one transaction with one journal entry.  ``rows``
-        may validate as it goes (``dutydesk.importing``): an exception from it
-        rolls everything back.  Returns (inserted, updated,
-        unchanged, differing-but-left).  ``dry_run`` counts and writes nothing."""
+        gives the rows already checked (``dutydesk.importing`` reads and checks
+        the file before this takes the write lock), from the top on each call:
+        a locked desk retries.  An exception from it rolls everything back; a
+        row that collides with a record written meanwhile is refused in one line.
+        Returns (inserted, updated, unchanged, differing-but-left).  ``dry_run``
+        counts and writes nothing."""
         if entity not in bulk.APPLY:
             raise Refused("kind", _("cannot import '{entity}'").format(entity=entity))
 
@@ -329,6 +332,10 @@ class Desk:
             inserted, updated, unchanged, differs = counts
             if dry_run:
                 raise _DryRun(counts)
+        except IntegrityError as exc:
+            error = str(exc.orig or exc).strip().splitlines()[0]
+            raise Refused("file", _("a row collides with a record written meanwhile ({error}); nothing was written, "
+                                    "try again").format(error=error)) from None
             self._journal(s, now, f"import.{entity}", "import", entity, {
                 **meta(), "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
                 "update": update})

@@ -1,15 +1,18 @@
-"""Imports: all or nothing.
+"""Imports: all or nothing, and no other writer kept waiting.
 
-One pass streams the file inside one write transaction: every row is
-validated (and the references between rows and to the desk at the end); good
-rows are written as they come, and any problem rolls the whole transaction
-back, so nothing is written.  A good file commits with one journal entry
-(file name, row count, sha256).  Re-importing the same file changes nothing; with
-``update`` changed rows are updated.  Standard input is spooled to a temporary
-file (a locked desk retries the transaction from the top).  Memory stays flat
-in the file's size: rows go through in batches, and the keys seen (to find
-repeats) move from a dict to a temporary SQLite file past a limit
-(:mod:`dutydesk.importing.keys`).
+Two passes.  The first streams the file with no write lock held: every row is
+validated (and the references between rows and to the desk, read once at the
+start), and the good rows go, a batch at a time, to a private spool on disk
+(:class:`_Spool`).  Only a file without a problem gets a second pass: the
+write takes the desk's write lock and writes from the spool in one
+transaction, with one journal entry (file name, row count, sha256), so the
+lock is held for the write alone, not while a long file is read and checked.
+What another writer may have changed meanwhile (a key added) is looked up
+again inside the write (``dutydesk.bulk``).  Re-importing the same file
+changes nothing; with ``update`` changed rows are updated.  Standard input is
+spooled to a temporary file.  Memory stays flat in the file's size: rows go
+through in batches, and the keys seen (to find repeats) move from a dict to a
+temporary SQLite file past a limit (:mod:`dutydesk.importing.keys`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import csv
 import gc
 import hashlib
 import io
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,9 +69,11 @@ def _digest(src: Source) -> str:
 def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,  # noqa: ANN001
                update: bool = False, dry_run: bool = False, on_row: Callable[[int], None] | None = None,
                shown_as: str | None = None, errors_file: Path | None = None) -> ImportResult:
-    """Validate and write in one streaming pass inside one write transaction:
-    rows are written as they pass, and the transaction is rolled back if any
-    row (or a reference checked at the end) fails, so nothing is written.
+    """Check the whole file, then write it in one transaction.  Pass 1 (no
+    write lock) validates every row and spools the good ones; if any row (or a
+    reference checked at the end) fails, nothing is written and the problems
+    are reported.  Pass 2 writes from the spool under the write lock.
+    ``on_row`` is called once a batch while checking, with the rows so far.
     ``shown_as`` names the file in messages and the journal (default: ``name``);
     ``errors_file`` gets every rejected row, with its reason, when there are any."""
     s = spec(entity)
@@ -74,40 +81,92 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
     if shown_as:
         src.name = shown_as
     log = ProblemLog()
+    spool: _Spool | None = None
     try:
         result = ImportResult(entity, src.name, src.fmt, src.encoding, sha256=_digest(src))
         known = {target: desk.reference_keys(target) for target in set(s.references.values())}
         ctx = desk.import_context()
-
-        def validated() -> Iterator[dict[str, Any]]:
-            result.rows = 0  # again from the top if the write is retried
-            log.close()
+        with _collector_paused():
+            spool = _Spool.create()
             ledger = KeyLedger()
-            try:
-                yield from _validate(s, entity, src, known, ctx, result, ledger, log, on_row)
+            try:  # pass 1: read and check, no lock held
+                for batch in _validate(s, entity, src, known, ctx, result, ledger, log, on_row):
+                    spool.keep(batch)
+                invalid = False
+            except _Invalid:
+                invalid = True  # the rows' problems are in the log, reported below
             finally:
                 ledger.close()
-
-        try:
-            with _collector_paused():
-                counts = desk.import_records(entity, validated, update=update, meta=lambda: _meta(result),
-                                             dry_run=dry_run)
-        except _Invalid:
-            pass  # rolled back; the rows' problems are in the log, reported below
-        except ImportRowError as exc:
-            log.close()
-            log.add(ImportProblem(exc.row, exc.field, exc.problem))
-        else:
-            result.inserted, result.updated, result.unchanged, result.differs = counts
-            result.written = not dry_run
-            return result
+            if not invalid:
+                try:  # pass 2: the write lock, held only to write
+                    counts = desk.import_records(entity, spool.rows, update=update, meta=lambda: _meta(result),
+                                                 dry_run=dry_run)
+                except ImportRowError as exc:
+                    log.add(ImportProblem(exc.row, exc.field, exc.problem))
+                else:
+                    result.inserted, result.updated, result.unchanged, result.differs = counts
+                    result.written = not dry_run
+                    return result
         result.problems, result.problem_count = log.first(), log.count
         if errors_file is not None:
             write_errors(errors_file, log)
         return result
     finally:
+        if spool is not None:
+            spool.close()
         log.close()
         src.cleanup()
+
+
+class _Spool:
+    """The rows pass 1 found good, kept for the write: pickled a batch at a
+    time to a private temporary file (unnamed on disk: no other process can
+    open it; gone when closed), so memory stays flat however long the file.
+    The write reads it from the top (again, if a locked desk makes it retry).
+    A disk that cannot take it is a one-line refusal: nothing was written."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.count = 0
+
+    @classmethod
+    def create(cls) -> "_Spool":
+        try:
+            return cls(tempfile.TemporaryFile(prefix="dutydesk-import-"))
+        except OSError as exc:
+            raise _spool_refusal(exc) from None
+
+    def keep(self, batch: list[dict[str, Any]]) -> None:
+        try:
+            self.add(batch)
+        except OSError as exc:
+            raise _spool_refusal(exc) from None
+
+    def add(self, batch: list[dict[str, Any]]) -> None:
+        pickle.dump(batch, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(batch)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        fh = self._fh
+        try:
+            fh.flush()
+            fh.seek(0)
+            while True:
+                try:
+                    batch = pickle.load(fh)
+                except EOFError:
+                    return
+                yield from batch
+        except OSError as exc:
+            raise _spool_refusal(exc) from None
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _spool_refusal(exc: OSError) -> Refused:
+    return Refused("file", _("cannot keep the checked rows in {dir}: {error}; nothing was written").format(
+        dir=tempfile.gettempdir(), error=exc.strerror or exc))
 
 
 BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), then handed to the writer
@@ -115,8 +174,9 @@ BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), 
 
 def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx: Context, result: ImportResult,
               ledger: KeyLedger, log: ProblemLog, on_row: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
-    """Check every row; yield the good ones a batch at a time, once the batch's
-    keys are known not to repeat earlier rows, and only while no row has failed."""
+    """Check every row; yield the good ones a batch (a list) at a time, once the
+    batch's keys are known not to repeat earlier rows, and only while no row has
+    failed.  Raises ``_Invalid`` at the end if any row failed."""
     mapper = _Mapper(entity, src.name)
     table: _Table | None = None
     refs: list[tuple[int, str, str, str, Row]] = []
@@ -183,8 +243,8 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
             raw = next(r for n, r in chunk if n == number)
             log.add(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(
                 key=key, row=earlier), record(raw)))
-        if not log:
-            yield from good  # written now; rolled back if a later row fails
+        if good and not log:
+            yield good  # spooled; written only if no row of the file fails
         if on_row is not None:
             on_row(rows)
     result.rows = rows
@@ -246,7 +306,7 @@ class ImportRowError(Exception):
 
 
 class _Invalid(Exception):
-    """A row failed: the import's transaction is rolled back."""
+    """A row failed: nothing is written."""
 
 
 def _meta(result: ImportResult) -> dict:
