@@ -332,10 +332,6 @@ class Desk:
             inserted, updated, unchanged, differs = counts
             if dry_run:
                 raise _DryRun(counts)
-        except IntegrityError as exc:
-            error = str(exc.orig or exc).strip().splitlines()[0]
-            raise Refused("file", _("a row collides with a record written meanwhile ({error}); nothing was written, "
-                                    "try again").format(error=error)) from None
             self._journal(s, now, f"import.{entity}", "import", entity, {
                 **meta(), "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
                 "update": update})
@@ -345,6 +341,10 @@ class Desk:
             return self._write(op)
         except _DryRun as dry:
             return dry.counts
+        except IntegrityError as exc:
+            error = str(exc.orig or exc).strip().splitlines()[0]
+            raise Refused("file", _("a row collides with a record written meanwhile ({error}); nothing was written, "
+                                    "try again").format(error=error)) from None
 
     EXPORTS = {
         "units": ("code", "name", "type", "parent"),
