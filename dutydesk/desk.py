@@ -709,11 +709,11 @@ class Desk:
         return [a for a in self.get_incident(incident_id).assignments if a.id in ids]
 
     def instruct(self, incident_id: int, to_unit: str, text: str, *, kind: str = "order",
-                 at: datetime | None = None) -> InstructionView:
+                 at: datetime | None = None, expected_version: int | None = None) -> InstructionView:
         text = _text(text, "text")
 
         def op(s: Session, now: datetime) -> int:
-            inc = self._incident(s, incident_id)
+            inc = self._incident(s, incident_id, expected_version=expected_version)
             k = self.playbooks.get(inc.kind)
             k.instruction_kind(kind)
             unit = self._unit(s, to_unit, "to")
@@ -736,7 +736,9 @@ class Desk:
 
         return self.get_instruction(self._write(op))
 
-    def acknowledge(self, instruction_id: int, *, at: datetime | None = None, by: str | None = None) -> InstructionView:
+    def acknowledge(self, instruction_id: int, *, at: datetime | None = None, by: str | None = None,
+                    expected_version: int | None = None) -> InstructionView:
+        """``expected_version``: of the instruction's incident (an acknowledgement changes it)."""
         def op(s: Session, now: datetime) -> None:
             ins = s.get(Instruction, instruction_id)
             if ins is None:
@@ -744,7 +746,7 @@ class Desk:
             if ins.acknowledged_at is not None:
                 raise Refused("instruction", _("instruction {id} was already acknowledged at {at}").format(
                     id=instruction_id, at=fmt_local(ins.acknowledged_at, seconds=True)))
-            inc = self._incident(s, ins.incident_id, live=False)
+            inc = self._incident(s, ins.incident_id, live=False, expected_version=expected_version)
             event = self._event_time(at, now, not_before=ins.sent_at, what=_("the instruction was sent"))
             ins.acknowledged_at = event
             ins.acknowledged_by = _text(by, "by", limit=64, required=False) or self.actor
@@ -764,11 +766,12 @@ class Desk:
         self._write(op)
         return self.get_instruction(instruction_id)
 
-    def add_note(self, incident_id: int, text: str, *, at: datetime | None = None) -> NoteView:
+    def add_note(self, incident_id: int, text: str, *, at: datetime | None = None,
+                 expected_version: int | None = None) -> NoteView:
         text = _text(text, "text")
 
         def op(s: Session, now: datetime) -> NoteView:
-            inc = self._incident(s, incident_id, live=False)
+            inc = self._incident(s, incident_id, live=False, expected_version=expected_version)
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             note = Note(incident_id=inc.id, text=text, at=event, by=self.actor)
             s.add(note)
@@ -838,18 +841,21 @@ class Desk:
         return [closing_warning_text(w, k) for w in warnings]
 
     # -- deadlines ---------------------------------------------------------------
-    def _deadline(self, s: Session, deadline_id: int) -> tuple[Deadline, Incident]:
+    def _deadline(self, s: Session, deadline_id: int,
+                  expected_version: int | None = None) -> tuple[Deadline, Incident]:
         dl = s.get(Deadline, deadline_id)
         if dl is None:
             raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
         if dl.state != "pending":
             raise Refused("deadline", _("deadline {id} is {state}, not pending").format(id=deadline_id, state=dl.state))
-        inc = self._incident(s, dl.subject_id, live=False)
+        inc = self._incident(s, dl.subject_id, live=False, expected_version=expected_version)
         return dl, inc
 
-    def meet_deadline(self, deadline_id: int, *, at: datetime | None = None) -> DeadlineView:
+    def meet_deadline(self, deadline_id: int, *, at: datetime | None = None,
+                      expected_version: int | None = None) -> DeadlineView:
+        """``expected_version``: of the deadline's incident (meeting one changes it)."""
         def op(s: Session, now: datetime) -> None:
-            dl, inc = self._deadline(s, deadline_id)
+            dl, inc = self._deadline(s, deadline_id, expected_version)
             kind = self._kind_or_none(inc.kind)
             rule = kind.deadline_rule(dl.rule) if kind else None
             if rule is not None and rule.met_by == "ack" and dl.instruction_id is not None:
@@ -869,11 +875,12 @@ class Desk:
         self._write(op)
         return self.get_deadline(deadline_id)
 
-    def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None) -> DeadlineView:
+    def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None,
+                       expected_version: int | None = None) -> DeadlineView:
         reason = _text(reason, "reason")
 
         def op(s: Session, now: datetime) -> None:
-            dl, inc = self._deadline(s, deadline_id)
+            dl, inc = self._deadline(s, deadline_id, expected_version)
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             dl.state, dl.closed_at, dl.closed_by, dl.reason = "waived", event, self.actor, reason
             self._touch(inc)

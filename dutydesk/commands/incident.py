@@ -15,6 +15,12 @@ incident_app = sub_app(_("Open, change and close incidents."))
 deadline_app = sub_app(_("List, meet and waive deadlines."))
 instruction_app = sub_app(_("Acknowledge instructions."))
 
+# Optimistic locking for scripts: the version read from `incident show --json`.
+ExpectOpt = Annotated[Optional[int], typer.Option(
+    "--expect-version", metavar="N",
+    help=_("Refuse (exit 1, nothing written) unless the incident is still at version N "
+           "(from `incident show --json`): someone else changed it meanwhile."))]
+
 @incident_app.command("open", help=_("Open an incident. Without --level, the level the risk factors suggest."))
 @guard
 def incident_open(
@@ -117,9 +123,9 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
 @guard
 def incident_level(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], level: str,
                    reason: Annotated[str, typer.Option("--reason", help=_("Why (required)."))],
-                   at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                   at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    d = desk.set_level(incident_id, level, reason, at=_when(desk, at))
+    d = desk.set_level(incident_id, level, reason, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json(d.to_json())
         return
@@ -130,9 +136,9 @@ def incident_level(ctx: typer.Context, incident_id: Annotated[int, typer.Argumen
 @incident_app.command("status", help=_("Move an incident to reported, verifying, responding or contained."))
 @guard
 def incident_status(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], status: str,
-                    at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                    at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    d = desk.set_status(incident_id, status, at=_when(desk, at))
+    d = desk.set_status(incident_id, status, at=_when(desk, at), expected_version=expect_version)
     _emit_json(d.to_json()) if json_out else typer.echo(_("Incident {id} is now {status}.").format(id=d.id, status=_status(d.status)))
 
 
@@ -140,9 +146,9 @@ def incident_status(ctx: typer.Context, incident_id: Annotated[int, typer.Argume
 @guard
 def incident_assign(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], role: str,
                     who: Annotated[str, typer.Argument(metavar="UNIT-OR-CALLSIGN")], at: AtOpt = None,
-                    json_out: JsonOpt = False) -> None:
+                    expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    a = desk.assign(incident_id, role, who, at=_when(desk, at))
+    a = desk.assign(incident_id, role, who, at=_when(desk, at), expected_version=expect_version)
     _emit_json(a.to_json()) if json_out else typer.echo(
         _("{who} now holds role '{role}' on incident {id}.").format(who=a.who, role=a.role, id=incident_id))
 
@@ -151,9 +157,9 @@ def incident_assign(ctx: typer.Context, incident_id: Annotated[int, typer.Argume
 @guard
 def incident_release(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], role: str,
                      who: Annotated[Optional[str], typer.Argument(metavar="[UNIT-OR-CALLSIGN]")] = None,
-                     at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                     at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    released = desk.release(incident_id, role, who, at=_when(desk, at))
+    released = desk.release(incident_id, role, who, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json([a.to_json() for a in released])
         return
@@ -166,9 +172,9 @@ def incident_release(ctx: typer.Context, incident_id: Annotated[int, typer.Argum
 def incident_instruct(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
                       text: str, to: Annotated[str, typer.Option("--to", help=_("Code of the unit."))],
                       kind: Annotated[str, typer.Option("--kind", help=_("order, or reinforcement (starts the departure countdown)."))] = "order",
-                      at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                      at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    ins = desk.instruct(incident_id, to, text, kind=kind, at=_when(desk, at))
+    ins = desk.instruct(incident_id, to, text, kind=kind, at=_when(desk, at), expected_version=expect_version)
     _emit_json(ins.to_json()) if json_out else typer.echo(str(ins.id))
 
 
@@ -176,9 +182,9 @@ def incident_instruct(ctx: typer.Context, incident_id: Annotated[int, typer.Argu
 @guard
 def instruction_ack(ctx: typer.Context, instruction_id: Annotated[int, typer.Argument(metavar="INSTRUCTION-ID")],
                     by: Annotated[Optional[str], typer.Option(help=_("Who acknowledged (default: you)."))] = None,
-                    at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                    at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    ins = desk.acknowledge(instruction_id, at=_when(desk, at), by=by)
+    ins = desk.acknowledge(instruction_id, at=_when(desk, at), by=by, expected_version=expect_version)
     if json_out:
         _emit_json(ins.to_json())
         return
@@ -189,9 +195,9 @@ def instruction_ack(ctx: typer.Context, instruction_id: Annotated[int, typer.Arg
 @incident_app.command("note", help=_("Add a note to an incident."))
 @guard
 def incident_note(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], text: str,
-                  at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                  at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    note = desk.add_note(incident_id, text, at=_when(desk, at))
+    note = desk.add_note(incident_id, text, at=_when(desk, at), expected_version=expect_version)
     _emit_json(note.to_json()) if json_out else typer.echo(_("Note {id} added.").format(id=note.id))
 
 
@@ -199,9 +205,9 @@ def incident_note(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
 @guard
 def incident_close(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
                    summary: Annotated[str, typer.Option("--summary", help=_("What happened and how it ended (required)."))],
-                   at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                   at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    d = desk.close_incident(incident_id, summary, at=_when(desk, at))
+    d = desk.close_incident(incident_id, summary, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json(d.to_json())
         return
@@ -227,9 +233,9 @@ def deadline_list(ctx: typer.Context,
 @deadline_app.command("meet", help=_("Mark a deadline met."))
 @guard
 def deadline_meet(ctx: typer.Context, deadline_id: Annotated[int, typer.Argument(metavar="DEADLINE-ID")],
-                  at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                  at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    d = desk.meet_deadline(deadline_id, at=_when(desk, at))
+    d = desk.meet_deadline(deadline_id, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json(d.to_json())
         return
@@ -240,7 +246,7 @@ def deadline_meet(ctx: typer.Context, deadline_id: Annotated[int, typer.Argument
 @guard
 def deadline_waive(ctx: typer.Context, deadline_id: Annotated[int, typer.Argument(metavar="DEADLINE-ID")],
                    reason: Annotated[str, typer.Option("--reason", help=_("Why it no longer applies (required)."))],
-                   at: AtOpt = None, json_out: JsonOpt = False) -> None:
+                   at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
-    d = desk.waive_deadline(deadline_id, reason, at=_when(desk, at))
+    d = desk.waive_deadline(deadline_id, reason, at=_when(desk, at), expected_version=expect_version)
     _emit_json(d.to_json()) if json_out else typer.echo(_("Deadline {id} waived.").format(id=d.id))
