@@ -21,6 +21,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from dutydesk import log
 from dutydesk.alerts import AlertJob, AlertScheduler
 from dutydesk.desk import Desk
 from dutydesk.errors import Conflict, DeskError
@@ -125,11 +126,13 @@ class DutyDeskApp(App):
                 self.call_from_thread(on_error, exc)
             return
         except DeskError as exc:
+            log.refusal("console", exc.field, exc.message, type(exc).__name__)
             self.call_from_thread(self.notify, str(exc), title=_("Refused"), severity="error", timeout=8)
             if on_error:
                 self.call_from_thread(on_error, exc)
             return
         except Exception as exc:  # the desk must not crash on a database fault
+            log.fault("console", exc)
             self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
                                   severity="error", timeout=12)
             return
@@ -165,6 +168,7 @@ class DutyDeskApp(App):
                 shift = self.desk.current_shift()
                 default = shift.commander if shift else ""
         except Exception as exc:  # the desk must not crash on a database fault
+            log.fault("console", exc)
             self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
                                   severity="error", timeout=12)
             default = ""
@@ -298,6 +302,25 @@ class DutyDeskApp(App):
                 return screen
         return None
 
+    def _fatal_error(self) -> None:
+        """An unexpected error: the console stops with one line (never a
+        traceback, whose locals would show rows of the desk); the traceback,
+        without locals, goes to the log file."""
+        import sys
+
+        from rich.text import Text
+
+        from dutydesk.locations import log_file
+
+        exc = sys.exc_info()[1] or self._exception
+        if exc is not None:
+            log.fault("console", exc)
+        self.bell()
+        name = type(exc).__name__ if exc is not None else "Error"
+        self._exit_renderables.append(Text(_("error: internal error ({name}); the console stopped. Details: {log}").format(
+            name=name, log=log_file())))
+        self._close_messages_no_wait()
+
     # -- actions -----------------------------------------------------------------
     def action_help(self) -> None:
         from dutydesk.screens.help import HelpScreen
@@ -312,5 +335,9 @@ class DutyDeskApp(App):
                                 lambda a=action, s=screen: s.run_action(a))
 
 
-def run_console(desk: Desk, *, ask_actor: bool = False) -> None:
-    DutyDeskApp(desk, ask_actor=ask_actor).run()
+def run_console(desk: Desk, *, ask_actor: bool = False) -> int:
+    """Run the console; its exit code (non-zero after an unexpected error,
+    which was said in one line and logged with its traceback)."""
+    app = DutyDeskApp(desk, ask_actor=ask_actor)
+    app.run()
+    return app.return_code or 0

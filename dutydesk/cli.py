@@ -113,7 +113,9 @@ def _open_console(state: State) -> None:
         run_console = None
     if run_console is not None and sys.stdin.isatty() and sys.stdout.isatty():
         # With no call sign given, the console asks who is acting.
-        run_console(desk, ask_actor=not state.actor_given)
+        code = run_console(desk, ask_actor=not state.actor_given)
+        if code:
+            raise typer.Exit(code)  # said in one line, logged
         return
     _print_board(desk)
 
@@ -168,10 +170,11 @@ def demo_cmd(
 def export_command(ctx: typer.Context,
                    kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents, disputes or journal."))],
                    fmt: Annotated[str, typer.Option("--format", help=_("csv, json, jsonl or xlsx."))] = "csv",
-                   output: Annotated[Optional[Path], typer.Option("-o", "--output", help=_("File to write (default: standard output)."))] = None) -> None:
+                   output: Annotated[Optional[Path], typer.Option("-o", "--output", help=_("File to write (default: standard output)."))] = None,
+                   force: Annotated[bool, typer.Option("--force", help=_("Replace the output file if it exists."))] = False) -> None:
     from dutydesk.commands.export import run_export
 
-    run_export(ctx, kind, fmt, output)
+    run_export(ctx, kind, fmt, output, force=force)
 
 
 def main() -> None:

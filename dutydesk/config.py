@@ -16,15 +16,15 @@ APP_NAME = "dutydesk"
 
 
 def data_dir() -> Path:
-    from platformdirs import user_data_path
+    from dutydesk.locations import data_dir
 
-    return user_data_path(APP_NAME, appauthor=False)
+    return data_dir()
 
 
 def config_dir() -> Path:
-    from platformdirs import user_config_path
+    from dutydesk.locations import config_dir
 
-    return user_config_path(APP_NAME, appauthor=False)
+    return config_dir()
 
 
 def sqlite_url(path: Path) -> str:
@@ -50,7 +50,9 @@ def default_actor() -> str:
 def state_file() -> Path:
     """What this machine remembers between runs (the call sign that acted last
     on each desk): small, private (0600), in the user data folder."""
-    return data_dir() / "state.json"
+    from dutydesk.locations import state_file
+
+    return state_file()
 
 
 def _read_state() -> dict:
@@ -75,7 +77,9 @@ def remember_actor(desk_id: str, callsign: str) -> None:
     actors[desk_id] = callsign
     data["last_actor"] = actors
     path = state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from dutydesk.files import private_dir
+
+    private_dir(path.parent, field=None)  # 0700 if made here
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

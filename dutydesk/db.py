@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from dutydesk.errors import DeskBusy, DeskUnavailable, NoDesk
+from dutydesk.errors import DeskBusy, DeskUnavailable, NoDesk, Refused
+from dutydesk.files import private_dir, protect
 from dutydesk.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -51,12 +52,16 @@ def make_engine(url: str) -> Engine:
         path = _sqlite_path(parsed)
         if path is not None and not path.exists():
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(path.parent, field=None)
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except FileExistsError:
                 pass  # created by another process meanwhile: open it as it is
             except OSError as exc:
                 raise DeskUnavailable("db", _("cannot create {path}: {error}").format(path=path, error=exc.strerror)) from None
+        elif path is not None:
+            refuse_foreign_sqlite(path)
+        if path is not None:
+            protect(path)  # no export, report or backup is ever written onto it
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_setup(engine)
         return engine
@@ -67,6 +72,33 @@ def make_engine(url: str) -> Engine:
     except NoSuchModuleError:
         raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(
             url=parsed.render_as_string(hide_password=True))) from None
+
+
+def refuse_foreign_sqlite(path: Path) -> None:
+    """Refuse a SQLite file that holds another application's tables (before
+    anything is written to it: not even its journal mode changes).  An empty
+    file, a desk, and a file that is not a database (reported when opened)
+    pass."""
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        return  # cannot be opened read-only: the open proper says why
+    try:
+        names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return  # not a database, locked...: the open proper says why
+    finally:
+        con.close()
+    refuse_foreign_tables(names, str(path))
+
+
+def refuse_foreign_tables(names: set[str], shown: str) -> None:
+    """A database whose tables are not a desk's (no ``deskmeta``) is another application's: refused."""
+    own = {n for n in names if not n.startswith("sqlite_")}
+    if own and "deskmeta" not in own:
+        listed = ", ".join(sorted(own)[:5]) + (", ..." if len(own) > 5 else "")
+        raise Refused("db", _("{where} holds another application's tables ({tables}), not a desk; "
+                              "nothing was changed: give a new file or a desk").format(where=shown, tables=listed))
 
 
 def where(url: str) -> str:
@@ -216,6 +248,12 @@ def upgrade(engine: Engine) -> bool:
     except DBAPIError as exc:
         if isinstance(exc, OperationalError) and _locked(str(exc.orig)):
             raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
+        raise DeskUnavailable("db", _("cannot open the desk: {error}").format(error=exc.orig)) from None
+    from sqlalchemy import inspect
+
+    try:
+        refuse_foreign_tables(set(inspect(engine).get_table_names()), where(engine.url.render_as_string(hide_password=True)))
+    except DBAPIError as exc:
         raise DeskUnavailable("db", _("cannot open the desk: {error}").format(error=exc.orig)) from None
     from alembic import command
     from alembic.util.exc import CommandError

@@ -22,6 +22,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))  # the log file
+    from dutydesk import log
+
+    log.reset()
     monkeypatch.setenv("DUTYDESK_TZ", "UTC")
     monkeypatch.setenv("DUTYDESK_ACTOR", "DC1")
     set_language("en")

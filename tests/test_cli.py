@@ -227,11 +227,11 @@ def test_help_loads_neither_textual_nor_the_database_layer():
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
 
 
-def test_files_written_with_ordinary_permissions_or_refused_in_one_line(cli, tmp_path):
+def test_files_written_private_or_refused_in_one_line(cli, tmp_path):
     ok(cli("init", "--name", "Desk"))
     out = tmp_path / "units.csv"
     ok(cli("export", "units", "-o", str(out)))
-    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert out.stat().st_mode & 0o777 == 0o600 & ~_umask()  # issue 11 (5): private, not the umask's 0644
     refused(cli("export", "units", "-o", str(tmp_path / "missing" / "u.csv")), "cannot write", "missing")
     refused(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "missing" / "r.txt")),
             "cannot write")

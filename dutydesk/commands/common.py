@@ -81,6 +81,7 @@ def _state(ctx: typer.Context) -> State:
 
 
 def fail(message: str, code: int = 1) -> None:
+    _log_refusal(message, code)
     typer.echo(_("error: {message}").format(message=message), err=True)
     raise typer.Exit(code)
 
@@ -109,6 +110,7 @@ def guard(fn):
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # the last line of defence: no traceback for the user
+            _log_fault(exc)
             if os.environ.get("DUTYDESK_DEBUG"):
                 raise
             name = type(exc).__name__
@@ -119,6 +121,29 @@ def guard(fn):
                  EXIT_REFUSED)
 
     return wrapper
+
+
+def _command_path() -> str:
+    """The running command's name (``dutydesk export``), never its arguments."""
+    from typer.main import get_current_context  # Typer's own copy of click's
+
+    try:
+        return get_current_context(silent=True).command_path
+    except (AttributeError, RuntimeError):  # no command running (the console)
+        return "dutydesk"
+
+
+def _log_refusal(message: str, code: int) -> None:
+    """Every refusal the CLI prints goes to the log file too (the command's name, never its arguments)."""
+    from dutydesk import log
+
+    log.refusal(_command_path(), "", message, f"exit {code}")
+
+
+def _log_fault(exc: BaseException) -> None:
+    from dutydesk import log
+
+    log.fault(_command_path(), exc)
 
 
 def _actor_hint(exc, args: list) -> str:  # noqa: ANN001

@@ -9,13 +9,13 @@ from typing import Optional
 import typer
 
 from dutydesk.commands.common import _state
-from dutydesk.files import write_atomic
+from dutydesk.files import check_output, write_atomic
 from dutydesk.i18n import _
 
 KINDS = ("units", "staff", "incidents", "disputes", "journal")
 
 
-def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path]) -> None:
+def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path], *, force: bool = False) -> None:
     from dutydesk.errors import Refused
     from dutydesk.importing.writers import write_records
 
@@ -28,6 +28,7 @@ def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path]) 
     if output is None:
         write_records(desk.export_rows(kind), columns, fmt, sys.stdout.buffer)
         return
-    n = write_atomic(output, lambda fh: write_records(desk.export_rows(kind), columns, fmt, fh))
+    check_output(output, force=force)  # before any row is read
+    n = write_atomic(output, lambda fh: write_records(desk.export_rows(kind), columns, fmt, fh), force=force)
     typer.echo(_("{n} {kind} written to {file}").format(n=n, kind=kind, file=output), err=True)
 

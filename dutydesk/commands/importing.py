@@ -20,13 +20,19 @@ DryOpt = Annotated[bool, typer.Option("--dry-run", help=_("Check and count; writ
 UpdateOpt = Annotated[bool, typer.Option("--update", help=_("Update rows that exist and differ."))]
 ErrorsOpt = Annotated[Optional[Path], typer.Option("--errors", help=_("Write the rejected rows, with a reason column, to this CSV file."))]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help=_("No progress bar."))]
+ForceOpt = Annotated[bool, typer.Option("--force", help=_("Replace the --errors file if it exists."))]
 MAX_SHOWN = 50
 
 
-def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, update, errors, quiet, json_out) -> None:  # noqa: ANN001
+def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, update, errors, quiet, json_out,  # noqa: ANN001
+         force: bool = False) -> None:
+    from dutydesk.files import OutputFile, check_output
     from dutydesk.importing import run_import
 
     desk = _state(ctx).desk()
+    if errors is not None:
+        check_output(errors, force=force, field="errors")  # before the file is read
+        errors = OutputFile(errors, force)
     progress = None
     on_row = None
     if not quiet and not json_out and sys.stderr.isatty():
@@ -74,8 +80,8 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
 def _register(entity: str, help_text: str) -> None:
     def command(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
                 dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None,
-                quiet: QuietOpt = False, json_out: JsonOpt = False) -> None:
-        _run(ctx, entity, file, fmt, encoding, dry_run, update, errors, quiet, json_out)
+                quiet: QuietOpt = False, json_out: JsonOpt = False, force: ForceOpt = False) -> None:
+        _run(ctx, entity, file, fmt, encoding, dry_run, update, errors, quiet, json_out, force)
 
     command.__name__ = f"import_{entity}"
     import_app.command(entity, help=help_text)(guard(command))

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from dutydesk.commands.common import _state, _when, guard, sub_app
-from dutydesk.files import write_atomic
+from dutydesk.files import check_output, write_atomic
 from dutydesk.i18n import _
 
 report_app = sub_app(_("Shift (ICS-214 style), after-action and plan KPI reports: text, md, html, pdf or json."))
@@ -19,9 +19,11 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help=_("Wri
 LangOpt = Annotated[Optional[str], typer.Option("--lang", help=_("Language of the report: en or zh_CN (default: the desk's)."))]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help=_("Start of the period: ISO 8601, local time."))]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help=_("End of the period: ISO 8601, local time."))]
+ForceOpt = Annotated[bool, typer.Option("--force", help=_("Replace the output file if it exists."))]
 
 
-def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang: Optional[str], **params) -> None:  # noqa: ANN003
+def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang: Optional[str], *, force: bool = False,
+          **params) -> None:  # noqa: ANN003
     from dutydesk import reports
     from dutydesk.errors import Refused
     from dutydesk.i18n import LANGUAGES, normalise, using_language
@@ -32,6 +34,8 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise Refused("output", _("a PDF needs -o FILE (or a pipe)"))
     desk = _state(ctx).desk()
+    if output is not None:
+        check_output(output, force=force)  # before the report is built
     with using_language(lang):
         since = _when(desk, params.pop("since", None), "from", warn=False)
         until = _when(desk, params.pop("until", None), "to", warn=False)
@@ -41,7 +45,7 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
         return
-    write_atomic(output, lambda fh: fh.write(body))
+    write_atomic(output, lambda fh: fh.write(body), force=force)
     typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
 
 
@@ -51,19 +55,20 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
 def report_shift(ctx: typer.Context,
                  shift: Annotated[Optional[int], typer.Option("--shift", help=_("Shift number."))] = None,
                  since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text", output: OutputOpt = None,
-                 lang: LangOpt = None) -> None:
-    _emit(ctx, "shift", fmt, output, lang, shift_id=shift, since=since, until=until)
+                 lang: LangOpt = None, force: ForceOpt = False) -> None:
+    _emit(ctx, "shift", fmt, output, lang, force=force, shift_id=shift, since=since, until=until)
 
 
 @report_app.command("incident", help=_("After-action report of one incident."))
 @guard
 def report_incident(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
-                    fmt: FormatOpt = "text", output: OutputOpt = None, lang: LangOpt = None) -> None:
-    _emit(ctx, "incident", fmt, output, lang, incident_id=incident_id)
+                    fmt: FormatOpt = "text", output: OutputOpt = None, lang: LangOpt = None,
+                    force: ForceOpt = False) -> None:
+    _emit(ctx, "incident", fmt, output, lang, force=force, incident_id=incident_id)
 
 
 @report_app.command("kpi", help=_("Each plan target the desk can measure, the share met against it, and the misses."))
 @guard
 def report_kpi(ctx: typer.Context, since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text",
-               output: OutputOpt = None, lang: LangOpt = None) -> None:
-    _emit(ctx, "kpi", fmt, output, lang, since=since, until=until)
+               output: OutputOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
+    _emit(ctx, "kpi", fmt, output, lang, force=force, since=since, until=until)

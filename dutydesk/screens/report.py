@@ -3,6 +3,7 @@ as PDF, HTML or Markdown into the desk's reports folder."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,16 +14,18 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from dutydesk.files import write_atomic
+from dutydesk import log
+from dutydesk.errors import DeskError
+from dutydesk.files import private_dir, write_atomic
 from dutydesk.i18n import _
 from dutydesk.timefmt import to_local
 from dutydesk.widgets.keybar import KeyBar
 
 
 def reports_dir() -> Path:
-    from dutydesk.config import data_dir
+    from dutydesk.locations import reports_dir
 
-    return data_dir() / "reports"
+    return reports_dir()
 
 
 class ReportScreen(Screen):
@@ -57,6 +60,7 @@ class ReportScreen(Screen):
             report = self.build()
             text = reports.render(self.app.desk, report, "text").decode("utf-8")
         except Exception as exc:  # a refusal or a fault: say so on the screen, never crash
+            log.fault("console report", exc, traceback=not isinstance(exc, DeskError))
             self.app.call_from_thread(self.query_one("#report-text", Static).update, f"{type(exc).__name__}: {exc}")
             return
         self.app.call_from_thread(self._show, report, text)
@@ -77,12 +81,16 @@ class ReportScreen(Screen):
 
         folder = reports_dir()
         stamp = to_local(self.app.desk.clock.now()).strftime("%Y%m%d-%H%M%S")
-        path = folder / f"{self.stem}-{stamp}.{reports.EXTENSIONS[fmt]}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
             body = reports.render(self.app.desk, self.report, fmt)
-            write_atomic(path, lambda fh: fh.write(body))
+            for n in range(1, 100):  # twice in a second: a new name, never the earlier file replaced
+                path = folder / f"{self.stem}-{stamp}{'' if n == 1 else f'-{n}'}.{reports.EXTENSIONS[fmt]}"
+                if not os.path.lexists(path):
+                    break
+            write_atomic(path, lambda fh: fh.write(body))  # refuses a symlink, a FIFO, an existing file
         except Exception as exc:
+            log.fault("console report", exc, traceback=not isinstance(exc, DeskError))
             self.app.call_from_thread(self.notify, str(exc), title=_("Not written"), severity="error", timeout=10)
             return
         self.written.append(path)
