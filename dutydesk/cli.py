@@ -9,7 +9,6 @@ commands that need them.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,9 +18,10 @@ from typer.core import TyperGroup
 
 from dutydesk import __version__
 from dutydesk.commands.common import JsonOpt, State, _emit_json, _print_board, _state, guard
-from dutydesk.i18n import N_, _, set_language, translate_marked
+from dutydesk.i18n import N_, _, set_language, translate_marked, using_language
+from dutydesk.i18n import helptext
 
-set_language(os.environ.get("DUTYDESK_LANG"))
+helptext.install()
 
 # name -> (module, Typer attribute, short help): loaded on first use.
 LAZY_GROUPS = {
@@ -39,8 +39,63 @@ LAZY_GROUPS = {
 }
 
 
+def setup_language(cli_lang: str | None) -> str:
+    """Speak the chosen language from here on (see ``config.choose_language``);
+    a language the desk does not have, or a config file it cannot read, is one
+    line on stderr, and the run goes on in English."""
+    from dutydesk.config import choose_language
+
+    choice = choose_language(cli_lang)
+    code = set_language(choice.lang)
+    if choice.config_problem:
+        typer.echo(_("warning: config: {problem}; ignored").format(problem=choice.config_problem), err=True)
+    if not choice.available:
+        typer.echo(_("warning: language '{lang}' ({source}) is not available; using English").format(
+            lang=choice.asked, source=choice.source), err=True)
+    return code
+
+
 class LazyGroup(TyperGroup):
-    """A group whose sub-groups are built only when called (or asked for help)."""
+    """A group whose sub-groups are built only when called (or asked for help).
+
+    Help is in the reader's language: the language is chosen before the
+    arguments are parsed (``--lang`` is found first, so ``--help --lang zh_CN``
+    works too), the command modules are imported under English so that their
+    ``help=_(...)`` keep the msgids, and ``helptext.LocalisedContext``
+    translates them when the help is formatted."""
+
+    context_class = helptext.LocalisedContext
+
+    def _lang_argument(self, args: list[str]) -> str | None:
+        """The value of the root's ``--lang`` among ``args`` (before the command)."""
+        takes_value = {opt for p in self.params if getattr(p, "param_type_name", "") == "option"
+                       and not getattr(p, "is_flag", False) for opt in p.opts}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg.startswith("--lang="):
+                return arg.split("=", 1)[1]
+            if arg == "--lang":
+                return args[i + 1] if i + 1 < len(args) else None
+            if arg == "--" or not arg.startswith("-"):
+                return None
+            i += 2 if arg in takes_value else 1
+        return None
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN003
+        setup_language(self._lang_argument(list(args)))
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except helptext.ClickException as exc:
+            helptext.localise_error(exc)
+            raise
+
+    def invoke(self, ctx):  # noqa: ANN001
+        try:
+            return super().invoke(ctx)
+        except helptext.ClickException as exc:
+            helptext.localise_error(exc)
+            raise
 
     def list_commands(self, ctx):  # noqa: ANN001
         return list(self.commands) + [name for name in LAZY_GROUPS if name not in self.commands]
@@ -48,11 +103,12 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx, cmd_name):  # noqa: ANN001
         if cmd_name not in self.commands and cmd_name in LAZY_GROUPS:
             module_name, attr, _help = LAZY_GROUPS[cmd_name]
-            sub = getattr(importlib.import_module(module_name), attr)
+            with using_language("en"):  # help=_(...) at import keeps the msgid, translated when shown
+                sub = getattr(importlib.import_module(module_name), attr)
             command = typer.main.get_command(sub)
             command.name = cmd_name
             self.commands[cmd_name] = command
-        return self.commands.get(cmd_name)
+        return helptext.adopt(self.commands.get(cmd_name))
 
     def format_commands(self, ctx, formatter):  # noqa: ANN001
         rows = []
@@ -99,8 +155,7 @@ def root(
 ) -> None:
     state = _state(ctx)
     state.db, state.demo, state.actor, state.playbooks = db, demo, actor, playbooks
-    if lang:
-        set_language(lang)
+    # --lang was read before parsing (LazyGroup.make_context), with the other sources.
     if ctx.invoked_subcommand is None:
         guard(_open_console)(state)
 

@@ -100,6 +100,69 @@ def default_playbook_override() -> Path | None:
     return candidate if candidate.exists() else None
 
 
+# -- the interface language ------------------------------------------------------
+# In order: --lang, DUTYDESK_LANG, `lang` in the config file, then the system
+# locale (LC_ALL, LC_MESSAGES, LANG: the POSIX order); else English.
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def config_file() -> Path:
+    """The user's settings file (TOML), e.g. ``lang = "zh_CN"``."""
+    return config_dir() / "config.toml"
+
+
+def read_config() -> tuple[dict, str | None]:
+    """The config file's settings and, when it cannot be used, why (the file
+    and the reason, for a one-line warning).  No file: no settings, no warning."""
+    import tomllib
+
+    path = config_file()
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh), None
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, f"{path}: {exc}"
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    """The language to use, where it came from and what was asked for."""
+
+    lang: str  # a supported code: "en" or "zh_CN"
+    source: str  # "--lang", "DUTYDESK_LANG", the config file, "LC_ALL", ... or "default"
+    asked: str | None = None  # the value as given
+    available: bool = True  # False: ``asked`` is not a language the desk has (English is used)
+    config_problem: str | None = None  # the config file could not be read: file and reason
+
+
+def choose_language(cli_lang: str | None = None) -> LanguageChoice:
+    """Which language the interface speaks (see the order above)."""
+    from dutydesk.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise
+
+    env = os.environ
+    config, problem = ({}, None)
+    candidates: list[tuple[str, object]] = [("--lang", cli_lang), ("DUTYDESK_LANG", env.get("DUTYDESK_LANG"))]
+    if not any(value for _source, value in candidates):
+        config, problem = read_config()
+        value = config.get("lang")
+        if value is not None and not isinstance(value, str):
+            problem = f"{config_file()}: lang: {value!r} is not a language code"
+            value = None
+        candidates.append((str(config_file()), value))
+        candidates += [(name, env.get(name)) for name in LOCALE_VARIABLES]
+    for source, value in candidates:
+        if not value:
+            continue
+        code = normalise(str(value))
+        if code in LANGUAGES:
+            return LanguageChoice(code, source, str(value), True, problem)
+        return LanguageChoice(DEFAULT_LANGUAGE, source, str(value), False, problem)
+    return LanguageChoice(DEFAULT_LANGUAGE, "default", None, True, problem)
+
+
 @dataclass
 class Settings:
     db_url: str = ""
@@ -121,7 +184,7 @@ class Settings:
             url = env.get("DUTYDESK_DB") or default_db_url()
         return cls(
             db_url=url,
-            lang=env.get("DUTYDESK_LANG") or "en",
+            lang=choose_language().lang,
             tz=env.get("DUTYDESK_TZ") or None,
             actor=env.get("DUTYDESK_ACTOR") or default_actor(),
             actor_given=bool(env.get("DUTYDESK_ACTOR")),

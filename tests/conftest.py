@@ -26,6 +26,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from dutydesk import log
 
     log.reset()
+    for key in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):  # the system locale chooses the language last:
+        monkeypatch.delenv(key, raising=False)          # English unless a test sets it
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("DUTYDESK_TZ", "UTC")
     monkeypatch.setenv("DUTYDESK_ACTOR", "DC1")
     set_language("en")

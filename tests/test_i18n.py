@@ -39,6 +39,7 @@ def test_language_switch_and_labels():
     assert normalise("zh-CN.UTF-8") == "zh_CN" and normalise(None) == "en"
     assert set_language("zh_CN") == "zh_CN"
     assert pick({"en": "Cordon", "zh_CN": "封控警戒"}) == "封控警戒"
-    assert _("no incident {id}") == "no incident {id}"  # untranslated strings fall back to English
+    assert _("no incident {id}") == "没有事件 {id}"
+    assert _("a message no catalogue holds") == "a message no catalogue holds"  # falls back to English
     set_language("en")
     assert pick({"en": "Cordon", "zh_CN": "封控警戒"}) == "Cordon"

@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 
 def sub_app(help_text: str) -> typer.Typer:
     """A command group, styled like the root (plain help) and always a group,
-    even with one command (Typer would otherwise collapse it)."""
-    group = typer.Typer(help=help_text, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+    even with one command (Typer would otherwise collapse it).  Its help and
+    its commands' help are shown in the reader's language (``help_text`` is
+    the msgid, translated when shown: see ``dutydesk.i18n.helptext``)."""
+    from dutydesk.i18n.helptext import LocalisedGroup
+
+    group = typer.Typer(cls=LocalisedGroup, help=help_text, no_args_is_help=True, add_completion=False,
+                        rich_markup_mode=None)
 
     @group.callback()
     def _group() -> None:

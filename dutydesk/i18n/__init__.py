@@ -2,7 +2,9 @@
 
 The gettext domain is ``dutydesk``; catalogues live in ``dutydesk/i18n/locale``.
 English is the source language and the fallback.  ``set_language`` switches at
-run time (the CLI's ``--lang``, env ``DUTYDESK_LANG``).  Playbook labels carry
+run time; which language a run starts in is chosen by
+``dutydesk.config.choose_language`` (``--lang``, ``DUTYDESK_LANG``, the config
+file, the system locale).  Playbook labels carry
 their own translations (``label = {en = ..., zh_CN = ...}``) and are picked with
 ``pick()``.
 """
@@ -35,8 +37,16 @@ def normalise(lang: str | None) -> str:
     return code
 
 
+def available(lang: str | None) -> bool:
+    """Whether the desk speaks ``lang`` (any spelling ``normalise`` knows)."""
+    return normalise(lang) in LANGUAGES
+
+
 def set_language(lang: str | None) -> str:
+    """Switch to ``lang``; one the desk does not have is English.  Returns the code used."""
     code = normalise(lang)
+    if code not in LANGUAGES:
+        code = DEFAULT_LANGUAGE
     _state["lang"] = code
     _state["tr"] = _gettext.translation(
         DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
