@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test bench install install-test console clean fonts
+.PHONY: run test bench reliability install install-test console clean fonts
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ fonts:
 
 bench: install-test
 	$(PY) -m bench
+
+# Proofs with figures (issue 11): 50 kill -9s during writes, 60 during imports,
+# 8 writers x 200 notes beside a 300 000-row import, the fault cases, fuzzing
+# with more examples, tamper and escape cases; prints the figures, exit 1 if one
+# is off.  The short forms run in `make test` (tests/test_reliability_short.py).
+# Mounts small tmpfs folders when run as root (a full disk), else limits file sizes.
+reliability: install-test
+	$(PY) -m bench.reliability
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
