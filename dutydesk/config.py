@@ -114,17 +114,22 @@ def config_file() -> Path:
 
 def read_config() -> tuple[dict, str | None]:
     """The config file's settings and, when it cannot be used, why (the file
-    and the reason, for a one-line warning).  No file: no settings, no warning."""
-    import tomllib
-
+    and the reason, for a one-line warning).  No file: no settings, no warning
+    (and no TOML parser loaded: every start-up comes here)."""
     path = config_file()
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh), None
+        fh = open(path, "rb")
     except FileNotFoundError:
         return {}, None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
         return {}, f"{path}: {exc}"
+    import tomllib
+
+    with fh:
+        try:
+            return tomllib.load(fh), None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return {}, f"{path}: {exc}"
 
 
 @dataclass(frozen=True)
