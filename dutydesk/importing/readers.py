@@ -10,13 +10,17 @@ line of a JSONL record, the row of a spreadsheet.
 
 from __future__ import annotations
 
+import array
 import codecs
 import csv
 import io
 import json
+import os
+import struct
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,20 +87,61 @@ def _sniff_format(sample: bytes) -> str:
 
 
 def _detect_encoding(sample: bytes, forced: str | None, name: str, *, complete: bool) -> str:
+    """``forced`` if given (the file is then decoded strictly in it); else
+    UTF-8 (with or without BOM) when the sample decodes cleanly, else GB18030
+    when it decodes cleanly *and* reads as Chinese text (:func:`plausible_gb18030`:
+    GB18030 decodes almost any bytes, a Latin-1 or Shift-JIS file included).
+    Anything else is refused, asking for ``--encoding``."""
     if forced:
         try:
             codecs.lookup(forced)
         except LookupError:
             raise Refused("encoding", _("unknown encoding '{enc}'").format(enc=forced)) from None
         return forced
-    for enc in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(enc)("strict")
-        try:
-            decoder.decode(sample, final=complete)
-            return enc
-        except UnicodeDecodeError:
+    ask = _("give its encoding with --encoding NAME (for example latin-1, cp1252, shift_jis, gbk, utf-16)")
+    if b"\x00" in sample:
+        raise Refused("encoding", _("{file}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16?); {ask}").format(
+            file=name, ask=ask))
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")("strict").decode(sample, final=complete)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=complete)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and plausible_gb18030(text):
+        return "gb18030"
+    raise Refused("encoding", _("{file}: neither UTF-8 nor GB18030 Chinese text; {ask}").format(file=name, ask=ask))
+
+
+# At least this share of a GB18030 file's non-ASCII characters must be in GB2312, the
+# common set (6,763 hanzi and the usual punctuation): a real Chinese file is almost all
+# GB2312 with a few rarer name characters; Latin-1 or Shift-JIS read as GB18030 gives
+# rare extension hanzi (measured: 0 of 20 for a Shift-JIS sample, see tests/test_encodings.py).
+GB2312_SHARE = 0.8
+
+
+def plausible_gb18030(text: str) -> bool:
+    """Does ``text`` (decoded from GB18030) read as Chinese?  No control
+    characters other than tab and line ends, no private-use, unassigned or
+    surrogate code points (GB18030's user-defined areas decode to private use),
+    and most non-ASCII characters from the common GB2312 set."""
+    import unicodedata
+
+    common = rare = 0
+    for ch, n in Counter(ch for ch in text if not (" " <= ch <= "~")).items():
+        if ch in "\t\r\n":
             continue
-    raise Refused("encoding", _("{file}: neither UTF-8 nor GB18030; give --encoding").format(file=name))
+        if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
+            return False
+        try:
+            ch.encode("gb2312")
+            common += n
+        except UnicodeEncodeError:
+            rare += n
+    return common + rare == 0 or common / (common + rare) >= GB2312_SHARE
 
 
 def iter_rows(src: Source) -> Iterator[tuple[int, Row]]:
@@ -210,10 +255,13 @@ class _Utf8:
 
 
 def _iter_xlsx(src: Source) -> Iterator[tuple[int, Row]]:
-    from openpyxl import load_workbook
-
+    """The first sheet's rows, streamed in flat memory: openpyxl's read-only
+    reader, with the two things it keeps for the whole file taken out (a
+    large shared-string table goes to a temporary file, and each parsed row
+    leaves the XML tree), so a workbook of millions of rows reads in the
+    memory of a small one (see tests/test_encodings.py and the README)."""
     try:
-        book = load_workbook(src.path, read_only=True, data_only=True)
+        book, strings = _open_workbook(src.path)
     except Exception as exc:
         raise Refused("file", _("{file}: not a readable XLSX workbook ({error})").format(file=src.name, error=exc)) from None
     try:
@@ -231,6 +279,112 @@ def _iter_xlsx(src: Source) -> Iterator[tuple[int, Row]]:
             yield number, [_cell(row[i]) if i < len(row) else "" for i in range(width)]
     finally:
         book.close()
+        if strings is not None:
+            strings.close()
+
+
+# A shared-string table larger than this (uncompressed) is kept on disk, not in a list.
+SPILL_STRINGS = 8 * 1024 * 1024
+
+
+def _open_workbook(path: Path):  # noqa: ANN202 - (openpyxl Workbook, _SpilledStrings | None)
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+    from openpyxl.worksheet import _reader
+
+    _reader.iterparse = _dropping_rows  # see _dropping_rows: the read-only parser otherwise keeps every row element
+    spilled: list[_SpilledStrings] = []
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is None or self.archive.getinfo(ct.PartName[1:]).file_size < SPILL_STRINGS:
+                super().read_strings()
+                return
+            with self.archive.open(ct.PartName[1:]) as part:
+                self.shared_strings = _SpilledStrings(part)
+                spilled.append(self.shared_strings)
+
+    reader = Reader(path, read_only=True, keep_vba=False, data_only=True, keep_links=False)
+    try:
+        reader.read()
+    except BaseException:
+        for s in spilled:
+            s.close()
+        raise
+    return reader.wb, (spilled[0] if spilled else None)
+
+
+_ROW_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+
+
+def _dropping_rows(source, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    """openpyxl's own (defused) ``iterparse``, but a ``<row>`` element leaves
+    its parent once the reader has taken it: openpyxl clears each row, yet
+    the emptied elements stayed in the tree (about 60 bytes a row: 180 MB for
+    3 M rows).  Same events as openpyxl asks for (``end``)."""
+    from openpyxl.xml.functions import iterparse
+
+    stack = []
+    for event, element in iterparse(source, events=("start", "end")):
+        if event == "start":
+            stack.append(element)
+            continue
+        stack.pop()
+        yield event, element
+        if stack and element.tag == _ROW_TAG:
+            stack[-1].remove(element)  # the last (only) child: no search
+
+
+class _SpilledStrings:
+    """A workbook's shared strings in two temporary files (UTF-8 text, and
+    offsets), read back by index with ``pread``: memory stays flat however
+    many distinct strings the workbook holds."""
+
+    def __init__(self, part) -> None:  # noqa: ANN001
+        from openpyxl.cell.text import Text
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse
+
+        si = "{%s}si" % SHEET_MAIN_NS
+        self._text = tempfile.TemporaryFile(prefix="dutydesk-xlsx-")
+        self._offsets = tempfile.TemporaryFile(prefix="dutydesk-xlsx-")
+        offsets = array.array("q")
+        position = 0
+        stack = []
+        for event, node in iterparse(part, events=("start", "end")):
+            if event == "start":
+                stack.append(node)
+                continue
+            stack.pop()
+            if node.tag != si:
+                continue
+            data = Text.from_tree(node).content.replace("x005F_", "").encode("utf-8")  # as openpyxl's own reader
+            offsets.append(position)
+            self._text.write(data)
+            position += len(data)
+            if stack:
+                stack[-1].remove(node)
+            if len(offsets) >= 65536:
+                offsets.tofile(self._offsets)
+                offsets = array.array("q")
+        offsets.append(position)
+        offsets.tofile(self._offsets)
+        self._text.flush()
+        self._offsets.flush()
+        self._count = self._offsets.tell() // 8 - 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> str:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        start, end = struct.unpack("=qq", os.pread(self._offsets.fileno(), 16, index * 8))
+        return os.pread(self._text.fileno(), end - start, start).decode("utf-8")
+
+    def close(self) -> None:
+        self._text.close()
+        self._offsets.close()
 
 
 def _cell(value: object) -> str:
