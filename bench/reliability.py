@@ -176,9 +176,11 @@ def dd(db_url: str, *args: str, timeout: float = 300, env: dict[str, str] | None
                                        proc.stderr.decode("utf-8", "backslashreplace"))
 
 
-def unclean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1, 3)) -> str | None:
+def unclean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1, 3), *,
+            report: bool = False) -> str | None:
     """Why a run is not a clean outcome (None when it is): a traceback, an
-    internal error, an unexpected exit code, or a refusal not in one line."""
+    internal error, an unexpected exit code, or a refusal not in one line
+    (``report``: a command like doctor that says what failed on stdout)."""
     both = proc.stdout + proc.stderr
     if "Traceback (most recent call last)" in both:
         return "traceback"
@@ -186,7 +188,7 @@ def unclean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1, 3
         return "internal error: " + _first(proc.stderr)
     if proc.returncode not in codes:
         return f"exit {proc.returncode}: {_first(proc.stderr)}"
-    if proc.returncode != 0:
+    if proc.returncode != 0 and not (report and proc.stdout.strip()):
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         if len(lines) != 1 or not lines[0].startswith("error: "):
             return f"refusal not one line: {lines[:3]}"
@@ -478,6 +480,7 @@ class Faults:
                  ("missing desk", self.missing)]
         if self.plan.slow_faults:
             cases.append(("desk locked by another process for longer than every retry", self.held_lock))
+            cases.append(("removed -wal and -shm (a loss no file shows; reported)", lambda: self.removed_wal(True)))
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(lambda c: self.case(*c), cases))
         for name, why in results:
@@ -684,8 +687,12 @@ class Faults:
             return "audit verify said the corrupted desk is intact"
         return None
 
-    def removed_wal(self) -> str | None:
-        path = self.tmp / "nowal.sqlite"
+    def removed_wal(self, also_shm: bool = False) -> str | None:
+        """The -wal deleted (``rm desk.sqlite-wal``) after a writer was killed
+        with committed pages in it: the desk opens without them, so doctor or
+        audit verify must say so.  With ``also_shm`` the -shm goes too: then
+        nothing in the file shows the loss (reported, not counted)."""
+        path = self.tmp / ("nowalshm.sqlite" if also_shm else "nowal.sqlite")
         url = new_desk(path)
         proc, reader = writer(url, "DC1")
         reader.first.wait(60)
@@ -697,20 +704,26 @@ class Faults:
         acked = {nid for nid, _s, _w in acknowledged(reader.lines)}
         wal = Path(f"{path}-wal")
         had = wal.exists() and wal.stat().st_size > 0
-        for suffix in ("-wal", "-shm"):
+        for suffix in ("-wal", "-shm") if also_shm else ("-wal",):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        runs = [dd(url, *args) for args in self.pick([("board",), ("audit", "verify"),
-                                                      ("incident", "note", "1", "after")])]
-        doctor = dd(url, "doctor")
-        for p in runs + ([doctor] if "No such command" not in doctor.stderr else []):
-            why = unclean(p)
+        doctor = dd(url, "doctor")  # first, before anything writes to the desk again
+        has_doctor = "No such command" not in doctor.stderr
+        verify = dd(url, "audit", "verify")
+        runs = [dd(url, *args) for args in self.pick([("board",), ("incident", "note", "1", "after")])]
+        for p in [verify, *runs] + ([doctor] if has_doctor else []):
+            why = unclean(p, report=p is doctor)
             if why:
                 return f"{' '.join(p.args[5:])}: {why}"
         present = {row[0] for row in query(path, "SELECT id FROM note")}
         lost = len(acked - present)
-        self.fig.fault_notes.append(f"removed -wal: the -wal held committed pages: {had}; acknowledged notes gone "
-                                    f"with it: {lost} of {len(acked)}; doctor exit "
-                                    f"{doctor.returncode if 'No such command' not in doctor.stderr else 'n/a'}")
+        told = (has_doctor and doctor.returncode != 0) or verify.returncode != 0
+        self.fig.fault_notes.append(
+            f"removed -wal{' and -shm' if also_shm else ''}: the -wal held committed pages: {had}; acknowledged notes gone with it: {lost} of "
+            f"{len(acked)}; doctor {'exit ' + str(doctor.returncode) if has_doctor else 'n/a'}"
+            f"{': ' + _first(doctor.stdout + doctor.stderr) if has_doctor and doctor.returncode else ''}; "
+            f"audit verify exit {verify.returncode}")
+        if lost and not told and not also_shm:
+            return f"{lost} acknowledged writes went with the -wal and neither doctor nor audit verify said so"
         return desk_sound(path)
 
     def missing(self) -> str | None:

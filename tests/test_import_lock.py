@@ -162,3 +162,22 @@ def test_memory_rows_are_spooled_not_kept(desk, tmp_path, monkeypatch):
     monkeypatch.setattr(importing._Spool, "add", add)
     r = run_import(desk, "staff", str(staff_csv(tmp_path / "s.csv", n=450)))
     assert r.inserted == 450 and added == [100, 100, 100, 100, 50]
+
+
+def test_a_collision_in_the_write_is_a_one_line_refusal(desk, tmp_path, monkeypatch):
+    """Should a unique key collide in the write after all (another writer's
+    row the lookups did not see), the import is refused in one line, naming
+    the constraint, and nothing is written."""
+    from sqlalchemy.exc import IntegrityError
+
+    path = staff_csv(tmp_path / "staff.csv", n=10)
+    head = desk.journal_head()
+
+    def collide(*_a, **_k):
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: staff.callsign"))
+
+    monkeypatch.setitem(bulk.APPLY, "staff", collide)
+    with pytest.raises(Refused) as exc:
+        run_import(desk, "staff", str(path))
+    assert exc.value.field == "file" and "UNIQUE constraint failed: staff.callsign" in exc.value.message
+    assert "\n" not in str(exc.value) and desk.journal_head() == head
