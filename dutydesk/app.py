@@ -68,6 +68,16 @@ class DutyDeskApp(App):
         # Ask who is acting at start (the CLI does unless a call sign was given).
         self.ask_actor = ask_actor
 
+    def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notice as plain text: messages quote titles, call signs and
+        refusals (a title ``[/]`` was parsed as markup and crashed the
+        console); whatever of the desk's data it holds is shown escaped."""
+        from dutydesk.text import safe
+
+        super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
+                       markup=False)
+
     def take_prefetch(self, wait: float | None = None):
         """The board's first data, read during start-up (once; then ``None``).
         With ``wait``, give up after that many seconds and leave it for later."""
@@ -93,7 +103,9 @@ class DutyDeskApp(App):
         return BoardScreen()
 
     def on_mount(self) -> None:
-        self.title = self.desk_name + (" — " + _("DEMO") if self.is_demo else "")
+        from dutydesk.text import safe
+
+        self.title = safe(self.desk_name) + (" — " + _("DEMO") if self.is_demo else "")
         if self.tick_interval:
             self.set_interval(self.tick_interval, self.tick)
         if self.poll_interval:

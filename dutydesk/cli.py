@@ -97,6 +97,17 @@ class LazyGroup(TyperGroup):
             helptext.localise_error(exc)
             raise
 
+    def parse_args(self, ctx, args):  # noqa: ANN001
+        # An argument that was not valid UTF-8 reaches Python as lone
+        # surrogates: refuse it in one line here, before it reaches a file
+        # name, the database or the terminal (every argument passes the root).
+        for number, arg in enumerate(args, start=1):
+            if isinstance(arg, str) and not _utf8(arg):
+                from dutydesk.commands.common import EXIT_REFUSED, fail
+
+                fail(_("argument {n}: is not valid UTF-8 text").format(n=number), EXIT_REFUSED)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx):  # noqa: ANN001
         return list(self.commands) + [name for name in LAZY_GROUPS if name not in self.commands]
 
@@ -123,6 +134,14 @@ class LazyGroup(TyperGroup):
         if rows:
             with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
+
+
+def _utf8(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 app = typer.Typer(
@@ -198,9 +217,15 @@ def init_cmd(ctx: typer.Context, name: Annotated[Optional[str], typer.Option(hel
     exists = "desk_id" in desk.meta()
     result = {"created": False} if exists else desk.init(name=name, demo=state.demo)
     if result["created"]:
-        typer.echo(_("Desk created at {url} (schema {rev}).").format(url=settings.db_url, rev=HEAD_REVISION))
+        typer.echo(_("Desk created at {url} (schema {rev}).").format(url=_shown_url(settings.db_url), rev=HEAD_REVISION))
     else:
-        typer.echo(_("Desk at {url} is up to date (schema {rev}).").format(url=settings.db_url, rev=HEAD_REVISION))
+        typer.echo(_("Desk at {url} is up to date (schema {rev}).").format(url=_shown_url(settings.db_url), rev=HEAD_REVISION))
+
+
+def _shown_url(url: str) -> str:
+    from dutydesk.text import mask_secrets, safe
+
+    return safe(mask_secrets(url))
 
 
 @app.command("demo", help=_("Fill the desk with a realistic demo: units, staff, open and closed incidents of both kinds."))

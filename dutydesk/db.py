@@ -31,7 +31,7 @@ WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL 
 def _parse(url: str) -> URL:
     try:
         return make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=url)) from None
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from dutydesk import bulk, journal, reasons
+from dutydesk import text as txt
 from dutydesk.bulk import chunks
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.db import HEAD_REVISION, make_engine, take_write_lock, upgrade
@@ -76,20 +77,8 @@ T = TypeVar("T")
 
 # A late entry may not be dated in the future; allow for clocks a little apart.
 FUTURE_TOLERANCE = timedelta(minutes=1)
-MAX_TEXT = 2000
-MAX_TITLE = 200
 WRITE_ATTEMPTS = 4
-
-
-def _text(value: str | None, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise Refused(field, _("must not be empty"))
-    if len(cleaned) > limit:
-        raise Refused(field, _("is {n} characters long; at most {limit}").format(n=len(cleaned), limit=limit))
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned):
-        raise Refused(field, _("contains control characters"))
-    return cleaned
+# Stored text: one validator (dutydesk/text.py) for every field, the actor included.
 
 
 def _graver(kind: Kind, level: str, than: str) -> bool:
@@ -197,6 +186,7 @@ class Desk:
     # -- desk ------------------------------------------------------------------
     def init(self, name: str | None = None, demo: bool = False) -> dict[str, Any]:
         """Mark the desk as created (idempotent: a second call changes nothing)."""
+        name = txt.line(name, "name", required=False) or None
 
         def op(s: Session, now: datetime) -> dict[str, Any]:
             existing = s.get(DeskMeta, "desk_id")
@@ -231,7 +221,7 @@ class Desk:
     def _refuse_unknown_actor(self, s: Session, callsign: str | None = None) -> None:
         """Once the desk has staff, only an active member of staff acts on it
         (before that, anyone may set it up: init, units, staff)."""
-        who = self.actor if callsign is None else callsign
+        who = txt.identifier(self.actor if callsign is None else callsign, "actor")
         has_staff, member = s.execute(select(
             select(Staff.id).exists(),
             select(Staff.id).where(Staff.callsign == who, Staff.active.is_(True)).exists())).one()
@@ -257,9 +247,10 @@ class Desk:
 
     # -- units and staff ---------------------------------------------------------
     def add_unit(self, code: str, name: str, unit_type: str = "station", parent: str | None = None) -> UnitView:
-        code = _text(code, "code", limit=64)
-        name = _text(name, "name", limit=MAX_TITLE)
-        unit_type = _text(unit_type, "type", limit=64)
+        code = txt.identifier(code, "code")
+        name = txt.line(name, "name")
+        unit_type = txt.identifier(unit_type, "type")
+        parent = txt.identifier(parent, "parent", required=False) or None
 
         def op(s: Session, now: datetime) -> UnitView:
             if s.scalar(select(Unit).where(Unit.code == code)) is not None:
@@ -275,9 +266,10 @@ class Desk:
         return self._write(op)
 
     def add_staff(self, callsign: str, name: str, unit: str | None = None, post: str = "") -> StaffView:
-        callsign = _text(callsign, "callsign", limit=64)
-        name = _text(name, "name", limit=MAX_TITLE)
-        post = _text(post, "post", limit=MAX_TITLE, required=False)
+        callsign = txt.identifier(callsign, "callsign")
+        name = txt.line(name, "name")
+        post = txt.line(post, "post", required=False)
+        unit = txt.identifier(unit, "unit", required=False) or None
 
         def op(s: Session, now: datetime) -> StaffView:
             if s.scalar(select(Staff).where(Staff.callsign == callsign)) is not None:
@@ -421,7 +413,7 @@ class Desk:
 
     def _who(self, s: Session, who: str) -> Unit | Staff:
         """A unit code or a staff call sign; ``unit:`` / ``staff:`` prefixes settle a clash."""
-        who = _text(who, "assignee", limit=64)
+        who = txt.identifier(who, "assignee")
         if who.startswith("unit:"):
             return self._unit(s, who[5:], "assignee")
         if who.startswith("staff:"):
@@ -465,8 +457,8 @@ class Desk:
         the event count from it).  A level below the risk model's suggestion
         needs a ``reason``; both levels are recorded."""
         k = self.playbooks.get(kind)
-        title = _text(title, "title", limit=MAX_TITLE)
-        place = _text(place, "place", limit=MAX_TITLE)
+        title = txt.line(title, "title")
+        place = txt.line(place, "place")
         suggestion = self.suggest(kind, factors)
         if level is None:
             if suggestion.level is None:
@@ -474,7 +466,7 @@ class Desk:
                     levels=", ".join(k.level_keys()), factors=", ".join(f.key for f in k.factors)))
             level = suggestion.level
         k.level(level)
-        typed_reason = _text(reason, "reason", required=False)
+        typed_reason = txt.line(reason, "reason", required=False)
         if suggestion.level is not None and k.gravity(level) < k.gravity(suggestion.level) and not typed_reason:
             raise Refused("reason", _("level {level} is below the suggested level {suggested}: give the reason").format(
                 level=level, suggested=suggestion.level))
@@ -526,7 +518,7 @@ class Desk:
 
     def set_level(self, incident_id: int, level: str, reason: str, *, at: datetime | None = None,
                   expected_version: int | None = None, factors: dict[str, Any] | list[str] | None = None) -> IncidentDetail:
-        reason = _text(reason, "reason")
+        reason = txt.line(reason, "reason")
 
         def op(s: Session, now: datetime) -> None:
             inc = self._incident(s, incident_id, expected_version=expected_version)
@@ -710,7 +702,8 @@ class Desk:
 
     def instruct(self, incident_id: int, to_unit: str, text: str, *, kind: str = "order",
                  at: datetime | None = None, expected_version: int | None = None) -> InstructionView:
-        text = _text(text, "text")
+        text = txt.block(text, "text")
+        to_unit = txt.identifier(to_unit, "to")
 
         def op(s: Session, now: datetime) -> int:
             inc = self._incident(s, incident_id, expected_version=expected_version)
@@ -749,7 +742,7 @@ class Desk:
             inc = self._incident(s, ins.incident_id, live=False, expected_version=expected_version)
             event = self._event_time(at, now, not_before=ins.sent_at, what=_("the instruction was sent"))
             ins.acknowledged_at = event
-            ins.acknowledged_by = _text(by, "by", limit=64, required=False) or self.actor
+            ins.acknowledged_by = txt.line(by, "by", limit=txt.MAX_KEY, required=False) or self.actor
             k = self.playbooks.get(inc.kind)
             met = []
             for dl in s.scalars(select(Deadline).where(Deadline.instruction_id == ins.id, Deadline.state == "pending")):
@@ -768,7 +761,7 @@ class Desk:
 
     def add_note(self, incident_id: int, text: str, *, at: datetime | None = None,
                  expected_version: int | None = None) -> NoteView:
-        text = _text(text, "text")
+        text = txt.block(text, "text")
 
         def op(s: Session, now: datetime) -> NoteView:
             inc = self._incident(s, incident_id, live=False, expected_version=expected_version)
@@ -787,7 +780,7 @@ class Desk:
         """Close: pending deadlines already due become missed, the rest are
         cancelled; holders are released.  The result's ``warnings`` say what was
         still open at the moment of closing (the event time, ``at``)."""
-        summary = _text(summary, "summary")
+        summary = txt.block(summary, "summary")
 
         def op(s: Session, now: datetime) -> list[dict[str, Any]]:
             inc = self._incident(s, incident_id, expected_version=expected_version)
@@ -877,7 +870,7 @@ class Desk:
 
     def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None,
                        expected_version: int | None = None) -> DeadlineView:
-        reason = _text(reason, "reason")
+        reason = txt.line(reason, "reason")
 
         def op(s: Session, now: datetime) -> None:
             dl, inc = self._deadline(s, deadline_id, expected_version)
@@ -909,7 +902,7 @@ class Desk:
     def end_shift(self, note: str | None = None, *, at: datetime | None = None, handover_to: str | None = None) -> ShiftView:
         """End the running shift with a handover note; with ``handover_to`` the
         next commander's shift starts at the same moment."""
-        note_text = _text(note, "note", required=False)
+        note_text = txt.block(note, "note", required=False)
 
         def op(s: Session, now: datetime) -> int:
             row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))

@@ -11,6 +11,10 @@ may change or add kinds, levels, roles, deadlines and factors, item by item
 from __future__ import annotations
 
 import copy
+import math
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from dutydesk import text
 from dutydesk.errors import PlaybookError, Refused
 from dutydesk.i18n import _, pick
 
@@ -35,10 +40,26 @@ LIST_KEYS = {
 Label = dict[str, str]
 
 
+# A rule's time: more than nothing, at most a leap year (a bound that keeps
+# every due time a real date; inf, nan and 1e12 are refused).
+MAX_MINUTES = 366 * 24 * 60
+MAX_FILE_BYTES = 1 << 20  # an override file is a few kilobytes
+
+
 def _label(value: Any) -> Any:
     if isinstance(value, str):
         return {"en": value}
     return value
+
+
+def _finite(name: str, value: float | None, low: float | None = None, high: float | None = None) -> None:
+    """``value`` is a real number within [low, high] (a ValueError naming ``name`` if not)."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number")
+    if low is not None and value < low or high is not None and value > high:
+        raise ValueError(f"{name} must be from {low:g} to {high:g}")
 
 
 class _Item(BaseModel):
@@ -54,6 +75,20 @@ class _Item(BaseModel):
     def _key_ok(cls, v: str) -> str:
         if not v or not v.strip() or any(ch.isspace() for ch in v):
             raise ValueError("a key must be a non-empty word without spaces")
+        wrong = text.problem(v, text.IDENTIFIER)
+        if wrong is not None:
+            raise ValueError(f"key {wrong}")
+        return v
+
+    @field_validator("label")
+    @classmethod
+    def _label_ok(cls, v: Label) -> Label:
+        # Labels are shown on every screen and report: the rules of one line
+        # of stored text (no control, bidi or zero-width characters).
+        for lang, words in v.items():
+            wrong = text.problem(lang, text.IDENTIFIER) or text.problem(words, text.LINE)
+            if wrong is not None or not words.strip():
+                raise ValueError(f"label '{text.safe(lang)}': {wrong or 'must not be empty'}")
         return v
 
     def text(self, lang: str | None = None) -> str:
@@ -62,6 +97,13 @@ class _Item(BaseModel):
 
 class Level(_Item):
     colour: str = "white"
+
+    @field_validator("colour")
+    @classmethod
+    def _colour_ok(cls, v: str) -> str:
+        if not re.fullmatch(r"#?[A-Za-z0-9_]{1,32}", v):
+            raise ValueError("a colour is a name or #rrggbb")
+        return v
 
 
 class Role(_Item):
@@ -92,8 +134,14 @@ class DeadlineRule(_Item):
         if (self.minutes is None) == (self.minutes_by_level is None):
             raise ValueError("give exactly one of 'minutes' or 'minutes_by_level'")
         values = [self.minutes] if self.minutes is not None else list(self.minutes_by_level.values())
+        if any(not math.isfinite(v) for v in values):
+            raise ValueError("minutes must be a finite number")
         if any(v <= 0 for v in values):
             raise ValueError("minutes must be greater than 0")
+        if any(v > MAX_MINUTES for v in values):
+            raise ValueError(f"minutes must be at most {MAX_MINUTES} (366 days)")
+        _finite("warn_before_minutes", self.warn_before_minutes, 0, MAX_MINUTES)
+        _finite("target", self.target)
         if self.target is not None and not 0 <= self.target <= 1:
             raise ValueError("target is a share between 0 and 1")
         if self.met_by == "ack" and self.anchor != "instruction":
@@ -117,11 +165,23 @@ class DeadlineRule(_Item):
 class Option(_Item):
     score: int
 
+    @field_validator("score")
+    @classmethod
+    def _score_ok(cls, v: int) -> int:
+        _finite("score", v, -1_000_000, 1_000_000)
+        return v
+
 
 class Band(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     min: float
     score: int
+
+    @model_validator(mode="after")
+    def _check(self) -> "Band":
+        _finite("min", self.min)
+        _finite("score", self.score, -1_000_000, 1_000_000)
+        return self
 
 
 class Factor(_Item):
@@ -150,6 +210,11 @@ class Threshold(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     level: str
     min_score: float
+
+    @model_validator(mode="after")
+    def _check(self) -> "Threshold":
+        _finite("min_score", self.min_score)
+        return self
 
 
 class Kind(_Item):
@@ -318,15 +383,29 @@ class Playbooks:
 # -- loading ---------------------------------------------------------------
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A playbook file: a regular file (a FIFO or a device would block or never
+    end) of at most 1 MiB of UTF-8 TOML, not nested past what a playbook needs."""
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        with open(path, "rb", opener=_open_regular) as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise PlaybookError(str(path), "", _("larger than {n} bytes; a playbook file is a few kilobytes").format(
+                n=MAX_FILE_BYTES))
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise PlaybookError(str(path), "", _("file not found")) from None
+    except _NotRegular:
+        raise PlaybookError(str(path), "", _("not a regular file")) from None
     except OSError as exc:
-        raise PlaybookError(str(path), "", str(exc)) from None
+        raise PlaybookError(str(path), "", exc.strerror or type(exc).__name__) from None
+    except UnicodeDecodeError:
+        raise PlaybookError(str(path), "", _("not UTF-8 text; save the file as UTF-8")) from None
+    except RecursionError:
+        raise PlaybookError(str(path), "", _("nested too deeply")) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(str(path), "", _("not valid TOML: {error}").format(error=exc)) from None
+    if _depth(data) > MAX_DEPTH:
+        raise PlaybookError(str(path), "", _("nested too deeply"))
     unknown = set(data) - {"kind"}
     if unknown:
         raise PlaybookError(str(path), sorted(unknown)[0], _("unknown top-level key; a playbook file holds [kind.NAME] tables"))
@@ -334,6 +413,32 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not isinstance(kinds, dict):
         raise PlaybookError(str(path), "kind", _("must be a table of kinds"))
     return kinds
+
+
+class _NotRegular(Exception):
+    pass
+
+
+MAX_DEPTH = 8  # kind.NAME.deadlines[i].minutes_by_level.LEVEL is 5
+
+
+def _open_regular(name: str, flags: int) -> int:
+    """Open without blocking (a FIFO would wait for a writer), then refuse
+    anything but a regular file."""
+    fd = os.open(name, flags | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _NotRegular(name)
+    return fd
+
+
+def _depth(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())]
+        level = [v for v in level if isinstance(v, (dict, list))]
+    return depth
 
 
 def _merge_kind(base: dict[str, Any], over: dict[str, Any], path: str, where: str) -> dict[str, Any]:

@@ -62,6 +62,21 @@ class BadTime(ValueError):
 # A bare HH:MM up to this far ahead of the clock is still today (clocks a little
 # apart); further ahead it is yesterday's.
 HH_MM_SKEW = timedelta(minutes=1)
+# The times a desk records or reports on: nothing before 2000, nothing past 2100
+# (whether a time may lie ahead of the clock is the desk's rule, per field).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _local_wall(wall: datetime) -> datetime:
+    """``wall`` (naive, the display zone) made aware; refused when the clocks
+    skipped it (the hour lost when summer time starts)."""
+    aware = localize(wall)
+    back = aware.astimezone(UTC).astimezone(display_tz()).replace(tzinfo=None)
+    if back != wall:
+        raise BadTime(_("{wall} does not exist in this time zone (the clocks skipped it); give the time with its UTC offset").format(
+            wall=wall.strftime("%Y-%m-%d %H:%M")))
+    return aware
 
 
 def parse_when(text: str, now: datetime) -> datetime:
@@ -80,17 +95,23 @@ def parse_when(text: str, now: datetime) -> datetime:
             hh, mm = raw.split(":")
             today = to_local(now).replace(tzinfo=None)
             wall = today.replace(hour=int(hh), minute=int(mm), second=0, microsecond=0)
-            parsed = localize(wall)
+            parsed = _local_wall(wall)
             if parsed > (now if now.tzinfo else now.replace(tzinfo=UTC)) + HH_MM_SKEW:
-                parsed = localize(wall - timedelta(days=1))
+                parsed = _local_wall(wall - timedelta(days=1))
         else:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except BadTime:
+        raise
     except ValueError:
         raise BadTime(
             _("'{text}' is not a time; use ISO 8601 like 2026-11-22T10:00 or HH:MM").format(text=text)
         ) from None
+    # Bounds first, on the wall clock: converting year 1 or 9999 between zones overflows.
+    if not EARLIEST.year <= parsed.year < LATEST.year:
+        raise BadTime(_("{text}: a time from {earliest} to {latest}").format(
+            text=raw, earliest=EARLIEST.year, latest=LATEST.year - 1))
     if parsed.tzinfo is None:
-        parsed = localize(parsed)
+        parsed = _local_wall(parsed)
     return parsed.astimezone(UTC)
 
 

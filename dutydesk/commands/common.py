@@ -86,9 +86,18 @@ def _state(ctx: typer.Context) -> State:
 
 
 def fail(message: str, code: int = 1) -> None:
-    _log_refusal(message, code)
-    typer.echo(_("error: {message}").format(message=message), err=True)
+    """One line on stderr: whatever a message quotes (a value typed, a row, a
+    URL) is shown escaped and with any password masked, never as a command to
+    the terminal."""
+    from dutydesk.text import mask_secrets, safe
+
+    _log_refusal(mask_secrets(message), code)
+    typer.echo(_("error: {message}").format(message=safe(mask_secrets(message))), err=True)
     raise typer.Exit(code)
+
+
+# The largest id a desk holds (SQLite and PostgreSQL bigint).
+MAX_ID = 2**63 - 1
 
 
 # Exit codes (README): 0 done, 1 refused, 2 usage error (Click's own), 3 no desk
@@ -106,6 +115,10 @@ def guard(fn):
     def wrapper(*args, **kwargs):
         from dutydesk.errors import DeskError, DeskUnavailable
 
+        for name, value in kwargs.items():
+            if type(value) is int and not -MAX_ID <= value <= MAX_ID:
+                fail(_("{field}: {value} is out of range (at most {most})").format(
+                    field=name.replace("_", "-"), value=value, most=MAX_ID), EXIT_REFUSED)
         try:
             return fn(*args, **kwargs)
         except DeskUnavailable as exc:
@@ -119,6 +132,9 @@ def guard(fn):
             if os.environ.get("DUTYDESK_DEBUG"):
                 raise
             name = type(exc).__name__
+            if isinstance(exc, UnicodeDecodeError) and _in_database(exc):  # a damaged page of the desk file
+                fail(_("database: the desk holds text that is not valid UTF-8 (a damaged file?): {error}").format(
+                    error=exc.reason), EXIT_NO_DESK)
             if name in ("OperationalError", "DatabaseError", "InterfaceError", "ProgrammingError"):
                 error = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [name]
                 fail(_("database: {error}").format(error=error[0]), EXIT_NO_DESK)
@@ -126,6 +142,16 @@ def guard(fn):
                  EXIT_REFUSED)
 
     return wrapper
+
+
+def _in_database(exc: BaseException) -> bool:
+    """The exception was raised while reading the database (not a file being imported)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if "sqlalchemy" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _command_path() -> str:
@@ -193,9 +219,21 @@ def _emit_json(data: Any) -> None:
 
 
 def _console():
+    """The CLI's Rich console: no markup, no emoji codes, no highlighting, and
+    every plain string printed made safe first (a title ``[/]`` or
+    ``:fire:`` is printed as typed; a stored escape sequence as ``\\x1b``).
+    Build tables with :func:`_make_table`, whose cells are plain ``Text``."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    from dutydesk.text import plain
+
+    class SafeConsole(Console):
+        def print(self, *objects, **kwargs):  # noqa: ANN002, ANN003, A003
+            objects = tuple(plain(o, multiline=True) if isinstance(o, str) else o for o in objects)
+            kwargs.pop("markup", None)
+            return super().print(*objects, **kwargs)
+
+    return SafeConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 # -- types for options --------------------------------------------------------
@@ -241,9 +279,12 @@ def _make_table(columns: list[str], rows: list[tuple], title: str | None = None,
     and last the widest others, are cut with an ellipsis."""
     from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
+
+    from dutydesk.text import safe
 
     keep = list(range(len(columns)))
-    cells = [[str(x) for x in r] for r in rows]
+    cells = [[safe(x) for x in r] for r in rows]  # data: one line each, never markup
     natural = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     width = _console().width
 
@@ -262,11 +303,11 @@ def _make_table(columns: list[str], rows: list[tuple], title: str | None = None,
             if widths[widest] <= floor:
                 break
             widths[widest] -= 1
-    t = Table(title=title)
+    t = Table(title=Text(safe(title)) if title is not None else None)
     for i in keep:
-        t.add_column(columns[i], no_wrap=True, overflow="ellipsis", width=widths[i])
+        t.add_column(Text(safe(columns[i])), no_wrap=True, overflow="ellipsis", width=widths[i])
     for r in cells:
-        t.add_row(*[r[i] for i in keep])
+        t.add_row(*[Text(r[i]) for i in keep])
     return t
 
 

@@ -38,6 +38,7 @@ from dutydesk.importing.keys import KeyLedger
 from dutydesk.importing.problems import ImportProblem, ProblemLog
 from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
 from dutydesk.importing.schema import Context, Spec, header_map, row_checker, spec
+from dutydesk.text import cell
 
 
 @dataclass
@@ -182,7 +183,7 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
     refs: list[tuple[int, str, str, str, Row]] = []
     rows = 0
     key_field, ref_fields, check = s.key, tuple(s.references.items()), s.check
-    clean = row_checker(entity)
+    clean = row_checker(entity, cells=src.fmt in TABLES)  # a table's cells may carry export's leading '
 
     def record(raw: Row) -> dict[str, str]:
         return raw if isinstance(raw, dict) else table.record(raw) if table else {}
@@ -283,9 +284,9 @@ def write_errors(path: Path, log: ProblemLog) -> None:
     def write(out: BinaryIO) -> None:
         with io.TextIOWrapper(out, encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([*headers, "row", "reason"])
-            for p in log:
-                writer.writerow([*(p.record.get(h, "") for h in headers), p.row, f"{p.field}: {p.problem}"])
+            writer.writerow([cell(h) for h in [*headers, "row", "reason"]])
+            for p in log:  # no cell a spreadsheet would run as a formula (text.cell)
+                writer.writerow([*(cell(p.record.get(h, "")) for h in headers), p.row, cell(f"{p.field}: {p.problem}")])
 
     write_atomic(path, write, field="errors")
 
@@ -388,6 +389,8 @@ class _Table:
             rows = list(zip(*cols))
             lines = list(map(" ".join, rows))
             if max(map(len, lines)) > shortest or not " ".join(lines).isprintable():
+                return None
+            if " '" in " " + " ".join(lines):  # a cell starting with ' (text.cell): row by row, to unquote
                 return None
             if not all(all(cols[i]) for i in required):
                 return None

@@ -16,19 +16,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dutydesk import text
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
 from dutydesk.models import STATUSES
+from dutydesk.text import BLOCK, IDENTIFIER, LINE
 from dutydesk.timefmt import BadTime, iso, parse_when
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "headers" / "import.toml"
 ENTITIES = ("units", "staff", "incidents", "disputes")
-MAX_CODE = 64
-MAX_TEXT = 200
-MAX_LONG = 2000
 FUTURE_SLACK = timedelta(minutes=1)
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_SPACE = re.compile(r"\s")
+# Each field is one of the kinds of dutydesk/text.py (the desk's own rules and
+# limits): an identifier, one line of text, or a block of lines.
+KEY, TEXT, LONG = IDENTIFIER, LINE, BLOCK
 
 
 def _norm(header: str) -> str:
@@ -69,9 +69,13 @@ Check = Callable[[dict[str, Any], Context], list[tuple[str, str]]]
 class Spec:
     key: str                    # the field that identifies a record (external id)
     required: tuple[str, ...]
-    limits: dict[str, int]
+    kinds: dict[str, str]       # field -> kind of text (dutydesk/text.py)
     references: dict[str, str]  # field -> entity it must name ("units", "staff")
     check: Check | None = None  # the row's own rules; may convert values in place
+
+    @property
+    def limits(self) -> dict[str, int]:
+        return {fld: text.LIMITS[kind] for fld, kind in self.kinds.items()}
 
     @property
     def shortest(self) -> int:
@@ -161,20 +165,20 @@ def _check_dispute(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]
 
 
 SPECS = {
-    "units": Spec("code", ("code", "name"), {"code": MAX_CODE, "name": MAX_TEXT, "unit_type": MAX_CODE,
-                                             "parent": MAX_CODE}, {"parent": "units"}),
-    "staff": Spec("callsign", ("callsign", "name"), {"callsign": MAX_CODE, "name": MAX_TEXT, "unit": MAX_CODE,
-                                                     "post": MAX_TEXT}, {"unit": "units"}),
+    "units": Spec("code", ("code", "name"), {"code": KEY, "name": TEXT, "unit_type": KEY,
+                                             "parent": KEY}, {"parent": "units"}),
+    "staff": Spec("callsign", ("callsign", "name"), {"callsign": KEY, "name": TEXT, "unit": KEY,
+                                                     "post": TEXT}, {"unit": "units"}),
     "incidents": Spec("ref", ("ref", "kind", "title", "place", "level", "reported_at"),
-                      {"ref": MAX_CODE, "kind": MAX_CODE, "title": MAX_TEXT, "place": MAX_TEXT, "level": MAX_CODE,
-                       "status": MAX_CODE, "cause_field": MAX_CODE, "size_estimate": MAX_CODE,
-                       "reported_at": MAX_CODE, "occurred_at": MAX_CODE, "received_by": MAX_CODE,
-                       "closed_at": MAX_CODE,
-                       "summary": MAX_LONG}, {"received_by": "staff"}, _check_incident),
+                      {"ref": KEY, "kind": KEY, "title": TEXT, "place": TEXT, "level": KEY,
+                       "status": KEY, "cause_field": KEY, "size_estimate": KEY,
+                       "reported_at": TEXT, "occurred_at": TEXT, "received_by": KEY,
+                       "closed_at": TEXT,
+                       "summary": LONG}, {"received_by": "staff"}, _check_incident),
     "disputes": Spec("ref", ("ref", "field", "parties", "opened_at"),
-                     {"ref": MAX_CODE, "field": MAX_CODE, "parties": MAX_TEXT, "place": MAX_TEXT,
-                      "summary": MAX_LONG, "status": MAX_CODE, "opened_at": MAX_CODE, "resolved_at": MAX_CODE,
-                      "unit": MAX_CODE}, {"unit": "units"}, _check_dispute),
+                     {"ref": KEY, "field": KEY, "parties": TEXT, "place": TEXT,
+                      "summary": LONG, "status": KEY, "opened_at": TEXT, "resolved_at": TEXT,
+                      "unit": KEY}, {"unit": "units"}, _check_dispute),
 }
 
 
@@ -184,12 +188,18 @@ def spec(entity: str) -> Spec:
     return SPECS[entity]
 
 
-def row_checker(entity: str) -> Callable[[dict[str, str]], list[tuple[str, str]]]:
-    """A function giving the problems of a row's trimmed fields, as (field, problem)."""
+def row_checker(entity: str, *, cells: bool = False) -> Callable[[dict[str, str]], list[tuple[str, str]]]:
+    """A function giving the problems of a row's trimmed fields, as (field, problem).
+    With ``cells`` (a CSV, TSV or XLSX file: what ``export`` neutralised with
+    a leading ``'``, see ``text.cell``) the ``'`` is taken away first, in place."""
     s = spec(entity)
     required, key_field, shortest = s.required, s.key, s.shortest
 
     def problems(values: dict[str, str]) -> list[tuple[str, str]]:
+        if cells:
+            for fld, value in values.items():
+                if value[:1] == "'":
+                    values[fld] = text.uncell(value)
         # The usual row, at C speed: every required field there, shorter in
         # all than the smallest limit, nothing unprintable (control
         # characters, tabs, line breaks, odd spaces) and no space in the key.
@@ -207,13 +217,8 @@ def _problems(s: Spec, values: dict[str, str]) -> list[tuple[str, str]]:
     for fld in s.required:
         if not values.get(fld):
             found.append((fld, _("required, but empty")))
-    for fld, limit in s.limits.items():
-        value = values.get(fld, "")
-        if len(value) > limit:
-            found.append((fld, _("{n} characters; at most {limit}").format(n=len(value), limit=limit)))
-        if _CONTROL.search(value):
-            found.append((fld, _("contains control characters")))
-    key = values.get(s.key, "")
-    if key and _SPACE.search(key):
-        found.append((s.key, _("must not contain spaces")))
+    for fld, kind in s.kinds.items():
+        wrong = text.problem(values.get(fld, ""), kind)
+        if wrong is not None:
+            found.append((fld, wrong))
     return found

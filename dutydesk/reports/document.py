@@ -71,6 +71,44 @@ class Document:
     blocks: list[Block]
 
 
+def sanitized(doc: Document) -> Document:
+    """The document with every string of it fit for print: any control, bidi
+    or zero-width character as a visible escape (``\\x1b``), tabs as a space.
+    Line breaks stay only inside table cells and field values (which every
+    renderer keeps inside their cell); anywhere else (a paragraph such as a
+    handover note, a title, a heading) they are shown as `` ¶ ``, so stored
+    text cannot forge a line of the report, such as a signature.  Each
+    renderer calls this first, then escapes for its own format (HTML, Markdown)."""
+    return _sanitized(doc)
+
+
+def _sanitized(value, multiline: bool = False):  # noqa: ANN001, ANN202
+    from dataclasses import fields, is_dataclass, replace
+
+    from dutydesk.text import safe
+
+    if isinstance(value, str):
+        if not value.isprintable():
+            value = value.replace("\r\n", "\n").replace("\t", " ")
+            if not multiline:
+                value = value.replace("\n", " ¶ ")
+        return safe(value, multiline=multiline)
+    if isinstance(value, list):
+        return [_sanitized(v, multiline) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_sanitized(v, multiline) for v in value)
+    if isinstance(value, dict):
+        return {_sanitized(k): _sanitized(v, multiline) for k, v in value.items()}
+    if isinstance(value, Table):
+        return replace(value, columns=_sanitized(value.columns), rows=_sanitized(value.rows, True),
+                       empty=_sanitized(value.empty))
+    if isinstance(value, Fields):
+        return replace(value, pairs=[(_sanitized(k), _sanitized(v, True)) for k, v in value.pairs])
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _sanitized(getattr(value, f.name)) for f in fields(value)})
+    return value
+
+
 # Colours of outcomes (charts): the console's meaning of green, yellow, red.
 OUTCOME_COLOURS = {"met": "#2e7d32", "late": "#f9a825", "missed": "#c62828", "overdue": "#ef6c00",
                    "waived": "#78909c", "cancelled": "#b0bec5", "pending": "#90caf9"}

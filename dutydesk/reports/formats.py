@@ -15,6 +15,7 @@ from rich.cells import cell_len, set_cell_size
 from dutydesk.i18n import current_language
 from dutydesk.reports.document import (
     LEVEL_COLOURS,
+    sanitized,
     OUTCOME_COLOURS,
     Bars,
     Document,
@@ -106,6 +107,7 @@ def _pad(text: str, width: int) -> str:
 # -- plain text ------------------------------------------------------------------
 
 def render_text(doc: Document) -> str:
+    doc = sanitized(doc)
     out: list[str] = [doc.title, "=" * max(cell_len(doc.title), 8), doc.subtitle, ""]
     for b in doc.blocks:
         out += list(_text_block(b))
@@ -182,11 +184,25 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
 
 # -- Markdown --------------------------------------------------------------------
 
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("*", "\\*").replace("_", "\\_")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&!])")
+_MD_LEADING = re.compile(r"^(\s*)([#+\-=>]|\d+(?=[.)]))")
+
+
+def _md(text: str, block: bool = False) -> str:
+    """Text as Markdown that reads as the same text: every character that
+    would make a link, an image, emphasis, code, raw HTML, an entity or a
+    table cell is escaped (a title ``[x](http://…)`` stays text, ``<script>``
+    too); with ``block`` (text that starts a line) so is a heading, list or
+    quote marker at its start."""
+    text = _MD_INLINE.sub(r"\\\1", text.replace("\n", " "))
+    if not block:
+        return text
+    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit()
+                           else m.group(1) + m.group(2) + "\\", text, count=1)
 
 
 def render_md(doc: Document) -> str:
+    doc = sanitized(doc)
     out = [f"# {_md(doc.title)}", "", f"*{_md(doc.subtitle)}*", ""]
     for b in doc.blocks:
         if isinstance(b, Heading):
@@ -194,7 +210,7 @@ def render_md(doc: Document) -> str:
         elif isinstance(b, Fields):
             out += [f"- **{_md(k)}:** {_md(v)}" for k, v in b.pairs] + [""]
         elif isinstance(b, Para):
-            out += [_md(b.text), ""]
+            out += [_md(b.text, block=True), ""]
         elif isinstance(b, Table):
             if not b.rows:
                 out += [_md(b.empty), ""] if b.empty else []
@@ -215,8 +231,8 @@ def render_md(doc: Document) -> str:
         elif isinstance(b, Timeline):
             continue  # the incident table above carries the same times
         elif isinstance(b, Signatures):
-            out += [_md(line) + "  " for line in b.lines] + [""]
-    out += ["---", "", _md(doc.footer), ""]
+            out += [_md(line, block=True) + "  " for line in b.lines] + [""]
+    out += ["---", "", _md(doc.footer, block=True), ""]
     return "\n".join(out)
 
 
@@ -329,11 +345,17 @@ footer { margin-top: 12pt; font-size: 8pt; color: #555; }
 """
 
 
+def _css_string(text: str) -> str:
+    """Text inside a CSS string: anything but letters, digits and spaces as a CSS escape."""
+    return "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text)
+
+
 def render_html(doc: Document) -> str:
+    doc = sanitized(doc)
     e = html.escape
     lang = current_language().replace("_", "-")
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(doc.title)}</title>',
-           f"<style>{CSS % {'footer': doc.footer.replace(chr(34), '')}}</style></head><body>",
+           f"<style>{CSS % {'footer': _css_string(doc.footer)}}</style></head><body>",
            f"<h1>{e(doc.title)}</h1><p class=\"subtitle\">{e(doc.subtitle)}</p>"]
     for b in doc.blocks:
         if isinstance(b, Heading):

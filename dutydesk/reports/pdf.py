@@ -52,6 +52,10 @@ def _hex(colour: str) -> tuple[int, int, int]:
 def render_pdf(doc: Document) -> bytes:
     from fpdf import FPDF
 
+    from dutydesk.reports.document import sanitized
+
+    doc = sanitized(doc)
+
     font = find_font()
 
     class Pdf(FPDF):

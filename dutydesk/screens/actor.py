@@ -32,7 +32,7 @@ class ActorScreen(Dialog):
             yield Static(_("Every change is journaled under this call sign."))
             yield Label(_("Call sign"))
             yield Input(value=self.default, id="callsign")
-            yield Static(self.first_error, id="error", classes="error")
+            yield Static(self.first_error, id="error", classes="error", markup=False)
             yield Horizontal(Button(_("Act as this call sign"), variant="primary", id="ok"),
                              Button(_("Quit"), id="cancel"), classes="buttons")
 

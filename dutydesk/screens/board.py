@@ -17,7 +17,8 @@ from dutydesk.models import status_label
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
 from dutydesk.widgets.countdown import CountdownColumn, StatusLine
-from dutydesk.widgets.format import level_badge
+from dutydesk.text import safe
+from dutydesk.widgets.format import cells, level_badge
 from dutydesk.widgets.keybar import KeyBar
 
 class BoardScreen(Screen):
@@ -125,9 +126,9 @@ class BoardScreen(Screen):
             self.colours[r.id] = colour
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")
-            table.add_row(str(r.id), level_badge(r.level, colour), r.title, r.place,
-                          status_label(r.status), roles, r.received_by or "-", r.kind,
-                          r.next_deadline.label if r.next_deadline else "-", key=str(r.id))
+            table.add_row(*cells(str(r.id), level_badge(r.level, colour), r.title, r.place,
+                                 status_label(r.status), roles, r.received_by or "-", r.kind,
+                                 r.next_deadline.label if r.next_deadline else "-"), key=str(r.id))
         if selected is not None and str(selected) in {str(r.id) for r in rows}:
             table.move_cursor(row=table.get_row_index(str(selected)))
         self.query_one("#countdowns", CountdownColumn).set_rows([r.next_deadline for r in rows], now)
@@ -164,11 +165,11 @@ class BoardScreen(Screen):
             return
         self.query_one("#countdowns", CountdownColumn).tick(now)
         overdue = sum(1 for d in self.pending if d.due_at < now)
-        who = f"{self.shift.commander} {self.shift.commander_name}" if self.shift else _("no shift running (press s)")
+        who = safe(f"{self.shift.commander} {self.shift.commander_name}") if self.shift else _("no shift running (press s)")
         strip = Text.assemble(
             (_("Duty commander: "), "bold"), who, "   ", (fmt_local(now, seconds=True), "bold"), "   ",
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else "bold"), "   ",
-            _("Live: {n}").format(n=len(self.rows)), "   ", _("You: {actor}").format(actor=self.app.desk.actor),
+            _("Live: {n}").format(n=len(self.rows)), "   ", _("You: {actor}").format(actor=safe(self.app.desk.actor)),
         )
         self.query_one("#strip", StatusLine).show(strip)
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from dutydesk.i18n import _
+from dutydesk.text import plain
 
 
 class Dialog(ModalScreen):
@@ -33,7 +34,7 @@ class Dialog(ModalScreen):
         self.dismiss(None)
 
     def error(self, text: str) -> None:
-        self.query_one("#error", Static).update(text)
+        self.query_one("#error", Static).update(plain(text))
 
 
 class PromptDialog(Dialog):
@@ -47,12 +48,12 @@ class PromptDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             for line in self.info:
-                yield Static(line, classes="warning")
-            yield Label(self.label)
+                yield Static(plain(line), classes="warning")
+            yield Label(plain(self.label))
             yield Input(value=self.value, id="text")
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 
     @on(Input.Submitted, "#text")
@@ -76,16 +77,16 @@ class ChoiceDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             for line in self.info:
-                yield Static(line)
-            yield Label(self.label)
-            yield Select(self.choices, value=self.value if self.value is not None else Select.NULL, id="choice",
+                yield Static(plain(line))
+            yield Label(plain(self.label))
+            yield Select([(plain(p), v) for p, v in self.choices], value=self.value if self.value is not None else Select.NULL, id="choice",
                          allow_blank=self.value is None)
             if self.reason_label:
-                yield Label(self.reason_label)
+                yield Label(plain(self.reason_label))
                 yield Input(id="reason")
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 
     @on(Input.Submitted, "#reason")
@@ -117,20 +118,20 @@ class PickerDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box tall"):
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             if self.roles is not None:
                 yield Label(_("Role"))
-                yield Select(self.roles, value=self.role if self.role else Select.NULL, id="role",
+                yield Select([(plain(p), v) for p, v in self.roles], value=self.role if self.role else Select.NULL, id="role",
                              allow_blank=self.role is None)
             if self.kinds is not None:
                 yield Label(_("Kind of instruction"))
-                yield Select(self.kinds, value=self.kinds[0][1], id="kind", allow_blank=False)
+                yield Select([(plain(p), v) for p, v in self.kinds], value=self.kinds[0][1], id="kind", allow_blank=False)
             yield Input(placeholder=_("type to filter"), id="filter")
-            yield OptionList(*[Option(label, id=key) for key, label in self.items], id="items")
+            yield OptionList(*[Option(plain(label), id=key) for key, label in self.items], id="items")
             if self.text_label:
-                yield Label(self.text_label)
+                yield Label(plain(self.text_label))
                 yield Input(id="text")
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 
     def on_mount(self) -> None:
@@ -150,7 +151,7 @@ class PickerDialog(Dialog):
             allowed = self.assignee.get(str(role), "any") if role is not Select.NULL else "any"
         options = self.query_one("#items", OptionList)
         options.clear_options()
-        options.add_options([Option(label, id=key) for key, label in self.items
+        options.add_options([Option(plain(label), id=key) for key, label in self.items
                              if (allowed == "any" or key.startswith(allowed + ":"))
                              and (needle in key.lower() or needle in label.lower())])
         if options.option_count:

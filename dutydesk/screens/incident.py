@@ -23,7 +23,8 @@ from dutydesk.reports.data import ack_target_seconds
 from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
 from dutydesk.timefmt import fmt_duration, fmt_local, to_local
 from dutydesk.views import IncidentDetail, JournalView
-from dutydesk.widgets.format import countdown, level_badge
+from dutydesk.text import safe
+from dutydesk.widgets.format import cells, countdown, level_badge
 from dutydesk.widgets.keybar import KeyBar
 
 class IncidentScreen(Screen):
@@ -60,6 +61,12 @@ class IncidentScreen(Screen):
         self.incident_id = incident_id
         self.detail: IncidentDetail | None = None
         self.timeline: list[JournalView] = []
+        # The tables get their columns in on_mount.  The app asks every screen
+        # on its stack to reload after a change, and a screen just pushed (the
+        # one the open form shows) is on the stack before it is mounted: a
+        # reload then filled tables without columns ("More values provided
+        # than there are columns", 1 run in 15).  Until mounted, reload waits.
+        self.columns_ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -94,11 +101,13 @@ class IncidentScreen(Screen):
             table = self.query_one(f"#{table_id}", DataTable)
             for key, label in columns:
                 table.add_column(label, key=key, width=widths.get((table_id, key)))
+        self.columns_ready = True
         self.reload()
 
     # -- data ------------------------------------------------------------------------
     def reload(self) -> None:
-        self._load()
+        if self.columns_ready:  # else on_mount loads, once the columns are there
+            self._load()
 
     @work(thread=True, exclusive=True, group="incident-load")
     def _load(self) -> None:
@@ -121,8 +130,8 @@ class IncidentScreen(Screen):
         for r in d.roles:
             held = ", ".join(f"{h.who} {h.who_name}" for h in r.holders)
             since = ", ".join(fmt_local(h.assigned_at) for h in r.holders)
-            label = Text(f"{r.label} ({r.key})", style="" if r.filled or not r.required else "bold reverse")
-            roles.add_row(label, held or Text(_("UNFILLED"), style="bold"), since or "-", key=r.key)
+            label = Text(safe(f"{r.label} ({r.key})"), style="" if r.filled or not r.required else "bold reverse")
+            roles.add_row(*cells(label, held or Text(_("UNFILLED"), style="bold"), since or "-"), key=r.key)
         _restore(roles, keep)
         ins = self.query_one("#instructions", DataTable)
         keep = ins.cursor_row
@@ -135,21 +144,21 @@ class IncidentScreen(Screen):
                 secs = i.latency.total_seconds()
                 target = ack_target_seconds(self.app.desk, d, i)
                 latency = Text(f"{secs:.0f}s", style="bold red" if target is not None and secs > target else "")
-            ins.add_row(str(i.id), i.unit, fmt_local(i.sent_at, seconds=True),
-                        fmt_local(i.acknowledged_at, seconds=True) if i.acknowledged_at else Text(_("waiting"), style="bold"),
-                        latency, i.text, key=str(i.id))
+            ins.add_row(*cells(str(i.id), i.unit, fmt_local(i.sent_at, seconds=True),
+                               fmt_local(i.acknowledged_at, seconds=True) if i.acknowledged_at else Text(_("waiting"), style="bold"),
+                               latency, i.text), key=str(i.id))
         _restore(ins, keep)
         levels = self.query_one("#levels", DataTable)
         levels.clear()
         for c in d.level_changes:
-            levels.add_row(fmt_local(c.at), f"{c.from_level or '-'} → {c.to_level}", c.suggested_level or "-",
-                           c.reason, c.by)
+            levels.add_row(*cells(fmt_local(c.at), f"{c.from_level or '-'} → {c.to_level}", c.suggested_level or "-",
+                                  c.reason, c.by))
         tl = self.query_one("#timeline", DataTable)
         tl.clear()
         labels = playbook_labels(self.app.desk.playbooks, d.kind)
         for e in timeline:
             at = fmt_local(e.event_at, seconds=True) + (" *" if e.late else "")
-            tl.add_row(at, e.actor, describe(e.action, e.payload, labels=labels))
+            tl.add_row(*cells(at, e.actor, describe(e.action, e.payload, labels=labels)))
         self.refresh_countdowns(now)
 
     def _fill_deadlines(self, now: datetime) -> None:
@@ -157,8 +166,8 @@ class IncidentScreen(Screen):
         keep = table.cursor_row
         table.clear()
         for dl in self.detail.deadlines if self.detail else []:
-            table.add_row(str(dl.id), dl.label, fmt_local(dl.due_at, short=True), self._left(dl, now), self._state(dl),
-                          key=str(dl.id))
+            table.add_row(*cells(str(dl.id), dl.label, fmt_local(dl.due_at, short=True), self._left(dl, now),
+                                 self._state(dl)), key=str(dl.id))
         _restore(table, keep)
 
     def _left(self, dl, now: datetime):  # noqa: ANN001
@@ -181,9 +190,9 @@ class IncidentScreen(Screen):
                 return Text(_("MISSED: not acknowledged"), style="bold white on red3")
             return Text(_("MISSED"), style="bold white on red3")
         if dl.state == "waived":
-            return Text(_("waived: {reason}").format(reason=dl.reason or ""), style="italic")
+            return Text(_("waived: {reason}").format(reason=safe(dl.reason or "")), style="italic")
         if dl.state == "cancelled":
-            return Text(_("cancelled: {reason}").format(reason=dl.reason or ""), style="dim")
+            return Text(_("cancelled: {reason}").format(reason=safe(dl.reason or "")), style="dim")
         return Text(_("pending"))
 
     def _unacknowledged(self, dl) -> bool:  # noqa: ANN001
@@ -208,16 +217,17 @@ class IncidentScreen(Screen):
         overdue = sum(1 for dl in d.deadlines if dl.state == "pending" and dl.due_at < now)
         unfilled = [r.label for r in d.roles if r.required and not r.filled]
         summary = Text.assemble(
-            (f"#{d.id} ", "bold"), level_badge(d.level, colour), " ", (d.level_label, "bold"), "  ",
-            (d.title, "bold"), "  @ ", d.place, "\n",
+            (f"#{d.id} ", "bold"), level_badge(safe(d.level), colour), " ", (safe(d.level_label), "bold"), "  ",
+            (safe(d.title), "bold"), "  @ ", safe(d.place), "\n",
             _("Kind: {kind}   Status: {status}   Reported: {at}   First receiver: {who}").format(
-                kind=d.kind_label, status=status_label(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-"),
+                kind=safe(d.kind_label), status=status_label(d.status), at=fmt_local(d.reported_at),
+                who=safe(d.received_by or "-")),
             ("   " + _("Happened: {at}").format(at=fmt_local(d.occurred_at))) if d.occurred_at else "",
             "\n",
             (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else ""), "   ",
-            (_("Unfilled roles: {roles}").format(roles=", ".join(unfilled)) if unfilled else _("All roles filled"),
+            (_("Unfilled roles: {roles}").format(roles=safe(", ".join(unfilled))) if unfilled else _("All roles filled"),
              "bold" if unfilled else "green"),
-            ("\n" + _("Summary: {text}").format(text=d.summary)) if d.summary else "",
+            ("\n" + _("Summary: {text}").format(text=safe(d.summary, multiline=True))) if d.summary else "",
         )
         self.query_one("#summary", Static).update(summary)
 

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from dutydesk.errors import DeskError
 from dutydesk.i18n import _
+from dutydesk.text import plain, safe
 from dutydesk.timefmt import BadTime, parse_when
 
 
@@ -37,7 +38,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         desk = self.app.desk
-        kinds = [(f"{k.text()} ({k.key})", k.key) for k in desk.playbooks]
+        kinds = [(plain(f"{k.text()} ({k.key})"), k.key) for k in desk.playbooks]
         self.kind_key = self.kind_key or kinds[0][1]
         with VerticalScroll(classes="box tall", id="form"):
             yield Label(_("Open an incident"), classes="title")
@@ -60,14 +61,14 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 yield Label(_("First receiver"), classes="field")
                 yield Input(placeholder=_("call sign"), id="receiver")
             yield Vertical(id="factors")
-            yield Static("", id="suggestion")
+            yield Static("", id="suggestion", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Level"), classes="field")
                 yield Select([], id="level", allow_blank=True)
             with Horizontal(classes="row"):
                 yield Label(_("Reason"), classes="field")
                 yield Input(placeholder=_("why; required below the suggestion"), id="reason")
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(_("Open incident (Ctrl+S)"), variant="primary", id="ok")
                 yield Button(_("Cancel"), id="cancel")
@@ -93,14 +94,14 @@ class OpenIncidentScreen(ModalScreen[int | None]):
         rows = []
         for f in kind.factors:
             if f.type == "choice":
-                widget = Select([(o.text(), o.key) for o in f.options or []], id=f"factor-{f.key}",
+                widget = Select([(plain(o.text()), o.key) for o in f.options or []], id=f"factor-{f.key}",
                                 prompt=_("(not known)"))
             else:
                 widget = Input(placeholder=_("a number"), id=f"factor-{f.key}", type="number")
-            rows.append(Horizontal(Label(f.text(), classes="field"), widget, classes="row"))
+            rows.append(Horizontal(Label(plain(f.text()), classes="field"), widget, classes="row"))
         box.mount_all(rows)
         level = self.query_one("#level", Select)
-        level.set_options([(f"{lv.key} — {lv.text()}", lv.key) for lv in kind.levels])
+        level.set_options([(plain(f"{lv.key} — {lv.text()}"), lv.key) for lv in kind.levels])
         self.level_touched = False
         self._suggest()
 
@@ -147,7 +148,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
             out.update(_("Suggested level: none yet (choose the factors, or pick a level)"))
         else:
             out.update(Text.assemble((_("Suggested level: {level}").format(level=s.level), "bold"), "\n",
-                                     "\n".join(f"  {r}" for r in s.reasons)))
+                                     safe("\n".join(f"  {r}" for r in s.reasons), multiline=True)))
             level = self.query_one("#level", Select)
             if not self.level_touched:
                 level.value = s.level

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from dutydesk.i18n import N_, _
+from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_local
 from dutydesk.widgets.keybar import KeyBar
 
@@ -43,7 +44,7 @@ class ShiftScreen(Screen):
                 yield Button(_("Start shift"), id="start", variant="primary")
                 yield Button(_("Hand over"), id="handover", variant="warning")
                 yield Button(_("End shift"), id="end")
-            yield Static("", id="error", classes="error")
+            yield Static("", id="error", classes="error", markup=False)
             yield Static(id="handover-list")
         yield KeyBar()
 
@@ -75,14 +76,14 @@ class ShiftScreen(Screen):
         else:
             head = Text.assemble((_("Shift {id}").format(id=shift.id), "bold"), "  ",
                                  _("Duty commander: {who} {name}, since {at}").format(
-                                     who=shift.commander, name=shift.commander_name, at=fmt_local(shift.started_at)))
+                                     who=safe(shift.commander), name=safe(shift.commander_name), at=fmt_local(shift.started_at)))
         self.query_one("#current", Static).update(head)
         self.query_one("#start", Button).disabled = shift is not None
         self.query_one("#handover", Button).disabled = shift is None
         self.query_one("#end", Button).disabled = shift is None
         lines = [Text(_("For the handover: live incidents"), style="bold underline")]
         for r in live:
-            lines.append(Text(f"  #{r.id} [{r.kind} {r.level}] {r.title} @ {r.place} — " +
+            lines.append(Text(safe(f"  #{r.id} [{r.kind} {r.level}] {r.title} @ {r.place} — ") +
                               _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required)))
         if not live:
             lines.append(Text("  " + _("none")))
@@ -90,13 +91,13 @@ class ShiftScreen(Screen):
         pending = [d for d in deadlines if d.state == "pending"]
         for d in pending:
             style = "bold red" if d.due_at < now else ""
-            lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
+            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
         if not pending:
             lines.append(Text("  " + _("none")))
         missed = [d for d in deadlines if d.state == "missed"]  # read as those missed since the shift began
         lines.append(Text(_("Missed during this shift"), style="bold underline"))
         for d in missed:
-            lines.append(Text(f"  #{d.subject_id} {d.label}: {fmt_local(d.due_at)}", style="bold red"))
+            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at)}", style="bold red"))
         if not missed:
             lines.append(Text("  " + _("none")))
         self.query_one("#handover-list", Static).update(Text("\n").join(lines))

@@ -38,3 +38,15 @@ def countdown(deadline: DeadlineView | None, now: datetime) -> Text:
     if in_warning(deadline, now):
         return Text(text, style="bold black on yellow")
     return Text(text)
+
+
+def cells(*values) -> list:  # noqa: ANN002
+    """A DataTable row: every string that markup or emoji codes could change
+    (``[``, ``:``) or that holds a control character as plain, safe ``Text``
+    (a DataTable reads a string cell as markup: a title ``[/]`` crashed the
+    console, and an escape sequence would reach the terminal); any other
+    string is inert and stays a string."""
+    from dutydesk.text import plain
+
+    return [plain(v) if isinstance(v, str) and ("[" in v or ":" in v or not v.isprintable()) else v
+            for v in values]
