@@ -36,6 +36,7 @@ LAZY_GROUPS = {
     "import": ("dutydesk.commands.importing", "import_app",
                N_("Import units, staff, incidents and disputes (all or nothing).")),
     "report": ("dutydesk.commands.report", "report_app", N_("Shift, after-action and plan KPI reports.")),
+    "doctor": ("dutydesk.commands.doctor", "doctor_app", N_("Check the desk: database, journal, seals, tables, schema, file permissions.")),
 }
 
 
@@ -220,6 +221,14 @@ def init_cmd(ctx: typer.Context, name: Annotated[Optional[str], typer.Option(hel
         typer.echo(_("Desk created at {url} (schema {rev}).").format(url=_shown_url(settings.db_url), rev=HEAD_REVISION))
     else:
         typer.echo(_("Desk at {url} is up to date (schema {rev}).").format(url=_shown_url(settings.db_url), rev=HEAD_REVISION))
+    # A desk made by an older version gets its journal key now (a write: staff only).
+    meta = desk.meta()
+    keyed = desk.key_journal() if exists and "journal_key" not in meta else None
+    if result["created"] or (keyed and keyed["keyed"]):
+        from dutydesk.config import journal_key_path
+
+        typer.echo(_("Journal key: {path}. Keep a copy apart from the desk: without it the journal's MACs cannot be checked and nothing can be written.").format(
+            path=journal_key_path(meta["desk_id"])))
 
 
 def _shown_url(url: str) -> str:
@@ -255,6 +264,27 @@ def export_command(ctx: typer.Context,
     from dutydesk.commands.export import run_export
 
     run_export(ctx, kind, fmt, output, force=force)
+
+
+@app.command("backup", help=_("Copy the desk, while consoles work, to FILE (0600) and check the copy: "
+                                "pages intact, journal verified. SQLite desks; PostgreSQL has pg_dump."))
+@guard
+def backup_command(ctx: typer.Context,
+                   file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
+                   force: Annotated[bool, typer.Option("--force", help=_("Replace FILE if it exists."))] = False) -> None:
+    from dutydesk.commands.backup import run_backup
+
+    run_backup(ctx, file, force)
+
+
+@app.command("restore", help=_("Put a backup in place of the desk, after checking it; the old desk is kept aside "
+                                 "under a timestamped name. Close every console first."))
+@guard
+def restore_command(ctx: typer.Context,
+                    file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup to restore."))]) -> None:
+    from dutydesk.commands.backup import run_restore
+
+    run_restore(ctx, file)
 
 
 def main() -> None:

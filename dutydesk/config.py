@@ -196,3 +196,117 @@ class Settings:
             playbook_override=default_playbook_override(),
             demo=demo,
         )
+
+
+# -- the journal key ------------------------------------------------------------
+# Each desk's journal is keyed (an HMAC over every entry, see dutydesk.journal)
+# with a key that lives outside the desk file: one file per desk, named by the
+# desk id, in ``keys/`` of the user config folder (or DUTYDESK_KEY_DIR), 0600
+# in a 0700 folder.  Next to it, the desk's seals (one line per shift end).
+
+KEY_BYTES = 32
+
+
+def key_dir() -> Path:
+    env = os.environ.get("DUTYDESK_KEY_DIR")
+    return Path(env).expanduser() if env else config_dir() / "keys"
+
+
+def journal_key_path(desk_id: str) -> Path:
+    return key_dir() / f"{desk_id}.key"
+
+
+def seal_file_path(desk_id: str) -> Path:
+    return key_dir() / f"{desk_id}.seals"
+
+
+def _private_key_dir() -> Path:
+    path = key_dir()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def read_journal_key(desk_id: str) -> bytes | None:
+    """The desk's journal key, or ``None`` when there is no key file.  Raises
+    ``ValueError`` when the file is there but is not a key (damaged, replaced),
+    ``OSError`` when it cannot be read."""
+    path = journal_key_path(desk_id)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise ValueError(str(path)) from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise ValueError(str(path)) from None
+    if len(key) != KEY_BYTES:
+        raise ValueError(str(path))
+    return key
+
+
+def new_key_bytes() -> bytes:
+    import secrets
+
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def create_journal_key(desk_id: str) -> bytes:
+    """Make the desk's key file (0600, its folder 0700) and return the key; an
+    existing key file is kept and its key returned (never overwritten)."""
+    existing = read_journal_key(desk_id)
+    if existing is not None:
+        return existing
+    _private_key_dir()
+    path = journal_key_path(desk_id)
+    key = new_key_bytes()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key.hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.link(tmp, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        return read_journal_key(desk_id) or key
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
+
+
+def append_seal(desk_id: str, seal: dict) -> None:
+    """Add one seal (a shift end's journal head) to the desk's seal file, kept
+    beside the key: a journal cut short below it is found.  Raises ``OSError``."""
+    _private_key_dir()
+    path = seal_file_path(desk_id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(seal, sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_seals(desk_id: str) -> list[dict]:
+    """The seals in the desk's seal file (none when there is no file).  A line
+    that is not a seal raises ``ValueError`` naming its number."""
+    path = seal_file_path(desk_id)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    seals = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            seal = json.loads(line)
+            if not (isinstance(seal, dict) and isinstance(seal.get("seq"), int) and isinstance(seal.get("mac"), str)):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{path}:{number}") from None
+        seals.append(seal)
+    return seals

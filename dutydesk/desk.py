@@ -12,6 +12,7 @@ time and marks the entry late.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections import defaultdict
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from dutydesk import bulk, journal, reasons
+from dutydesk import bulk, config, journal, reasons
 from dutydesk import text as txt
 from dutydesk.bulk import chunks
 from dutydesk.clock import Clock, SystemClock, as_utc
@@ -43,6 +44,7 @@ from dutydesk.models import (
     Incident,
     Instruction,
     JournalEntry,
+    JournalSeal,
     LevelChange,
     Note,
     Shift,
@@ -81,6 +83,22 @@ WRITE_ATTEMPTS = 4
 # Stored text: one validator (dutydesk/text.py) for every field, the actor included.
 
 
+def _read_key(desk_id: str, fingerprint: str) -> tuple[bytes | None, str | None]:
+    """This desk's journal key, or why it cannot be had (in plain words)."""
+    path = config.journal_key_path(desk_id)
+    try:
+        key = config.read_journal_key(desk_id)
+    except ValueError:
+        return None, _("{path} is not a journal key (damaged or replaced)").format(path=path)
+    except OSError as exc:
+        return None, _("cannot read the journal key {path}: {error}").format(path=path, error=exc.strerror)
+    if key is None:
+        return None, _("this desk's journal key is missing: expected at {path} (restore it from its backup)").format(path=path)
+    if journal.key_fingerprint(key) != fingerprint:
+        return None, _("the key at {path} is not this desk's journal key").format(path=path)
+    return key, None
+
+
 def _graver(kind: Kind, level: str, than: str) -> bool:
     """``level`` is graver than ``than``.  A level the playbook no longer
     knows counts as the least grave, so the graver rule (never more time)
@@ -111,6 +129,7 @@ class Desk:
         self.clock = clock or SystemClock()
         self.playbooks = playbooks or load_playbooks()
         self.actor = actor
+        self._journal_key: bytes | None = None  # this desk's journal key, once read
 
     @classmethod
     def open(cls, url: str, *, clock: Clock | None = None, actor: str = "console",
@@ -168,7 +187,72 @@ class Desk:
     def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
                  payload: dict[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
         return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
-                              entity_id=entity_id, payload=payload, event_at=event_at)
+                              entity_id=entity_id, payload=payload, event_at=event_at, key=self._key_for(s))
+
+    # -- the journal key -----------------------------------------------------------
+    def _key_for(self, s: Session) -> bytes | None:
+        """The key that MACs the next entry: ``None`` on a desk never keyed
+        (written by an older version); on a keyed desk without its key every
+        write is refused (an unkeyed entry would break the chain)."""
+        if self._journal_key is not None:
+            return self._journal_key
+        fingerprint = s.get(DeskMeta, "journal_key")
+        if fingerprint is None:
+            return None
+        desk_id = s.get(DeskMeta, "desk_id")
+        key, problem = _read_key(desk_id.value if desk_id else "", fingerprint.value)
+        if problem:
+            raise Refused("key", problem + "; " + _("nothing was written"))
+        self._journal_key = key
+        return key
+
+    def key_state(self, s: Session | None = None) -> journal.KeyState:
+        """What can be said of this desk's key, for ``verify`` and ``doctor``."""
+        if s is None:
+            with self._read() as s2:
+                return self.key_state(s2)
+        desk_id = s.get(DeskMeta, "desk_id")
+        if desk_id is None:
+            return journal.KeyState(note=_("this database is not a desk yet"))
+        fingerprint = s.get(DeskMeta, "journal_key")
+        path = config.journal_key_path(desk_id.value)
+        if fingerprint is not None:
+            key, problem = _read_key(desk_id.value, fingerprint.value)
+            if problem:
+                return journal.KeyState(keyed_desk=True, problem=_("the MACs cannot be checked: {problem} (a copy without its key checks the plain chain only)").format(
+                    problem=problem))
+            return journal.KeyState(key=key, keyed_desk=True)
+        has_macs = s.scalar(select(JournalEntry.seq).where(JournalEntry.mac.is_not(None)).limit(1)) is not None
+        try:
+            key = config.read_journal_key(desk_id.value)
+        except (OSError, ValueError):
+            key = None
+        if has_macs:
+            return journal.KeyState(key=key, problem=_("entries carry MACs, but the desk's record of its key was removed"))
+        if key is not None:
+            return journal.KeyState(problem=_("a journal key for this desk is at {path}, but no entry carries a MAC: the journal was rewritten without it").format(
+                path=path))
+        return journal.KeyState(note=_("this desk has no journal key yet: its entries verify by the plain chain only (`dutydesk init` makes one)"))
+
+    def key_journal(self) -> dict[str, Any]:
+        """Key the journal of a desk made by an older version: make its key
+        file and write the first keyed entry.  A desk already keyed is left
+        as it is.  Returns ``{"keyed": newly keyed, "path": the key file}``."""
+
+        def op(s: Session, now: datetime) -> dict[str, Any]:
+            desk_id = s.get(DeskMeta, "desk_id")
+            if desk_id is None:
+                raise Refused("desk", _("this database is not a desk yet; run `dutydesk init`"))
+            path = config.journal_key_path(desk_id.value)
+            if s.get(DeskMeta, "journal_key") is not None:
+                return {"keyed": False, "path": str(path)}
+            key = config.create_journal_key(desk_id.value)
+            s.add(DeskMeta(key="journal_key", value=journal.key_fingerprint(key)))
+            s.flush()
+            self._journal(s, now, "journal.key", "desk", desk_id.value, {"fingerprint": journal.key_fingerprint(key)})
+            return {"keyed": True, "path": str(path)}
+
+        return self._write(op)
 
     def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None,
                     what: str = "", field: str = "at") -> datetime:
@@ -185,19 +269,24 @@ class Desk:
 
     # -- desk ------------------------------------------------------------------
     def init(self, name: str | None = None, demo: bool = False) -> dict[str, Any]:
-        """Mark the desk as created (idempotent: a second call changes nothing)."""
+        """Mark the desk as created (idempotent: a second call changes nothing)
+        and make its journal key (``config.journal_key_path``)."""
+        desk_id = str(uuid.uuid4())  # here, so a retried transaction keeps one id (and one key file)
+
         name = txt.line(name, "name", required=False) or None
 
         def op(s: Session, now: datetime) -> dict[str, Any]:
             existing = s.get(DeskMeta, "desk_id")
             if existing is not None:
                 return {"created": False, "desk_id": existing.value, "revision": HEAD_REVISION}
-            desk_id = str(uuid.uuid4())
             # No name given: none is stored (the reader's language names it, see display_name).
+            # The journal key (outside the desk file) keys the chain from its first entry.
+            journal_key = config.create_journal_key(desk_id)
             meta = {"desk_id": desk_id, "name": name or "", "created_at": journal.ts(now),
-                    "demo": "1" if demo else "0"}
+                    "demo": "1" if demo else "0", "journal_key": journal.key_fingerprint(journal_key)}
             for key, value in meta.items():
                 s.add(DeskMeta(key=key, value=value))
+            s.flush()
             self._journal(s, now, "desk.create", "desk", desk_id, {"name": name or None, "demo": demo})
             return {"created": True, "desk_id": desk_id, "revision": HEAD_REVISION}
 
@@ -903,8 +992,10 @@ class Desk:
         """End the running shift with a handover note; with ``handover_to`` the
         next commander's shift starts at the same moment."""
         note_text = txt.block(note, "note", required=False)
+        sealed: dict[str, Any] = {}
 
         def op(s: Session, now: datetime) -> int:
+            sealed.clear()
             row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))
             if row is None:
                 raise Refused("shift", _("no shift is running"))
@@ -922,6 +1013,13 @@ class Desk:
             self._journal(s, now, "shift.end", "shift", row.id,
                           {"note": note_text, "handover_to": handover_to, "live_incidents": live,
                            "pending_deadlines": pending, "missed_deadlines": missed}, event_at=event)
+            # The seal: the journal head at the shift's end (its MAC), kept in the
+            # desk, beside the key (after the commit) and printed in the shift report.
+            seal_seq, _digest, seal_mac = journal.head_full(s)
+            if seal_mac is not None:
+                s.add(JournalSeal(shift_id=row.id, seq=seal_seq, mac=seal_mac, at=now))
+                sealed.update(shift=row.id, seq=seal_seq, mac=seal_mac, at=journal.ts(now),
+                              desk=s.get(DeskMeta, "desk_id").value)
             if nxt is not None:
                 new = Shift(commander_id=nxt.id, started_at=event, started_by=self.actor)
                 s.add(new)
@@ -930,7 +1028,15 @@ class Desk:
                               event_at=event)
             return row.id
 
-        return self.get_shift(self._write(op))
+        shift_id = self._write(op)
+        if sealed:
+            desk_id = sealed.pop("desk")
+            try:
+                config.append_seal(desk_id, sealed)
+            except OSError as exc:  # the seal stays in the desk; verify works without the file
+                logging.getLogger(__name__).error("seal of shift %s not written beside the key (%s): %s",
+                                                  shift_id, config.seal_file_path(desk_id), exc.strerror)
+        return self.get_shift(shift_id)
 
     def current_shift(self) -> ShiftView | None:
         with self._read() as s:
@@ -1175,9 +1281,29 @@ class Desk:
             return [JournalView(e.seq, e.at, e.event_at, e.late, e.actor, e.action, e.entity, e.entity_id,
                                 json.loads(e.payload)) for e in s.scalars(stmt)]
 
-    def verify_journal(self) -> journal.Verdict:
+    def verify_journal(self, *, reconcile: bool = True) -> journal.Verdict:
+        """The journal's chain and MACs, the seals, and (``reconcile``) the
+        tables against what the journal says: the first problem is named."""
         with self._read() as s:
-            return journal.verify(s)
+            key_state = self.key_state(s)
+            desk_id = s.get(DeskMeta, "desk_id")
+            seals, seal_file, seal_problem = [], "", None
+            if desk_id is not None:
+                seal_file = str(config.seal_file_path(desk_id.value))
+                try:
+                    seals = config.read_seals(desk_id.value)
+                except ValueError as exc:
+                    seal_problem = _("{where}: not a seal (the seal file was edited)").format(where=exc)
+                except OSError as exc:
+                    seal_problem = _("cannot read the seal file {path}: {error}").format(path=seal_file, error=exc.strerror)
+            return journal.verify(s, key_state=key_state, file_seals=seals, seal_file=seal_file,
+                                  seal_file_problem=seal_problem, reconcile=reconcile)
+
+    def shift_seal(self, shift_id: int) -> tuple[int, str] | None:
+        """The seal a shift's end put on the journal: (entry seq, MAC)."""
+        with self._read() as s:
+            row = s.scalar(select(JournalSeal).where(JournalSeal.shift_id == shift_id).order_by(JournalSeal.id))
+            return (row.seq, row.mac) if row else None
 
 
 def _level_labeller(kind: Kind | None):  # noqa: ANN202

@@ -229,8 +229,24 @@ class JournalEntry(SQLModel, table=True):
     payload: str  # canonical JSON
     prev_hash: str
     hash: str
+    # HMAC-SHA256 with the desk's key (kept outside the desk file) over the
+    # entry and the previous entry's MAC; None on entries written before the
+    # desk had a key (those verify by the plain chain).
+    mac: str | None = Field(default=None)
 
     __table_args__ = (sa.Index("ix_journal_entity", "entity", "entity_id"),)
+
+
+class JournalSeal(SQLModel, table=True):
+    """A shift's end seals the journal head: the ``shift.end`` entry's sequence
+    number and MAC.  Also written beside the key (outside the desk) and
+    printed in the shift report, so a journal cut short below it is found."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    seq: int
+    mac: str
+    at: datetime = utc_field()
 
 
 class DeskMeta(SQLModel, table=True):

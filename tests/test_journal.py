@@ -80,6 +80,16 @@ def test_rehashed_edit_still_breaks_the_next_link(busy_desk, db_url):
         s.add(e)
         s.commit()
     v = busy_desk.verify_journal()
+    # The keyed chain names the edited entry itself: its MAC cannot be recomputed without the key.
+    assert not v.ok and v.bad_seq == 12 and "MAC" in v.reason
+    # Without the key (a copy), the plain chain still breaks at the next link.
+    import os
+
+    from dutydesk import config
+
+    desk_id = busy_desk.meta()["desk_id"]
+    os.rename(config.journal_key_path(desk_id), config.journal_key_path(desk_id).with_suffix(".away"))
+    v = Desk(busy_desk.engine, clock=busy_desk.clock).verify_journal()
     assert not v.ok and v.bad_seq == 13
 
 

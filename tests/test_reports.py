@@ -34,7 +34,19 @@ def deadline(detail, rule, **match):
 
 
 @pytest.fixture
-def scenario(desk, clock, tmp_path):
+def fixed_journal_key(monkeypatch):
+    """The same desk id and journal key every run, so the seal printed in the
+    shift report (a MAC prefix) is the same in the golden files."""
+    import uuid
+
+    from dutydesk import config
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID("00000000-0000-4000-8000-000000000001"))
+    monkeypatch.setattr(config, "new_key_bytes", lambda: bytes(range(config.KEY_BYTES)))
+
+
+@pytest.fixture
+def scenario(fixed_journal_key, desk, clock, tmp_path):
     """One shift, two incidents, four disputes; every outcome once."""
     clock.set(at(8))
     desk.start_shift("DC1")

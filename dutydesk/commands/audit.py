@@ -14,16 +14,22 @@ from dutydesk.i18n import _
 audit_app = sub_app(_("Verify and read the journal."))
 
 # -- audit -----------------------------------------------------------------------
-@audit_app.command("verify", help=_("Check the journal's hash chain: exit 0 if intact, else name the first bad entry and exit 1."))
+@audit_app.command("verify", help=_("Check the journal: its hash chain and MACs, the shift seals, and the tables against what the journal says. Exit 0 if all agree, else name the first problem and exit 1."))
 @guard
 def audit_verify(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     verdict = _state(ctx).desk().verify_journal()
     if json_out:
-        _emit_json({"ok": verdict.ok, "entries": verdict.count, "bad_seq": verdict.bad_seq, "reason": verdict.reason})
+        _emit_json({"ok": verdict.ok, "entries": verdict.count, "bad_seq": verdict.bad_seq, "reason": verdict.reason,
+                    "keyed_entries": verdict.keyed, "macs_checked": verdict.mac_checked, "seals": verdict.seals,
+                    "checks": [{"check": c.name, "ok": c.ok, "text": c.text, "seq": c.seq} for c in verdict.checks]})
     elif verdict.ok:
         typer.echo(_("Journal intact: {n} entries.").format(n=verdict.count))
-    else:
+        for check in verdict.checks:
+            typer.echo("  " + check.text)
+    elif verdict.chain_broken:
         typer.echo(_("Journal broken at entry {seq}: {reason}").format(seq=verdict.bad_seq, reason=verdict.reason), err=True)
+    else:
+        typer.echo(_("Journal check failed: {reason}").format(reason=verdict.reason), err=True)
     if not verdict.ok:
         raise typer.Exit(1)
 

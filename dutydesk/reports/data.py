@@ -21,7 +21,7 @@ from dutydesk.clock import as_utc
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe, playbook_labels
-from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, Shift, Staff, status_label
+from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, JournalSeal, Shift, Staff, status_label
 from dutydesk.timefmt import iso
 from dutydesk.views import DeadlineView, IncidentDetail, InstructionView
 
@@ -194,6 +194,15 @@ class ShiftReport:
     carried_over: list[DeadlineLine] = field(default_factory=list)
     # Entries written in the period about something that happened earlier.
     late_entries: list[LogLine] = field(default_factory=list)
+    # The seals the shifts' ends put on the journal (shift id, entry seq, MAC).
+    seals: list[SealLine] = field(default_factory=list)
+
+
+@dataclass
+class SealLine:
+    shift_id: int
+    seq: int
+    mac: str
 
 
 @dataclass
@@ -406,6 +415,8 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
             .order_by(JournalEntry.event_at, JournalEntry.seq)))
         details = desk.get_incidents(ids)
         statuses = _statuses_at(s, details, end)
+        seals = [SealLine(x.shift_id, x.seq, x.mac) for x in s.scalars(select(JournalSeal).where(
+            JournalSeal.shift_id.in_([x.id for x in shifts])).order_by(JournalSeal.seq))]
     incidents, deadlines, carried = [], [], []
     opened = closed = live = 0
 
@@ -431,7 +442,8 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
     during = [e for e in entries if start <= e.event_at < end]
     late = sorted((e for e in entries if e.late and start <= e.at < end), key=lambda e: (e.at, e.seq))
     return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
-                       deadlines, _log(desk, during, kinds), carried_over=carried, late_entries=_log(desk, late, kinds))
+                       deadlines, _log(desk, during, kinds), carried_over=carried, late_entries=_log(desk, late, kinds),
+                       seals=seals)
 
 
 # -- incident ------------------------------------------------------------------

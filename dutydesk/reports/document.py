@@ -170,9 +170,12 @@ def _outcome_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{outcome_label(k)} {counts[k]}" for k in OUTCOMES if counts.get(k)) or "-"
 
 
-def _signatures(prepared_by: str, generated: datetime) -> Signatures:
+def _signatures(prepared_by: str, generated: datetime, seals=()) -> Signatures:  # noqa: ANN001
     return Signatures([
         _("Prepared by: {who}    Date/time: {at}").format(who=prepared_by, at=fmt_local(generated)),
+        # The seal each shift's end put on the journal: `audit verify` checks it against the desk.
+        *[_("Journal seal of shift {shift}: entry {seq}, MAC {mac}").format(shift=x.shift_id, seq=x.seq, mac=x.mac[:16])
+          for x in seals],
         _("Signature: ______________________"),
         _("Duty commander: ______________________    Signature: ______________________"),
         _("Reviewed by: ______________________    Date/time: ______________________"),
@@ -268,7 +271,7 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
     blocks.append(Table([_("Entered"), _("Happened"), _("By"), _("Activity")],
                         [[when(x.entered_at), when(x.at), x.actor, x.text] for x in r.late_entries], [14, 14, 10, 42],
                         empty=_("No entry was made late in this period.")))
-    blocks.append(_signatures(r.prepared_by, r.generated_at))
+    blocks.append(_signatures(r.prepared_by, r.generated_at, r.seals))
     return Document(_("Shift report"), _period(r.period_from, r.period_to), _footer(r.desk, r.generated_at),
                     [b for b in blocks if not (isinstance(b, Para) and not b.text)])
 
