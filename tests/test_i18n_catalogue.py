@@ -75,6 +75,25 @@ def test_every_message_has_a_chinese_translation(code_messages, catalogue):
     assert not untranslated, f"{len(untranslated)} messages have no zh_CN translation:" + listing(untranslated)
 
 
+def test_messages_extraction_cannot_see_are_in_the_catalogue(catalogue):
+    """`_("...")` inside an f-string is shown to the reader but pybabel does not extract it: every literal
+    passed to _() or N_() anywhere in the code must be in the catalogue, translated."""
+    import ast
+
+    po = entries(catalogue)
+    missing = []
+    for path in sorted(PKG.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
+                    and len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                text = node.args[0].value
+                if text not in po or not translated(po[text]):
+                    missing.append(f"{path.relative_to(PKG.parent)}:{node.lineno}: {text!r}")
+    assert not missing, (f"{len(missing)} messages are not in the catalogue or not translated (an _() inside an "
+                         "f-string is not extracted: format outside it, then `make i18n`):" + listing(missing))
+
+
 def fields(text: str) -> list[str]:
     """The replacement fields of a format string, with conversion and spec: ``{s:.0f}``, ``{name!r}``."""
     return sorted(f"{name}!{conversion or ''}:{spec or ''}"

@@ -35,5 +35,6 @@ class KeyBar(Static):
             key = self.app.get_key_display(Binding(binding.key.split(",")[0].strip(), ""))
             action = binding.action if "." in binding.action else f"screen.{binding.action}"
             parts.append(f"[b $accent]{escape(key)}[/] [@click={action}]{escape(binding.description)}[/]")
-        parts.append(f"[b $accent]^p[/] [@click=app.command_palette]{escape(_('palette'))}[/]")
+        palette = escape(_("palette"))  # outside the f-string, so that pybabel extracts it
+        parts.append(f"[b $accent]^p[/] [@click=app.command_palette]{palette}[/]")
         return "  ".join(parts)
