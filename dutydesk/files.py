@@ -54,9 +54,13 @@ def protect(database: Path) -> None:
     _protected.update((base, *(base + s for s in SIDE_FILES)))
 
 
-def check_output(output: Path | OutputFile, *, force: bool = False, field: str = "output") -> Path:
+def check_output(output: Path | OutputFile, *, force: bool = False, field: str = "output",
+                 backup: bool = False) -> Path:
     """Refuse an output path that would destroy something: see the module's
-    docstring.  Returns the path to write."""
+    docstring.  Returns the path to write.  With ``backup``, an earlier backup
+    (a SQLite file in rollback-journal mode, as ``dutydesk backup`` writes
+    them) may be replaced with ``force``; a database in WAL mode (a desk in
+    use) never is."""
     if isinstance(output, OutputFile):
         output, force = output.path, output.force or force
     path = Path(output)
@@ -80,7 +84,7 @@ def check_output(output: Path | OutputFile, *, force: bool = False, field: str =
         return path
     if not stat.S_ISREG(st.st_mode):
         raise Refused(field, _("{path} is not a regular file (a folder, FIFO or device); choose a file").format(path=shown))
-    if _is_database(real):
+    if _is_database(real) and not (backup and _header(real)[18:20] == b"\x01\x01"):
         raise Refused(field, _("{path} is a SQLite database; choose another file").format(path=shown))
     if not force:
         raise Refused(field, _("{path} exists; add --force to replace it").format(path=shown))
@@ -106,13 +110,17 @@ def _is_desk(real: str, st: os.stat_result | None) -> bool:
 
 def _is_database(path: str) -> bool:
     """A regular file that starts like a SQLite database (read only when regular: never opens a FIFO)."""
+    return _header(path).startswith(SQLITE_HEADER)
+
+
+def _header(path: str) -> bytes:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
+            return b""
         with open(path, "rb") as fh:
-            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+            return fh.read(100)
     except OSError:
-        return False
+        return b""
 
 
 def private_dir(folder: Path, *, field: str | None = "output") -> Path:
@@ -145,12 +153,7 @@ def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *,
     if isinstance(output, OutputFile):
         output, force = output.path, output.force or force
     output = check_output(Path(output), force=force, field=field)
-    folder = output.parent if str(output.parent) else Path(".")
-    tmp = folder / f".dutydesk-{secrets.token_hex(6)}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
-    except OSError as exc:
-        raise _cannot(field, output, exc) from None
+    tmp, fd = _temp_beside(output, field)
     keep = os.dup(fd)  # to sync after the writer closes its file (a TextIOWrapper around it does)
     try:
         try:
@@ -159,11 +162,7 @@ def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *,
             os.fsync(keep)  # on disk before it takes the name
         finally:
             os.close(keep)
-        check_output(output, force=force, field=field)  # again: the path may have changed meanwhile
-        if force:
-            os.replace(tmp, output)
-        else:
-            _link_new(tmp, output, field)
+        move_in(tmp, output, force=force, field=field)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _cannot(field, output, exc) from None
@@ -171,6 +170,34 @@ def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *,
         tmp.unlink(missing_ok=True)
         raise
     return result
+
+
+def temp_beside(output: Path, *, field: str = "output") -> Path:
+    """A new empty private file in ``output``'s folder (for writers that need
+    a path, such as SQLite's backup); :func:`move_in` gives it its name."""
+    tmp, fd = _temp_beside(output, field)
+    os.close(fd)
+    return tmp
+
+
+def _temp_beside(output: Path, field: str) -> tuple[Path, int]:
+    folder = output.parent if str(output.parent) else Path(".")
+    tmp = folder / f".dutydesk-{secrets.token_hex(6)}.part"
+    try:
+        return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    except OSError as exc:
+        raise _cannot(field, output, exc) from None
+
+
+def move_in(tmp: Path, output: Path, *, force: bool = False, field: str = "output", backup: bool = False) -> None:
+    """Give the finished ``tmp`` its name, checking the path once more (it may
+    have changed meanwhile): replaced only with ``force``, else only if
+    nothing is there."""
+    check_output(output, force=force, field=field, backup=backup)
+    if force:
+        os.replace(tmp, output)
+    else:
+        _link_new(tmp, output, field)
 
 
 def _link_new(tmp: Path, output: Path, field: str) -> None:
