@@ -71,13 +71,14 @@ class Plan:
     import_rows: int
     fuzz_examples: int
     corpus_runs: int
+    byte_runs: int  # runs as a process with arguments that are not UTF-8
     slow_faults: bool
 
 
 LONG = Plan(kill_writes=50, kill_imports=60, kill_import_rows=50_000, writers=8, notes_each=200, import_rows=300_000,
-            fuzz_examples=1000, corpus_runs=600, slow_faults=True)
+            fuzz_examples=1000, corpus_runs=600, byte_runs=12, slow_faults=True)
 SHORT = Plan(kill_writes=3, kill_imports=3, kill_import_rows=5_000, writers=2, notes_each=20, import_rows=20_000,
-             fuzz_examples=0, corpus_runs=60, slow_faults=False)
+             fuzz_examples=0, corpus_runs=60, byte_runs=3, slow_faults=False)
 
 
 @dataclass
@@ -854,24 +855,26 @@ def _corpus_fuzz(tmp: Path, plan: Plan, fig: Figures, rng: random.Random) -> Non
         elif "internal error" in text or result.exit_code not in (0, 1, 2, 3):
             fig.internal_errors += 1
             fig.fuzz_notes.append(f"internal error: {args!r}: {_first(result.stderr or '')}")
-    for raw in (b"\xff\xfe", b"caf\xe9", b"\xed\xa0\x80", b"ok\x00"[:2] + b"\xc3"):
-        for template in (["incident", "note", "1"], ["incident", "open", "--kind", "mass", "--place", "p", "--title"],
-                         ["--actor"]):
-            argv = [PY.encode(), b"-m", b"dutydesk", b"--db", url.encode(), *(t.encode() for t in template), raw]
-            if template == ["--actor"]:
-                argv += [b"board"]
-            proc = subprocess.run(argv, env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=120)
-            done = subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                                               proc.stderr.decode("utf-8", "replace"))
-            fig.fuzz_cases += 1
-            why = unclean(done, (0, 1, 2, 3))
-            if why == "traceback":
-                fig.tracebacks += 1
-            elif why:
-                fig.internal_errors += 1
-            if why:
-                fig.fuzz_notes.append(f"bytes {raw!r} in {template}: {why}")
+    raws = (b"\xff\xfe", b"caf\xe9", b"\xed\xa0\x80", b"ok\xc3")
+    templates = (["incident", "note", "1"], ["incident", "open", "--kind", "mass", "--place", "p", "--title"],
+                 ["--actor"])
+    for n in range(plan.byte_runs):
+        raw, template = raws[n % len(raws)], templates[n % len(templates)]
+        argv = [PY.encode(), b"-m", b"dutydesk", b"--db", url.encode(), *(t.encode() for t in template), raw]
+        if template == ["--actor"]:
+            argv += [b"board"]
+        proc = subprocess.run(argv, env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=120)
+        done = subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                                           proc.stderr.decode("utf-8", "replace"))
+        fig.fuzz_cases += 1
+        why = unclean(done, (0, 1, 2, 3))
+        if why == "traceback":
+            fig.tracebacks += 1
+        elif why:
+            fig.internal_errors += 1
+        if why:
+            fig.fuzz_notes.append(f"bytes {raw!r} in {template}: {why}")
 
 
 # -- 7. escapes and markup in output -------------------------------------------------
