@@ -45,14 +45,15 @@ def setup_language(cli_lang: str | None) -> str:
     a language the desk does not have, or a config file it cannot read, is one
     line on stderr, and the run goes on in English."""
     from dutydesk.config import choose_language
+    from dutydesk.text import safe  # the value asked for is shown escaped
 
     choice = choose_language(cli_lang)
     code = set_language(choice.lang)
     if choice.config_problem:
-        typer.echo(_("warning: config: {problem}; ignored").format(problem=choice.config_problem), err=True)
+        typer.echo(_("warning: config: {problem}; ignored").format(problem=safe(choice.config_problem)), err=True)
     if not choice.available:
         typer.echo(_("warning: language '{lang}' ({source}) is not available; using English").format(
-            lang=choice.asked, source=choice.source), err=True)
+            lang=safe(choice.asked), source=choice.source), err=True)
     return code
 
 
@@ -84,6 +85,7 @@ class LazyGroup(TyperGroup):
         return None
 
     def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN003
+        _refuse_non_utf8(args)
         setup_language(self._lang_argument(list(args)))
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -97,17 +99,6 @@ class LazyGroup(TyperGroup):
         except helptext.ClickException as exc:
             helptext.localise_error(exc)
             raise
-
-    def parse_args(self, ctx, args):  # noqa: ANN001
-        # An argument that was not valid UTF-8 reaches Python as lone
-        # surrogates: refuse it in one line here, before it reaches a file
-        # name, the database or the terminal (every argument passes the root).
-        for number, arg in enumerate(args, start=1):
-            if isinstance(arg, str) and not _utf8(arg):
-                from dutydesk.commands.common import EXIT_REFUSED, fail
-
-                fail(_("argument {n}: is not valid UTF-8 text").format(n=number), EXIT_REFUSED)
-        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx):  # noqa: ANN001
         return list(self.commands) + [name for name in LAZY_GROUPS if name not in self.commands]
@@ -143,6 +134,18 @@ def _utf8(arg: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _refuse_non_utf8(args) -> None:  # noqa: ANN001
+    """An argument that was not valid UTF-8 reaches Python as lone surrogates:
+    refuse it in one line (exit 1) before anything else reads it (the
+    language, a file name, the database, the terminal).  Every argument
+    passes the root group's context first."""
+    for number, arg in enumerate(args, start=1):
+        if isinstance(arg, str) and not _utf8(arg):
+            from dutydesk.commands.common import EXIT_REFUSED, fail
+
+            fail(_("argument {n}: is not valid UTF-8 text").format(n=number), EXIT_REFUSED)
 
 
 app = typer.Typer(

@@ -446,3 +446,12 @@ async def test_incident_screen_reload_before_mount_does_not_fail(desk):
         assert isinstance(app.screen, IncidentScreen)
         assert screen.query_one("#deadlines").row_count == len(desk.get_incident(inc.id).deadlines)
     assert not errors
+
+
+def test_import_problems_quote_the_row_escaped(seeded, tmp_path):
+    src = tmp_path / "bad.csv"
+    src.write_text("code,name,\x1b]0;col\x07\nP\x1b[2JS,Station\x07\u202e,x\n", encoding="utf-8")
+    r = seeded("import", "units", str(src))
+    assert r.exit_code == 1
+    assert_clean(r.stderr)
+    assert "U+001B" in r.stderr

@@ -119,8 +119,12 @@ def guard(fn):
             if type(value) is int and not -MAX_ID <= value <= MAX_ID:
                 fail(_("{field}: {value} is out of range (at most {most})").format(
                     field=name.replace("_", "-"), value=value, most=MAX_ID), EXIT_REFUSED)
+        _WARNINGS.clear()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            for warning in _WARNINGS:  # said once the command is done; a refusal is one line alone
+                typer.echo(warning, err=True)
+            return result
         except DeskUnavailable as exc:
             fail(str(exc), EXIT_NO_DESK)
         except DeskError as exc:
@@ -195,7 +199,8 @@ LATE_WARNING = timedelta(hours=24)
 def _when(desk: "Desk", at: str | None, field: str = "at", *, warn: bool = True) -> datetime | None:
     """A time option: ISO 8601, or HH:MM for its most recent past occurrence.
     An event time more than a day back prints a one-line warning on stderr
-    naming how far back it is (``warn=False`` for report periods)."""
+    naming how far back it is (``warn=False`` for report periods), once the
+    command is done (a command refused prints its one line only)."""
     if at is None:
         return None
     from dutydesk.errors import Refused
@@ -207,9 +212,13 @@ def _when(desk: "Desk", at: str | None, field: str = "at", *, warn: bool = True)
     except BadTime as exc:
         raise Refused(field, str(exc)) from None
     if warn and now - when > LATE_WARNING:
-        typer.echo(_("warning: --{field} {at} is {ago} back; check the date").format(
-            field=field, at=fmt_local(when), ago=fmt_ago(now - when)), err=True)
+        _WARNINGS.append(_("warning: --{field} {at} is {ago} back; check the date").format(
+            field=field, at=fmt_local(when), ago=fmt_ago(now - when)))
     return when
+
+
+# Warnings of the running command, printed by ``guard`` when it succeeds.
+_WARNINGS: list[str] = []
 
 
 def _emit_json(data: Any) -> None:

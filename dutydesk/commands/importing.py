@@ -10,6 +10,7 @@ import typer
 
 from dutydesk.commands.common import JsonOpt, _emit_json, _state, guard, sub_app
 from dutydesk.i18n import _
+from dutydesk.text import safe
 
 import_app = sub_app(_("Import units, staff, incidents and disputes from CSV, TSV, JSON, JSONL or XLSX (all or nothing)."))
 
@@ -59,8 +60,8 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
                     "problem_count": result.problem_count,
                     "problems": [{"row": p.row, "field": p.field, "problem": p.problem} for p in result.problems]})
     if result.problems:
-        for p in result.problems[:MAX_SHOWN]:
-            typer.echo(f"{result.file}:{p.row}: {p.field}: {p.problem}", err=True)
+        for p in result.problems[:MAX_SHOWN]:  # a problem quotes the row's text: shown escaped
+            typer.echo(safe(f"{result.file}:{p.row}: {p.field}: {p.problem}"), err=True)
         if result.problem_count > MAX_SHOWN:
             typer.echo(_("... and {n} more problems").format(n=result.problem_count - MAX_SHOWN), err=True)
         if errors is not None:
@@ -71,7 +72,7 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
     if json_out:
         return
     if result.ignored_columns:
-        typer.echo(_("note: columns ignored: {cols}").format(cols=", ".join(result.ignored_columns)), err=True)
+        typer.echo(_("note: columns ignored: {cols}").format(cols=safe(", ".join(result.ignored_columns))), err=True)
     line = _("{rows} rows: {ins} new, {upd} updated, {same} unchanged, {diff} differing (left; use --update)").format(
         rows=result.rows, ins=result.inserted, upd=result.updated, same=result.unchanged, diff=result.differs)
     typer.echo((_("Dry run, nothing written: ") if dry_run else _("Imported {file}: ").format(file=result.file)) + line)

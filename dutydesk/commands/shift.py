@@ -44,5 +44,7 @@ def shift_show(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     elif sh is None:
         typer.echo(_("No shift is running."))
     else:
-        typer.echo(_("Shift {id}: {who} {name}, since {at}.").format(id=sh.id, who=sh.commander, name=sh.commander_name,
-                                                                    at=fmt_local(sh.started_at)))
+        from dutydesk.text import safe
+
+        typer.echo(_("Shift {id}: {who} {name}, since {at}.").format(id=sh.id, who=safe(sh.commander),
+                                                                    name=safe(sh.commander_name), at=fmt_local(sh.started_at)))
