@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "dutydesk"
 
@@ -132,8 +133,7 @@ def read_config() -> tuple[dict, str | None]:
             return {}, f"{path}: {exc}"
 
 
-@dataclass(frozen=True)
-class LanguageChoice:
+class LanguageChoice(NamedTuple):  # not a dataclass: made at every start-up, and cheaper to define
     """The language to use, where it came from and what was asked for."""
 
     lang: str  # a supported code: "en" or "zh_CN"
