@@ -81,11 +81,29 @@ def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str]) -> dict[str, tuple]:  # noqa: ANN401
     """{key: row} for the keys of a chunk that are already in the table (by its
-    unique index), so a re-import needs no copy of the whole table in memory."""
+    unique index), so a re-import needs no copy of the whole table in memory.
+    Asked inside the write, so a key another writer added while the file was
+    checked is seen.  On SQLite straight through the driver: the write lock is
+    held here, and SQLAlchemy's handling of 500-item IN lists was half the
+    time of a 300 000-row write (1.65 s of 3.3 s)."""
     found: dict[str, tuple] = {}
-    for part in chunks(keys, 500):
-        for row in s.execute(select(key_column, *columns).where(key_column.in_(part))):
-            found[row[0]] = tuple(row[1:])
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        for part in chunks(keys, 500):
+            for row in s.execute(select(key_column, *columns).where(key_column.in_(part))):
+                found[row[0]] = tuple(row[1:])
+        return found
+    key, cols = key_column.expression, [c.expression for c in columns]
+    names = ", ".join(c.name for c in (key, *cols))
+    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    try:
+        for part in chunks(keys, 500):
+            cursor.execute(f"SELECT {names} FROM {key.table.name} WHERE {key.name} IN ({', '.join('?' * len(part))})",
+                           part)
+            for row in cursor:
+                found[row[0]] = tuple(row[1:])
+    finally:
+        cursor.close()
     return found
 
 
