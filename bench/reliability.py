@@ -785,8 +785,9 @@ def _hypothesis_fuzz(plan: Plan, fig: Figures) -> None:
     proc = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
                            "tests/test_fuzz_cli.py"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     out = proc.stdout + proc.stderr
-    examples = sum(int(n) for n in re.findall(r"(\d+) passing examples?", out)) + sum(
-        int(n) for n in re.findall(r"(\d+) failing examples?", out))
+    # "- 200 passing, 0 failing, and 0 invalid test cases" (older Hypothesis: "200 passing examples")
+    examples = sum(int(a) + int(b) for a, b in re.findall(r"(\d+) passing, (\d+) failing", out)) + sum(
+        int(n) for n in re.findall(r"(\d+) passing examples?", out))
     failed = sum(int(n) for n in re.findall(r"(\d+) failed", out))
     fig.fuzz_cases += examples
     fig.fuzz_notes.append(f"tests/test_fuzz_cli.py: {examples} examples, {failed} tests failed (exit {proc.returncode})")
