@@ -52,25 +52,28 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 
-def entry_hash(*, prev_hash: str, seq: int, at: datetime, event_at: datetime, late: bool, actor: str,
-               action: str, entity: str, entity_id: str, payload: str) -> str:
-    body = canonical({
+def entry_body(*, prev_hash: str, seq: int, at: datetime, event_at: datetime, late: bool, actor: str,
+               action: str, entity: str, entity_id: str, payload: str) -> bytes:
+    """The canonical bytes of an entry (with the previous entry's hash):
+    what its hash and its MAC cover."""
+    return canonical({
         "prev": prev_hash, "seq": seq, "at": ts(at), "event_at": ts(event_at), "late": bool(late),
         "actor": actor, "action": action, "entity": entity, "entity_id": entity_id, "payload": payload,
-    })
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    }).encode("utf-8")
 
 
-def entry_mac(key: bytes, *, prev_mac: str | None, prev_hash: str, seq: int, at: datetime, event_at: datetime,
-              late: bool, actor: str, action: str, entity: str, entity_id: str, payload: str) -> str:
-    """HMAC-SHA256 over the canonical entry (as hashed) and the previous
-    entry's MAC (``GENESIS`` for the first keyed entry)."""
-    body = canonical({
-        "prev_mac": prev_mac or GENESIS, "prev": prev_hash, "seq": seq, "at": ts(at), "event_at": ts(event_at),
-        "late": bool(late), "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
-        "payload": payload,
-    })
-    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+def entry_hash(**fields: Any) -> str:
+    return hashlib.sha256(entry_body(**fields)).hexdigest()
+
+
+def body_mac(key: bytes, prev_mac: str | None, body: bytes) -> str:
+    """HMAC-SHA256 over the previous entry's MAC (``GENESIS`` for the first
+    keyed entry), a newline, and the entry's canonical bytes."""
+    return hmac.new(key, (prev_mac or GENESIS).encode("ascii") + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def entry_mac(key: bytes, *, prev_mac: str | None, **fields: Any) -> str:
+    return body_mac(key, prev_mac, entry_body(**fields))
 
 
 def key_fingerprint(key: bytes) -> str:
@@ -111,12 +114,10 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
     payload_text = canonical(payload or {})
     late = event_at < at
     entity_id = str(entity_id)
-    digest = entry_hash(prev_hash=prev, seq=seq, at=at, event_at=event_at, late=late, actor=actor,
-                        action=action, entity=entity, entity_id=entity_id, payload=payload_text)
-    mac = None
-    if key is not None:
-        mac = entry_mac(key, prev_mac=prev_mac, prev_hash=prev, seq=seq, at=at, event_at=event_at, late=late,
-                        actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload_text)
+    body = entry_body(prev_hash=prev, seq=seq, at=at, event_at=event_at, late=late, actor=actor,
+                      action=action, entity=entity, entity_id=entity_id, payload=payload_text)
+    digest = hashlib.sha256(body).hexdigest()
+    mac = body_mac(key, prev_mac, body) if key is not None else None
     conn.execute(insert(JournalEntry.__table__).values(
         seq=seq, at=at, event_at=event_at, late=late, actor=actor, action=action, entity=entity,
         entity_id=entity_id, payload=payload_text, prev_hash=prev, hash=digest, mac=mac))
@@ -202,10 +203,10 @@ def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = 
             problem = (entry.seq, _("entry {seq} does not follow entry {prev} (chain broken: deleted, reordered or edited)").format(
                 seq=entry.seq, prev=entry.seq - 1))
             break
-        digest = entry_hash(prev_hash=entry.prev_hash, seq=entry.seq, at=entry.at, event_at=entry.event_at,
-                            late=entry.late, actor=entry.actor, action=entry.action, entity=entry.entity,
-                            entity_id=entry.entity_id, payload=entry.payload)
-        if digest != entry.hash:
+        body = entry_body(prev_hash=entry.prev_hash, seq=entry.seq, at=entry.at, event_at=entry.event_at,
+                          late=entry.late, actor=entry.actor, action=entry.action, entity=entry.entity,
+                          entity_id=entry.entity_id, payload=entry.payload)
+        if hashlib.sha256(body).hexdigest() != entry.hash:
             problem = (entry.seq, _("entry {seq} was edited (its hash does not match its content)").format(seq=entry.seq))
             break
         if entry.mac is None and prev_mac is not None:
@@ -213,10 +214,7 @@ def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = 
                 seq=entry.seq))
             break
         if entry.mac is not None:
-            if key is not None and not hmac.compare_digest(entry.mac, entry_mac(
-                    key, prev_mac=prev_mac, prev_hash=entry.prev_hash, seq=entry.seq, at=entry.at,
-                    event_at=entry.event_at, late=entry.late, actor=entry.actor, action=entry.action,
-                    entity=entry.entity, entity_id=entry.entity_id, payload=entry.payload)):
+            if key is not None and not hmac.compare_digest(entry.mac, body_mac(key, prev_mac, body)):
                 problem = (entry.seq, _("entry {seq} fails its MAC check (edited, inserted, renumbered or reordered without the key)").format(
                     seq=entry.seq))
                 break

@@ -238,3 +238,22 @@ def test_shift_end_seals_and_report_prints_it(desk, clock):
     text = reports.render(desk, reports.build(desk, "shift", shift_id=1), "text").decode()
     assert f"Journal seal of shift 1: entry {seq}, MAC {mac[:16]}" in text
     assert desk.verify_journal().seals == 1
+
+
+def test_mac_covers_canonical_bytes_the_same_on_every_back_end():
+    """A time read back from PostgreSQL (aware, any offset) or SQLite (UTC) gives the same MAC."""
+    from datetime import datetime, timedelta, timezone
+
+    from dutydesk.journal import GENESIS, entry_mac
+
+    fields = dict(prev_hash=GENESIS, seq=1, late=False, actor="DC1", action="desk.create", entity="desk",
+                  entity_id="d", payload='{"a":"事件"}')
+    utc = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+    beijing = utc.astimezone(timezone(timedelta(hours=8)))
+    key = bytes(range(32))
+    a = entry_mac(key, prev_mac=None, at=utc, event_at=utc, **fields)
+    assert a == entry_mac(key, prev_mac=None, at=beijing, event_at=beijing, **fields)
+    # HMAC-SHA256(key, prev MAC + "\n" + canonical JSON), computable by any tool from the export
+    assert a == "2840f54c55fcf1d97a350a5a96284d6fbe13322e79947cf5c7c6baedec145df1"
+    assert a != entry_mac(key, prev_mac="1" * 64, at=utc, event_at=utc, **fields)
+    assert a != entry_mac(bytes(32), prev_mac=None, at=utc, event_at=utc, **fields)

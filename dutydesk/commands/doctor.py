@@ -55,7 +55,8 @@ def doctor(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         _emit_json([{"check": f.check, "ok": f.ok, "text": f.text} for f in findings])
     else:
         for f in findings:
-            typer.echo(f"{_('OK') if f.ok else _('PROBLEM')}  {f.check}: {f.text}")
+            status = _("OK") if f.ok else _("PROBLEM")
+            typer.echo(f"{status}  {f.check}: {f.text}")
     if not all(f.ok for f in findings):
         raise typer.Exit(1)
 
