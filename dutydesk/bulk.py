@@ -166,19 +166,31 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
 
     prefix = desk.ref_prefix(s)
     inserted = updated = unchanged = differs = 0
-    pending: list[Incident] = []
+    pending: list[dict[str, Any]] = []
+    incidents, changes, deadlines = Incident.__table__, LevelChange.__table__, Deadline.__table__
 
     def flush() -> None:
-        s.flush()
-        for inc in pending:
-            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=inc.level, reason="",
-                              reason_key="imported", by=desk.actor, at=inc.reported_at))
-            if inc.status != "closed":
-                kind = desk.playbooks.get(inc.kind)
-                for d in derive_incident_deadlines(kind, inc.level, inc.reported_at, inc.reported_at,
-                                                   inc.occurred_at):
-                    s.add(Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=inc.level,
-                                   due_at=d.due_at, created_at=now))
+        """The chunk's new incidents, their first level and a live one's
+        deadlines, as Core inserts: ORM objects row by row held the write lock
+        ten times longer (3.8 s for 20 000 incidents)."""
+        s.flush()  # updates of existing incidents, in order
+        if not pending:
+            return
+        ids = s.execute(incidents.insert().returning(incidents.c.id, sort_by_parameter_order=True),
+                        pending).scalars().all()
+        first, due = [], []
+        for iid, inc in zip(ids, pending):
+            first.append({"incident_id": iid, "from_level": None, "to_level": inc["level"], "reason": "",
+                          "reason_key": "imported", "by": desk.actor, "at": inc["reported_at"]})
+            if inc["status"] != "closed":
+                kind = desk.playbooks.get(inc["kind"])
+                for d in derive_incident_deadlines(kind, inc["level"], inc["reported_at"], inc["reported_at"],
+                                                   inc["occurred_at"]):
+                    due.append({"subject_type": "incident", "subject_id": iid, "rule": d.rule, "level": inc["level"],
+                                "due_at": d.due_at, "state": "pending", "created_at": now})
+        s.execute(changes.insert(), first)
+        if due:
+            s.execute(deadlines.insert(), due)
         pending.clear()
 
     for chunk in chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
@@ -212,9 +224,8 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
             if r["ref"].startswith(prefix):
                 raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(
                     ref=r["ref"]))
-            inc = Incident(ref=r["ref"], **fixed, **fields, opened_at=now, opened_by=desk.actor)
-            s.add(inc)
-            pending.append(inc)
+            pending.append({"ref": r["ref"], **fixed, **fields, "opened_at": now, "opened_by": desk.actor,
+                            "factors": "{}", "suggested_level": None, "suggested_reasons": "[]", "version": 1})
             inserted += 1
         flush()
     return inserted, updated, unchanged, differs
