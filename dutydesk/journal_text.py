@@ -45,7 +45,7 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
 _IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incidents"), "disputes": N_("disputes")}
 
 
-Labels = Callable[[str, str], str]  # ("role" | "rule", key) -> words
+Labels = Callable[[str, str], str]  # ("role" | "rule" | "level", key) -> words
 
 
 def playbook_labels(playbooks: Any, kind: str | None = None) -> Labels:  # noqa: ANN401
@@ -59,6 +59,11 @@ def playbook_labels(playbooks: Any, kind: str | None = None) -> Labels:  # noqa:
         except DeskError:
             kinds = list(playbooks)
         for k in kinds:
+            if what == "level":
+                level = k.find_level(key)
+                if level is not None:
+                    return level.short_text()
+                continue
             item = k.find_role(key) if what == "role" else k.deadline_rule(key)
             if item is not None:
                 return item.text()
@@ -72,7 +77,9 @@ def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_i
     prefixes the incident number, for logs that mix incidents; ``labels``
     turns role and deadline keys into words (see :func:`playbook_labels`)."""
     if labels is not None:
-        payload = {**payload, **{f: labels(f, payload[f]) for f in ("role", "rule") if payload.get(f)}}
+        payload = {**payload, **{f: labels(f, payload[f]) for f in ("role", "rule") if payload.get(f)},
+                   **{f: labels("level", payload[f]) for f in ("level", "from", "to")
+                      if action.startswith("incident.") and action != "incident.status" and isinstance(payload.get(f), str) and payload.get(f)}}
     what = _WHAT.get(action)
     if what is not None:
         text = what(payload)

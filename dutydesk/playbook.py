@@ -52,6 +52,16 @@ def _label(value: Any) -> Any:
     return value
 
 
+def _check_label(v: Label) -> Label:
+    # Labels are shown on every screen and report: the rules of one line
+    # of stored text (no control, bidi or zero-width characters).
+    for lang, words in v.items():
+        wrong = text.problem(lang, text.IDENTIFIER) or text.problem(words, text.LINE)
+        if wrong is not None or not words.strip():
+            raise ValueError(f"label '{text.safe(lang)}': {wrong or 'must not be empty'}")
+    return v
+
+
 def _finite(name: str, value: float | None, low: float | None = None, high: float | None = None) -> None:
     """``value`` is a real number within [low, high] (a ValueError naming ``name`` if not)."""
     if value is None:
@@ -83,19 +93,34 @@ class _Item(BaseModel):
     @field_validator("label")
     @classmethod
     def _label_ok(cls, v: Label) -> Label:
-        # Labels are shown on every screen and report: the rules of one line
-        # of stored text (no control, bidi or zero-width characters).
-        for lang, words in v.items():
-            wrong = text.problem(lang, text.IDENTIFIER) or text.problem(words, text.LINE)
-            if wrong is not None or not words.strip():
-                raise ValueError(f"label '{text.safe(lang)}': {wrong or 'must not be empty'}")
-        return v
+        return _check_label(v)
 
     def text(self, lang: str | None = None) -> str:
         return pick(self.label, lang)
 
 
-class Level(_Item):
+class _Short(_Item):
+    """An item with an optional short label (``short = {en = "Red", zh_CN = "红色"}``)
+    for tables, lines and badges; the full label where there is room."""
+
+    short: Label | None = None
+
+    _norm_short = field_validator("short", mode="before")(lambda cls, v: _label(v))
+
+    @field_validator("short")
+    @classmethod
+    def _short_ok(cls, v: Label | None) -> Label | None:
+        return None if v is None else _check_label(v)
+
+    def short_text(self, lang: str | None = None) -> str:
+        return pick(self.short, lang) if self.short else self.text(lang)
+
+    def names(self) -> set[str]:
+        """Every name a person may type for it: the key, and its labels and short labels in any language."""
+        return {self.key, *self.label.values(), *(self.short or {}).values()}
+
+
+class Level(_Short):
     colour: str = "white"
 
     @field_validator("colour")
@@ -217,7 +242,7 @@ class Threshold(BaseModel):
         return self
 
 
-class Kind(_Item):
+class Kind(_Short):
     source: str = ""
     levels: list[Level]
     roles: list[Role] = []
@@ -266,6 +291,17 @@ class Kind(_Item):
             return found
         raise Refused("level", _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
             level=key, kind=self.key, levels=", ".join(self.level_keys())))
+
+    def level_short(self, key: str) -> str:
+        """A level's short label; the key itself for a level the playbook no longer knows."""
+        found = self.find_level(key)
+        return found.short_text() if found else key
+
+    def level_key(self, name: str) -> str:
+        """The key of the level a person named by key or by label (``红色``, ``Red``, ``B级``); else ``name``."""
+        wanted = name.strip()
+        found = [lv.key for lv in self.levels if wanted in lv.names()]
+        return found[0] if len(found) == 1 else name
 
     def gravity(self, key: str) -> int:
         """Higher is graver: the first level listed is the gravest."""
@@ -372,6 +408,24 @@ class Playbooks:
 
     def __iter__(self):
         return iter(self.kinds.values())
+
+    def kind_short(self, kind: str) -> str:
+        """A kind's short label; the key itself for a kind the playbooks no longer know."""
+        found = self.kinds.get(kind)
+        return found.short_text() if found else kind
+
+    def level_short(self, kind: str | None, level: str) -> str:
+        """A level's short label (``红色``, ``B级``); the key for one the playbooks no longer know.
+        Without a kind, the first kind that has a level of that key."""
+        kinds = [self.kinds[kind]] if kind in self.kinds else [] if kind is not None else list(self.kinds.values())
+        found = next((lv for k in kinds if (lv := k.find_level(level)) is not None), None)
+        return found.short_text() if found else level
+
+    def kind_key(self, name: str) -> str:
+        """The key of the kind a person named by key or by label (``群体性事件``); else ``name``."""
+        wanted = name.strip()
+        found = [k.key for k in self.kinds.values() if wanted in k.names()]
+        return found[0] if len(found) == 1 else name
 
     def level_colour(self, kind: str, level: str) -> str | None:
         """The colour of a level, or None for a kind or level the playbooks no

@@ -112,7 +112,7 @@ def reason_text(kind: Kind | None, fact: Any) -> str:  # noqa: ANN401
         if fact.get("level") is None:
             return _("total {total}: below every threshold").format(total=_num(fact["total"]))
         return _("total {total}: level {level} ({min} or more)").format(
-            total=_num(fact["total"]), level=fact["level"], min=_num(fact.get("min", 0)))
+            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0)))
     key = str(fact.get("factor", ""))
     factor = next((f for f in kind.factors if f.key == key), None) if kind else None
     name = factor.text() if factor else key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from dutydesk.i18n import _, ngettext
+from dutydesk.i18n import _, current_language, ngettext
 
 UTC = timezone.utc
 
@@ -38,11 +38,20 @@ def localize(wall: datetime) -> datetime:
     return wall.replace(tzinfo=tz) if tz is not None else wall.astimezone()
 
 
+def _chinese() -> bool:
+    return current_language().startswith("zh")
+
+
 def fmt_local(at: datetime | None, *, seconds: bool = False, short: bool = False) -> str:
+    """A time in the desk's zone: ``2026-11-23 14:05`` (``:ss`` with ``seconds``);
+    ``short`` is month, day and time for the reader (``11-23 14:05``, ``11月23日 14:05``)."""
     if at is None:
         return "-"
     if short:
-        return to_local(at).strftime("%m-%d %H:%M")
+        local = to_local(at)
+        if _chinese():  # numbers from the clock, not strftime's locale (the C locale in a service)
+            return f"{local.month:02d}月{local.day:02d}日 {local:%H:%M}"
+        return local.strftime("%m-%d %H:%M")
     return to_local(at).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
@@ -116,7 +125,8 @@ def parse_when(text: str, now: datetime) -> datetime:
 
 
 def fmt_ago(delta: timedelta) -> str:
-    """How far back, in words: ``2 days 3 hours``, ``1 day``, ``5 hours 20 minutes``."""
+    """How far back, in words: ``2 days 3 hours``, ``1 day``, ``5 hours 20 minutes``
+    (in Chinese without spaces: ``1小时20分钟``)."""
     minutes = int(abs(delta).total_seconds()) // 60
     days, rem = divmod(minutes, 24 * 60)
     hours, mins = divmod(rem, 60)
@@ -127,7 +137,7 @@ def fmt_ago(delta: timedelta) -> str:
         parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
     if not days and (mins or not parts):
         parts.append(ngettext("{n} minute", "{n} minutes", mins).format(n=mins))
-    return " ".join(parts)
+    return ("" if _chinese() else " ").join(parts)
 
 
 def fmt_duration(delta: timedelta) -> str:

@@ -96,7 +96,7 @@ def test_whole_flow_json(seeded):
 def test_text_output(seeded):
     cli = seeded
     r = ok(cli("incident", "open", "--kind", "mass", "--title", "Wage gathering", "--place", "Site 3", "--level", "B"))
-    assert "Incident 1 opened: mass level B." in r.stdout
+    assert "Incident 1 opened: Mass incident, Level B." in r.stdout  # kind and level by label (issue 14)
     assert "First authoritative public" in r.stdout
     out = ok(cli("incident", "show", "1")).stdout
     assert "UNFILLED" in out and "Wage gathering" in out

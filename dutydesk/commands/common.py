@@ -263,10 +263,20 @@ def _print_board(desk: "Desk") -> None:
     out = []
     for r in rows:
         nd = r.next_deadline
-        nxt = f"{fmt_duration(nd.due_at - now)} {nd.rule}" if nd else "-"
-        out.append((r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}", nxt))
+        nxt = f"{fmt_duration(nd.due_at - now)} {nd.label}" if nd else "-"
+        out.append((r.id, _kind_name(desk, r.kind), _level_name(desk, r.kind, r.level), r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}", nxt))
     console.print(_make_table([_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"),
                                _("Next deadline")], out, _("Live incidents"), flex=(3, 4, 7), optional=(1, 4)))
+
+
+def _kind_name(desk: "Desk", kind: str) -> str:
+    """A kind as a person reads it in a table or a line: its short label (the key for one the playbooks dropped)."""
+    return desk.playbooks.kind_short(kind)
+
+
+def _level_name(desk: "Desk", kind: str, level: str | None) -> str:
+    """A level as a person reads it in a table or a line: its short label (红色, B级)."""
+    return desk.playbooks.level_short(kind, level) if level else "-"
 
 
 def _status(status: str) -> str:
@@ -331,6 +341,7 @@ def _print_deadlines(desk: "Desk", deadlines) -> None:
         elif dl.state == "met":
             left = _("met {at}").format(at=fmt_local(dl.met_at)) + ("" if dl.met_on_time else " " + _("(late)"))
         else:
-            left = dl.state + (f": {dl.reason}" if dl.reason else "")
+            state = {"missed": _("missed"), "waived": _("waived"), "cancelled": _("cancelled")}.get(dl.state, dl.state)
+            left = state + (_(": {reason}").format(reason=dl.reason) if dl.reason else "")
         rows.append((dl.id, dl.subject_id, dl.label, fmt_local(dl.due_at), left))
     _table([_("ID"), _("Inc."), _("Deadline"), _("Due"), _("State")], rows, _("Deadlines"), flex=(2, 4))

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dutydesk.commands.common import (AtOpt, JsonOpt, _console, _emit_json, _print_deadlines, _state,
-                                      _status, _table, _when, guard, sub_app)
+from dutydesk.commands.common import (AtOpt, JsonOpt, _console, _emit_json, _kind_name, _level_name,
+                                      _print_deadlines, _state, _status, _table, _when, guard, sub_app)
 from dutydesk.i18n import _
 
 
@@ -37,15 +37,20 @@ def incident_open(
     json_out: JsonOpt = False,
 ) -> None:
     desk = _state(ctx).desk()
+    kind = desk.playbooks.kind_key(kind)  # a key, or a label in any language (群体性事件)
+    if level is not None and kind in desk.playbooks.kinds:
+        level = desk.playbooks.get(kind).level_key(level)
     detail = desk.open_incident(kind=kind, title=title, place=place, level=level, factors=factor or [],
                                 received_by=received_by, at=_when(desk, at), reason=reason,
                                 occurred=_when(desk, occurred, "occurred"))
     if json_out:
         _emit_json(detail.to_json())
         return
-    typer.echo(_("Incident {id} opened: {kind} level {level}.").format(id=detail.id, kind=detail.kind, level=detail.level))
+    typer.echo(_("Incident {id} opened: {kind}, {level}.").format(id=detail.id, kind=detail.kind_label,
+                                                                  level=detail.level_label))
     if detail.suggested_level and detail.suggested_level != detail.level:
-        typer.echo(_("Note: the risk factors suggested level {level}.").format(level=detail.suggested_level))
+        typer.echo(_("Note: the risk factors suggested level {level}.").format(
+            level=_level_name(desk, detail.kind, detail.suggested_level)))
     for line in detail.suggested_reasons:
         typer.echo(f"  {line}")
     _print_deadlines(desk, detail.deadlines)
@@ -72,7 +77,7 @@ def incident_list(
     out = []
     for r in rows:
         nd = r.next_deadline
-        row = [r.id, r.kind, r.level, r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}",
+        row = [r.id, _kind_name(desk, r.kind), _level_name(desk, r.kind, r.level), r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}",
                fmt_duration(nd.due_at - now) if nd else "-"]
         if all_:
             row.insert(3, fmt_local(r.reported_at, short=True))
@@ -96,24 +101,25 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
     from dutydesk.timefmt import fmt_local
 
     console = _console()
-    console.print(f"#{d.id} [{d.kind}] {d.level} ({d.level_label})  {d.title} @ {d.place}", markup=False)
+    console.print(f"#{d.id} [{d.kind_label}] {d.level_label}  {d.title} @ {d.place}", markup=False)
     console.print(_("Status: {status}   Reported: {at}   First receiver: {who}   Version: {v}").format(
         status=_status(d.status), at=fmt_local(d.reported_at), who=d.received_by or "-", v=d.version), markup=False)
     if d.occurred_at:
         console.print(_("Happened: {at}").format(at=fmt_local(d.occurred_at)), markup=False)
     if d.suggested_level:
-        console.print(_("Suggested level: {level}").format(level=d.suggested_level) + " — " + "; ".join(d.suggested_reasons), markup=False)
+        console.print(_("Suggested level: {level}").format(level=_level_name(desk, d.kind, d.suggested_level)) + " — " + "; ".join(d.suggested_reasons), markup=False)
     if d.summary:
         console.print(_("Summary: {text}").format(text=d.summary), markup=False)
     _table([_("At"), _("From"), _("To"), _("Reason"), _("By")],
-           [(fmt_local(c.at), c.from_level or "-", c.to_level, c.reason, c.by) for c in d.level_changes], _("Level history"), flex=(3,))
+           [(fmt_local(c.at), _level_name(desk, d.kind, c.from_level), _level_name(desk, d.kind, c.to_level), c.reason, c.by)
+            for c in d.level_changes], _("Level history"), flex=(3,))
     _table([_("Role"), _("Held by")],
-           [(f"{r.key} ({r.label})", ", ".join(f"{a.who} {a.who_name}" for a in r.holders) or _("UNFILLED")) for r in d.roles], _("Roles"))
+           [(r.label, ", ".join(f"{a.who} {a.who_name}" for a in r.holders) or _("UNFILLED")) for r in d.roles], _("Roles"))
     _print_deadlines(desk, d.deadlines)
     if d.instructions:
         _table([_("ID"), _("To"), _("Sent"), _("Acknowledged"), _("Latency"), _("Text")],
                [(i.id, i.unit, fmt_local(i.sent_at, seconds=True), fmt_local(i.acknowledged_at, seconds=True),
-                 f"{i.latency.total_seconds():.0f}s" if i.latency is not None else "-", i.text) for i in d.instructions],
+                 _("{s} s").format(s=f"{i.latency.total_seconds():.0f}") if i.latency is not None else "-", i.text) for i in d.instructions],
                _("Instructions"), flex=(5,))
     if d.notes:
         _table([_("At"), _("By"), _("Note")], [(fmt_local(n.at), n.by, n.text) for n in d.notes], _("Notes"), flex=(2,))
@@ -125,11 +131,13 @@ def incident_level(ctx: typer.Context, incident_id: Annotated[int, typer.Argumen
                    reason: Annotated[str, typer.Option("--reason", help=_("Why (required)."))],
                    at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
+    kind = desk.playbooks.kinds.get(desk.get_incident(incident_id).kind)
+    level = kind.level_key(level) if kind is not None else level  # a key, or a label (红色, B级)
     d = desk.set_level(incident_id, level, reason, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json(d.to_json())
         return
-    typer.echo(_("Incident {id} is now at level {level}.").format(id=d.id, level=d.level))
+    typer.echo(_("Incident {id} is now at level {level}.").format(id=d.id, level=d.level_label))
     _print_deadlines(desk, [x for x in d.deadlines if x.state == "pending"])
 
 
@@ -150,7 +158,8 @@ def incident_assign(ctx: typer.Context, incident_id: Annotated[int, typer.Argume
     desk = _state(ctx).desk()
     a = desk.assign(incident_id, role, who, at=_when(desk, at), expected_version=expect_version)
     _emit_json(a.to_json()) if json_out else typer.echo(
-        _("{who} now holds role '{role}' on incident {id}.").format(who=a.who, role=a.role, id=incident_id))
+        _("{who} now holds role '{role}' on incident {id}.").format(who=a.who, role=a.role_label,
+                                                                    id=incident_id))
 
 
 @incident_app.command("release", help=_("Release a role (every holder, or only WHO)."))
@@ -163,7 +172,8 @@ def incident_release(ctx: typer.Context, incident_id: Annotated[int, typer.Argum
     if json_out:
         _emit_json([a.to_json() for a in released])
         return
-    typer.echo(_("Released role '{role}' on incident {id}: {who}.").format(role=role, id=incident_id,
+    typer.echo(_("Released role '{role}' on incident {id}: {who}.").format(
+        role=released[0].role_label if released else role, id=incident_id,
                                                                           who=", ".join(a.who for a in released)))
 
 

@@ -52,9 +52,9 @@ def layout_of(desk, report: Report):  # noqa: ANN001, ANN201
     import dutydesk.reports.document as layout
 
     if isinstance(report, ShiftReport):
-        return layout.shift_document(report, desk.playbooks.level_colour)
+        return layout.shift_document(report, desk.playbooks.level_colour, desk.playbooks.level_short)
     if isinstance(report, IncidentReport):
-        return layout.incident_document(report, desk.playbooks.level_colour)
+        return layout.incident_document(report, desk.playbooks.level_colour, desk.playbooks.level_short)
 
     def kind_label(key: str) -> str:
         kind = desk._kind_or_none(key)

@@ -194,19 +194,24 @@ def deadline_outcome_text(d) -> str:  # noqa: ANN001
     return outcome_label(d.outcome) + (f" ({d.reason})" if d.reason else "")
 
 
-def _deadline_table(rows, with_incident: bool, empty: str | None = None) -> Table:  # noqa: ANN001
+def _key(kind: str | None, level: str) -> str:
+    """A level as stored (for callers without the playbooks)."""
+    return level
+
+
+def _deadline_table(rows, with_incident: bool, empty: str | None = None, level_name=_key) -> Table:  # noqa: ANN001
     cols = ([_("Incident")] if with_incident else []) + [_("Deadline"), _("Due"), _("Outcome"), _("Done"), _("Margin")]
     widths = ([10] if with_incident else []) + [30, 14, 12, 14, 14]
     body, marks = [], []
     for d in rows:
         body.append(([f"#{d.incident_id}"] if with_incident else []) + [
-            d.label + (f" [{d.level}]" if d.level else ""), when(d.due_at), deadline_outcome_text(d),
+            d.label + (f" [{level_name(None, d.level)}]" if d.level else ""), when(d.due_at), deadline_outcome_text(d),
             when(d.met_at) if d.met_at else "-", margin_text(d.margin_seconds)])
         marks.append("bad" if d.outcome in ("late", "missed", "overdue") else "")
     return Table(cols, body, widths, marks, empty=empty or _("No deadlines in this period."))
 
 
-def _deadline_blocks(rows, with_incident: bool) -> list[Block]:  # noqa: ANN001
+def _deadline_blocks(rows, with_incident: bool, level_name=_key) -> list[Block]:  # noqa: ANN001
     """A chart of outcomes per deadline rule (when there are any), then the table."""
     tally: dict[str, dict[str, int]] = {}
     for d in rows:
@@ -214,7 +219,7 @@ def _deadline_blocks(rows, with_incident: bool) -> list[Block]:  # noqa: ANN001
         counts[d.outcome] = counts.get(d.outcome, 0) + 1
     chart: list[Block] = [Bars(_("Deadline outcomes"), sorted(tally.items()),
                                [(k, outcome_label(k)) for k in OUTCOMES])] if tally else []
-    return chart + [_deadline_table(rows, with_incident)]
+    return chart + [_deadline_table(rows, with_incident, level_name=level_name)]
 
 
 def _log_table(rows, empty: str) -> Table:  # noqa: ANN001
@@ -222,7 +227,8 @@ def _log_table(rows, empty: str) -> Table:  # noqa: ANN001
                  [[when(x.at) + (" *" if x.late else ""), x.actor, x.text] for x in rows], [14, 10, 56], empty=empty)
 
 
-def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
+def shift_document(r: ShiftReport, level_colour, level_name=_key) -> Document:  # noqa: ANN001
+    """``level_name(kind, level)``: a level as the reader reads it (the playbook's short label)."""
     blocks: list[Block] = [Fields([
         (_("Desk"), r.desk),
         (_("Operational period"), _period(r.period_from, r.period_to)),
@@ -238,7 +244,7 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
     blocks.append(Heading(_("Incidents")))
     blocks.append(Table(
         [_("ID"), _("Level"), _("Incident"), _("Status"), _("Roles"), _("Deadlines")],
-        [[f"#{i.id}", i.level, f"{i.title} ({i.kind_label}, {i.place})", i.status_label,
+        [[f"#{i.id}", level_name(i.kind, i.level), f"{i.title} ({i.kind_label}, {i.place})", i.status_label,
           "\n".join(f"{x.label}: {x.holder}" for x in i.roles) + (
               ("\n" if i.roles else "") + _("unfilled: {roles}").format(roles=", ".join(i.unfilled))
               if i.unfilled else ""),
@@ -247,14 +253,14 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
                                  for i in r.incidents], empty=_("No incidents in this period.")))
     if r.incidents:
         blocks.append(Timeline(_("Incidents over the period"), r.period_from, r.period_to,
-                               [(f"#{i.id} {i.level}", i.reported_at, i.closed_at or r.period_to,
+                               [(f"#{i.id} {level_name(i.kind, i.level)}", i.reported_at, i.closed_at or r.period_to,
                                  level_colour(i.kind, i.level)) for i in r.incidents]))
     blocks.append(Heading(_("Deadlines due in this period")))
-    blocks += _deadline_blocks(r.deadlines, True)
+    blocks += _deadline_blocks(r.deadlines, True, level_name)
     blocks.append(Heading(_("Overdue from before this period")))
     blocks.append(Para(_("Deadlines that fell due before the period and were not settled when it began: "
                          "what became of them.")) if r.carried_over else Para(""))
-    blocks.append(_deadline_table(r.carried_over, True, _("Nothing was overdue from before this period.")))
+    blocks.append(_deadline_table(r.carried_over, True, _("Nothing was overdue from before this period."), level_name))
     notes = [s for s in r.shifts if s.handover_note]
     blocks.append(Heading(_("Handover")))
     if notes:
@@ -276,13 +282,13 @@ def shift_document(r: ShiftReport, level_colour) -> Document:  # noqa: ANN001
                     [b for b in blocks if not (isinstance(b, Para) and not b.text)])
 
 
-def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN001
+def incident_document(r: IncidentReport, level_colour, level_name=_key) -> Document:  # noqa: ANN001
     i = r.incident
     blocks: list[Block] = [Fields([
         (_("Incident"), f"#{i.id} {i.title}"),
         (_("Kind"), i.kind_label),
         (_("Place"), i.place),
-        (_("Level"), f"{i.level_label}" + (_(" (suggested {level})").format(level=r.suggested_level)
+        (_("Level"), f"{i.level_label}" + (_(" (suggested {level})").format(level=level_name(i.kind, r.suggested_level))
                                           if r.suggested_level and r.suggested_level != i.level else "")),
         (_("Status"), i.status_label),
         (_("Reported"), fmt_local(i.reported_at)),
@@ -295,7 +301,8 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
     ])]
     blocks.append(Heading(_("Level history")))
     blocks.append(Table([_("Time"), _("Change"), _("Suggested"), _("Reason"), _("By")],
-                        [[when(x.at), f"{x.from_level or '-'} → {x.to_level}", x.suggested_level or "-", x.reason,
+                        [[when(x.at), f"{level_name(i.kind, x.from_level) if x.from_level else '-'} → {level_name(i.kind, x.to_level)}",
+                          level_name(i.kind, x.suggested_level) if x.suggested_level else "-", x.reason,
                           x.by] for x in r.levels], [14, 10, 10, 36, 10]))
     blocks.append(Heading(_("Roles over time")))
     blocks.append(Table([_("Role"), _("Held by"), _("From"), _("To")],
@@ -314,7 +321,7 @@ def incident_document(r: IncidentReport, level_colour) -> Document:  # noqa: ANN
                          for x in r.instructions],
                         empty=_("No instructions.")))
     blocks.append(Heading(_("Deadlines")))
-    blocks += _deadline_blocks(r.deadlines, False)
+    blocks += _deadline_blocks(r.deadlines, False, level_name)
     blocks.append(Heading(_("Notes")))
     blocks.append(_log_table(r.notes, _("No notes.")))
     blocks.append(Heading(_("Timeline"), new_page=len(r.timeline) > 25))

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from dutydesk.i18n import N_, _
-from dutydesk.models import status_label
+from dutydesk.models import LIVE_STATUSES, status_label
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
 from dutydesk.widgets.countdown import CountdownColumn, StatusLine
@@ -77,6 +77,20 @@ class BoardScreen(Screen):
         else:
             self.reload()
 
+    def _fixed_widths(self) -> dict[str, int]:
+        """The fixed columns, each at least as wide as its heading and its
+        longest label, in display cells (编号 is four cells, not two characters)."""
+        from rich.cells import cell_len
+
+        from dutydesk.i18n import translate_marked
+
+        pb = self.app.desk.playbooks
+        levels = [cell_len(lv.short_text()) + 2 for k in pb for lv in k.levels]  # the badge pads by one each side
+        longest = {"level": max(levels, default=0), "kind": max((cell_len(k.short_text()) for k in pb), default=0),
+                   "status": max(cell_len(status_label(s)) for s in LIVE_STATUSES)}
+        return {key: max(w, cell_len(translate_marked(label)), longest.get(key, 0))
+                for key, label, w in self.COLUMNS if w}
+
     def _columns(self, width: int) -> None:
         from dutydesk.i18n import translate_marked
 
@@ -84,12 +98,13 @@ class BoardScreen(Screen):
         table.clear(columns=True)
         wide = width >= self.WIDE
         visible = [c for c in self.COLUMNS if wide or c[0] not in ("receiver", "kind", "what")]
-        fixed = sum(w for _k, _l, w in visible if w) + 2 * len(visible) + 2 + 11  # 11: the countdown column
+        fixed_widths = self._fixed_widths()
+        fixed = sum(fixed_widths[k] for k, _l, w in visible if w) + 2 * len(visible) + 2 + 11  # 11: the countdown column
         what = 36 if wide else 30
         free = max(24, width - fixed - (what if wide else 0))
         widths = {"title": max(12, int(free * 0.6)), "place": max(8, free - max(12, int(free * 0.6))), "what": what}
         for key, label, w in self.COLUMNS:
-            table.add_column(translate_marked(label), key=key, width=w or widths[key])
+            table.add_column(translate_marked(label), key=key, width=fixed_widths[key] if w else widths[key])
         self.width_seen = width
 
     def on_resize(self, event) -> None:  # noqa: ANN001
@@ -126,8 +141,9 @@ class BoardScreen(Screen):
             self.colours[r.id] = colour
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")
-            table.add_row(*cells(str(r.id), level_badge(r.level, colour), r.title, r.place,
-                                 status_label(r.status), roles, r.received_by or "-", r.kind,
+            playbooks = self.app.desk.playbooks
+            table.add_row(*cells(str(r.id), level_badge(playbooks.level_short(r.kind, r.level), colour), r.title, r.place,
+                                 status_label(r.status), roles, r.received_by or "-", playbooks.kind_short(r.kind),
                                  r.next_deadline.label if r.next_deadline else "-"), key=str(r.id))
         if selected is not None and str(selected) in {str(r.id) for r in rows}:
             table.move_cursor(row=table.get_row_index(str(selected)))

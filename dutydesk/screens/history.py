@@ -9,7 +9,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from dutydesk.i18n import N_, _
-from dutydesk.text import safe
 from dutydesk.timefmt import fmt_local
 from dutydesk.widgets.format import cells
 from dutydesk.widgets.keybar import KeyBar
@@ -64,7 +63,8 @@ class HistoryScreen(Screen):
         table.clear()
         self.count = len(rows)
         for r in rows[:PAGE]:
-            table.add_row(*cells(str(r.id), r.kind, r.level, fmt_local(r.reported_at), fmt_local(r.closed_at), r.title,
+            pb = self.app.desk.playbooks
+            table.add_row(*cells(str(r.id), pb.kind_short(r.kind), pb.level_short(r.kind, r.level), fmt_local(r.reported_at), fmt_local(r.closed_at), r.title,
                                  r.place), key=str(r.id))
         more = _(" (more: PgDn)") if len(rows) > PAGE else ""
         shown = min(len(rows), PAGE)

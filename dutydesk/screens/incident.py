@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -100,7 +101,8 @@ class IncidentScreen(Screen):
         for table_id, columns in cols.items():
             table = self.query_one(f"#{table_id}", DataTable)
             for key, label in columns:
-                table.add_column(label, key=key, width=widths.get((table_id, key)))
+                fixed = widths.get((table_id, key))  # never narrower than its heading, in display cells (编号)
+                table.add_column(label, key=key, width=max(fixed, cell_len(label)) if fixed else None)
         self.columns_ready = True
         self.reload()
 
@@ -151,7 +153,9 @@ class IncidentScreen(Screen):
         levels = self.query_one("#levels", DataTable)
         levels.clear()
         for c in d.level_changes:
-            levels.add_row(*cells(fmt_local(c.at), f"{c.from_level or '-'} → {c.to_level}", c.suggested_level or "-",
+            name = self.app.desk.playbooks.level_short
+            levels.add_row(*cells(fmt_local(c.at), f"{name(d.kind, c.from_level) if c.from_level else '-'} → {name(d.kind, c.to_level)}",
+                                  name(d.kind, c.suggested_level) if c.suggested_level else "-",
                                   c.reason, c.by))
         tl = self.query_one("#timeline", DataTable)
         tl.clear()
@@ -217,7 +221,8 @@ class IncidentScreen(Screen):
         overdue = sum(1 for dl in d.deadlines if dl.state == "pending" and dl.due_at < now)
         unfilled = [r.label for r in d.roles if r.required and not r.filled]
         summary = Text.assemble(
-            (f"#{d.id} ", "bold"), level_badge(safe(d.level), colour), " ", (safe(d.level_label), "bold"), "  ",
+            (f"#{d.id} ", "bold"), level_badge(safe(self.app.desk.playbooks.level_short(d.kind, d.level)), colour), " ",
+            (safe(d.level_label), "bold"), "  ",
             (safe(d.title), "bold"), "  @ ", safe(d.place), "\n",
             _("Kind: {kind}   Status: {status}   Reported: {at}   First receiver: {who}").format(
                 kind=safe(d.kind_label), status=status_label(d.status), at=fmt_local(d.reported_at),
@@ -261,14 +266,14 @@ class IncidentScreen(Screen):
             return
         kind = self._kind()
         d = self.detail
-        choices = [(f"{lv.key} — {lv.text()}", lv.key) for lv in kind.levels if lv.key != d.level]
-        info = [_("Now: {level}. Deadlines are derived again from the playbook.").format(level=d.level)]
+        choices = [(lv.text(), lv.key) for lv in kind.levels if lv.key != d.level]
+        info = [_("Now: {level}. Deadlines are derived again from the playbook.").format(level=d.level_label)]
 
         def done(result) -> None:  # noqa: ANN001
             if result:
                 level, reason = result
                 self.app.run_desk(lambda: self.app.desk.set_level(d.id, level, reason, expected_version=d.version),
-                                  lambda r: self.notify(_("Level is now {level}").format(level=r.level)))
+                                  lambda r: self.notify(_("Level is now {level}").format(level=r.level_label)))
 
         self.app.push_screen(ChoiceDialog(_("Escalate or de-escalate incident {id}").format(id=d.id), _("New level"),
                                           choices, reason_label=_("Reason (required)"), info=info), done)

@@ -101,7 +101,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
             rows.append(Horizontal(Label(plain(f.text()), classes="field"), widget, classes="row"))
         box.mount_all(rows)
         level = self.query_one("#level", Select)
-        level.set_options([(plain(f"{lv.key} — {lv.text()}"), lv.key) for lv in kind.levels])
+        level.set_options([(plain(lv.text()), lv.key) for lv in kind.levels])
         self.level_touched = False
         self._suggest()
 
@@ -147,7 +147,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
         if s.level is None:
             out.update(_("Suggested level: none yet (choose the factors, or pick a level)"))
         else:
-            out.update(Text.assemble((_("Suggested level: {level}").format(level=s.level), "bold"), "\n",
+            out.update(Text.assemble((_("Suggested level: {level}").format(level=self.app.desk.playbooks.level_short(self.kind_key, s.level)), "bold"), "\n",
                                      safe("\n".join(f"  {r}" for r in s.reasons), multiline=True)))
             level = self.query_one("#level", Select)
             if not self.level_touched:

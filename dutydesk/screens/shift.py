@@ -82,8 +82,9 @@ class ShiftScreen(Screen):
         self.query_one("#handover", Button).disabled = shift is None
         self.query_one("#end", Button).disabled = shift is None
         lines = [Text(_("For the handover: live incidents"), style="bold underline")]
+        pb = self.app.desk.playbooks
         for r in live:
-            lines.append(Text(safe(f"  #{r.id} [{r.kind} {r.level}] {r.title} @ {r.place} — ") +
+            lines.append(Text(safe(f"  #{r.id} [{pb.kind_short(r.kind)} {pb.level_short(r.kind, r.level)}] {r.title} @ {r.place} — ") +
                               _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required)))
         if not live:
             lines.append(Text("  " + _("none")))

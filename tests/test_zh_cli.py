@@ -1,0 +1,159 @@
+"""The CLI tour in zh_CN (issue 14): every command's success line, a refusal and the
+help in Chinese, with no English word left but data, codes and option names; levels
+and kinds shown by their labels (红色, B级, 群体性事件), keys and labels both accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dutydesk.cli import app
+
+runner = CliRunner()
+
+# Latin words that may stay in a Chinese line: codes and call signs the test typed,
+# option names, formats, tool names.  Anything else is English left untranslated.
+DATA = {"PS1", "SPD", "DC1", "DC2", "CSV", "JSON", "UTF", "SQLite", "MAC", "sqlite", "desk", "csv", "json",
+        "txt", "md", "html", "pdf", "text", "HMAC", "SHA", "A", "B", "C"}  # A级, B级, C级
+
+
+def english_words(text: str) -> set[str]:
+    text = re.sub(r"(?<![\w])--?[A-Za-z][\w-]*", " ", text)  # --option
+    text = re.sub(r"(?:/[\w.+-]+)+", " ", text)  # paths
+    text = re.sub(r"\b[0-9a-f]{16,}\b", " ", text)  # hashes
+    text = re.sub(r"\b\d{4}_[a-z_]+\b", " ", text)  # a schema revision (0005_journal_mac_seals)
+    text = re.sub(r"^错误：[a-z_-]+: ", "错误：", text, flags=re.M)  # the FIELD of `error: FIELD: problem`
+    return set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)) - DATA
+
+
+@pytest.fixture
+def zh(db_url, monkeypatch):
+    monkeypatch.setenv("DUTYDESK_LANG", "zh_CN")
+
+    def run(*args: str, code: int = 0):
+        r = runner.invoke(app, ["--db", db_url, *args])
+        assert r.exit_code == code, (r.stdout, r.stderr)
+        return r
+    return run
+
+
+@pytest.fixture
+def tour(zh):
+    zh("init")
+    zh("unit", "add", "PS1", "滨江派出所")
+    zh("unit", "add", "SPD", "特警队", "--type", "team")
+    zh("staff", "add", "DC1", "李指挥", "--unit", "PS1")
+    zh("staff", "add", "DC2", "王指挥", "--unit", "PS1")
+    zh("shift", "start", "DC1")
+    return zh
+
+
+def chinese_only(text: str) -> None:
+    left = english_words(text)
+    assert not left, (left, text)
+
+
+def test_each_success_line_in_chinese(tour, tmp_path):
+    zh = tour
+    r = zh("incident", "open", "--kind", "mass", "--title", "工地门口讨薪聚集", "--place", "滨江路3号工地",
+           "--level", "B", "--reason", "现场人数较多")
+    first = r.stdout.splitlines()[0]
+    assert first == "事件 1 已立案：群体性事件，B级。", first
+    chinese_only(r.stdout)
+    r = zh("incident", "level", "1", "A", "--reason", "道路堵塞")
+    assert r.stdout.splitlines()[0] == "事件 1 现为A级（最高）。"
+    chinese_only(r.stdout)
+    r = zh("incident", "assign", "1", "cordon", "SPD")
+    assert r.stdout.strip() == "SPD 现承担事件 1 的“封控警戒”岗位。" or "封控警戒" in r.stdout
+    chinese_only(r.stdout)
+    ins = zh("incident", "instruct", "1", "--to", "PS1", "派两辆车到场").stdout.strip()
+    assert ins.isdigit()
+    chinese_only(zh("instruction", "ack", ins).stdout)
+    chinese_only(zh("incident", "note", "1", "人群情绪平稳").stdout)
+    chinese_only(zh("incident", "status", "1", "responding").stdout)
+    chinese_only(zh("incident", "show", "1").stdout)
+    chinese_only(zh("incident", "list", "--all").stdout)
+    chinese_only(zh("deadline", "list").stdout)
+    chinese_only(zh("board").stdout)
+    r = zh("incident", "close", "1", "--summary", "已疏散")
+    chinese_only(r.stdout + r.stderr)
+    chinese_only(zh("shift", "end", "--note", "平稳", "--to", "DC2").stdout)
+    chinese_only(zh("audit", "verify").stdout)
+    out = tmp_path / "incidents.csv"
+    chinese_only(zh("export", "incidents", "--output", str(out)).stdout)
+    report = tmp_path / "r.txt"
+    chinese_only(zh("report", "incident", "1", "--output", str(report)).stdout)
+    units = tmp_path / "units.csv"
+    units.write_text("code,name\nPS9,城西派出所\n", encoding="utf-8")
+    chinese_only(zh("import", "units", str(units)).stdout)
+
+
+def test_levels_and_kinds_by_label_in_tables(tour):
+    zh = tour
+    zh("incident", "open", "--kind", "opinion", "--title", "执法视频传播", "--place", "环路", "--level", "red",
+       "--reason", "全国关注")
+    zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "C", "--reason", "小")
+    board = zh("board").stdout
+    assert "红色" in board and "C级" in board and " red " not in board
+    listing = zh("incident", "list", "--all").stdout
+    assert "红色" in listing and "C级" in listing
+    show = zh("incident", "show", "1").stdout
+    assert "[涉警舆情事件] 红色（特大风险）" in show and "[opinion]" not in show
+    # the JSON keeps the keys
+    assert json.loads(zh("incident", "show", "1", "--json").stdout)["level"] == "red"
+
+
+def test_keys_and_chinese_labels_accepted_as_input(tour):
+    zh = tour
+    r = zh("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级",
+           "--reason", "人数")
+    assert r.stdout.startswith("事件 1 已立案：群体性事件，B级。")
+    zh("incident", "open", "--kind", "涉警舆情", "--title", "视频", "--place", "网上", "--level", "橙色", "--reason", "x")
+    zh("incident", "level", "2", "红色", "--reason", "升级")
+    zh("incident", "level", "1", "A", "--reason", "升级")  # keys still work in Chinese
+    shown = json.loads(zh("incident", "show", "2", "--json").stdout)
+    assert (shown["kind"], shown["level"]) == ("opinion", "red")
+    assert json.loads(zh("incident", "show", "1", "--json").stdout)["level"] == "A"
+    # a label that is not one of the kind's levels is refused, naming the keys
+    r = zh("incident", "level", "1", "红色", "--reason", "x", code=1)
+    assert r.stderr.startswith("错误：") and r.stderr.count("\n") == 1
+
+
+def test_a_refusal_in_chinese(tour):
+    r = tour("incident", "assign", "99", "cordon", "SPD", code=1)
+    assert r.stderr.startswith("错误：") and r.stderr.count("\n") == 1
+    chinese_only(r.stderr)
+
+
+def test_english_unchanged_for_keys(db_url):
+    """In English the tables keep showing the keys (A, red) as before."""
+    run = lambda *a: runner.invoke(app, ["--db", db_url, *a])  # noqa: E731
+    assert run("init").exit_code == 0
+    r = run("incident", "open", "--kind", "opinion", "--title", "T", "--place", "P", "--level", "red", "--reason", "x")
+    assert r.exit_code == 0 and r.stdout.startswith("Incident 1 opened: Public-opinion incident, Red (extraordinary risk).")
+    assert " red " in run("incident", "list").stdout
+
+
+def test_tour_as_a_real_process(tmp_path):
+    env = {**os.environ, "DUTYDESK_LANG": "zh_CN", "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}",
+           "DUTYDESK_ACTOR": "DC1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        r = subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r
+
+    chinese_only(run("init").stdout)
+    r = run("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级",
+            "--reason", "人数")
+    assert r.stdout.splitlines()[0] == "事件 1 已立案：群体性事件，B级。"
+    chinese_only(r.stdout)
