@@ -22,19 +22,21 @@ from dutydesk.i18n import DOMAIN, LOCALE_DIR
 PKG = Path(dutydesk.__file__).parent
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}  # as `make i18n` extracts
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}  # as `make i18n` extracts
 
 
-def msgid(message) -> str | tuple:  # noqa: ANN001
-    return message if isinstance(message, str) else tuple(message)
+def msgid(message, context=None) -> str | tuple:  # noqa: ANN001
+    """A message's key: its id, with its context when it has one (doctor's "OK" is not a button's)."""
+    key = message if isinstance(message, str) else tuple(message)
+    return (context, key) if context else key
 
 
 @pytest.fixture(scope="module")
 def code_messages() -> dict:
     """Every message the code marks for translation, with where it is."""
     found: dict = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(str(PKG), keywords=KEYWORDS):
-        found.setdefault(msgid(message), f"{filename}:{lineno}")
+    for filename, lineno, message, _comments, context in extract_from_dir(str(PKG), keywords=KEYWORDS):
+        found.setdefault(msgid(message, context), f"{filename}:{lineno}")
     return found
 
 
@@ -45,7 +47,7 @@ def catalogue():
 
 
 def entries(catalogue) -> dict:  # noqa: ANN001
-    return {msgid(m.id): m for m in catalogue if m.id}
+    return {msgid(m.id, m.context): m for m in catalogue if m.id}
 
 
 def translated(message) -> bool:  # noqa: ANN001

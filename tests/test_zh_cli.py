@@ -157,3 +157,13 @@ def test_tour_as_a_real_process(tmp_path):
             "--reason", "人数")
     assert r.stdout.splitlines()[0] == "事件 1 已立案：群体性事件，B级。"
     chinese_only(r.stdout)
+
+
+def test_doctor_says_normal_not_the_buttons_ok(tour):
+    """Doctor's OK is its own message (正常); a dialog's OK button stays 确定."""
+    from dutydesk.i18n import _, pgettext, using_language
+
+    lines = tour("doctor").stdout.splitlines()
+    assert lines and all(line.startswith("正常  ") for line in lines), lines
+    with using_language("zh_CN"):
+        assert (pgettext("doctor", "OK"), _("OK")) == ("正常", "确定")

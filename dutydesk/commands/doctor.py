@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from dutydesk.commands.common import JsonOpt, _emit_json, _state, guard
-from dutydesk.i18n import _
+from dutydesk.i18n import _, pgettext
 
 doctor_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -55,7 +55,7 @@ def doctor(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         _emit_json([{"check": f.check, "ok": f.ok, "text": f.text} for f in findings])
     else:
         for f in findings:
-            status = _("OK") if f.ok else _("PROBLEM")
+            status = pgettext("doctor", "OK") if f.ok else _("PROBLEM")  # 正常, not the button's 确定
             typer.echo(f"{status}  {f.check}: {f.text}")
     if not all(f.ok for f in findings):
         raise typer.Exit(1)

@@ -66,6 +66,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _state["tr"].ngettext(singular, plural, n)  # type: ignore[union-attr]
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose words depend on where it is shown: doctor's ``OK`` (正常)
+    is not a dialog's ``OK`` button (确定).  Extracted with its context."""
+    return _state["tr"].pgettext(context, message)  # type: ignore[union-attr]
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
