@@ -6,6 +6,7 @@ calls these, so the one write path and its journal entry stay in one place."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -13,10 +14,32 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select
 from sqlmodel import Session
 
+from dutydesk.errors import ImportRowError
+from dutydesk.i18n import _
 from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit
-from dutydesk.playbook import derive_incident_deadlines
+from dutydesk.playbook import Kind, Playbooks, derive_incident_deadlines
+from dutydesk.vocab import DeadlineState, IncidentStatus
 
 UNIT_COLUMNS = ("code", "name", "unit_type", "active")
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """What an import needs of the desk it writes to."""
+
+    actor: str  # who imports (the journal's actor, the rows' opened_by)
+    playbooks: Playbooks
+    ref_prefix: str  # ``<prefix><id>`` names an incident made at this desk
+
+
+def opening_deadlines(kind: Kind, level: str, reported: datetime, occurred: datetime | None,
+                      *, incident_id: int, now: datetime) -> list[dict[str, object]]:
+    """The deadline rows of an incident opened (or imported live) at
+    ``level``: the one derivation at opening, for ``open`` and imports alike."""
+    return [{"subject_type": "incident", "subject_id": incident_id, "rule": d.rule, "level": level,
+             "due_at": d.due_at, "state": DeadlineState.PENDING, "created_at": now}
+            for d in derive_incident_deadlines(kind, level, reported, reported, occurred)]
+
 STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
 
 
@@ -35,7 +58,7 @@ def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple])
         cursor.close()
 
 
-def import_units(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
     table = Unit.__table__
     existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
                 s.execute(select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Unit.parent_id))}
@@ -107,7 +130,7 @@ def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str
     return found
 
 
-def import_staff(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
     table = Staff.__table__
     unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
     unit_ids[""] = None
@@ -150,21 +173,17 @@ def _incidents_named(s: Session, prefix: str, refs: list[str]) -> dict[str, Inci
 
 
 def _row_error(values: dict[str, Any], field: str, problem: str) -> Exception:
-    from dutydesk.importing import ImportRowError
-
     return ImportRowError(int(values.get("_row", 0)), field, problem)
 
 
-def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
+def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
                      update: bool) -> tuple[int, int, int, int]:
     """Incidents from another system or from paper.  A live one gets its
     deadlines from the playbook at once (anchored at its report time, so those
     already due show as overdue); a closed one is history.  Levels, statuses
     and kinds are never changed by an import: those have their own commands,
     with reasons, and a row that would change one is refused."""
-    from dutydesk.i18n import _
-
-    prefix = desk.ref_prefix(s)
+    prefix = target.ref_prefix
     inserted = updated = unchanged = differs = 0
     pending: list[dict[str, Any]] = []
     incidents, changes, deadlines = Incident.__table__, LevelChange.__table__, Deadline.__table__
@@ -181,13 +200,10 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
         first, due = [], []
         for iid, inc in zip(ids, pending):
             first.append({"incident_id": iid, "from_level": None, "to_level": inc["level"], "reason": "",
-                          "reason_key": "imported", "by": desk.actor, "at": inc["reported_at"]})
-            if inc["status"] != "closed":
-                kind = desk.playbooks.get(inc["kind"])
-                for d in derive_incident_deadlines(kind, inc["level"], inc["reported_at"], inc["reported_at"],
-                                                   inc["occurred_at"]):
-                    due.append({"subject_type": "incident", "subject_id": iid, "rule": d.rule, "level": inc["level"],
-                                "due_at": d.due_at, "state": "pending", "created_at": now})
+                          "reason_key": "imported", "by": target.actor, "at": inc["reported_at"]})
+            if inc["status"] != IncidentStatus.CLOSED:
+                due += opening_deadlines(target.playbooks.get(inc["kind"]), inc["level"], inc["reported_at"],
+                                         inc["occurred_at"], incident_id=iid, now=now)
         s.execute(changes.insert(), first)
         if due:
             s.execute(deadlines.insert(), due)
@@ -224,14 +240,14 @@ def import_incidents(desk: Any, s: Session, now: datetime, rows: Iterable[dict[s
             if r["ref"].startswith(prefix):
                 raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(
                     ref=r["ref"]))
-            pending.append({"ref": r["ref"], **fixed, **fields, "opened_at": now, "opened_by": desk.actor,
+            pending.append({"ref": r["ref"], **fixed, **fields, "opened_at": now, "opened_by": target.actor,
                             "factors": "{}", "suggested_level": None, "suggested_reasons": "[]", "version": 1})
             inserted += 1
         flush()
     return inserted, updated, unchanged, differs
 
 
-def import_disputes(desk: Any, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
+def import_disputes(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
                     update: bool) -> tuple[int, int, int, int]:
     """The dispute ledger (矛盾纠纷台账), by external reference, a chunk at a time."""
     table = Dispute.__table__

@@ -39,6 +39,15 @@ class NoDesk(DeskUnavailable):
     (only ``dutydesk init`` creates one)."""
 
 
+class ImportRowError(Exception):
+    """A row the desk refuses once it sees what is already there (raised by the
+    writer; the transaction is rolled back and the problem reported by row)."""
+
+    def __init__(self, row: int, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.row, self.field, self.problem = row, field, problem
+
+
 class PlaybookError(DeskError):
     """A playbook file that cannot be used: names the file, the key and the reason."""
 

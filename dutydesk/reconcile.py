@@ -40,6 +40,7 @@ from sqlmodel import Session
 
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.models import Assignment, Deadline, Incident, Instruction, LevelChange, Note, Staff, Unit
+from dutydesk.vocab import Action
 
 WHAT = {"incident": N_("incident"), "deadline": N_("deadline"), "assignment": N_("assignment"),
         "instruction": N_("instruction"), "note": N_("note")}
@@ -111,8 +112,7 @@ class Replay:
     # -- feeding ---------------------------------------------------------------
     def feed(self, entry: Any) -> None:
         action = entry.action
-        if not (action.startswith("incident.") or action.startswith("deadline.") or action == "instruction.ack"
-                or action == "import.incidents"):
+        if not (action.startswith(("incident.", "deadline.")) or action in (Action.INSTRUCTION_ACK, Action.IMPORT_INCIDENTS)):
             return
         try:
             payload = json.loads(entry.payload)

@@ -31,13 +31,13 @@ from operator import eq, itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dutydesk.errors import Refused
+from dutydesk.errors import ImportRowError, Refused
 from dutydesk.files import write_atomic
 from dutydesk.i18n import _
 from dutydesk.importing.keys import KeyLedger
 from dutydesk.importing.problems import ImportProblem, ProblemLog
 from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
-from dutydesk.importing.schema import Context, Spec, header_map, row_checker, spec
+from dutydesk.importing.schema import Context, Spec, context_for, header_map, row_checker, spec
 from dutydesk.text import cell
 
 
@@ -86,7 +86,7 @@ def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding
     try:
         result = ImportResult(entity, src.name, src.fmt, src.encoding, sha256=_digest(src))
         known = {target: desk.reference_keys(target) for target in set(s.references.values())}
-        ctx = desk.import_context()
+        ctx = context_for(desk.playbooks, desk.clock.now())
         with _collector_paused():
             spool = _Spool.create()
             ledger = KeyLedger()
@@ -295,15 +295,6 @@ def _missing(target: str, code: str) -> str:
     if target == "units":
         return _("no unit with code '{code}' on the desk or in the file").format(code=code)
     return _("no staff member with callsign '{code}' on the desk").format(code=code)
-
-
-class ImportRowError(Exception):
-    """A row the desk refuses once it sees what is already there (raised by the
-    writer; the transaction is rolled back and the problem reported by row)."""
-
-    def __init__(self, row: int, field: str, problem: str) -> None:
-        super().__init__(problem)
-        self.row, self.field, self.problem = row, field, problem
 
 
 class _Invalid(Exception):

@@ -20,6 +20,7 @@ from dutydesk import text
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
 from dutydesk.models import STATUSES
+from dutydesk.playbook import Playbooks
 from dutydesk.text import BLOCK, IDENTIFIER, LINE
 from dutydesk.timefmt import BadTime, iso, parse_when
 
@@ -57,9 +58,20 @@ def header_map(entity: str, headers: list[str]) -> tuple[dict[str, str], list[st
 class Context:
     """What a row's own checks need to know: the playbooks, the desk's clock
     and the dispute fields (the mass plan's cause fields)."""
-    playbooks: Any
+    playbooks: Playbooks
     now: datetime
     dispute_fields: tuple[str, ...] = ()
+
+
+def context_for(playbooks: Playbooks, now: datetime) -> Context:
+    """The context for rows bound for a desk with these playbooks: the
+    dispute fields are the options of the playbooks' ``cause_field`` factors."""
+    fields: list[str] = []
+    for kind in playbooks:
+        for factor in kind.factors:
+            if factor.key == "cause_field":
+                fields += [o.key for o in factor.options or () if o.key not in fields]
+    return Context(playbooks, now, tuple(fields))
 
 
 Check = Callable[[dict[str, Any], Context], list[tuple[str, str]]]

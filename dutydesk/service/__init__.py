@@ -1,0 +1,11 @@
+"""The service: one room per concern, composed by ``dutydesk.desk.Desk``.
+
+- ``uow``: the unit of work (write with retry, read, journal append, event time, who acts)
+- ``integrity``: the journal key, verification, shift seals
+- ``directory``: units and staff
+- ``incidents``: the incident lifecycle
+- ``deadlines``: deadline re-derivation after a level change, meet, waive
+- ``shifts``: shifts and handover
+- ``transfer``: imports and exports
+- ``queries``: the read model the console, the CLI and the reports share
+"""
