@@ -212,3 +212,16 @@ class JournalView(_View):
     entity: str
     entity_id: str
     payload: dict[str, Any]
+
+
+@dataclass
+class DisputeView(_View):
+    """A dispute of the ledger (矛盾纠纷台账), as the KPI report reads it."""
+
+    id: int
+    external_id: str | None
+    field: str
+    parties: str
+    status: str
+    opened_at: datetime
+    resolved_at: datetime | None

@@ -8,22 +8,20 @@ Times stay aware UTC here; renderers show them in the desk's local zone.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import and_, or_, select
-
 from dutydesk.clock import as_utc
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe, playbook_labels
-from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, JournalSeal, Shift, Staff, status_label
+from dutydesk.models import status_label
+from dutydesk.service.readside import ReadSide
 from dutydesk.timefmt import iso
-from dutydesk.views import DeadlineView, IncidentDetail, InstructionView
+from dutydesk.views import DeadlineView, DisputeView, IncidentDetail, InstructionView, JournalView
 
 KPI_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "kpi" / "targets.toml"
 # Outcomes of a deadline, in the order reports list them.
@@ -83,10 +81,10 @@ def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *
                         d.met_at, margin, d.reason, unacknowledged)
 
 
-def _lines_of(desk, d: IncidentDetail):  # noqa: ANN001, ANN202
+def _lines_of(desk: ReadSide, d: IncidentDetail):  # noqa: ANN202
     """A function making the report line of one of ``d``'s deadlines, knowing
     which are met by acknowledging an instruction and when it was."""
-    kind = desk._kind_or_none(d.kind)
+    kind = desk.kind_or_none(d.kind)
     acked = {i.id: i.acknowledged_at for i in d.instructions}
 
     def line(dl: DeadlineView, as_of: datetime) -> DeadlineLine:
@@ -115,10 +113,10 @@ def level_at(d: IncidentDetail, when: datetime) -> str:
     return level or d.level
 
 
-def ack_target_seconds(desk, d: IncidentDetail, i: InstructionView) -> float | None:  # noqa: ANN001
+def ack_target_seconds(desk: ReadSide, d: IncidentDetail, i: InstructionView) -> float | None:
     """The acknowledgement target of an instruction, from its kind's playbook
     at the level in force when it was sent; None for a kind without one."""
-    kind = desk._kind_or_none(d.kind)
+    kind = desk.kind_or_none(d.kind)
     if kind is None:
         return None
     minutes = kind.ack_minutes(level_at(d, i.sent_at + timedelta(microseconds=1)), i.instruction_kind)
@@ -291,7 +289,7 @@ class KpiReport:
 
 # -- helpers ---------------------------------------------------------------------
 
-def _desk_name(desk) -> str:  # noqa: ANN001
+def _desk_name(desk: ReadSide) -> str:
     return desk.display_name()
 
 
@@ -332,19 +330,14 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
                         status_label(status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
 
 
-def _statuses_at(s, details: list[IncidentDetail], when: datetime) -> dict[int, str]:  # noqa: ANN001
+def _statuses_at(desk: ReadSide, details: list[IncidentDetail], when: datetime) -> dict[int, str]:
     """Each incident's status as it stood just before ``when``, from the
     journal's status changes and closes, in event-time order.  An incident
     without any (an imported one) keeps the status it has, unless it was
     closed after ``when``; it was then at its first status."""
     if not details:
         return {}
-    events: dict[int, list[tuple[str, datetime, dict]]] = {}
-    for e in s.scalars(select(JournalEntry).where(
-            JournalEntry.action.in_(("incident.status", "incident.close")), JournalEntry.entity == "incident",
-            JournalEntry.entity_id.in_([str(d.id) for d in details])).order_by(JournalEntry.event_at,
-                                                                               JournalEntry.seq)):
-        events.setdefault(int(e.entity_id), []).append((e.action, e.event_at, json.loads(e.payload)))
+    events = desk.status_events(d.id for d in details)
     out = {}
     for d in details:
         mine = events.get(d.id, [])
@@ -360,20 +353,20 @@ def _statuses_at(s, details: list[IncidentDetail], when: datetime) -> dict[int, 
     return out
 
 
-def _log(desk, rows: list[JournalEntry], kinds: dict[str, str]) -> list[LogLine]:  # noqa: ANN001
+def _log(desk: ReadSide, rows: list[JournalView], kinds: dict[str, str]) -> list[LogLine]:
     """The activity log; ``kinds`` ({incident id: kind}) picks the playbook
     whose words name each entry's roles and deadlines."""
     by_kind = {k: playbook_labels(desk.playbooks, k) for k in set(kinds.values())}
     anywhere = playbook_labels(desk.playbooks)
     return [LogLine(e.event_at, e.actor, describe(
-        e.action, json.loads(e.payload), entity=e.entity, entity_id=e.entity_id, with_subject=True,
+        e.action, e.payload, entity=e.entity, entity_id=e.entity_id, with_subject=True,
         labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere)), e.late, e.seq,
         e.at if e.late else None) for e in rows]
 
 
 # -- shift ---------------------------------------------------------------------
 
-def shift_period(desk, shift_id: int | None, since: datetime | None, until: datetime | None  # noqa: ANN001
+def shift_period(desk: ReadSide, shift_id: int | None, since: datetime | None, until: datetime | None
                  ) -> tuple[datetime, datetime]:
     """The period a shift report covers: a shift's own (a running one up to
     now), the given bounds, or else the current or last shift."""
@@ -389,39 +382,26 @@ def shift_period(desk, shift_id: int | None, since: datetime | None, until: date
         if until <= since:
             raise Refused("to", _("--to must be after --from"))
         return since, until
-    with desk.reading() as s:
-        last = s.scalars(select(Shift).order_by(Shift.started_at.desc(), Shift.id.desc()).limit(1)).first()
+    last = desk.last_shift()
     if last is None:
         raise Refused("shift", _("no shift on this desk yet; give --from and --to"))
     return last.started_at, last.ended_at or now
 
 
-def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: ANN001
+def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
     now = as_utc(desk.clock.now())
-    with desk.reading() as s:
-        people = {sid: (callsign, name) for sid, callsign, name in s.execute(select(Staff.id, Staff.callsign, Staff.name))}
-        shifts = list(s.scalars(select(Shift).where(Shift.started_at < end, or_(
-            Shift.ended_at.is_(None), Shift.ended_at > start)).order_by(Shift.started_at)))
-        handed = {}
-        for e in s.scalars(select(JournalEntry).where(JournalEntry.action == "shift.end",
-                                                      JournalEntry.entity_id.in_([str(x.id) for x in shifts]))):
-            handed[int(e.entity_id)] = json.loads(e.payload).get("handover_to")
-        ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
-            Incident.closed_at.is_(None), Incident.closed_at >= start)).order_by(Incident.reported_at, Incident.id)))
-        # What happened in the period, and what was entered in it late (one scan).
-        entries = list(s.scalars(select(JournalEntry).where(or_(
-            and_(JournalEntry.event_at >= start, JournalEntry.event_at < end),
-            and_(JournalEntry.late.is_(True), JournalEntry.at >= start, JournalEntry.at < end)))
-            .order_by(JournalEntry.event_at, JournalEntry.seq)))
-        details = desk.get_incidents(ids)
-        statuses = _statuses_at(s, details, end)
-        seals = [SealLine(x.shift_id, x.seq, x.mac) for x in s.scalars(select(JournalSeal).where(
-            JournalSeal.shift_id.in_([x.id for x in shifts])).order_by(JournalSeal.seq))]
+    shifts = desk.shifts_between(start, end)
+    handed = desk.handovers(x.id for x in shifts)
+    # What happened in the period, and what was entered in it late (one scan).
+    entries = desk.journal_between(start, end)
+    details = desk.get_incidents(desk.incident_ids_between(start, end))
+    statuses = _statuses_at(desk, details, end)
+    seals = [SealLine(*x) for x in desk.seals_of(x.id for x in shifts)]
     incidents, deadlines, carried = [], [], []
     opened = closed = live = 0
 
     def level_text(kind_key: str, level: str) -> str:
-        kind = desk._kind_or_none(kind_key)
+        kind = desk.kind_or_none(kind_key)
         found = kind.find_level(level) if kind is not None else None
         return found.text() if found is not None else level
 
@@ -436,7 +416,7 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
                     if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
     carried.sort(key=lambda x: (x.due_at, x.id))
-    lines = [ShiftLine(x.id, *people.get(x.commander_id, ("?", "")), x.started_at, x.ended_at, x.handover_note,
+    lines = [ShiftLine(x.id, x.commander, x.commander_name, x.started_at, x.ended_at, x.handover_note,
                        handed.get(x.id)) for x in shifts]
     kinds = {str(x.id): x.kind for x in incidents}
     during = [e for e in entries if start <= e.event_at < end]
@@ -448,7 +428,7 @@ def shift_report(desk, start: datetime, end: datetime) -> ShiftReport:  # noqa: 
 
 # -- incident ------------------------------------------------------------------
 
-def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
+def incident_report(desk: ReadSide, incident_id: int) -> IncidentReport:
     now = as_utc(desk.clock.now())
     d = desk.get_incident(incident_id)
     timeline = desk.journal_entries(entity="incident", entity_id=incident_id)
@@ -469,7 +449,7 @@ def incident_report(desk, incident_id: int) -> IncidentReport:  # noqa: ANN001
     )
 
 
-def _option_text(desk, kind: str, factor: str, option: str | None) -> str | None:  # noqa: ANN001
+def _option_text(desk: ReadSide, kind: str, factor: str, option: str | None) -> str | None:
     try:
         return desk.playbooks.get(kind).option_text(factor, option)
     except DeskError:  # a kind no longer in the playbooks: the key is all there is
@@ -483,7 +463,7 @@ def _kpi_targets() -> list[dict[str, Any]]:
         return tomllib.load(fh).get("kpi", [])
 
 
-def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN001
+def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
     if end <= start:
         raise Refused("to", _("--to must be after --from"))
     now = as_utc(desk.clock.now())
@@ -495,23 +475,21 @@ def kpi_report(desk, start: datetime, end: datetime) -> KpiReport:  # noqa: ANN0
             for lvl in (kind.level_keys() if rule.minutes_by_level else [None]):
                 if lvl is None or rule.applies_to(lvl):
                     groups[(kind.key, rule.key, lvl)] = []
-    with desk.reading() as s:
-        ids = list(s.scalars(select(Incident.id).where(Incident.reported_at < end, or_(
-            Incident.closed_at.is_(None), Incident.closed_at >= start - timedelta(days=2)))))
+    ids = desk.incident_ids_between(start, end, closed_from=start - timedelta(days=2))
     for d in desk.get_incidents(ids):
         make = _lines_of(desk, d)
         for dl in d.deadlines:
             if not (start <= dl.due_at < end):
                 continue
             line = make(dl, now)
-            kind = desk._kind_or_none(d.kind)
+            kind = desk.kind_or_none(d.kind)
             rule = kind.deadline_rule(dl.rule) if kind else None
             key = (d.kind, dl.rule, dl.level if rule is not None and rule.minutes_by_level else None)
             groups.setdefault(key, []).append(line)
             tally = by_kind.setdefault(d.kind, {})
             tally[line.outcome] = tally.get(line.outcome, 0) + 1
     for (kind_key, rule_key, lvl), found in groups.items():
-        kind = desk._kind_or_none(kind_key)
+        kind = desk.kind_or_none(kind_key)
         rule = kind.deadline_rule(rule_key) if kind else None
         label = rule.text() if rule else rule_key
         if lvl is not None and kind is not None:
@@ -551,20 +529,17 @@ def _miss(x: DeadlineLine) -> dict[str, Any]:
             "not_acknowledged": x.not_acknowledged}
 
 
-def _dispute_line(desk, t: dict[str, Any], label: str, start: datetime, end: datetime) -> KpiLine:  # noqa: ANN001
+def _dispute_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime, end: datetime) -> KpiLine:
     """Disputes opened in the period, resolved by its end; each miss with
     its status as it stood at the end (a dispute resolved after the period
     was open, or followed if follow-ups were recorded by then)."""
-    with desk.reading() as s:
-        rows = list(s.scalars(select(Dispute).where(Dispute.opened_at >= start, Dispute.opened_at < end)
-                              .order_by(Dispute.opened_at, Dispute.id)))
-        followed = set(s.scalars(select(DisputeFollowUp.dispute_id).where(
-            DisputeFollowUp.dispute_id.in_([d.id for d in rows]), DisputeFollowUp.at < end))) if rows else set()
+    rows = desk.disputes_opened(start, end)
+    followed = desk.followed_up((d.id for d in rows), end)
     resolved = [d for d in rows if d.status == "resolved" and d.resolved_at is not None and d.resolved_at < end]
     share = len(resolved) / len(rows) if rows else None
     target = float(t.get("target", 1.0))
 
-    def at_end(d: Dispute) -> str:
+    def at_end(d: DisputeView) -> str:
         if d.status != "resolved":
             return d.status
         return "following" if d.id in followed else "open"
@@ -576,12 +551,10 @@ def _dispute_line(desk, t: dict[str, Any], label: str, start: datetime, end: dat
                    misses=misses)
 
 
-def _coverage_line(desk, t: dict[str, Any], label: str, start: datetime, end: datetime,  # noqa: ANN001
+def _coverage_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime, end: datetime,
                    now: datetime) -> KpiLine:
     """Share of the period with a duty commander on shift; the gaps are the misses."""
-    with desk.reading() as s:
-        shifts = list(s.scalars(select(Shift).where(Shift.started_at < end, or_(
-            Shift.ended_at.is_(None), Shift.ended_at > start)).order_by(Shift.started_at)))
+    shifts = desk.shifts_between(start, end)
     stop = min(end, now)
     gaps, cursor, covered = [], start, timedelta(0)
     for sh in shifts:
