@@ -29,7 +29,12 @@ run: install
 	$(VENV)/bin/dutydesk --demo --actor $(DEMO_ACTOR) demo --if-empty
 	$(VENV)/bin/dutydesk --demo --actor $(DEMO_ACTOR)
 
+# The checks that keep the shape (pyproject.toml: ruff's rules, the import
+# contracts, the strictly typed modules), then the suite.
 test: install-test fonts
+	$(VENV)/bin/ruff check dutydesk bench tests
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 # PDF reports embed a CJK font.  Installs Debian's fonts-wqy-microhei (5 MB) when

@@ -290,27 +290,6 @@ def restore_command(ctx: typer.Context,
     run_restore(ctx, file)
 
 
-@app.command("backup", help=_("Copy the desk, while consoles work, to FILE (0600) and check the copy: "
-                                "pages intact, journal verified. SQLite desks; PostgreSQL has pg_dump."))
-@guard
-def backup_command(ctx: typer.Context,
-                   file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
-                   force: Annotated[bool, typer.Option("--force", help=_("Replace FILE if it exists."))] = False) -> None:
-    from dutydesk.commands.backup import run_backup
-
-    run_backup(ctx, file, force)
-
-
-@app.command("restore", help=_("Put a backup in place of the desk, after checking it; the old desk is kept aside "
-                                 "under a timestamped name. Close every console first."))
-@guard
-def restore_command(ctx: typer.Context,
-                    file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup to restore."))]) -> None:
-    from dutydesk.commands.backup import run_restore
-
-    run_restore(ctx, file)
-
-
 def main() -> None:
     app()
 

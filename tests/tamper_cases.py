@@ -16,12 +16,12 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from dutydesk.clock import FixedClock
 from dutydesk.desk import Desk
-from dutydesk.journal import entry_hash, ts
+from dutydesk.journal import entry_hash
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""The CLI's command groups (``dutydesk.cli`` registers them)."""
