@@ -128,12 +128,23 @@ def test_kpi_coverage_gap_is_a_miss(desk, clock):
     assert [(m["from"], m["to"]) for m in cov.misses] == [(at(8), at(9)), (at(10), at(12))]
 
 
-def _golden(name: str, data: bytes) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
-        GOLDEN.mkdir(exist_ok=True)
+def _golden(name: str, data: bytes, folder: Path = GOLDEN) -> None:
+    """``data`` must equal the golden file ``name``; a missing golden fails
+    (``UPDATE_GOLDEN=1`` writes or replaces it, to be reviewed and committed)."""
+    path = folder / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        folder.mkdir(exist_ok=True)
         path.write_bytes(data)
+    if not path.exists():
+        pytest.fail(f"{name}: no golden file at {path} (UPDATE_GOLDEN=1 to write it)")
     assert data.decode("utf-8") == path.read_text(encoding="utf-8"), f"{name} differs (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_a_missing_golden_fails_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="no golden file"):
+        _golden("absent.txt", b"anything", folder=tmp_path)
+    assert not (tmp_path / "absent.txt").exists()
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "json"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from dutydesk.timefmt import fmt_local, parse_when
@@ -24,5 +25,14 @@ def test_hh_mm_is_today_in_the_display_zone(monkeypatch):
 
 def test_unknown_zone_name_falls_back_to_the_system_zone(monkeypatch):
     monkeypatch.setenv("DUTYDESK_TZ", "Nowhere/Bogus")
-    at = datetime(2026, 7, 1, 12, tzinfo=UTC)
-    assert fmt_local(at) == at.astimezone().strftime("%Y-%m-%d %H:%M")
+    # A system zone that is not UTC, so the system zone and a UTC fallback differ.
+    with monkeypatch.context() as mp:
+        mp.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        try:
+            at = datetime(2026, 7, 1, 12, tzinfo=UTC)
+            assert fmt_local(at) == at.astimezone().strftime("%Y-%m-%d %H:%M")
+            assert fmt_local(at) == "2026-07-01 20:00"  # the system's zone (UTC+8), not UTC's 12:00
+        finally:
+            mp.undo()
+            time.tzset()
