@@ -39,17 +39,6 @@ class FixedClock:
         return self._at
 
 
-class OffsetClock:
-    """The real clock shifted by a fixed offset (drills, replays, demos)."""
-
-    def __init__(self, offset: timedelta, base: Clock | None = None) -> None:
-        self.offset = offset
-        self._base = base or SystemClock()
-
-    def now(self) -> datetime:
-        return self._base.now() + self.offset
-
-
 def as_utc(at: datetime) -> datetime:
     """An aware datetime in UTC; a naive one is taken to be UTC already."""
     if at.tzinfo is None:

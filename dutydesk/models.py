@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from dutydesk.i18n import N_, translate_marked
+from dutydesk import vocab
 
 UTC = timezone.utc
 
@@ -48,9 +49,9 @@ def utc_field(*, nullable: bool = False, index: bool = False):
     )
 
 
-# Incident statuses, in the order an incident normally moves through them.
-STATUSES = ("reported", "verifying", "responding", "contained", "closed")
-LIVE_STATUSES = STATUSES[:-1]
+# Incident statuses, in the order an incident normally moves through them (dutydesk/vocab.py).
+STATUSES: tuple[vocab.IncidentStatus, ...] = tuple(vocab.IncidentStatus)
+LIVE_STATUSES = vocab.LIVE_STATUSES
 STATUS_LABELS = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
                  "contained": N_("contained"), "closed": N_("closed")}
 
@@ -59,9 +60,7 @@ def status_label(status: str) -> str:
     """A status in the interface language (the CLI and the console alike)."""
     return translate_marked(STATUS_LABELS.get(status, status))
 
-# Deadline states.  ``cancelled``: no longer applies (level changed, incident
-# closed before it fell due); kept for the after-action record.
-DEADLINE_STATES = ("pending", "met", "missed", "waived", "cancelled")
+# Deadline states: dutydesk.vocab.DeadlineState.
 
 
 class Unit(SQLModel, table=True):

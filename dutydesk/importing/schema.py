@@ -25,7 +25,6 @@ from dutydesk.text import BLOCK, IDENTIFIER, LINE
 from dutydesk.timefmt import BadTime, iso, parse_when
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "headers" / "import.toml"
-ENTITIES = ("units", "staff", "incidents", "disputes")
 FUTURE_SLACK = timedelta(minutes=1)
 # Each field is one of the kinds of dutydesk/text.py (the desk's own rules and
 # limits): an identifier, one line of text, or a block of lines.

@@ -24,7 +24,7 @@ from dutydesk.playbook import (
 from dutydesk.views import (
     DeadlineView,
 )
-from dutydesk.vocab import Action, DeadlineState
+from dutydesk.vocab import Action, DeadlineState, MeetPayload, WaivePayload
 
 
 def _graver(kind: Kind, level: str, than: str) -> bool:
@@ -149,9 +149,9 @@ class Deadlines:
             event = self._event_time(at, now, not_before=anchor, what=_("the deadline started"))
             dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, self.actor
             self._touch(inc)
-            self._journal(s, now, Action.DEADLINE_MEET, "incident", inc.id, {
+            self._journal(s, now, Action.DEADLINE_MEET, "incident", inc.id, MeetPayload({
                 "deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at,
-            }, event_at=event)
+            }), event_at=event)
 
         self._write(op)
         return self.get_deadline(deadline_id)
@@ -166,7 +166,7 @@ class Deadlines:
             dl.state, dl.closed_at, dl.closed_by, dl.reason = DeadlineState.WAIVED, event, self.actor, reason
             self._touch(inc)
             self._journal(s, now, Action.DEADLINE_WAIVE, "incident", inc.id,
-                          {"deadline": dl.id, "rule": dl.rule, "reason": reason}, event_at=event)
+                          WaivePayload({"deadline": dl.id, "rule": dl.rule, "reason": reason}), event_at=event)
 
         self._write(op)
         return self.get_deadline(deadline_id)

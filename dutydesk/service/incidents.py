@@ -39,7 +39,20 @@ from dutydesk.views import (
     InstructionView,
     NoteView,
 )
-from dutydesk.vocab import Action, DeadlineState, IncidentStatus
+from dutydesk.vocab import (
+    AckPayload,
+    Action,
+    AssignPayload,
+    ClosePayload,
+    DeadlineState,
+    IncidentOpenPayload,
+    IncidentStatus,
+    InstructPayload,
+    LevelChangePayload,
+    NotePayload,
+    ReleasePayload,
+    StatusPayload,
+)
 
 
 def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
@@ -137,12 +150,12 @@ class Incidents:
             for row in opening_deadlines(k, level, reported, happened, incident_id=inc.id, now=now):
                 s.add(Deadline(**row))
                 created.append({"rule": row["rule"], "due_at": row["due_at"]})
-            self._journal(s, now, Action.INCIDENT_OPEN, "incident", inc.id, {
+            self._journal(s, now, Action.INCIDENT_OPEN, "incident", inc.id, IncidentOpenPayload({
                 "kind": kind, "title": title, "place": place, "level": level,
                 "suggested_level": suggestion.level, "factors": suggestion.values,
                 "received_by": receiver.callsign if receiver else None, "reason": typed_reason or None,
                 "reason_key": reason_key, "occurred_at": happened, "deadlines": created,
-            }, event_at=reported)
+            }), event_at=reported)
             return inc.id
 
         return self.get_incident(self._write(op))
@@ -168,9 +181,9 @@ class Incidents:
             self._touch(inc)
             escalating = _graver(k, level, old)
             changes = self._rederive(s, inc, k, event, escalating=escalating)
-            self._journal(s, now, Action.level_change(escalating), "incident", inc.id, {
+            self._journal(s, now, Action.level_change(escalating), "incident", inc.id, LevelChangePayload({
                 "from": old, "to": level, "reason": reason, "suggested_level": suggested, "deadlines": changes,
-            }, event_at=event)
+            }), event_at=event)
 
         self._write(op)
         return self.get_incident(incident_id)
@@ -189,7 +202,7 @@ class Incidents:
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             old, inc.status = inc.status, status
             self._touch(inc)
-            self._journal(s, now, Action.INCIDENT_STATUS, "incident", inc.id, {"from": old, "to": status}, event_at=event)
+            self._journal(s, now, Action.INCIDENT_STATUS, "incident", inc.id, StatusPayload({"from": old, "to": status}), event_at=event)
 
         self._write(op)
         return self.get_incident(incident_id)
@@ -218,7 +231,7 @@ class Incidents:
             self._touch(inc)
             s.flush()
             self._journal(s, now, Action.INCIDENT_ASSIGN, "incident", inc.id,
-                          {"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": row.id},
+                          AssignPayload({"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": row.id}),
                           event_at=event)
             return row.id
 
@@ -246,7 +259,7 @@ class Incidents:
                 r.released_by = self.actor
             self._touch(inc)
             self._journal(s, now, Action.INCIDENT_RELEASE, "incident", inc.id,
-                          {"role": role, "assignments": [r.id for r in rows]}, event_at=event)
+                          ReleasePayload({"role": role, "assignments": [r.id for r in rows]}), event_at=event)
             return [r.id for r in rows]
 
         ids = self._write(op)
@@ -275,7 +288,7 @@ class Incidents:
                 created.append({"rule": d.rule, "due_at": d.due_at})
             self._touch(inc)
             self._journal(s, now, Action.INCIDENT_INSTRUCT, "incident", inc.id,
-                          {"instruction": row.id, "to": unit.code, "kind": kind, "text": text, "deadlines": created},
+                          InstructPayload({"instruction": row.id, "to": unit.code, "kind": kind, "text": text, "deadlines": created}),
                           event_at=event)
             return row.id
 
@@ -303,10 +316,10 @@ class Incidents:
                     dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, ins.acknowledged_by
                     met.append({"id": dl.id, "rule": dl.rule, "on_time": event <= dl.due_at})
             self._touch(inc)
-            self._journal(s, now, Action.INSTRUCTION_ACK, "incident", inc.id, {
+            self._journal(s, now, Action.INSTRUCTION_ACK, "incident", inc.id, AckPayload({
                 "instruction": ins.id, "by": ins.acknowledged_by,
                 "latency_seconds": (event - ins.sent_at).total_seconds(), "deadlines_met": met,
-            }, event_at=event)
+            }), event_at=event)
 
         self._write(op)
         return self.get_instruction(instruction_id)
@@ -322,7 +335,7 @@ class Incidents:
             s.add(note)
             self._touch(inc)
             s.flush()
-            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, {"note": note.id, "text": text}, event_at=event)
+            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, NotePayload({"note": note.id, "text": text}), event_at=event)
             return NoteView(note.id, text, self.actor, event)
 
         return self._write(op)
@@ -363,9 +376,9 @@ class Incidents:
                 a.released_at, a.released_by = max(event, a.assigned_at), self.actor
             inc.status, inc.closed_at, inc.summary = IncidentStatus.CLOSED, event, summary
             self._touch(inc)
-            self._journal(s, now, Action.INCIDENT_CLOSE, "incident", inc.id, {
+            self._journal(s, now, Action.INCIDENT_CLOSE, "incident", inc.id, ClosePayload({
                 "summary": summary, "missed": missed, "cancelled": cancelled, "warnings": warnings,
-            }, event_at=event)
+            }), event_at=event)
             return warnings
 
         warnings = self._write(op)
