@@ -178,6 +178,7 @@ def root(
 ) -> None:
     state = _state(ctx)
     state.db, state.demo, state.actor, state.playbooks = db, demo, actor, playbooks
+    state.settings()  # built once, here, from the options over the environment; commands read it
     # --lang was read before parsing (LazyGroup.make_context), with the other sources.
     if ctx.invoked_subcommand is None:
         guard(_open_console)(state)

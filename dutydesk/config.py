@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -168,34 +168,54 @@ def choose_language(cli_lang: str | None = None) -> LanguageChoice:
     return LanguageChoice(DEFAULT_LANGUAGE, "default", None, True, problem)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
+    """One run's settings: built once in the CLI's root callback (options over
+    the environment) and passed down."""
+
     db_url: str = ""
     lang: str = "en"
-    tz: str | None = None
     actor: str = ""
     # True when the call sign was given (--actor or DUTYDESK_ACTOR), not the login name.
     actor_given: bool = False
     playbook_override: Path | None = None
     demo: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, *, demo: bool = False) -> "Settings":
+    def from_env(cls, *, demo: bool = False, db: str | None = None, actor: str | None = None,
+                 playbooks: Path | None = None) -> "Settings":
+        """The environment's settings, with the CLI's options (``db``,
+        ``actor``, ``playbooks``) over them."""
         env = os.environ
-        if demo:
+        if db:
+            url = db
+        elif demo:
             url = demo_db_url()
         else:
             url = env.get("DUTYDESK_DB") or default_db_url()
         return cls(
             db_url=url,
             lang=choose_language().lang,
-            tz=env.get("DUTYDESK_TZ") or None,
-            actor=env.get("DUTYDESK_ACTOR") or default_actor(),
-            actor_given=bool(env.get("DUTYDESK_ACTOR")),
-            playbook_override=default_playbook_override(),
+            actor=actor or env.get("DUTYDESK_ACTOR") or default_actor(),
+            actor_given=bool(actor or env.get("DUTYDESK_ACTOR")),
+            playbook_override=playbooks or default_playbook_override(),
             demo=demo,
         )
+
+
+def display_zone_name() -> str | None:
+    """The zone times are shown in (``DUTYDESK_TZ``); ``None``: the system's."""
+    return os.environ.get("DUTYDESK_TZ") or None
+
+
+def debug() -> bool:
+    """``DUTYDESK_DEBUG``: an unexpected error shows its traceback."""
+    return bool(os.environ.get("DUTYDESK_DEBUG"))
+
+
+def pdf_font() -> str | None:
+    """``DUTYDESK_PDF_FONT``: the font file PDF reports embed."""
+    return os.environ.get("DUTYDESK_PDF_FONT") or None
 
 
 # -- the journal key ------------------------------------------------------------

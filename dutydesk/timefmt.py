@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from dutydesk.config import display_zone_name
 from dutydesk.i18n import _, current_language, ngettext
 
 UTC = timezone.utc
@@ -13,7 +13,7 @@ UTC = timezone.utc
 def display_tz() -> tzinfo | None:
     """The zone named by ``DUTYDESK_TZ``; ``None`` means the system's own zone
     (also when the name is not a zone this machine knows)."""
-    name = os.environ.get("DUTYDESK_TZ")
+    name = display_zone_name()
     if not name:
         return None
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -4,7 +4,6 @@ guard that turns refusals into one line, JSON and table output."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from dutydesk import config
+from dutydesk.config import Settings
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
@@ -43,18 +44,13 @@ class State:
         self.playbooks: Path | None = None
         self.actor_given = False
         self._desk: Desk | None = None
+        self._settings: Settings | None = None
 
-    def settings(self):
-        from dutydesk.config import Settings
-
-        settings = Settings.from_env(demo=self.demo)
-        if self.db:
-            settings.db_url = self.db
-        if self.actor:
-            settings.actor, settings.actor_given = self.actor, True
-        if self.playbooks:
-            settings.playbook_override = self.playbooks
-        return settings
+    def settings(self) -> Settings:
+        """This run's settings (frozen), built once: in the root callback."""
+        if self._settings is None:
+            self._settings = Settings.from_env(demo=self.demo, db=self.db, actor=self.actor, playbooks=self.playbooks)
+        return self._settings
 
     def desk(self, *, create: bool = False) -> "Desk":
         """The desk, opened once.  Only ``init`` and ``demo`` pass ``create``:
@@ -133,7 +129,7 @@ def guard(fn):
             raise
         except Exception as exc:  # the last line of defence: no traceback for the user
             _log_fault(exc)
-            if os.environ.get("DUTYDESK_DEBUG"):
+            if config.debug():
                 raise
             name = type(exc).__name__
             if isinstance(exc, UnicodeDecodeError) and _in_database(exc):  # a damaged page of the desk file

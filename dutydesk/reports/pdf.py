@@ -10,9 +10,9 @@ Debian places (``make fonts`` installs fonts-wqy-microhei)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from dutydesk.config import pdf_font
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.reports.document import Bars, Document, Fields, Heading, Para, Signatures, Table, Timeline
@@ -30,7 +30,7 @@ SIZE, SMALL, LINE = 9.0, 8.0, 4.2  # pt, pt, mm per line of body text
 
 
 def find_font() -> Path:
-    named = os.environ.get("DUTYDESK_PDF_FONT")
+    named = pdf_font()
     if named:
         if not Path(named).is_file():
             raise Refused("font", _("DUTYDESK_PDF_FONT names {path}, which is not a file").format(path=named))
