@@ -1,4 +1,7 @@
-"""The read model: incidents, deadlines, instructions, journal entries."""
+"""The read model the console, the CLI and the reports share: incidents,
+deadlines, instructions, journal entries.  Lists and details are read with
+SQLAlchemy Core ``select()`` over the tables (``Model.__table__``): rows, not
+ORM objects, turned into the plain views of ``dutydesk.views``."""
 
 from __future__ import annotations
 
@@ -101,7 +104,7 @@ class Queries:
         now = as_utc(self.clock.now())
         pending: dict[int, list[Deadline]] = defaultdict(list)
         for chunk in chunks(ids, 500):
-            for d in s.scalars(select(Deadline).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(chunk),
+            for d in s.execute(select(Deadline.__table__).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(chunk),
                                                       Deadline.state == DeadlineState.PENDING).order_by(Deadline.due_at)):
                 pending[d.subject_id].append(d)
         held: dict[int, set[str]] = defaultdict(set)
@@ -132,7 +135,7 @@ class Queries:
         """Live incidents, most urgent first (next deadline, then gravity).
         With ``include_closed`` / ``closed_only``: newest first, paged by ``limit``/``offset``."""
         with self._read() as s:
-            stmt = select(Incident)
+            stmt = select(Incident.__table__)
             if closed_only:
                 stmt = stmt.where(Incident.status == IncidentStatus.CLOSED)
             elif not include_closed:
@@ -153,8 +156,8 @@ class Queries:
                     stmt = stmt.limit(limit)
                 if offset:
                     stmt = stmt.offset(offset)
-                return self._summaries(s, list(s.scalars(stmt)))
-            rows = self._summaries(s, list(s.scalars(stmt)))
+                return self._summaries(s, list(s.execute(stmt)))
+            rows = self._summaries(s, list(s.execute(stmt)))
         far = datetime.max.replace(tzinfo=as_utc(self.clock.now()).tzinfo)
 
         def urgency(r: IncidentSummary):
@@ -184,30 +187,30 @@ class Queries:
         return out
 
     def _details(self, s: Session, ids: list[int]) -> list[IncidentDetail]:
-        incs = {i.id: i for i in s.scalars(select(Incident).where(Incident.id.in_(ids)))}
+        incs = {i.id: i for i in s.execute(select(Incident.__table__).where(Incident.id.in_(ids)))}
         order = [i for i in ids if i in incs]
         summaries = {x.id: x for x in self._summaries(s, [incs[i] for i in order])}
         by: dict[str, dict[int, list]] = {name: defaultdict(list) for name in
                                           ("deadlines", "assignments", "instructions", "changes", "notes")}
-        for d in s.scalars(select(Deadline).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(order))
+        for d in s.execute(select(Deadline.__table__).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(order))
                            .order_by(Deadline.due_at, Deadline.id)):
             by["deadlines"][d.subject_id].append(d)
-        for a in s.scalars(select(Assignment).where(Assignment.incident_id.in_(order))
+        for a in s.execute(select(Assignment.__table__).where(Assignment.incident_id.in_(order))
                            .order_by(Assignment.assigned_at, Assignment.id)):
             by["assignments"][a.incident_id].append(a)
-        for i in s.scalars(select(Instruction).where(Instruction.incident_id.in_(order))
+        for i in s.execute(select(Instruction.__table__).where(Instruction.incident_id.in_(order))
                            .order_by(Instruction.sent_at, Instruction.id)):
             by["instructions"][i.incident_id].append(i)
-        for c in s.scalars(select(LevelChange).where(LevelChange.incident_id.in_(order))
+        for c in s.execute(select(LevelChange.__table__).where(LevelChange.incident_id.in_(order))
                            .order_by(LevelChange.at, LevelChange.id)):
             by["changes"][c.incident_id].append(c)
-        for n in s.scalars(select(Note).where(Note.incident_id.in_(order)).order_by(Note.at, Note.id)):
+        for n in s.execute(select(Note.__table__).where(Note.incident_id.in_(order)).order_by(Note.at, Note.id)):
             by["notes"][n.incident_id].append(n)
         unit_ids = {a.unit_id for rows in by["assignments"].values() for a in rows if a.unit_id} | {
             i.unit_id for rows in by["instructions"].values() for i in rows}
         staff_ids = {a.staff_id for rows in by["assignments"].values() for a in rows if a.staff_id}
-        units = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
-        people = {p.id: p for p in s.scalars(select(Staff).where(Staff.id.in_(staff_ids)))} if staff_ids else {}
+        units = {u.id: u for u in s.execute(select(Unit.__table__).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+        people = {p.id: p for p in s.execute(select(Staff.__table__).where(Staff.id.in_(staff_ids)))} if staff_ids else {}
         details = []
         for iid in order:
             inc, summary = incs[iid], summaries[iid]
@@ -271,7 +274,7 @@ class Queries:
         ``incident_id``: every deadline of that incident; with ``closed_since``:
         those settled (met, missed, waived, cancelled) at or after that time."""
         with self._read() as s:
-            stmt = select(Deadline, Incident.kind).join(Incident, Incident.id == Deadline.subject_id).where(
+            stmt = select(Deadline.__table__, Incident.kind).join(Incident, Incident.id == Deadline.subject_id).where(
                 Deadline.subject_type == "incident")
             if incident_id is not None:
                 if s.get(Incident, incident_id) is None:
@@ -290,15 +293,15 @@ class Queries:
                 # to walk every deadline by due time instead of the few settled
                 # since then by the closed_at index.
                 stmt = stmt.where(Deadline.closed_at >= as_utc(closed_since))
-                rows = sorted(s.execute(stmt), key=lambda row: (row[0].due_at, row[0].id))
+                rows = sorted(s.execute(stmt), key=lambda row: (row.due_at, row.id))
             else:
                 rows = list(s.execute(stmt.order_by(Deadline.due_at, Deadline.id)))
-            return [self._deadline_view(d, self._kind_or_none(kind)) for d, kind in rows]
+            return [self._deadline_view(d, self.kind_or_none(d.kind)) for d in rows]
 
     def journal_entries(self, *, entity: str | None = None, entity_id: Any = None, after_seq: int = 0,
                         limit: int | None = None) -> list[JournalView]:
         with self._read() as s:
-            stmt = select(JournalEntry).where(JournalEntry.seq > after_seq)
+            stmt = select(JournalEntry.__table__).where(JournalEntry.seq > after_seq)
             if entity:
                 stmt = stmt.where(JournalEntry.entity == entity)
             if entity_id is not None:
@@ -307,4 +310,4 @@ class Queries:
             if limit:
                 stmt = stmt.limit(limit)
             return [JournalView(e.seq, e.at, e.event_at, e.late, e.actor, e.action, e.entity, e.entity_id,
-                                json.loads(e.payload)) for e in s.scalars(stmt)]
+                                json.loads(e.payload)) for e in s.execute(stmt)]
