@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import eq, itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
+from dutydesk.clock import Clock
 from dutydesk.errors import ImportRowError, Refused
 from dutydesk.files import write_atomic
 from dutydesk.i18n import _
@@ -38,6 +39,7 @@ from dutydesk.importing.keys import KeyLedger
 from dutydesk.importing.problems import ImportProblem, ProblemLog
 from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
 from dutydesk.importing.schema import Context, Spec, context_for, header_map, row_checker, spec
+from dutydesk.playbook import Playbooks
 from dutydesk.text import cell
 
 
@@ -67,7 +69,19 @@ def _digest(src: Source) -> str:
     return h.hexdigest()
 
 
-def run_import(desk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,  # noqa: ANN001
+class ImportDesk(Protocol):
+    """What an import needs of the desk: its references, playbooks and clock
+    to check the file, and the one write (``Desk.import_records``)."""
+
+    playbooks: Playbooks
+    clock: Clock
+
+    def reference_keys(self, entity: str) -> set[str]: ...
+    def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
+                       meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]: ...
+
+
+def run_import(desk: ImportDesk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,
                update: bool = False, dry_run: bool = False, on_row: Callable[[int], None] | None = None,
                shown_as: str | None = None, errors_file: Path | None = None) -> ImportResult:
     """Check the whole file, then write it in one transaction.  Pass 1 (no
