@@ -8,4 +8,6 @@
 - ``shifts``: shifts and handover
 - ``transfer``: imports and exports
 - ``queries``: the read model the console, the CLI and the reports share
+- ``history``: period reads for the reports (shifts, handovers, seals, the journal of a period, disputes)
+- ``readside``: the read side as a Protocol, for readers typed without ``Desk``
 """
