@@ -25,7 +25,7 @@ from dutydesk import log
 from dutydesk.alerts import AlertJob, AlertScheduler
 from dutydesk.desk import Desk
 from dutydesk.errors import Conflict, DeskError
-from dutydesk.i18n import _, translate_marked
+from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.timefmt import fmt_local
 
 T = TypeVar("T")
@@ -36,8 +36,8 @@ class DutyDeskApp(App):
     TITLE = "dutydesk"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("question_mark,f1", "help", _("Help")),
-        Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True),
+        Binding("question_mark,f1", "help", N_("Help")),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]
 
     def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,

@@ -73,3 +73,51 @@ def test_incident_report_preview(snap_compare, demo_desk):
         await settle(pilot)
 
     assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
+
+
+# -- zh_CN (issue 14): the same screens in Chinese, at 80×24 and 200×50.  The demo's
+# data (titles, places, names) is English; every word of the interface is Chinese.
+# There is no alarm screen yet (issue 13).
+ZH_SIZES = [(80, 24), (200, 50)]
+
+
+@pytest.fixture
+def zh_desk(demo_desk):
+    from dutydesk.i18n import set_language
+
+    set_language("zh_CN")  # before the app is built; conftest sets English back
+    return demo_desk
+
+
+def zh_keys(*keys: str):
+    async def run_before(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+    return run_before
+
+
+@pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zh_board(snap_compare, zh_desk, size):
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys())
+
+
+@pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zh_incident(snap_compare, zh_desk, size):
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("enter"))
+
+
+@pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zh_open_incident(snap_compare, zh_desk, size):
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("o"))
+
+
+@pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zh_shift(snap_compare, zh_desk, size):
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("s"))
+
+
+@pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_zh_help(snap_compare, zh_desk, size):
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("question_mark"))

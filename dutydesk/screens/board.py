@@ -23,12 +23,12 @@ from dutydesk.widgets.keybar import KeyBar
 
 class BoardScreen(Screen):
     BINDINGS = [
-        Binding("o", "open_incident", _("Open incident")),
-        Binding("enter", "show_incident", _("Show"), show=False),
-        Binding("s", "shift", _("Shift")),
-        Binding("h", "history", _("History")),
-        Binding("r", "reload", _("Reload"), show=False),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("o", "open_incident", N_("Open incident")),
+        Binding("enter", "show_incident", N_("Show"), show=False),
+        Binding("s", "shift", N_("Shift")),
+        Binding("h", "history", N_("History")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("q", "app.quit", N_("Quit")),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Open incident"), N_("Open a new incident with its level and deadlines"), "open_incident"),
@@ -103,8 +103,10 @@ class BoardScreen(Screen):
         what = 36 if wide else 30
         free = max(24, width - fixed - (what if wide else 0))
         widths = {"title": max(12, int(free * 0.6)), "place": max(8, free - max(12, int(free * 0.6))), "what": what}
-        for key, label, w in self.COLUMNS:
+        # Only the columns that fit: a column left off the edge showed its first cell (the receiver's "D").
+        for key, label, w in visible:
             table.add_column(translate_marked(label), key=key, width=fixed_widths[key] if w else widths[key])
+        self.visible_keys = [key for key, _l, _w in visible]
         self.width_seen = width
 
     def on_resize(self, event) -> None:  # noqa: ANN001
@@ -142,9 +144,11 @@ class BoardScreen(Screen):
             roles = Text(f"{r.roles_filled}/{r.roles_required}",
                          style="" if r.roles_filled >= r.roles_required else "bold")
             playbooks = self.app.desk.playbooks
-            table.add_row(*cells(str(r.id), level_badge(playbooks.level_short(r.kind, r.level), colour), r.title, r.place,
-                                 status_label(r.status), roles, r.received_by or "-", playbooks.kind_short(r.kind),
-                                 r.next_deadline.label if r.next_deadline else "-"), key=str(r.id))
+            values = dict(zip([key for key, _l, _w in self.COLUMNS], cells(
+                str(r.id), level_badge(playbooks.level_short(r.kind, r.level), colour), r.title, r.place,
+                status_label(r.status), roles, r.received_by or "-", playbooks.kind_short(r.kind),
+                r.next_deadline.label if r.next_deadline else "-")))
+            table.add_row(*[values[key] for key in self.visible_keys], key=str(r.id))
         if selected is not None and str(selected) in {str(r.id) for r in rows}:
             table.move_cursor(row=table.get_row_index(str(selected)))
         self.query_one("#countdowns", CountdownColumn).set_rows([r.next_deadline for r in rows], now)

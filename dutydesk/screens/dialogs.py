@@ -14,12 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _
 from dutydesk.text import plain
 
 
 class Dialog(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
     DEFAULT_CLASSES = "dialog"
 
     def action_cancel(self) -> None:
@@ -81,7 +81,7 @@ class ChoiceDialog(Dialog):
             for line in self.info:
                 yield Static(plain(line))
             yield Label(plain(self.label))
-            yield Select([(plain(p), v) for p, v in self.choices], value=self.value if self.value is not None else Select.NULL, id="choice",
+            yield Select([(plain(p), v) for p, v in self.choices], value=self.value if self.value is not None else Select.NULL, id="choice", prompt=_("Select"),
                          allow_blank=self.value is None)
             if self.reason_label:
                 yield Label(plain(self.reason_label))
@@ -121,7 +121,7 @@ class PickerDialog(Dialog):
             yield Label(plain(self.title_text), classes="title")
             if self.roles is not None:
                 yield Label(_("Role"))
-                yield Select([(plain(p), v) for p, v in self.roles], value=self.role if self.role else Select.NULL, id="role",
+                yield Select([(plain(p), v) for p, v in self.roles], value=self.role if self.role else Select.NULL, id="role", prompt=_("Select"),
                              allow_blank=self.role is None)
             if self.kinds is not None:
                 yield Label(_("Kind of instruction"))

@@ -9,11 +9,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _, translate_marked
 
 
 class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", _("Close"))]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", N_("Close"))]
     DEFAULT_CLASSES = "dialog"
 
     def __init__(self, under: Screen) -> None:
@@ -31,7 +31,7 @@ class HelpScreen(ModalScreen):
                     continue
                 seen.add(binding.description)
                 keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                table.add_row(keys, binding.description)
+                table.add_row(keys, translate_marked(binding.description))  # defined at import: translated now
         table.add_row("ctrl+p", _("Command palette: every action by name"))
         table.add_row("tab / shift+tab", _("Move between fields and tables"))
         self.rows = [tuple(cell for cell in row) for row in zip(*(col._cells for col in table.columns))]

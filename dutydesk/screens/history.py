@@ -18,9 +18,9 @@ PAGE = 50
 
 class HistoryScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("pagedown,ctrl+n", "next_page", _("Next page")),
-        Binding("pageup,ctrl+b", "prev_page", _("Previous page")),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("pagedown,ctrl+n", "next_page", N_("Next page")),
+        Binding("pageup,ctrl+b", "prev_page", N_("Previous page")),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Next page"), N_("The next 50 closed incidents"), "next_page"),

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import status_label
 from dutydesk.reports.data import ack_target_seconds
@@ -28,20 +28,28 @@ from dutydesk.text import safe
 from dutydesk.widgets.format import cells, countdown, level_badge
 from dutydesk.widgets.keybar import KeyBar
 
+# The unit types the README names, in the reader's words; another type is shown as typed.
+UNIT_TYPES = {"station": N_("station"), "team": N_("team"), "department": N_("department")}
+
+
+def unit_type_label(unit_type: str) -> str:
+    return translate_marked(UNIT_TYPES[unit_type]) if unit_type in UNIT_TYPES else unit_type
+
+
 class IncidentScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("l", "level", _("Level")),
-        Binding("a", "assign", _("Assign")),
-        Binding("x", "release", _("Release")),
-        Binding("i", "instruct", _("Instruct")),
-        Binding("k", "ack", _("Ack")),
-        Binding("m", "meet", _("Meet")),
-        Binding("w", "waive", _("Waive")),
-        Binding("n", "note", _("Note")),
-        Binding("t", "status", _("Status")),
-        Binding("c", "close_incident", _("Close")),
-        Binding("r", "report", _("Report")),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("l", "level", N_("Level")),
+        Binding("a", "assign", N_("Assign")),
+        Binding("x", "release", N_("Release")),
+        Binding("i", "instruct", N_("Instruct")),
+        Binding("k", "ack", N_("Ack")),
+        Binding("m", "meet", N_("Meet")),
+        Binding("w", "waive", N_("Waive")),
+        Binding("n", "note", N_("Note")),
+        Binding("t", "status", N_("Status")),
+        Binding("c", "close_incident", N_("Close")),
+        Binding("r", "report", N_("Report")),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Escalate or de-escalate"), N_("Change the level, with a reason"), "level"),
@@ -96,7 +104,7 @@ class IncidentScreen(Screen):
             "timeline": [("at", _("At")), ("by", _("By")), ("what", _("What"))],
         }
         width = self.size.width or 80
-        widths = {("deadlines", "what"): max(20, min(48, width - 57)), ("deadlines", "due"): 11,
+        widths = {("deadlines", "what"): max(20, min(48, width - 57)), ("deadlines", "due"): cell_len(fmt_local(self.app.clock.now(), short=True)),
                   ("deadlines", "left"): 9, ("deadlines", "id"): 3}
         for table_id, columns in cols.items():
             table = self.query_one(f"#{table_id}", DataTable)
@@ -132,7 +140,7 @@ class IncidentScreen(Screen):
         for r in d.roles:
             held = ", ".join(f"{h.who} {h.who_name}" for h in r.holders)
             since = ", ".join(fmt_local(h.assigned_at) for h in r.holders)
-            label = Text(safe(f"{r.label} ({r.key})"), style="" if r.filled or not r.required else "bold reverse")
+            label = Text(safe(r.label), style="" if r.filled or not r.required else "bold reverse")
             roles.add_row(*cells(label, held or Text(_("UNFILLED"), style="bold"), since or "-"), key=r.key)
         _restore(roles, keep)
         ins = self.query_one("#instructions", DataTable)
@@ -282,7 +290,7 @@ class IncidentScreen(Screen):
         if not self._live():
             return
         d = self.detail
-        roles = [(f"{r.label} ({r.key})" + ("" if r.filled else " *"), r.key) for r in d.roles]
+        roles = [(r.label + ("" if r.filled else " *"), r.key) for r in d.roles]
         selected = self._selected("roles") if self.query_one("#tabs", TabbedContent).active == "tab-roles" else None
         first_unfilled = next((r.key for r in d.roles if r.required and not r.filled), None)
         self._pick_people(lambda people: self.app.push_screen(
@@ -293,7 +301,8 @@ class IncidentScreen(Screen):
     def _pick_people(self, then) -> None:  # noqa: ANN001
         def load():
             desk = self.app.desk
-            units = [(f"unit:{u.code}", f"{u.code}  {u.name} ({u.unit_type})") for u in desk.list_units() if u.active]
+            units = [(f"unit:{u.code}", f"{u.code}  {u.name} ({unit_type_label(u.unit_type)})")
+                     for u in desk.list_units() if u.active]
             staff = [(f"staff:{s.callsign}", f"{s.callsign}  {s.name}" + (f" ({s.post})" if s.post else ""))
                      for s in desk.list_staff() if s.active]
             return units + staff

@@ -17,15 +17,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from dutydesk.errors import DeskError
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _
 from dutydesk.text import plain, safe
 from dutydesk.timefmt import BadTime, parse_when
 
 
 class OpenIncidentScreen(ModalScreen[int | None]):
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Open incident"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Open incident"), priority=True),
     ]
     DEFAULT_CLASSES = "dialog"
 
@@ -38,7 +38,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         desk = self.app.desk
-        kinds = [(plain(f"{k.text()} ({k.key})"), k.key) for k in desk.playbooks]
+        kinds = [(plain(k.text()), k.key) for k in desk.playbooks]
         self.kind_key = self.kind_key or kinds[0][1]
         with VerticalScroll(classes="box tall", id="form"):
             yield Label(_("Open an incident"), classes="title")
@@ -64,7 +64,7 @@ class OpenIncidentScreen(ModalScreen[int | None]):
             yield Static("", id="suggestion", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Level"), classes="field")
-                yield Select([], id="level", allow_blank=True)
+                yield Select([], id="level", allow_blank=True, prompt=_("Select"))
             with Horizontal(classes="row"):
                 yield Label(_("Reason"), classes="field")
                 yield Input(placeholder=_("why; required below the suggestion"), id="reason")

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from dutydesk import log
 from dutydesk.errors import DeskError
 from dutydesk.files import private_dir, write_atomic
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _
 from dutydesk.timefmt import to_local
 from dutydesk.widgets.keybar import KeyBar
 
@@ -32,10 +32,10 @@ class ReportScreen(Screen):
     """``build`` returns the report (run in a thread); ``stem`` names the files."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("p", "export('pdf')", _("PDF")),
-        Binding("h", "export('html')", _("HTML")),
-        Binding("d", "export('md')", _("Markdown")),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("p", "export('pdf')", N_("PDF")),
+        Binding("h", "export('html')", N_("HTML")),
+        Binding("d", "export('md')", N_("Markdown")),
     ]
 
     def __init__(self, title: str, build: Callable[[], object], stem: str) -> None:

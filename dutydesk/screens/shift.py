@@ -19,11 +19,11 @@ from dutydesk.widgets.keybar import KeyBar
 
 class ShiftScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("ctrl+s", "start", _("Start shift"), priority=True),
-        Binding("ctrl+o", "handover", _("Hand over"), priority=True),
-        Binding("ctrl+e", "end", _("End shift"), priority=True),
-        Binding("ctrl+r", "report", _("Report"), priority=True),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("ctrl+s", "start", N_("Start shift"), priority=True),
+        Binding("ctrl+o", "handover", N_("Hand over"), priority=True),
+        Binding("ctrl+e", "end", N_("End shift"), priority=True),
+        Binding("ctrl+r", "report", N_("Report"), priority=True),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),

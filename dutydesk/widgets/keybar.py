@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
-from dutydesk.i18n import _
+from dutydesk.i18n import _, translate_marked
 
 
 class KeyBar(Static):
@@ -34,7 +34,9 @@ class KeyBar(Static):
                 continue
             key = self.app.get_key_display(Binding(binding.key.split(",")[0].strip(), ""))
             action = binding.action if "." in binding.action else f"screen.{binding.action}"
-            parts.append(f"[b $accent]{escape(key)}[/] [@click={action}]{escape(binding.description)}[/]")
+            # A binding's words were translated when its class was defined: in the reader's language now.
+            words = escape(translate_marked(binding.description))
+            parts.append(f"[b $accent]{escape(key)}[/] [@click={action}]{words}[/]")
         palette = escape(_("palette"))  # outside the f-string, so that pybabel extracts it
         parts.append(f"[b $accent]^p[/] [@click=app.command_palette]{palette}[/]")
         return "  ".join(parts)

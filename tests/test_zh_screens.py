@@ -1,0 +1,172 @@
+"""The console in zh_CN (issue 14): every screen and dialog, walked with Pilot on a
+desk whose data is Chinese, shows no catalogue message left in English and no
+English word but codes and key names; headings are never cut (编号 is four cells)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+
+import pytest
+from babel.messages.pofile import read_po
+from textual.widgets import DataTable, TabbedContent
+
+from dutydesk.app import DutyDeskApp
+from dutydesk.clock import FixedClock
+from dutydesk.desk import Desk
+from dutydesk.i18n import DOMAIN, LOCALE_DIR, set_language
+
+NOW = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
+
+# Latin words a Chinese screen may show: codes and call signs the test typed, key
+# names, and the terminal title.
+ALLOWED = {"PS1", "SPD", "DC1", "DC2", "dutydesk", "esc", "enter", "tab", "shift", "ctrl", "p", "q", "o", "s", "h",
+           "l", "a", "x", "i", "k", "m", "w", "n", "t", "c", "r", "d", "e", "f1", "PgDn", "PgUp", "pagedown",
+           "pageup", "F1", "A", "B", "C", "YYYY", "MM", "DD", "HH", "ISO", "PDF", "HTML", "Markdown", "UTC",
+           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S"}
+
+
+@pytest.fixture(scope="module")
+def english_msgids() -> list[tuple[str, str]]:
+    """(msgid, the literal run of words to look for) for each message whose Chinese differs."""
+    with open(LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as fh:
+        catalogue = read_po(fh, locale="zh_CN")
+    out = []
+    for m in catalogue:
+        if not m.id or isinstance(m.id, tuple) or not m.string or m.string == m.id:
+            continue
+        pieces = re.split(r"\{[^}]*\}", m.id)
+        for piece in pieces:
+            piece = piece.strip(" .,:;()'\"-—…")
+            # a whole message ("Title"), or a run of two words or more around its placeholders
+            words = len(re.findall(r"[A-Za-z]{2,}", piece))
+            if len(piece) >= 4 and (words >= 2 or words == 1 and len(pieces) == 1):
+                out.append((m.id, piece))
+    return out
+
+
+def screen_lines(app) -> list[str]:  # noqa: ANN001
+    """The text on the terminal, line by line, read from the screenshot."""
+    svg = app.export_screenshot()
+    lines: dict[int, list[tuple[float, float, str]]] = {}
+    for x, length, line, text in re.findall(
+            r'<text [^>]*x="([\d.]+)" [^>]*textLength="([\d.]+)" clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>', svg):
+        lines.setdefault(int(line), []).append((float(x), float(length), html.unescape(text).replace("\xa0", " ")))
+    out = []
+    for n in sorted(lines):
+        parts, end = [], None
+        for x, length, text in sorted(lines[n]):
+            parts.append(text if end is None or abs(x - end) < 1 else " " + text)
+            end = x + length
+        out.append("".join(parts))
+    return out
+
+
+def problems(app, msgids) -> list[str]:  # noqa: ANN001
+    text = "\n".join(screen_lines(app))
+    found = []
+    for msgid, piece in msgids:
+        pattern = (r"\b" if piece[0].isalnum() else "") + re.escape(piece) + (r"\b" if piece[-1].isalnum() else "")
+        if re.search(pattern, text):
+            found.append(f"message left in English: {msgid!r}")
+    latin = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", " ", text)  # an ISO 8601 example in a placeholder
+    latin = re.sub(r"\b([A-Za-z])\1{2,}\b", " ", latin)  # a bar of a chart in a text report (oooo)
+    for word in set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", latin)) - ALLOWED:
+        found.append(f"English word: {word!r}")
+    return found
+
+
+@pytest.fixture
+def zh_desk(db_url):
+    set_language("zh_CN")
+    clock = FixedClock(NOW)
+    desk = Desk.open(db_url, clock=clock, actor="DC1")
+    desk.init(name="市局指挥中心")
+    desk.add_unit("PS1", "滨江派出所", "station")
+    desk.add_unit("SPD", "特警队", "team")
+    desk.add_staff("DC1", "李指挥", "PS1")
+    desk.add_staff("DC2", "王指挥", "PS1")
+    desk.start_shift("DC1")
+    desk.open_incident(kind="mass", title="工地门口讨薪聚集", place="滨江路3号工地", level="B", reason="人数较多")
+    clock.advance(minutes=1)
+    inc = desk.open_incident(kind="opinion", title="执法视频网上传播", place="夜市", level="red", reason="全国关注")
+    ins = desk.instruct(inc.id, "PS1", "核实视频并报告")
+    desk.acknowledge(ins.id)
+    desk.assign(inc.id, "unit_involved", "PS1")
+    desk.add_note(inc.id, "情绪平稳")
+    clock.advance(minutes=2)
+    closed = desk.open_incident(kind="mass", title="广场聚集", place="人民广场", level="C", reason="人数少")
+    desk.close_incident(closed.id, "已疏散")
+    yield desk
+    desk.close()
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    seen: dict[str, list[str]] = {}
+    screens: dict[str, str] = {}
+
+    async def look(name: str) -> None:
+        await settle(pilot)
+        seen[name] = problems(app, english_msgids)
+        screens[name] = type(app.screen).__name__
+
+    async with app.run_test(size=size) as pilot:
+        await look("board")
+        board = app.screen.query_one("#board", DataTable)
+        heading = [str(c.label) for c in board.columns.values()][0]
+        assert heading == "编号", heading
+        await pilot.press("question_mark")
+        await look("help")
+        await pilot.press("escape")
+        await pilot.press("o")
+        await look("open form")
+        await pilot.press("escape")
+        await pilot.press("s")
+        await look("shift")
+        await pilot.press("escape")
+        await pilot.press("h")
+        await look("history")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # the most urgent incident
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        for tab in ("tab-deadlines", "tab-roles", "tab-instructions", "tab-levels", "tab-timeline"):
+            tabs.active = tab
+            await look(f"incident {tab}")
+        for key, name in (("l", "level dialog"), ("a", "assign dialog"), ("i", "instruct dialog"),
+                          ("n", "note dialog"), ("c", "close dialog"), ("r", "report preview")):
+            await pilot.press(key)
+            await look(name)
+            await pilot.press("escape")
+            await settle(pilot)
+    bad = {name: found for name, found in seen.items() if found}
+    assert not bad, "\n".join(f"{name}: {found}" for name, found in bad.items())
+    assert len(seen) == 16
+    assert screens["board"] == "BoardScreen" and screens["incident tab-roles"] == "IncidentScreen"
+    assert screens["report preview"] == "ReportScreen", screens
+    assert all(screens[f"{what} dialog"] not in ("IncidentScreen", "BoardScreen")
+               for what in ("level", "assign", "instruct", "note", "close")), screens
+    assert len(set(screens.values())) >= 8, screens
+
+
+async def test_actor_screen_in_chinese(zh_desk, english_msgids):
+    zh_desk.actor = "NOBODY"
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False, ask_actor=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        from dutydesk.screens.actor import ActorScreen
+
+        assert isinstance(app.screen, ActorScreen)
+        found = problems(app, english_msgids)
+    assert found == [] or set(found) == {"English word: 'NOBODY'"}, found
