@@ -166,3 +166,41 @@ def test_doctor_says_normal_not_the_buttons_ok(tour):
     assert lines and all(line.startswith("正常  ") for line in lines), lines
     with using_language("zh_CN"):
         assert (pgettext("doctor", "OK"), _("OK")) == ("正常", "确定")
+
+
+def test_text_reports_keep_80_columns_in_chinese(tour):
+    """Text reports measure display width: a Han character is two columns."""
+    from rich.cells import cell_len
+
+    zh = tour
+    long = "群众聚集在工地门口要求结清拖欠工资，人数持续增加，部分人员情绪激动并堵塞道路" * 2
+    zh("incident", "open", "--kind", "opinion", "--title", long, "--place", "滨江路3号工地东门外的人行道上",
+       "--level", "red", "--reason", "全国关注")
+    zh("incident", "note", "1", long)
+    zh("incident", "assign", "1", "unit_involved", "PS1")
+    zh("incident", "close", "1", "--summary", long)
+    for args in (("report", "incident", "1"), ("report", "shift")):
+        text = zh(*args).stdout
+        assert "红色" in text
+        wide = [line for line in text.splitlines() if cell_len(line) > 80]
+        assert not wide, wide
+
+
+def test_dates_and_durations_for_the_locale(monkeypatch):
+    """11月23日 14:05 and 1小时20分钟 in Chinese, in the desk's time zone; English as before."""
+    from datetime import datetime, timedelta, timezone
+
+    from dutydesk.i18n import using_language
+    from dutydesk.timefmt import fmt_ago, fmt_duration, fmt_local
+
+    monkeypatch.setenv("DUTYDESK_TZ", "Asia/Shanghai")
+    at = datetime(2026, 11, 23, 6, 5, tzinfo=timezone.utc)  # 14:05 in Shanghai
+    with using_language("zh_CN"):
+        assert fmt_local(at, short=True) == "11月23日 14:05"
+        assert fmt_local(at) == "2026-11-23 14:05"
+        assert fmt_ago(timedelta(minutes=80)) == "1小时20分钟"
+        assert fmt_ago(timedelta(days=2, hours=3)) == "2天3小时"
+        assert fmt_duration(timedelta(minutes=-80)) == "+1:20:00"  # a countdown stays compact
+    with using_language("en"):
+        assert fmt_local(at, short=True) == "11-23 14:05"
+        assert fmt_ago(timedelta(minutes=80)) == "1 hour 20 minutes"

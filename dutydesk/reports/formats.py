@@ -108,10 +108,11 @@ def _pad(text: str, width: int) -> str:
 
 def render_text(doc: Document) -> str:
     doc = sanitized(doc)
-    out: list[str] = [doc.title, "=" * max(cell_len(doc.title), 8), doc.subtitle, ""]
+    title = wrap(doc.title, WIDTH)  # a long title (an incident's) wraps at 80 columns too
+    out: list[str] = [*title, "=" * min(max(max(cell_len(t) for t in title), 8), WIDTH), *wrap(doc.subtitle, WIDTH), ""]
     for b in doc.blocks:
         out += list(_text_block(b))
-    out += ["", doc.footer]
+    out += ["", *wrap(doc.footer, WIDTH)]
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
