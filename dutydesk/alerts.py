@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from dutydesk.clock import Clock, as_utc
+from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.views import DeadlineView
 
 UTC = timezone.utc
@@ -91,14 +91,15 @@ class AlertScheduler:
         """Add the jobs the plan wants and remove the ones it no longer does."""
         now = as_utc(self.clock.now())
         wanted = {job.key: job for job in plan_alerts(deadlines, now, warn_before) if job.key not in self.fired}
-        real_now = datetime.now(UTC)
+        real_now = SystemClock().now()  # the scheduler runs on real time
+        from apscheduler.jobstores.base import JobLookupError
         with self._lock:
             stale = [key for key in self.jobs if key not in wanted]
             for key in stale:
                 self.jobs.pop(key, None)
                 try:
                     self.scheduler.remove_job(key)
-                except Exception:  # already ran
+                except JobLookupError:  # already ran
                     pass
             added = 0
             for key, job in wanted.items():

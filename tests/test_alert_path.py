@@ -46,3 +46,11 @@ async def test_the_warning_comes_the_playbook_lead_before_due(desk, clock):
         assert await _until(pilot, lambda: any(m.startswith("Due at") and f"incident {inc.id}" in m
                                                for m in _messages(app))), _messages(app)
         assert not any("DUE NOW" in m for m in _messages(app))  # the due alert is still ahead
+
+
+def test_a_stale_job_already_gone_from_the_scheduler_is_dropped(clock):
+    from dutydesk.alerts import AlertScheduler
+
+    sched = AlertScheduler(clock, lambda job: None)
+    sched.jobs["due:1:x"] = object()  # known here, gone from the scheduler (it ran meanwhile)
+    assert sched.reconcile([]) == (0, 1) and sched.jobs == {}
