@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlmodel import Session
 
 from dutydesk.errors import ImportRowError
@@ -43,7 +43,7 @@ def opening_deadlines(kind: Kind, level: str, reported: datetime, occurred: date
 STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
 
 
-def _bulk_insert(s: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Many rows at once.  On SQLite straight through the driver (SQLAlchemy's
     per-row parameter handling was half the import time); elsewhere Core."""
     conn = s.connection()

@@ -81,7 +81,7 @@ def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *
                         d.met_at, margin, d.reason, unacknowledged)
 
 
-def _lines_of(desk: ReadSide, d: IncidentDetail):  # noqa: ANN202
+def _lines_of(desk: ReadSide, d: IncidentDetail) -> Callable[[DeadlineView, datetime], DeadlineLine]:
     """A function making the report line of one of ``d``'s deadlines, knowing
     which are met by acknowledging an instruction and when it was."""
     kind = desk.kind_or_none(d.kind)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,7 +55,7 @@ from dutydesk.vocab import DeadlineState, IncidentStatus
 _LIVE = (Incident.closed_at.is_(None), Incident.status.in_(LIVE_STATUSES))
 
 
-def _level_labeller(kind: Kind | None):  # noqa: ANN202
+def _level_labeller(kind: Kind | None) -> Callable[[str], str]:
     def label(key: str) -> str:
         level = kind.find_level(key) if kind else None
         return level.text() if level else key

@@ -83,10 +83,6 @@ class UnitOfWork:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def reading(self):  # noqa: ANN201
-        """A read-only session, for read models outside this class (reports)."""
-        return self._read()
-
     def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
                  payload: dict[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
         return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
