@@ -7,22 +7,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, JournalSeal, Shift, Staff
 from dutydesk.views import DisputeView, JournalView, ShiftView
 from dutydesk.vocab import Action
 
-_SHIFT = Shift.__table__
-_STAFF = Staff.__table__
-_INCIDENT = Incident.__table__
-_JOURNAL = JournalEntry.__table__
-_SEAL = JournalSeal.__table__
-_DISPUTE = Dispute.__table__
-_FOLLOW = DisputeFollowUp.__table__
+
+def _table(model: type[SQLModel]) -> Table:
+    """A table model's Core table.  SQLModel sets ``__table__`` on each
+    ``table=True`` class when it is made; its type stubs do not declare it."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+_SHIFT = _table(Shift)
+_STAFF = _table(Staff)
+_INCIDENT = _table(Incident)
+_JOURNAL = _table(JournalEntry)
+_SEAL = _table(JournalSeal)
+_DISPUTE = _table(Dispute)
+_FOLLOW = _table(DisputeFollowUp)
 
 
 def _shifts(engine: Engine, where: Any, *, last: bool = False) -> list[ShiftView]:  # noqa: ANN401
