@@ -217,6 +217,6 @@ def test_audit_log_renders_the_same_entries_in_each_language(desk, db_url):
     zh = runner.invoke(app, ["--db", db_url, "--lang", "zh_CN", "audit", "log", "--incident", str(inc.id)], env={"COLUMNS": "200"})
     assert en.exit_code == 0 and zh.exit_code == 0, (en.output, zh.output)
     assert "opened at level C" in en.stdout and "escalated C → B" in en.stdout
-    assert "立案" in zh.stdout and "升级 C → B" in zh.stdout
+    assert "立案" in zh.stdout and "升级 C级 → B级" in zh.stdout  # levels by their labels in Chinese (issue 14)
     raw = runner.invoke(app, ["--db", db_url, "audit", "log", "--incident", str(inc.id), "--json"])
     assert json.loads(raw.stdout)[1]["payload"]["reason"] == "crowd growing"

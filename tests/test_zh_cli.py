@@ -204,3 +204,18 @@ def test_dates_and_durations_for_the_locale(monkeypatch):
     with using_language("en"):
         assert fmt_local(at, short=True) == "11-23 14:05"
         assert fmt_ago(timedelta(minutes=80)) == "1 hour 20 minutes"
+
+
+def test_set_up_and_deadline_lines_in_chinese(zh, tmp_path):
+    """init, unit/staff add, shift start/end, release, status, deadline meet/waive: Chinese lines."""
+    out = [zh("init").stdout, zh("unit", "add", "PS1", "滨江派出所").stdout,
+           zh("staff", "add", "DC1", "李指挥", "--unit", "PS1").stdout,
+           zh("staff", "add", "DC2", "王指挥", "--unit", "PS1").stdout, zh("shift", "start", "DC1").stdout]
+    zh("incident", "open", "--kind", "opinion", "--title", "视频", "--place", "网上", "--level", "橙色", "--reason", "x")
+    zh("incident", "assign", "1", "commander", "DC1")
+    out += [zh("incident", "release", "1", "commander").stdout, zh("incident", "status", "1", "verifying").stdout,
+            zh("deadline", "meet", "1").stdout, zh("deadline", "waive", "2", "--reason", "不适用").stdout,
+            zh("shift", "end", "--to", "DC2", "--note", "平稳").stdout]
+    assert "已解除事件 1 的岗位 '指挥长'：DC1。\n" in out
+    for text in out:
+        chinese_only(text)
