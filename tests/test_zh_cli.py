@@ -102,6 +102,10 @@ def test_levels_and_kinds_by_label_in_tables(tour):
     zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "C", "--reason", "小")
     board = zh("board").stdout
     assert "红色" in board and "C级" in board and " red " not in board
+    from rich.cells import cell_len  # piped: 80 columns, measured in display cells; no heading cut (编号)
+
+    assert all(cell_len(line) <= 80 for line in board.splitlines()), board
+    assert "┃ 编号 ┃" in board and "┃ 等级 ┃" in board
     listing = zh("incident", "list", "--all").stdout
     assert "红色" in listing and "C级" in listing
     show = zh("incident", "show", "1").stdout
@@ -219,3 +223,20 @@ def test_set_up_and_deadline_lines_in_chinese(zh, tmp_path):
     assert "已解除事件 1 的岗位 '指挥长'：DC1。\n" in out
     for text in out:
         chinese_only(text)
+
+
+def test_short_labels_in_an_override_file(tmp_path):
+    """A city may give its own short label; a label's rules (one line, no controls) hold for it too."""
+    from dutydesk.errors import PlaybookError
+    from dutydesk.i18n import using_language
+    from dutydesk.playbook import load_playbooks
+
+    over = tmp_path / "playbooks.toml"
+    over.write_text('[[kind.opinion.levels]]\nkey = "red"\nshort = { en = "RED", zh_CN = "红" }\n', encoding="utf-8")
+    pb = load_playbooks(over)
+    with using_language("zh_CN"):
+        assert pb.level_short("opinion", "red") == "红" and pb.get("opinion").level_key("红") == "red"
+        assert pb.level_short("opinion", "gone") == "gone" and pb.kind_short("gone") == "gone"
+    over.write_text('[[kind.opinion.levels]]\nkey = "red"\nshort = { zh_CN = "红\\u202e" }\n', encoding="utf-8")
+    with pytest.raises(PlaybookError):
+        load_playbooks(over)
