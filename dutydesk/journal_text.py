@@ -9,6 +9,7 @@ from typing import Any
 
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.models import status_label
+from dutydesk.vocab import Action
 
 
 def _fmt(message: str, **values: Any) -> Callable[[dict[str, Any]], str]:
@@ -20,26 +21,26 @@ def _fmt(message: str, **values: Any) -> Callable[[dict[str, Any]], str]:
 
 
 _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
-    "incident.open": _fmt(N_("opened at level {level}: {title}"), level="level", title="title"),
-    "incident.escalate": _fmt(N_("escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
-    "incident.deescalate": _fmt(N_("de-escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
-    "incident.status": _fmt(N_("status {a} → {b}"), a=lambda p: status_label(p.get("from", "")),
+    Action.INCIDENT_OPEN: _fmt(N_("opened at level {level}: {title}"), level="level", title="title"),
+    Action.INCIDENT_ESCALATE: _fmt(N_("escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
+    Action.INCIDENT_DEESCALATE: _fmt(N_("de-escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
+    Action.INCIDENT_STATUS: _fmt(N_("status {a} → {b}"), a=lambda p: status_label(p.get("from", "")),
                             b=lambda p: status_label(p.get("to", ""))),
-    "incident.assign": _fmt(N_("{who} assigned to {role}"), who="who", role="role"),
-    "incident.release": _fmt(N_("role {role} released"), role="role"),
-    "incident.instruct": _fmt(N_("instruction {id} to {to}: {text}"), id="instruction", to="to", text="text"),
-    "instruction.ack": _fmt(N_("instruction {id} acknowledged after {s} s"), id="instruction",
+    Action.INCIDENT_ASSIGN: _fmt(N_("{who} assigned to {role}"), who="who", role="role"),
+    Action.INCIDENT_RELEASE: _fmt(N_("role {role} released"), role="role"),
+    Action.INCIDENT_INSTRUCT: _fmt(N_("instruction {id} to {to}: {text}"), id="instruction", to="to", text="text"),
+    Action.INSTRUCTION_ACK: _fmt(N_("instruction {id} acknowledged after {s} s"), id="instruction",
                             s=lambda p: f"{float(p.get('latency_seconds') or 0):.0f}"),
-    "incident.note": _fmt(N_("note: {text}"), text="text"),
-    "deadline.meet": _fmt(N_("deadline {rule} met"), rule="rule"),
-    "deadline.waive": _fmt(N_("deadline {rule} waived: {reason}"), rule="rule", reason="reason"),
-    "incident.close": _fmt(N_("closed: {summary}"), summary="summary"),
-    "shift.start": _fmt(N_("shift started, duty commander {who}"), who="commander"),
-    "shift.end": _fmt(N_("shift ended; handover to {to}: {note}"), to=lambda p: p.get("handover_to") or "-",
+    Action.INCIDENT_NOTE: _fmt(N_("note: {text}"), text="text"),
+    Action.DEADLINE_MEET: _fmt(N_("deadline {rule} met"), rule="rule"),
+    Action.DEADLINE_WAIVE: _fmt(N_("deadline {rule} waived: {reason}"), rule="rule", reason="reason"),
+    Action.INCIDENT_CLOSE: _fmt(N_("closed: {summary}"), summary="summary"),
+    Action.SHIFT_START: _fmt(N_("shift started, duty commander {who}"), who="commander"),
+    Action.SHIFT_END: _fmt(N_("shift ended; handover to {to}: {note}"), to=lambda p: p.get("handover_to") or "-",
                       note=lambda p: p.get("note") or "-"),
-    "unit.add": _fmt(N_("unit {code} added: {name}"), code="code", name="name"),
-    "staff.add": _fmt(N_("staff {callsign} added: {name}"), callsign="callsign", name="name"),
-    "desk.create": _fmt(N_("desk created: {name}"), name=lambda p: p.get("name") or "-"),
+    Action.UNIT_ADD: _fmt(N_("unit {code} added: {name}"), code="code", name="name"),
+    Action.STAFF_ADD: _fmt(N_("staff {callsign} added: {name}"), callsign="callsign", name="name"),
+    Action.DESK_CREATE: _fmt(N_("desk created: {name}"), name=lambda p: p.get("name") or "-"),
 }
 
 _IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incidents"), "disputes": N_("disputes")}
@@ -79,7 +80,7 @@ def describe(action: str, payload: dict[str, Any], *, entity: str = "", entity_i
     if labels is not None:
         payload = {**payload, **{f: labels(f, payload[f]) for f in ("role", "rule") if payload.get(f)},
                    **{f: labels("level", payload[f]) for f in ("level", "from", "to")
-                      if action.startswith("incident.") and action != "incident.status" and isinstance(payload.get(f), str) and payload.get(f)}}
+                      if action.startswith("incident.") and action != Action.INCIDENT_STATUS and isinstance(payload.get(f), str) and payload.get(f)}}
     what = _WHAT.get(action)
     if what is not None:
         text = what(payload)
