@@ -182,12 +182,17 @@ def test_text_reports_keep_80_columns_in_chinese(tour):
        "--level", "red", "--reason", "全国关注")
     zh("incident", "note", "1", long)
     zh("incident", "assign", "1", "unit_involved", "PS1")
+    ins = zh("incident", "instruct", "1", "--to", "PS1", long).stdout.strip()
+    zh("instruction", "ack", ins)
     zh("incident", "close", "1", "--summary", long)
     for args in (("report", "incident", "1"), ("report", "shift")):
         text = zh(*args).stdout
         assert "红色" in text
         wide = [line for line in text.splitlines() if cell_len(line) > 80]
         assert not wide, wide
+    # the instruction's times are never split over two lines (11月22日 / 10:00), its latency in Chinese
+    row = next(line for line in zh("report", "incident", "1").stdout.splitlines() if re.match(rf"\s*{ins}  ", line))
+    assert len(re.findall(r"\d+月\d+日 \d{2}:\d{2}", row)) == 2 and row.rstrip().endswith("秒"), row
 
 
 def test_dates_and_durations_for_the_locale(monkeypatch):

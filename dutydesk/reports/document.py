@@ -313,7 +313,8 @@ def incident_document(r: IncidentReport, level_colour, level_name=_key) -> Docum
     blocks.append(Heading(_("Instructions")))
     blocks.append(Table([_("ID"), _("To"), _("Instruction"), _("Sent"), _("Acknowledged"), _("Latency")],
                         [[str(x.id), x.to, x.text, when(x.sent_at), when(x.acknowledged_at),
-                          f"{x.latency_seconds:.0f} s" if x.latency_seconds is not None else _("not acknowledged")]
+                          _("{s} s").format(s=f"{x.latency_seconds:.0f}") if x.latency_seconds is not None
+                          else _("not acknowledged")]
                          for x in r.instructions], [5, 8, 33, 14, 14, 12],
                         # against the kind's own target (none: nothing to flag)
                         ["bad" if x.ack_target_seconds is not None and (
