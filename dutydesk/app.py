@@ -340,11 +340,31 @@ class DutyDeskApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search field in the reader's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for cmd in super().get_system_commands(screen):  # Textual's own, in the reader's language
+            yield cmd._replace(title=translate_marked(cmd.title) if cmd.title in TEXTUAL_WORDS else cmd.title,
+                               help=translate_marked(cmd.help) if cmd.help in TEXTUAL_WORDS else cmd.help)
         for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
             yield SystemCommand(translate_marked(title), translate_marked(help_text),
                                 lambda a=action, s=screen: s.run_action(a))
+
+
+# The words of Textual's own palette commands (textual.app.App.get_system_commands), marked
+# for the catalogue; a command Textual adds later shows in English until it is added here.
+TEXTUAL_WORDS = frozenset({
+    N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
+    N_("Maximize the focused widget"), N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+})
 
 
 def run_console(desk: Desk, *, ask_actor: bool = False) -> int:

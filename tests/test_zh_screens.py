@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
 ALLOWED = {"PS1", "SPD", "DC1", "DC2", "dutydesk", "esc", "enter", "tab", "shift", "ctrl", "p", "q", "o", "s", "h",
            "l", "a", "x", "i", "k", "m", "w", "n", "t", "c", "r", "d", "e", "f1", "PgDn", "PgUp", "pagedown",
            "pageup", "F1", "A", "B", "C", "YYYY", "MM", "DD", "HH", "ISO", "PDF", "HTML", "Markdown", "UTC",
-           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S"}
+           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S", "SVG"}
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +128,11 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
         await pilot.press("question_mark")
         await look("help")
         await pilot.press("escape")
+        await pilot.press("ctrl+p")  # the command palette: Textual's own commands and search field too
+        await pilot.pause(0.3)
+        await look("palette")
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("o")
         await look("open form")
         await pilot.press("escape")
@@ -152,7 +157,7 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
             await settle(pilot)
     bad = {name: found for name, found in seen.items() if found}
     assert not bad, "\n".join(f"{name}: {found}" for name, found in bad.items())
-    assert len(seen) == 16
+    assert len(seen) == 17 and screens["palette"] == "CommandPalette", screens
     assert screens["board"] == "BoardScreen" and screens["incident tab-roles"] == "IncidentScreen"
     assert screens["report preview"] == "ReportScreen", screens
     assert all(screens[f"{what} dialog"] not in ("IncidentScreen", "BoardScreen")
