@@ -98,6 +98,10 @@ class _Item(BaseModel):
     def text(self, lang: str | None = None) -> str:
         return pick(self.label, lang)
 
+    def names(self) -> set[str]:
+        """Every name a person may type for it: the key, and its labels (and short labels) in any language."""
+        return {self.key, *self.label.values(), *(getattr(self, "short", None) or {}).values()}
+
 
 class _Short(_Item):
     """An item with an optional short label (``short = {en = "Red", zh_CN = "红色"}``)
@@ -114,10 +118,6 @@ class _Short(_Item):
 
     def short_text(self, lang: str | None = None) -> str:
         return pick(self.short, lang) if self.short else self.text(lang)
-
-    def names(self) -> set[str]:
-        """Every name a person may type for it: the key, and its labels and short labels in any language."""
-        return {self.key, *self.label.values(), *(self.short or {}).values()}
 
 
 class Level(_Short):
@@ -316,6 +316,12 @@ class Kind(_Short):
             return found
         raise Refused("role", _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
             role=key, kind=self.key, roles=", ".join(r.key for r in self.roles)))
+
+    def role_key(self, name: str) -> str:
+        """The key of the role a person named by key or by label (``封控警戒``); else ``name``."""
+        wanted = name.strip()
+        found = [r.key for r in self.roles if wanted in r.names()]
+        return found[0] if len(found) == 1 else name
 
     def roles_for(self, level: str) -> list[Role]:
         return [r for r in self.roles if r.levels is None or level in r.levels]

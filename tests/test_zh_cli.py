@@ -245,3 +245,13 @@ def test_short_labels_in_an_override_file(tmp_path):
     over.write_text('[[kind.opinion.levels]]\nkey = "red"\nshort = { zh_CN = "红\\u202e" }\n', encoding="utf-8")
     with pytest.raises(PlaybookError):
         load_playbooks(over)
+
+
+def test_roles_by_key_or_label(tour):
+    zh = tour
+    zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "B", "--reason", "x")
+    assert "封控警戒" in zh("incident", "assign", "1", "封控警戒", "SPD").stdout
+    assert "证据固定" in zh("incident", "assign", "1", "evidence", "PS1").stdout
+    assert "封控警戒" in zh("incident", "release", "1", "封控警戒").stdout
+    roles = {r["key"]: r["holders"] for r in json.loads(zh("incident", "show", "1", "--json").stdout)["roles"]}
+    assert roles["cordon"] == [] and [h["who"] for h in roles["evidence"]] == ["PS1"]

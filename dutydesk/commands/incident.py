@@ -156,6 +156,7 @@ def incident_assign(ctx: typer.Context, incident_id: Annotated[int, typer.Argume
                     who: Annotated[str, typer.Argument(metavar="UNIT-OR-CALLSIGN")], at: AtOpt = None,
                     expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
+    role = _role_key(desk, incident_id, role)
     a = desk.assign(incident_id, role, who, at=_when(desk, at), expected_version=expect_version)
     _emit_json(a.to_json()) if json_out else typer.echo(
         _("{who} now holds role '{role}' on incident {id}.").format(who=a.who, role=a.role_label,
@@ -168,6 +169,7 @@ def incident_release(ctx: typer.Context, incident_id: Annotated[int, typer.Argum
                      who: Annotated[Optional[str], typer.Argument(metavar="[UNIT-OR-CALLSIGN]")] = None,
                      at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()
+    role = _role_key(desk, incident_id, role)
     released = desk.release(incident_id, role, who, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json([a.to_json() for a in released])
@@ -224,6 +226,12 @@ def incident_close(ctx: typer.Context, incident_id: Annotated[int, typer.Argumen
     for w in d.warnings:
         typer.echo(_("warning: {text}").format(text=w), err=True)
     typer.echo(_("Incident {id} closed.").format(id=d.id))
+
+
+def _role_key(desk, incident_id: int, role: str) -> str:  # noqa: ANN001
+    """A role named by key or by label (封控警戒), as its key; an incident that is not there is the desk's refusal."""
+    kind = desk.playbooks.kinds.get(desk.get_incident(incident_id).kind)
+    return kind.role_key(role) if kind is not None else role
 
 
 # -- deadlines -------------------------------------------------------------------
