@@ -193,6 +193,8 @@ def test_text_reports_keep_80_columns_in_chinese(tour):
     # the instruction's times are never split over two lines (11月22日 / 10:00), its latency in Chinese
     row = next(line for line in zh("report", "incident", "1").stdout.splitlines() if re.match(rf"\s*{ins}  ", line))
     assert len(re.findall(r"\d+月\d+日 \d{2}:\d{2}", row)) == 2 and row.rstrip().endswith("秒"), row
+    report = zh("report", "incident", "1").stdout
+    assert report.count("[红色]") == len(re.findall(r"\[红", report)), report  # a level in brackets stays whole
 
 
 def test_dates_and_durations_for_the_locale(monkeypatch):

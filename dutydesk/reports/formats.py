@@ -29,8 +29,9 @@ from dutydesk.reports.document import (
 from dutydesk.timefmt import fmt_local, to_local
 
 WIDTH = 80
-# A Chinese date and time (11月23日 14:05) is one word: never split across lines.
-_TOKEN = re.compile(r"\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|"
+# A Chinese date and time (11月23日 14:05) and a short bracketed label ([红色]) are one
+# word each: never split across lines.
+_TOKEN = re.compile(r"\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
                     r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
 
 
