@@ -68,3 +68,14 @@ def desk(bare_desk: Desk) -> Desk:
                                  ("CMD1", "Commander", "CC")]:
         d.add_staff(callsign, name, unit)
     return d
+
+
+@pytest.fixture
+def cli(db_url: str):
+    """The CLI on the test's desk, through Typer's runner."""
+    from dutydesk.cli import app
+    from tests.clitools import runner
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(app, ["--db", db_url, *args], input=input)
+    return run

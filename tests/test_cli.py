@@ -11,34 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from dutydesk import __version__
 from dutydesk.cli import app
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(db_url):
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--db", db_url, *args], input=input)
-    return run
+from tests.clitools import ok, refused, runner
 
 
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.stderr)
-    return result
 
-
-def refused(result, *needles: str):
-    assert result.exit_code == 1, (result.output, result.stderr)
-    line = result.stderr.strip()
-    assert "\n" not in line and "Traceback" not in line, line
-    assert line.startswith("error: ")
-    for n in needles:
-        assert n in line, line
-    return line
 
 
 @pytest.fixture

@@ -12,20 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from dutydesk.cli import app
+from tests.clitools import ok, refused, runner
 from dutydesk.errors import Refused
 from dutydesk import files
 
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(db_url):
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--db", db_url, *args], input=input)
-    return run
 
 
 @pytest.fixture
@@ -35,19 +27,6 @@ def desk_file(cli, tmp_path) -> Path:
     return tmp_path / "desk.sqlite"
 
 
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.stderr)
-    return result
-
-
-def refused(result, *needles: str):
-    assert result.exit_code == 1, (result.output, result.stderr)
-    line = result.stderr.strip()
-    assert "\n" not in line and "Traceback" not in line, line
-    assert line.startswith("error: "), line
-    for n in needles:
-        assert n in line, line
-    return line
 
 
 def digest(path: Path) -> str:

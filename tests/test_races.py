@@ -10,23 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from dutydesk.cli import app
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(db_url):
-    def run(*args: str):
-        return runner.invoke(app, ["--db", db_url, *args])
-    return run
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.stderr)
-    return result
+from tests.clitools import ok
 
 
 @pytest.fixture

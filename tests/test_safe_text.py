@@ -14,13 +14,13 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
 from dutydesk import text
 from dutydesk.cli import app
+from tests import clitools
+from tests.clitools import ok, runner
 from dutydesk.errors import Refused
 
-runner = CliRunner()
 
 # What must never reach output: escape and control characters, bidi
 # controls, zero-width characters (the byte-order mark included).
@@ -125,26 +125,9 @@ def test_desk_refuses_an_actor_with_escapes(desk):
 
 # -- the CLI ------------------------------------------------------------------------
 
-@pytest.fixture
-def cli(db_url):
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--db", db_url, *args], input=input)
-    return run
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.output, result.stderr)
-    return result
-
-
 def refused(result, *needles: str, code: int = 1):
-    assert result.exit_code == code, (result.output, result.stderr)
-    line = result.stderr.strip()
-    assert "\n" not in line and "Traceback" not in line and "internal error" not in line, line
-    assert line.startswith("error: ")
+    line = clitools.refused(result, *needles, code=code)
     assert_clean(result.stderr)
-    for n in needles:
-        assert n in line, line
     return line
 
 
