@@ -79,3 +79,15 @@ def cli(db_url: str):
     def run(*args: str, input: str | None = None):
         return runner.invoke(app, ["--db", db_url, *args], input=input)
     return run
+
+
+@pytest.fixture
+def seeded(cli):
+    """An initialised desk with two units and the acting duty commander DC1."""
+    from tests.clitools import ok
+
+    ok(cli("init"))
+    ok(cli("unit", "add", "PS1", "Station 1"))
+    ok(cli("unit", "add", "SPD", "Special Duty Team", "--type", "team"))
+    ok(cli("staff", "add", "DC1", "Duty Commander One", "--unit", "PS1"))
+    return cli

@@ -17,18 +17,6 @@ from dutydesk.cli import app
 from tests.clitools import ok, refused, runner
 
 
-
-
-
-@pytest.fixture
-def seeded(cli):
-    ok(cli("init"))
-    ok(cli("unit", "add", "PS1", "Station 1"))
-    ok(cli("unit", "add", "SPD", "Special Duty Team", "--type", "team"))
-    ok(cli("staff", "add", "DC1", "Duty Commander One", "--unit", "PS1"))
-    return cli
-
-
 def test_version():
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0 and r.output.strip() == f"dutydesk {__version__}"

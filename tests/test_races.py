@@ -15,13 +15,10 @@ from tests.clitools import ok
 
 
 @pytest.fixture
-def seeded(cli):
-    ok(cli("init"))
-    ok(cli("unit", "add", "PS1", "Station 1"))
-    ok(cli("unit", "add", "SPD", "Special Duty Team", "--type", "team"))
-    ok(cli("staff", "add", "DC1", "Duty Commander One", "--unit", "PS1"))
-    ok(cli("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "B"))
-    return cli
+def seeded(seeded):
+    """The seeded desk (conftest) with incident 1 open."""
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "B"))
+    return seeded
 
 
 def version(cli, incident=1) -> int:
