@@ -23,7 +23,7 @@ from dutydesk.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration; a desk already at it is opened without loading Alembic.
-HEAD_REVISION = "0005_journal_mac_seals"
+HEAD_REVISION = "0006_alarm_ack_instruction_staff"
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL desk
 

@@ -34,6 +34,7 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
     Action.INCIDENT_NOTE: _fmt(N_("note: {text}"), text="text"),
     Action.DEADLINE_MEET: _fmt(N_("deadline {rule} met"), rule="rule"),
     Action.DEADLINE_WAIVE: _fmt(N_("deadline {rule} waived: {reason}"), rule="rule", reason="reason"),
+    Action.ALARM_ACK: _fmt(N_("alarm acknowledged: {rule} ({stage})"), rule="rule", stage="stage"),
     Action.INCIDENT_CLOSE: _fmt(N_("closed: {summary}"), summary="summary"),
     Action.SHIFT_START: _fmt(N_("shift started, duty commander {who}"), who="commander"),
     Action.SHIFT_END: _fmt(N_("shift ended; handover to {to}: {note}"), to=lambda p: p.get("handover_to") or "-",

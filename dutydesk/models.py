@@ -137,7 +137,8 @@ class Assignment(SQLModel, table=True):
 class Instruction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
-    unit_id: int = Field(foreign_key="unit.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")  # to a unit, or
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")  # to a person (staff)
     instruction_kind: str = Field(default="order")
     text: str
     sent_at: datetime = utc_field()
@@ -169,6 +170,20 @@ class Deadline(SQLModel, table=True):
     reason_key: str | None = Field(default=None)
 
     __table_args__ = (sa.Index("ix_deadline_subject", "subject_type", "subject_id"),)
+
+
+class AlarmAck(SQLModel, table=True):
+    """An alarm acknowledged: the operator saw that a deadline is due soon
+    (stage ``soon``) or due/overdue (stage ``due``).  It silences that stage's
+    alarm for every console; it does not meet the deadline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    stage: str
+    acked_at: datetime = utc_field()
+    acked_by: str
+
+    __table_args__ = (sa.UniqueConstraint("deadline_id", "stage", name="uq_alarmack_deadline_stage"),)
 
 
 class Note(SQLModel, table=True):

@@ -55,6 +55,7 @@ class Action(StrEnum):
     INCIDENT_CLOSE = "incident.close"
     DEADLINE_MEET = "deadline.meet"
     DEADLINE_WAIVE = "deadline.waive"
+    ALARM_ACK = "alarm.ack"
     SHIFT_START = "shift.start"
     SHIFT_END = "shift.end"
     IMPORT_UNITS = "import.units"
