@@ -3,6 +3,8 @@ list of live incidents, pending and missed deadlines), end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +34,8 @@ class ShiftScreen(Screen):
         (N_("Shift report"), N_("Preview the report of the current or last shift; write it as PDF, HTML or Markdown"),
          "report"),
     ]
+
+    handed_over: int | None = None  # the shift this screen handed over
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="shift-body"):
@@ -119,11 +123,39 @@ class ShiftScreen(Screen):
         from dutydesk import reports
         from dutydesk.screens.report import ReportScreen
 
-        desk = self.app.desk
-        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift"), "shift"))
+        desk, shift_id = self.app.desk, self.handed_over  # None: the current or last shift
+        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift", shift_id=shift_id),
+                                          "shift"))
+
+    def _after_typing(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once every field has taken in the keys typed before it.
+
+        Ctrl+O/S/E are priority keys: the app runs them at once, while the
+        characters typed just before still wait in the field's own queue (the
+        first Ctrl+O was refused as empty with the note on the screen).  Each
+        field runs the next step after its queued keys."""
+        fields = list(self.query(Input))
+
+        def step(i: int = 0) -> None:
+            if i == len(fields):
+                then()
+            elif not fields[i].call_later(step, i + 1):  # a field going away: read what there is
+                step(i + 1)
+
+        step()
+
+    def _refuse(self, text: str) -> None:
+        self.query_one("#error", Static).update(text)
+
+    @on(Input.Changed)
+    def _typing(self) -> None:
+        self._refuse("")  # a refusal holds until the field it names is touched
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
+        self._after_typing(self._start)
+
+    def _start(self) -> None:
         who = self.query_one("#commander", Input).value.strip()
         if not who:
             self.query_one("#error", Static).update(_("Duty commander: enter a call sign"))
@@ -133,6 +165,9 @@ class ShiftScreen(Screen):
 
     @on(Button.Pressed, "#handover")
     def action_handover(self) -> None:
+        self._after_typing(self._handover)
+
+    def _handover(self) -> None:
         who = self.query_one("#commander", Input).value.strip()
         note = self.query_one("#note", Input).value.strip()
         if not who:
@@ -142,10 +177,21 @@ class ShiftScreen(Screen):
             self.query_one("#error", Static).update(_("Hand over: the handover note must not be empty"))
             return
         self.app.run_desk(lambda: self.app.desk.end_shift(note, handover_to=who),
-                          lambda s: self.notify(_("Handed over to {who}").format(who=who)))
+                          lambda s: self._handed_over(s, who))
+
+    def _handed_over(self, shift, who: str) -> None:  # noqa: ANN001
+        """The note is sent: the fields are cleared (a second Ctrl+O never sends it
+        again) and Ctrl+R previews the shift just handed over, not the new one."""
+        self.handed_over = shift.id
+        self.query_one("#note", Input).value = ""
+        self.query_one("#commander", Input).value = ""
+        self.notify(_("Handed over to {who}").format(who=who))
 
     @on(Button.Pressed, "#end")
     def action_end(self) -> None:
+        self._after_typing(self._end)
+
+    def _end(self) -> None:
         note = self.query_one("#note", Input).value.strip()
         self.app.run_desk(lambda: self.app.desk.end_shift(note or None),
                           lambda s: self.notify(_("Shift {id} ended").format(id=s.id)))
