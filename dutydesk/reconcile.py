@@ -207,7 +207,8 @@ class Replay:
         iid, ins = int(entry.entity_id), p.get("instruction")
         if not isinstance(ins, int):
             return
-        self.instructions[ins] = {"incident": iid, "to": p.get("to"), "kind": p.get("kind"), "text": p.get("text"),
+        self.instructions[ins] = {"incident": iid, "to": p.get("to"), "to_type": p.get("to_type", "unit"),
+                                  "kind": p.get("kind"), "text": p.get("text"),
                                   "sent_at": at, "acknowledged_at": None, "seq": seq}
         for d in p.get("deadlines") or ():
             if isinstance(d, dict):
@@ -386,12 +387,14 @@ class Replay:
 
     def _compare_instructions(self, s: Session) -> None:
         codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+        callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
         records = dict(self.instructions)
         for row in s.scalars(select(Instruction).order_by(Instruction.id).execution_options(yield_per=5000)):
             rec = records.pop(row.id, None)
             if rec is None or "sent_at" not in rec:
                 raise _unjournaled("instruction", row.id)
-            table = {"incident": row.incident_id, "to": codes.get(row.unit_id), "kind": row.instruction_kind,
+            to, to_type = (codes.get(row.unit_id), "unit") if row.unit_id else (callsigns.get(row.staff_id), "staff")
+            table = {"incident": row.incident_id, "to": to, "to_type": to_type, "kind": row.instruction_kind,
                      "text": row.text, "sent_at": _ts(row.sent_at), "acknowledged_at": _ts(row.acknowledged_at)}
             for field, value in table.items():
                 if field in rec and rec[field] != value:

@@ -70,6 +70,7 @@ class DeadlineView(_View):
     closed_by: str | None = None
     reason: str | None = None
     instruction_id: int | None = None
+    to: str | None = None  # an instruction's deadline: to whom (unit code or call sign), in an incident's detail
 
     def remaining(self, now: datetime) -> timedelta:
         return self.due_at - now
@@ -122,6 +123,7 @@ class InstructionView(_View):
     sent_by: str
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    to_type: str = "unit"  # unit: ``unit`` is a unit code; staff: a call sign
 
     @property
     def latency(self) -> timedelta | None:

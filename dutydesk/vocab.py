@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class DeadlineState(StrEnum):
@@ -113,7 +113,8 @@ class ReleasePayload(TypedDict):
 
 class InstructPayload(TypedDict):
     instruction: int
-    to: str
+    to: str  # a unit code or a staff call sign
+    to_type: NotRequired[str]  # unit | staff (entries before instructions to a person have none: a unit)
     kind: str
     text: str
     deadlines: list[DueRef]

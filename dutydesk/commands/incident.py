@@ -179,10 +179,10 @@ def incident_release(ctx: typer.Context, incident_id: Annotated[int, typer.Argum
                                                                           who=", ".join(a.who for a in released)))
 
 
-@incident_app.command("instruct", help=_("Send an instruction to a unit; prints the instruction id."))
+@incident_app.command("instruct", help=_("Send an instruction to a unit or a person; prints the instruction id."))
 @guard
 def incident_instruct(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
-                      text: str, to: Annotated[str, typer.Option("--to", help=_("Code of the unit."))],
+                      text: str, to: Annotated[str, typer.Option("--to", help=_("A unit code or a staff call sign (unit:X or staff:X when both exist)."))],
                       kind: Annotated[str, typer.Option("--kind", help=_("order, or reinforcement (starts the departure countdown)."))] = "order",
                       at: AtOpt = None, expect_version: ExpectOpt = None, json_out: JsonOpt = False) -> None:
     desk = _state(ctx).desk()

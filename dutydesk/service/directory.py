@@ -88,17 +88,17 @@ class Directory:
             raise NotFound(field, _("no staff with call sign '{callsign}'").format(callsign=callsign))
         return staff
 
-    def _who(self, s: Session, who: str) -> Unit | Staff:
+    def _who(self, s: Session, who: str, field: str = "assignee") -> Unit | Staff:
         """A unit code or a staff call sign; ``unit:`` / ``staff:`` prefixes settle a clash."""
-        who = txt.identifier(who, "assignee")
+        who = txt.identifier(who, field)
         if who.startswith("unit:"):
-            return self._unit(s, who[5:], "assignee")
+            return self._unit(s, who[5:], field)
         if who.startswith("staff:"):
-            return self._staff(s, who[6:], "assignee")
+            return self._staff(s, who[6:], field)
         unit = s.scalar(select(Unit).where(Unit.code == who))
         staff = s.scalar(select(Staff).where(Staff.callsign == who))
         if unit is not None and staff is not None:
-            raise Refused("assignee", _("'{who}' is both a unit code and a call sign; write unit:{who} or staff:{who}").format(who=who))
+            raise Refused(field, _("'{who}' is both a unit code and a call sign; write unit:{who} or staff:{who}").format(who=who))
         if unit is None and staff is None:
-            raise NotFound("assignee", _("'{who}' is neither a unit code nor a staff call sign").format(who=who))
+            raise NotFound(field, _("'{who}' is neither a unit code nor a staff call sign").format(who=who))
         return unit or staff  # type: ignore[return-value]

@@ -267,6 +267,8 @@ class Incidents:
 
     def instruct(self, incident_id: int, to_unit: str, text: str, *, kind: str = "order",
                  at: datetime | None = None, expected_version: int | None = None) -> InstructionView:
+        """To a unit (its code) or a person (a staff call sign).  A name that is
+        both is refused as ambiguous: ``unit:X`` or ``staff:X`` says which."""
         text = txt.block(text, "text")
         to_unit = txt.identifier(to_unit, "to")
 
@@ -274,9 +276,12 @@ class Incidents:
             inc = self._incident(s, incident_id, expected_version=expected_version)
             k = self.playbooks.get(inc.kind)
             k.instruction_kind(kind)
-            unit = self._unit(s, to_unit, "to")
+            target = self._who(s, to_unit, "to")
+            is_unit = isinstance(target, Unit)
+            label = target.code if isinstance(target, Unit) else target.callsign
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            row = Instruction(incident_id=inc.id, unit_id=unit.id, instruction_kind=kind, text=text,
+            row = Instruction(incident_id=inc.id, unit_id=target.id if is_unit else None,
+                              staff_id=None if is_unit else target.id, instruction_kind=kind, text=text,
                               sent_at=event, sent_by=self.actor)
             s.add(row)
             s.flush()
@@ -288,7 +293,8 @@ class Incidents:
                 created.append({"rule": d.rule, "due_at": d.due_at})
             self._touch(inc)
             self._journal(s, now, Action.INCIDENT_INSTRUCT, "incident", inc.id,
-                          InstructPayload({"instruction": row.id, "to": unit.code, "kind": kind, "text": text, "deadlines": created}),
+                          InstructPayload({"instruction": row.id, "to": label, "to_type": "unit" if is_unit else "staff",
+                                           "kind": kind, "text": text, "deadlines": created}),
                           event_at=event)
             return row.id
 

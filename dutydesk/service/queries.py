@@ -207,8 +207,9 @@ class Queries:
         for n in s.execute(select(Note.__table__).where(Note.incident_id.in_(order)).order_by(Note.at, Note.id)):
             by["notes"][n.incident_id].append(n)
         unit_ids = {a.unit_id for rows in by["assignments"].values() for a in rows if a.unit_id} | {
-            i.unit_id for rows in by["instructions"].values() for i in rows}
-        staff_ids = {a.staff_id for rows in by["assignments"].values() for a in rows if a.staff_id}
+            i.unit_id for rows in by["instructions"].values() for i in rows if i.unit_id}
+        staff_ids = {a.staff_id for rows in by["assignments"].values() for a in rows if a.staff_id} | {
+            i.staff_id for rows in by["instructions"].values() for i in rows if i.staff_id}
         units = {u.id: u for u in s.execute(select(Unit.__table__).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
         people = {p.id: p for p in s.execute(select(Staff.__table__).where(Staff.id.in_(staff_ids)))} if staff_ids else {}
         details = []
@@ -233,7 +234,12 @@ class Queries:
                 for r in k.roles_for(inc.level):
                     roles.append(RoleView(r.key, r.text(), r.required,
                                           [a for a in assignments if a.role == r.key and a.released_at is None]))
-            instructions = [self._instruction_view(i, units[i.unit_id]) for i in by["instructions"][iid]]
+            instructions = [self._instruction_view(i, units.get(i.unit_id), people.get(i.staff_id))
+                            for i in by["instructions"][iid]]
+            to = {i.id: i.unit for i in instructions}
+            for dl in deadlines:
+                if dl.instruction_id is not None:
+                    dl.to = to.get(dl.instruction_id)
             changes = [LevelChangeView(c.id, c.from_level, c.to_level, c.suggested_level,
                                        c.reason or reasons.render(c.reason_key), c.by, c.at)
                        for c in by["changes"][iid]]
@@ -249,7 +255,11 @@ class Queries:
             ))
         return details
 
-    def _instruction_view(self, i: Instruction, unit: Unit) -> InstructionView:
+    def _instruction_view(self, i: Any, unit: Any, person: Any = None) -> InstructionView:
+        """``unit`` or ``person`` (rows of Unit or Staff): to whom it went."""
+        if unit is None:
+            return InstructionView(i.id, i.incident_id, person.callsign, person.name, i.instruction_kind, i.text,
+                                   i.sent_at, i.sent_by, i.acknowledged_at, i.acknowledged_by, to_type="staff")
         return InstructionView(i.id, i.incident_id, unit.code, unit.name, i.instruction_kind, i.text, i.sent_at,
                                i.sent_by, i.acknowledged_at, i.acknowledged_by)
 
@@ -258,7 +268,8 @@ class Queries:
             i = s.get(Instruction, instruction_id)
             if i is None:
                 raise NotFound("instruction", _("no instruction {id}").format(id=instruction_id))
-            return self._instruction_view(i, s.get(Unit, i.unit_id))
+            return self._instruction_view(i, s.get(Unit, i.unit_id) if i.unit_id else None,
+                                          s.get(Staff, i.staff_id) if i.staff_id else None)
 
     def get_deadline(self, deadline_id: int) -> DeadlineView:
         with self._read() as s:
