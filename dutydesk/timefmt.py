@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from dutydesk.config import display_zone_name
@@ -140,9 +141,19 @@ def fmt_ago(delta: timedelta) -> str:
     return ("" if _chinese() else " ").join(parts)
 
 
+def whole_seconds(delta: timedelta | float) -> int:
+    """A margin in whole seconds, rounded the one way every screen and report
+    rounds: down.  Time left or to spare (positive) is never overstated
+    (9.6 s spare is 9 s) and time late (negative) never understated: 9.6 s
+    late is 10 s late, and 0.4 s late is 1 s late, never on time."""
+    seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    return math.floor(seconds)
+
+
 def fmt_duration(delta: timedelta) -> str:
-    """``mm:ss`` under an hour, ``h:mm:ss`` above, ``+`` prefix when negative (overdue)."""
-    total = int(delta.total_seconds())
+    """``mm:ss`` under an hour, ``h:mm:ss`` above, ``+`` prefix when negative
+    (overdue, late), in :func:`whole_seconds`."""
+    total = whole_seconds(delta)
     sign = "+" if total < 0 else ""
     total = abs(total)
     h, rem = divmod(total, 3600)

@@ -81,3 +81,28 @@ async def test_ctrl_r_after_a_handover_previews_the_shift_handed_over(desk, cloc
     assert "Duty commander(s):  DC1 Duty Commander One\n" in text
     assert "Route 205 quiet" in text and "Wage gathering" in text
     assert "10:00 – 2026-11-22 22:00" in text  # the handed-over shift's own span (the clock is UTC)
+
+
+async def test_screen_and_report_say_the_same_lateness(desk, clock):
+    """Regression: met 9.6 s late showed "00:09 LATE" on the incident screen
+    and "10 s late" in the report; both say 10 s now (a miss is never rounded
+    towards on time)."""
+    from textual.widgets import DataTable
+
+    from dutydesk import reports
+
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    sent = desk.instruct(inc.id, "PS1", "Send two cars")
+    ack = next(d for d in desk.list_deadlines() if d.rule == "front_line_instruction")
+    clock.advance(seconds=69.6)  # due at +60 s: met 9.6 s late
+    desk.acknowledge(sent.id)
+    text = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "text").decode()
+    assert "10 s late" in text and "9 s late" not in text
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#deadlines", DataTable)
+        row = " ".join(getattr(c, "plain", str(c)) for c in table.get_row(str(ack.id)))
+    assert "00:10 LATE" in row, row

@@ -36,3 +36,21 @@ def test_unknown_zone_name_falls_back_to_the_system_zone(monkeypatch):
         finally:
             mp.undo()
             time.tzset()
+
+
+def test_one_rounding_for_margins_a_miss_stays_a_miss():
+    """Screen and report round a margin the same way (issue 13: "00:09 LATE" on
+    the screen, "10 s late" in the report): down, so time late is never
+    understated and never shown as on time."""
+    from datetime import timedelta
+
+    from dutydesk.reports.document import margin_text
+    from dutydesk.timefmt import fmt_duration, whole_seconds
+
+    assert [whole_seconds(x) for x in (9.6, 9.0, 0.4, 0.0, -0.0, -0.4, -9.0, -9.6)] == [9, 9, 0, 0, 0, -1, -9, -10]
+    assert whole_seconds(timedelta(seconds=-9.6)) == -10
+    assert fmt_duration(timedelta(seconds=-9.6)) == "+00:10" and fmt_duration(timedelta(seconds=9.6)) == "00:09"
+    assert fmt_duration(timedelta(seconds=-0.4)) == "+00:01"  # overdue is never +00:00
+    assert margin_text(-9.6) == "10 s late" and margin_text(-0.4) == "1 s late"
+    assert margin_text(9.6) == "9 s spare" and margin_text(0.0) == "0 s spare"
+    assert margin_text(-3599.5) == "1 h late" and margin_text(-61.2) == "1 min 2 s late"

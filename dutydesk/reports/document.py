@@ -10,7 +10,7 @@ from datetime import datetime
 
 from dutydesk.i18n import _
 from dutydesk.reports.data import OUTCOMES, IncidentReport, KpiReport, ShiftReport, outcome_label
-from dutydesk.timefmt import fmt_local
+from dutydesk.timefmt import fmt_local, whole_seconds
 
 
 @dataclass
@@ -124,8 +124,9 @@ def margin_text(seconds: float | None) -> str:
     """How early or late, in words a reviewer cannot misread ("2 min 30 s late")."""
     if seconds is None:
         return "-"
-    text = span_text(abs(seconds))
-    return _("{t} spare").format(t=text) if seconds >= 0 else _("{t} late").format(t=text)
+    whole = whole_seconds(seconds)  # rounded as the console rounds: 0.4 s late is 1 s late, never on time
+    text = span_text(abs(whole))
+    return _("{t} spare").format(t=text) if whole >= 0 else _("{t} late").format(t=text)
 
 
 def span_text(seconds: float) -> str:

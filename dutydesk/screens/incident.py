@@ -195,7 +195,7 @@ class IncidentScreen(Screen):
                                                              margin=fmt_duration(margin))
             else:
                 text = _("met {at}, {margin} LATE").format(at=to_local(dl.met_at).strftime("%H:%M"),
-                                                            margin=fmt_duration(-margin).lstrip("+"))
+                                                            margin=fmt_duration(margin).lstrip("+"))  # late: rounded up, as in the report
             return Text(text, style="green" if dl.met_on_time else "bold red")
         if dl.state == "missed":
             if self._unacknowledged(dl):
