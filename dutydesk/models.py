@@ -60,6 +60,15 @@ def status_label(status: str) -> str:
     """A status in the interface language (the CLI and the console alike)."""
     return translate_marked(STATUS_LABELS.get(status, status))
 
+
+DEADLINE_STATE_LABELS = {"pending": N_("pending"), "met": N_("met"), "missed": N_("missed"),
+                         "waived": N_("waived"), "cancelled": N_("cancelled")}
+
+
+def deadline_state_label(state: str) -> str:
+    """A deadline's state in the interface language (a refusal names it so, never by its key)."""
+    return translate_marked(DEADLINE_STATE_LABELS.get(state, state))
+
 # Deadline states: dutydesk.vocab.DeadlineState.
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from dutydesk import text
 from dutydesk.errors import PlaybookError, Refused
-from dutydesk.i18n import _, pick
+from dutydesk.i18n import DEFAULT_LANGUAGE, _, current_language, pick
 
 BUILTIN_DIR = Path(__file__).parent / "playbooks"
 LIST_KEYS = {
@@ -97,6 +97,14 @@ class _Item(BaseModel):
 
     def text(self, lang: str | None = None) -> str:
         return pick(self.label, lang)
+
+    def quoted(self) -> str:
+        """How a message names it: in English its key, the word typed there (cordon, red); in any other
+        language its label (封控警戒), the short one when it has one (红色, B级).  Either is accepted as input."""
+        return self.key if current_language() == DEFAULT_LANGUAGE else self.short_text()
+
+    def short_text(self, lang: str | None = None) -> str:
+        return self.text(lang)
 
     def names(self) -> set[str]:
         """Every name a person may type for it: the key, and its labels (and short labels) in any language."""
@@ -290,7 +298,7 @@ class Kind(_Short):
         if found is not None:
             return found
         raise Refused("level", _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
-            level=key, kind=self.key, levels=", ".join(self.level_keys())))
+            level=key, kind=self.quoted(), levels=", ".join(lv.quoted() for lv in self.levels)))
 
     def level_short(self, key: str) -> str:
         """A level's short label; the key itself for a level the playbook no longer knows."""
@@ -315,7 +323,7 @@ class Kind(_Short):
         if found is not None:
             return found
         raise Refused("role", _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
-            role=key, kind=self.key, roles=", ".join(r.key for r in self.roles)))
+            role=key, kind=self.quoted(), roles=", ".join(r.quoted() for r in self.roles)))
 
     def role_key(self, name: str) -> str:
         """The key of the role a person named by key or by label (``封控警戒``); else ``name``."""
@@ -353,7 +361,7 @@ class Kind(_Short):
             if f.key == key:
                 return f
         raise Refused("factor", _("unknown factor '{factor}' for kind '{kind}'; factors: {factors}").format(
-            factor=key, kind=self.key, factors=", ".join(f.key for f in self.factors)))
+            factor=key, kind=self.quoted(), factors=", ".join(f.key for f in self.factors)))
 
     def option_text(self, factor: str, option: str | None) -> str | None:
         """The words for a choice (a cause field's label); the key itself
@@ -410,7 +418,7 @@ class Playbooks:
             return self.kinds[key]
         except KeyError:
             raise Refused("kind", _("unknown kind '{kind}'; kinds: {kinds}").format(
-                kind=key, kinds=", ".join(self.kinds))) from None
+                kind=key, kinds=", ".join(k.quoted() for k in self.kinds.values()))) from None
 
     def __iter__(self):
         return iter(self.kinds.values())

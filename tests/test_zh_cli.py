@@ -257,3 +257,35 @@ def test_roles_by_key_or_label(tour):
     assert "封控警戒" in zh("incident", "release", "1", "封控警戒").stdout
     roles = {r["key"]: r["holders"] for r in json.loads(zh("incident", "show", "1", "--json").stdout)["roles"]}
     assert roles["cordon"] == [] and [h["who"] for h in roles["evidence"]] == ["PS1"]
+
+
+def test_refusals_name_levels_roles_and_states_by_label(tour):
+    """A refusal quoting the incident's level, a role, its status or a deadline's state shows the label
+    (红色, 指挥长, 已完成), never the key (red, commander, met): issue 14."""
+    zh = tour
+
+    def refused(*args: str) -> str:
+        err = zh(*args, code=1).stderr
+        assert err.startswith("错误：") and err.count("\n") == 1, err
+        chinese_only(err)
+        return err
+
+    zh("incident", "open", "--kind", "opinion", "--title", "视频", "--place", "网上", "--level", "red", "--reason", "x")
+    assert "红色" in refused("incident", "level", "1", "red", "--reason", "再次")
+    assert "指挥长" in refused("incident", "assign", "1", "commander", "PS1")
+    assert "指挥长" in refused("incident", "release", "1", "commander")
+    zh("incident", "assign", "1", "commander", "DC1")
+    assert "指挥长" in refused("incident", "assign", "1", "commander", "DC1")
+    zh("incident", "status", "1", "verifying")
+    refused("incident", "status", "1", "verifying")
+    zh("deadline", "meet", "1")
+    refused("deadline", "meet", "1")
+    zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--factor", "cause_field=labour",
+       "--factor", "participants=120", "--factor", "trend=growing", "--factor", "social_impact=district")
+    assert "B级" in refused("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "C",
+                           "--factor", "cause_field=labour", "--factor", "participants=120", "--factor",
+                           "trend=growing", "--factor", "social_impact=district")
+    # unknown names: the kind and the allowed values by label too (labels are accepted as input)
+    assert "群体性事件" in refused("incident", "level", "2", "红色", "--reason", "x")
+    assert "封控警戒" in refused("incident", "assign", "2", "警戒", "PS1")
+    assert "涉警舆情" in refused("incident", "open", "--kind", "群体", "--title", "t", "--place", "p", "--level", "A")

@@ -16,6 +16,7 @@ from dutydesk.models import (
     Incident,
     Instruction,
     LevelChange,
+    deadline_state_label,
 )
 from dutydesk.playbook import (
     Kind,
@@ -128,7 +129,7 @@ class Deadlines:
         if dl is None:
             raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
         if dl.state != DeadlineState.PENDING:
-            raise Refused("deadline", _("deadline {id} is {state}, not pending").format(id=deadline_id, state=dl.state))
+            raise Refused("deadline", _("deadline {id} is {state}, not pending").format(id=deadline_id, state=deadline_state_label(dl.state)))
         inc = self._incident(s, dl.subject_id, live=False, expected_version=expected_version)
         return dl, inc
 

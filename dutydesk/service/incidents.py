@@ -25,6 +25,7 @@ from dutydesk.models import (
     Note,
     Staff,
     Unit,
+    status_label,
 )
 from dutydesk.playbook import (
     Kind,
@@ -115,7 +116,7 @@ class Incidents:
         typed_reason = txt.line(reason, "reason", required=False)
         if suggestion.level is not None and k.gravity(level) < k.gravity(suggestion.level) and not typed_reason:
             raise Refused("reason", _("level {level} is below the suggested level {suggested}: give the reason").format(
-                level=level, suggested=suggestion.level))
+                level=k.level(level).quoted(), suggested=k.level(suggestion.level).quoted()))
         reason_key = ("opened_suggested" if level == suggestion.level else
                       "opened_commander" if suggestion.level else "opened")
 
@@ -169,7 +170,8 @@ class Incidents:
             k = self.playbooks.get(inc.kind)
             k.level(level)
             if level == inc.level:
-                raise Refused("level", _("incident {id} is already at level {level}").format(id=incident_id, level=level))
+                raise Refused("level", _("incident {id} is already at level {level}").format(
+                    id=incident_id, level=k.level(level).quoted()))
             last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
             event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
             suggested = self.suggest(inc.kind, factors).level if factors else inc.suggested_level
@@ -198,7 +200,7 @@ class Incidents:
         def op(s: Session, now: datetime) -> None:
             inc = self._incident(s, incident_id, expected_version=expected_version)
             if inc.status == status:
-                raise Refused("status", _("incident {id} is already {status}").format(id=incident_id, status=status))
+                raise Refused("status", _("incident {id} is already {status}").format(id=incident_id, status=status_label(status)))
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             old, inc.status = inc.status, status
             self._touch(inc)
@@ -215,16 +217,16 @@ class Incidents:
             target = self._who(s, who)
             is_unit = isinstance(target, Unit)
             if r.assignee == "unit" and not is_unit:
-                raise Refused("assignee", _("role '{role}' is filled by a unit, not a person").format(role=role))
+                raise Refused("assignee", _("role '{role}' is filled by a unit, not a person").format(role=r.quoted()))
             if r.assignee == "staff" and is_unit:
-                raise Refused("assignee", _("role '{role}' is filled by a person (call sign), not a unit").format(role=role))
+                raise Refused("assignee", _("role '{role}' is filled by a person (call sign), not a unit").format(role=r.quoted()))
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             holder = Assignment.unit_id == target.id if is_unit else Assignment.staff_id == target.id
             dup = s.scalar(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
                                                     Assignment.released_at.is_(None), holder))
             label = target.code if is_unit else target.callsign  # type: ignore[union-attr]
             if dup is not None:
-                raise Refused("assignee", _("{who} already holds role '{role}'").format(who=label, role=role))
+                raise Refused("assignee", _("{who} already holds role '{role}'").format(who=label, role=r.quoted()))
             row = Assignment(incident_id=inc.id, role=role, unit_id=target.id if is_unit else None,
                              staff_id=None if is_unit else target.id, assigned_at=event, assigned_by=self.actor)
             s.add(row)
@@ -242,7 +244,7 @@ class Incidents:
                 expected_version: int | None = None) -> list[AssignmentView]:
         def op(s: Session, now: datetime) -> list[int]:
             inc = self._incident(s, incident_id, expected_version=expected_version)
-            self.playbooks.get(inc.kind).role(role)
+            held = self.playbooks.get(inc.kind).role(role)
             rows = s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
                                                       Assignment.released_at.is_(None))).all()
             if who:
@@ -252,7 +254,7 @@ class Incidents:
                 else:
                     rows = [r for r in rows if r.staff_id == target.id]
             if not rows:
-                raise Refused("role", _("no one holds role '{role}' on incident {id}").format(role=role, id=incident_id))
+                raise Refused("role", _("no one holds role '{role}' on incident {id}").format(role=held.quoted(), id=incident_id))
             event = self._event_time(at, now, not_before=max(r.assigned_at for r in rows), what=_("the assignment"))
             for r in rows:
                 r.released_at = event
