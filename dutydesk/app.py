@@ -340,6 +340,10 @@ class DutyDeskApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_show_help_panel(self) -> None:
+        """The palette's "Keys": our help, in the reader's language (Textual's key panel is English)."""
+        self.action_help()
+
     def action_command_palette(self) -> None:
         """Textual's palette, its search field in the reader's language."""
         from textual.command import CommandPalette

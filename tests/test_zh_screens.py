@@ -175,3 +175,27 @@ async def test_actor_screen_in_chinese(zh_desk, english_msgids):
         assert isinstance(app.screen, ActorScreen)
         found = problems(app, english_msgids)
     assert found == [] or set(found) == {"English word: 'NOBODY'"}, found
+
+
+async def test_the_palettes_keys_command_opens_our_help_in_chinese(zh_desk, english_msgids):
+    """The palette's "Keys" (Textual's own command) opened Textual's key panel, in English (Cursor up,
+    Toggle dark mode...): it opens the desk's own help, in the reader's language."""
+    from textual.widgets import HelpPanel
+
+    from dutydesk.screens.help import HelpScreen
+
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"按键")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen), type(app.screen).__name__
+        assert not app.screen.query(HelpPanel) and not app.query(HelpPanel)
+        assert problems(app, english_msgids) == []
+        app.action_show_help_panel()  # any other way in (a binding, a script) shows ours too
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2, app.screen_stack
