@@ -19,6 +19,7 @@ from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import status_label
+from dutydesk.playbook import DeadlineRule
 from dutydesk.service.readside import ReadSide
 from dutydesk.timefmt import iso
 from dutydesk.views import DeadlineView, DisputeView, IncidentDetail, InstructionView, JournalView
@@ -464,31 +465,58 @@ def _kpi_targets() -> list[dict[str, Any]]:
 
 
 def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
+    """The plans' targets over [start, end).  The deadline figures are
+    aggregates in the database (counts by kind, rule, level and outcome);
+    only the misses the report lists are read row by row, so time and
+    memory do not grow with the desk's history (issue 15)."""
     if end <= start:
         raise Refused("to", _("--to must be after --from"))
     now = as_utc(desk.clock.now())
+    # Incidents closed up to two days before the period still count: their
+    # deadlines may fall due after the close.
+    closed_from = start - timedelta(days=2)
     lines: list[KpiLine] = []
-    by_kind: dict[str, dict[str, int]] = {}
-    groups: dict[tuple[str, str, str | None], list[DeadlineLine]] = {}
+    tallies: dict[tuple[str, str, str | None], dict[str, int]] = {}
     for kind in desk.playbooks:
         for rule in kind.deadlines:
             for lvl in (kind.level_keys() if rule.minutes_by_level else [None]):
                 if lvl is None or rule.applies_to(lvl):
-                    groups[(kind.key, rule.key, lvl)] = []
-    ids = desk.incident_ids_between(start, end, closed_from=start - timedelta(days=2))
-    for d in desk.get_incidents(ids):
-        make = _lines_of(desk, d)
-        for dl in d.deadlines:
-            if not (start <= dl.due_at < end):
-                continue
-            line = make(dl, now)
-            kind = desk.kind_or_none(d.kind)
-            rule = kind.deadline_rule(dl.rule) if kind else None
-            key = (d.kind, dl.rule, dl.level if rule is not None and rule.minutes_by_level else None)
-            groups.setdefault(key, []).append(line)
-            tally = by_kind.setdefault(d.kind, {})
-            tally[line.outcome] = tally.get(line.outcome, 0) + 1
-    for (kind_key, rule_key, lvl), found in groups.items():
+                    tallies[(kind.key, rule.key, lvl)] = {}
+    listed = len(tallies)
+
+    def rule_of(kind_key: str, rule_key: str) -> DeadlineRule | None:
+        kind = desk.kind_or_none(kind_key)
+        return kind.deadline_rule(rule_key) if kind is not None else None
+
+    def group(kind_key: str, rule_key: str, level: str | None) -> tuple[str, str, str | None]:
+        rule = rule_of(kind_key, rule_key)
+        return kind_key, rule_key, level if rule is not None and rule.minutes_by_level else None
+
+    counted: dict[str, dict[str, int]] = {}
+    for kind_key, rule_key, level, out, n in desk.kpi_outcomes(start, end, closed_from, now):
+        tally = tallies.setdefault(group(kind_key, rule_key, level), {})
+        tally[out] = tally.get(out, 0) + n
+        per_kind = counted.setdefault(kind_key, {})
+        per_kind[out] = per_kind.get(out, 0) + n
+    extra = list(tallies)[listed:]
+    if len(extra) > 1:  # groups no playbook lists (a retired rule or kind): in report order, as they come
+        def first(key: tuple[str, str, str | None]) -> tuple[Any, ...]:
+            rule = rule_of(key[0], key[1])
+            by_level = rule is not None and bool(rule.minutes_by_level)
+            return desk.kpi_first(start, end, closed_from, key[0], key[1], key[2], any_level=not by_level) or ()
+
+        extra.sort(key=first)
+        tallies = {k: tallies[k] for k in [*list(tallies)[:listed], *extra]}
+    misses: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    for row in desk.kpi_misses(start, end, closed_from, now):
+        rule = rule_of(row.kind, row.rule)
+        view = DeadlineView(row.id, row.subject_type, row.incident_id, row.rule, rule.text() if rule else row.rule,
+                            row.level, row.due_at, row.state, row.created_at, row.met_at, row.met_by, row.closed_at,
+                            row.closed_by, None, row.instruction_id)
+        by_ack = row.instruction_id is not None and rule is not None and rule.met_by == "ack"
+        misses.setdefault(group(row.kind, row.rule, row.level), []).append(_miss(deadline_line(
+            view, row.title, row.kind, now, by_ack=by_ack, acknowledged_at=row.acknowledged_at)))
+    for (kind_key, rule_key, lvl), tally in tallies.items():
         kind = desk.kind_or_none(kind_key)
         rule = kind.deadline_rule(rule_key) if kind else None
         label = rule.text() if rule else rule_key
@@ -496,17 +524,21 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
             label = _("{rule}, {level}").format(rule=label, level=kind.level(lvl).text())
         minutes = int(rule.duration(lvl or (kind.level_keys()[0] if kind else "")).total_seconds() // 60) \
             if rule else 0
-        judged = [x for x in found if x.outcome in ("met", "late", "missed", "overdue")]
-        on_time = sum(1 for x in judged if x.outcome == "met")
+        judged = sum(tally.get(o, 0) for o in ("met", "late", "missed", "overdue"))
+        on_time = tally.get("met", 0)
         target_share = float(rule.target) if rule and rule.target is not None else 1.0
-        share = on_time / len(judged) if judged else None
+        share = on_time / judged if judged else None
         lines.append(KpiLine(
             f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
-            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)), target_share, len(judged), on_time,
+            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)), target_share, judged, on_time,
             share, None if share is None else share + 1e-9 >= target_share,
-            open=sum(1 for x in found if x.outcome == "pending"),
-            excluded=sum(1 for x in found if x.outcome in ("waived", "cancelled")),
-            misses=[_miss(x) for x in judged if x.outcome != "met"]))
+            open=tally.get("pending", 0), excluded=tally.get("waived", 0) + tally.get("cancelled", 0),
+            misses=misses.get((kind_key, rule_key, lvl), [])))
+    # Kinds in the playbooks' order, outcomes in the reports' order (OUTCOMES).
+    kinds = [k.key for k in desk.playbooks]
+    by_kind = {k: {o: counted[k][o] for o in sorted(counted[k], key=lambda o: (
+        OUTCOMES.index(o) if o in OUTCOMES else len(OUTCOMES), o))}
+        for k in sorted(counted, key=lambda k: (kinds.index(k) if k in kinds else len(kinds), k))}
     unmeasured = []
     for t in _kpi_targets():
         label = pick(t.get("label")) or t["key"]

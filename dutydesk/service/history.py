@@ -9,13 +9,23 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, case, func, literal, or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from dutydesk.models import Dispute, DisputeFollowUp, Incident, JournalEntry, JournalSeal, Shift, Staff
+from dutydesk.models import (
+    Deadline,
+    Dispute,
+    DisputeFollowUp,
+    Incident,
+    Instruction,
+    JournalEntry,
+    JournalSeal,
+    Shift,
+    Staff,
+)
 from dutydesk.views import DisputeView, JournalView, ShiftView
-from dutydesk.vocab import Action
+from dutydesk.vocab import Action, DeadlineState
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -31,6 +41,78 @@ _JOURNAL = _table(JournalEntry)
 _SEAL = _table(JournalSeal)
 _DISPUTE = _table(Dispute)
 _FOLLOW = _table(DisputeFollowUp)
+_DEADLINE = _table(Deadline)
+_INSTRUCTION = _table(Instruction)
+
+
+# -- the KPI report's deadline figures, as aggregates (issue 15, "KPI in SQL") --
+#
+# Portable Core (SQLite and PostgreSQL): CASE, COUNT, GROUP BY over a
+# subquery (so ``now`` is bound once), timestamps compared as timestamps.
+# A deadline counts when it falls due in [start, end) and its incident was
+# reported before ``end`` and not closed before ``closed_from``.
+
+def kpi_outcome(now: datetime) -> ColumnElement[str]:
+    """A deadline's outcome as ``dutydesk.reports.data.outcome`` gives it at
+    ``now``: met (on time) | late | overdue (pending past due) | pending | its
+    state otherwise (missed, waived, cancelled)."""
+    d = _DEADLINE.c
+    return case(
+        (and_(d.state == DeadlineState.MET, d.met_at.is_not(None), d.met_at <= d.due_at), literal("met")),
+        (d.state == DeadlineState.MET, literal("late")),
+        (and_(d.state == DeadlineState.PENDING, d.due_at < now), literal("overdue")),
+        (d.state == DeadlineState.PENDING, literal("pending")),
+        else_=d.state)
+
+
+def _kpi_scope(start: datetime, end: datetime, closed_from: datetime) -> tuple[ColumnElement[bool], ...]:
+    d, i = _DEADLINE.c, _INCIDENT.c
+    return (d.subject_type == "incident", d.due_at >= start, d.due_at < end, i.reported_at < end,
+            or_(i.closed_at.is_(None), i.closed_at >= closed_from))
+
+
+def kpi_count_statement(start: datetime, end: datetime, closed_from: datetime, now: datetime) -> Select[Any]:
+    """(kind, rule, level, outcome, n): the deadlines of the period counted
+    by incident kind, rule, the level they were derived at, and outcome."""
+    d, i = _DEADLINE.c, _INCIDENT.c
+    rows = (select(i.kind.label("kind"), d.rule.label("rule"), d.level.label("level"),
+                   kpi_outcome(now).label("outcome"))
+            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
+            .where(*_kpi_scope(start, end, closed_from)).subquery("kpi_rows"))
+    c = rows.c
+    return (select(c.kind, c.rule, c.level, c.outcome, func.count().label("n"))
+            .group_by(c.kind, c.rule, c.level, c.outcome))
+
+
+KPI_MISSES = ("late", "missed", "overdue")
+
+
+def kpi_miss_statement(start: datetime, end: datetime, closed_from: datetime, now: datetime) -> Select[Any]:
+    """The deadlines of the period met late, missed or overdue at ``now``
+    (the misses the report lists), with their incident's title and their
+    instruction's acknowledgement, by incident (report time) then due time."""
+    d, i, ins = _DEADLINE.c, _INCIDENT.c, _INSTRUCTION.c
+    return (select(i.id.label("incident_id"), i.kind, i.title, d.id, d.subject_type, d.rule, d.level, d.due_at,
+                   d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, d.instruction_id,
+                   ins.acknowledged_at)
+            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id).outerjoin(
+                _INSTRUCTION, and_(ins.id == d.instruction_id, ins.incident_id == d.subject_id)))
+            .where(*_kpi_scope(start, end, closed_from), kpi_outcome(now).in_(KPI_MISSES))
+            .order_by(i.reported_at, i.id, d.due_at, d.id))
+
+
+def kpi_first_statement(start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str,
+                        level: str | None, *, any_level: bool = False) -> Select[Any]:
+    """Where a group of the period's deadlines is first met in report order
+    (incident report time and id, due time, id): the order of the groups no
+    playbook lists (a retired rule or kind).  ``any_level``: whatever level."""
+    d, i = _DEADLINE.c, _INCIDENT.c
+    where = [*_kpi_scope(start, end, closed_from), i.kind == kind, d.rule == rule]
+    if not any_level:
+        where.append(d.level.is_(None) if level is None else d.level == level)
+    return (select(i.reported_at, i.id, d.due_at, d.id.label("deadline_id"))
+            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id)).where(*where)
+            .order_by(i.reported_at, i.id, d.due_at, d.id).limit(1))
 
 
 def _shifts(engine: Engine, where: Any, *, last: bool = False) -> list[ShiftView]:  # noqa: ANN401
@@ -117,6 +199,30 @@ class History:
             for eid, action, event_at, payload in conn.execute(stmt):
                 out.setdefault(int(eid), []).append((action, event_at, json.loads(payload)))
         return out
+
+    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime
+                     ) -> list[tuple[str, str, str | None, str, int]]:
+        """(kind, rule, level, outcome, count) of the deadlines that fell due
+        in [start, end), of incidents reported before ``end`` and not closed
+        before ``closed_from``: one aggregate, a row per group."""
+        with self.engine.connect() as conn:
+            return [(r.kind, r.rule, r.level, r.outcome, int(r.n))
+                    for r in conn.execute(kpi_count_statement(start, end, closed_from, now))]
+
+    def kpi_misses(self, start: datetime, end: datetime, closed_from: datetime, now: datetime) -> list[Row[Any]]:
+        """The rows of those deadlines met late, missed or overdue at ``now``
+        (see ``kpi_miss_statement``); only these are fetched."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(kpi_miss_statement(start, end, closed_from, now)))
+
+    def kpi_first(self, start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str,
+                  level: str | None, *, any_level: bool = False) -> tuple[Any, ...] | None:
+        """(incident report time, incident id, due time, deadline id) of the
+        group's first deadline in report order; None if it has none."""
+        with self.engine.connect() as conn:
+            row = conn.execute(kpi_first_statement(start, end, closed_from, kind, rule, level,
+                                                   any_level=any_level)).first()
+        return None if row is None else tuple(row)
 
     def disputes_opened(self, start: datetime, end: datetime) -> list[DisputeView]:
         d = _DISPUTE.c
