@@ -171,6 +171,21 @@ def test_shift_report_contents(scenario):
     assert any(x.text.startswith(f"#{mass} instruction") for x in r.log)
 
 
+def test_shift_report_lists_what_went_overdue_during_the_shift(scenario):
+    """Missed during the period: due in it and not met by due (met late, never
+    acknowledged, overdue still); the one waived before due and those met on
+    time are not, nor anything due after the shift."""
+    desk, mass, opinion = scenario
+    r = reports.build(desk, "shift", shift_id=1)
+    assert [(x.incident_id, x.rule, x.due_at, x.outcome) for x in r.missed] == [
+        (mass, "front_line_instruction", at(9, 11), "late"),
+        (mass, "front_line_instruction", at(9, 21), "overdue"),
+        (opinion, "first_statement", at(11, 30), "overdue")]
+    text = reports.render(desk, r, "text").decode()
+    section = text.split("Missed during this period\n", 1)[1].split("Deadlines due in this period", 1)[0]
+    assert section.count("\n! #") == 3 and "1 min" in section and "not" in section and "1 h late" in section
+
+
 def test_zh_cn_pdf_carries_the_chinese_title(scenario, tmp_path):
     from pypdf import PdfReader
 

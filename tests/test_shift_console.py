@@ -106,3 +106,34 @@ async def test_screen_and_report_say_the_same_lateness(desk, clock):
         table = app.screen.query_one("#deadlines", DataTable)
         row = " ".join(getattr(c, "plain", str(c)) for c in table.get_row(str(ack.id)))
     assert "00:10 LATE" in row, row
+
+
+async def test_missed_during_this_shift_lists_what_went_overdue_in_it(desk, clock):
+    """Regression: the list showed only deadlines settled missed since the shift
+    began (one due before it, carried over, too) and none met late or still
+    overdue.  Now: due during the shift and not met by due, in words."""
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    desk.instruct(inc.id, "PS1", "before the shift")            # due 10:01, overdue when the shift starts
+    clock.advance(minutes=10)
+    desk.start_shift("DC1")                                      # 10:10
+    late = desk.instruct(inc.id, "PS1", "acknowledged late")    # due 10:11
+    clock.advance(minutes=1, seconds=30)
+    desk.acknowledge(late.id)                                    # 30 s late
+    clock.advance(minutes=8, seconds=30)                         # 10:20
+    quick = desk.instruct(inc.id, "PS2", "acknowledged at once")
+    desk.acknowledge(quick.id)                                   # on time: not listed
+    other = desk.open_incident(kind="mass", title="Blocked road", place="Gate 2", level="C")
+    desk.instruct(other.id, "SPD", "settled missed by the close")  # due 10:21
+    clock.advance(minutes=5)                                     # 10:25
+    desk.close_incident(other.id, "Road clear")                  # a closed incident's miss is listed too
+    desk.instruct(inc.id, "NEG", "still pending")                # due 10:26
+    clock.advance(minutes=4)                                     # 10:29: 3 min overdue
+    app = make_app(desk)
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await open_shift(pilot)
+        text = str(screen.query_one("#handover-list", Static).render())
+    missed = text.split("Missed during this shift\n", 1)[1].splitlines()
+    label = "Instruction reaches the front-line unit"
+    assert missed == [f"  #{inc.id} {label}: due 11-22 10:11, met late, 30 s late",
+                      f"  #{other.id} {label}: due 11-22 10:21, missed",
+                      f"  #{inc.id} {label}: due 11-22 10:26, overdue, 3 min late"], missed

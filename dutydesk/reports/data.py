@@ -21,6 +21,7 @@ from dutydesk.journal_text import describe, playbook_labels
 from dutydesk.models import status_label
 from dutydesk.playbook import DeadlineRule
 from dutydesk.service.readside import ReadSide
+from dutydesk.service.shifts import went_overdue
 from dutydesk.timefmt import iso
 from dutydesk.views import DeadlineView, DisputeView, IncidentDetail, InstructionView, JournalView
 
@@ -195,6 +196,9 @@ class ShiftReport:
     late_entries: list[LogLine] = field(default_factory=list)
     # The seals the shifts' ends put on the journal (shift id, entry seq, MAC).
     seals: list[SealLine] = field(default_factory=list)
+    # Due in the period and not met by due (went overdue during it): settled
+    # missed, met late, waived or cancelled after due, or pending still.
+    missed: list[DeadlineLine] = field(default_factory=list)
 
 
 @dataclass
@@ -398,7 +402,7 @@ def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
     details = desk.get_incidents(desk.incident_ids_between(start, end))
     statuses = _statuses_at(desk, details, end)
     seals = [SealLine(*x) for x in desk.seals_of(x.id for x in shifts)]
-    incidents, deadlines, carried = [], [], []
+    incidents, deadlines, carried, missed = [], [], [], []
     opened = closed = live = 0
 
     def level_text(kind_key: str, level: str) -> str:
@@ -413,10 +417,12 @@ def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
         live += d.closed_at is None or d.closed_at >= end
         line = _lines_of(desk, d)
         deadlines += [line(dl, now) for dl in d.deadlines if start <= dl.due_at < end]
+        missed += [line(dl, now) for dl in d.deadlines if start <= dl.due_at < end and went_overdue(dl, min(end, now))]
         carried += [line(dl, now) for dl in d.deadlines
                     if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
     carried.sort(key=lambda x: (x.due_at, x.id))
+    missed.sort(key=lambda x: (x.due_at, x.id))
     lines = [ShiftLine(x.id, x.commander, x.commander_name, x.started_at, x.ended_at, x.handover_note,
                        handed.get(x.id)) for x in shifts]
     kinds = {str(x.id): x.kind for x in incidents}
@@ -424,7 +430,7 @@ def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
     late = sorted((e for e in entries if e.late and start <= e.at < end), key=lambda e: (e.at, e.seq))
     return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
                        deadlines, _log(desk, during, kinds), carried_over=carried, late_entries=_log(desk, late, kinds),
-                       seals=seals)
+                       seals=seals, missed=missed)
 
 
 # -- incident ------------------------------------------------------------------

@@ -256,6 +256,9 @@ def shift_document(r: ShiftReport, level_colour, level_name=_key) -> Document:  
         blocks.append(Timeline(_("Incidents over the period"), r.period_from, r.period_to,
                                [(f"#{i.id} {level_name(i.kind, i.level)}", i.reported_at, i.closed_at or r.period_to,
                                  level_colour(i.kind, i.level)) for i in r.incidents]))
+    blocks.append(Heading(_("Missed during this period")))
+    blocks.append(Para(_("Deadlines that fell due in the period and were not met by then.")) if r.missed else Para(""))
+    blocks.append(_deadline_table(r.missed, True, _("No deadline was missed in this period."), level_name))
     blocks.append(Heading(_("Deadlines due in this period")))
     blocks += _deadline_blocks(r.deadlines, True, level_name)
     blocks.append(Heading(_("Overdue from before this period")))

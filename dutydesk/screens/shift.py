@@ -66,14 +66,17 @@ class ShiftScreen(Screen):
             shift = desk.current_shift()
             live = desk.list_incidents()
             deadlines = desk.list_deadlines()
-            if shift is not None:  # missed since the shift began, found by index, not all ever missed
-                deadlines += desk.list_deadlines(states=["missed"], closed_since=shift.started_at)
+            # Went overdue during the shift (due in it, not met by due), found by the due_at index.
+            overdue = desk.overdue_during(shift.started_at, desk.clock.now()) if shift is not None else []
         except Exception as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self.show, shift, live, deadlines)
+        self.app.call_from_thread(self.show, shift, live, deadlines, overdue)
 
-    def show(self, shift, live, deadlines) -> None:  # noqa: ANN001
+    def show(self, shift, live, deadlines, overdue=()) -> None:  # noqa: ANN001
+        from dutydesk.reports.data import outcome, outcome_label
+        from dutydesk.reports.document import margin_text
+
         now = self.app.clock.now()
         if shift is None:
             head = Text(_("No shift is running. Enter the duty commander's call sign and start one."), style="bold")
@@ -99,11 +102,13 @@ class ShiftScreen(Screen):
             lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
         if not pending:
             lines.append(Text("  " + _("none")))
-        missed = [d for d in deadlines if d.state == "missed"]  # read as those missed since the shift began
         lines.append(Text(_("Missed during this shift"), style="bold underline"))
-        for d in missed:
-            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at)}", style="bold red"))
-        if not missed:
+        for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
+            done = d.met_at if d.state == "met" else now if d.state == "pending" else None
+            became = outcome_label(outcome(d, now)) + (f", {margin_text((d.due_at - done).total_seconds())}" if done else "")
+            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: " + _("due {at}, {outcome}").format(
+                at=fmt_local(d.due_at, short=True), outcome=became), style="bold red"))
+        if not overdue:
             lines.append(Text("  " + _("none")))
         self.query_one("#handover-list", Static).update(Text("\n").join(lines))
 

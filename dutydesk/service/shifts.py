@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dutydesk import config, journal
+from dutydesk.clock import as_utc
 from dutydesk import text as txt
 from dutydesk.errors import NotFound, Refused
 from dutydesk.i18n import _
@@ -23,13 +24,37 @@ from dutydesk.models import (
 )
 from dutydesk.service.queries import _LIVE
 from dutydesk.views import (
+    DeadlineView,
     ShiftView,
 )
 from dutydesk.vocab import Action, DeadlineState
 
 
+def went_overdue(d: DeadlineView, as_of: datetime) -> bool:
+    """Whether a deadline due before ``as_of`` went overdue: it was not met by
+    its due time, whatever became of it since (settled missed, met late,
+    waived or cancelled after due, or pending still).  The shift screen's and
+    the shift report's "missed during" lists both use this."""
+    if d.due_at >= as_of:
+        return False
+    if d.state == DeadlineState.MISSED:
+        return True
+    settled = d.met_at if d.state == DeadlineState.MET else d.closed_at
+    return settled is None or settled > d.due_at
+
+
 class Shifts:
     """Duty shifts."""
+
+    def overdue_during(self, start: datetime, end: datetime) -> list[DeadlineView]:
+        """The deadlines that fell due in [start, end) and went overdue
+        (:func:`went_overdue`), of live and closed incidents, by due time."""
+        with self._read() as s:
+            stmt = (select(Deadline.__table__, Incident.kind).join(Incident, Incident.id == Deadline.subject_id)
+                    .where(Deadline.subject_type == "incident", Deadline.due_at >= as_utc(start),
+                           Deadline.due_at < as_utc(end)).order_by(Deadline.due_at, Deadline.id))
+            views = [self._deadline_view(d, self.kind_or_none(d.kind)) for d in s.execute(stmt)]
+        return [d for d in views if went_overdue(d, end)]
 
     # -- shifts ------------------------------------------------------------------
     def start_shift(self, commander: str, *, at: datetime | None = None) -> ShiftView:
