@@ -34,8 +34,12 @@ class AlertJob:
 
 
 def warn_lead(deadline: DeadlineView, warn_before: timedelta | None = None) -> timedelta:
-    """How long before due the warning sounds: the rule's own setting, else the
-    last quarter of the deadline's span, at most 10 minutes."""
+    """How long before due the warning sounds: the rule's own setting (given,
+    else the deadline's ``warn_before``), else the last quarter of the
+    deadline's span, at most 10 minutes.  The countdown's colour, the "due soon"
+    alarm and the notice all use this one rule."""
+    if warn_before is None:
+        warn_before = deadline.warn_before
     if warn_before is not None:
         return warn_before
     span = deadline.due_at - deadline.created_at
@@ -47,8 +51,12 @@ def in_warning(deadline: DeadlineView, now: datetime, warn_before: timedelta | N
     return timedelta(0) <= left <= warn_lead(deadline, warn_before)
 
 
+def _own_lead(deadline: DeadlineView) -> timedelta | None:
+    return deadline.warn_before
+
+
 def plan_alerts(deadlines: Iterable[DeadlineView], now: datetime,
-                warn_before: Callable[[DeadlineView], timedelta | None] = lambda d: None) -> list[AlertJob]:
+                warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead) -> list[AlertJob]:
     """The future alerts for pending deadlines (those already past are the
     board's overdue rows, not alerts)."""
     jobs = []
@@ -87,7 +95,7 @@ class AlertScheduler:
             self.scheduler.shutdown(wait=True)
 
     def reconcile(self, deadlines: Iterable[DeadlineView],
-                  warn_before: Callable[[DeadlineView], timedelta | None] = lambda d: None) -> tuple[int, int]:
+                  warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead) -> tuple[int, int]:
         """Add the jobs the plan wants and remove the ones it no longer does."""
         now = as_utc(self.clock.now())
         wanted = {job.key: job for job in plan_alerts(deadlines, now, warn_before) if job.key not in self.fired}

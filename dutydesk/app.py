@@ -4,10 +4,14 @@ Screens call the service layer (``self.app.desk``), never SQL.  Database work
 runs in thread workers so a slow or locked desk never freezes the screen.
 Two timers drive the console:
 
-* ``tick`` (1 s): repaints countdowns from due times held in memory; no query.
+* ``tick`` (1 s): posts ``Tick(now)`` to every screen (countdowns from due
+  times held in memory; no query).
 * ``poll`` (0.5 s): reads the journal's highest sequence number; when it moved
-  (a change here, in another console or from the CLI) the screens reload and
-  the alert jobs are reconciled.
+  (a change here, in another console or from the CLI) every screen gets
+  ``DeskChanged`` and the alert jobs are reconciled.
+
+Screens talk to the desk through ``desk_call(screen, fn, tag)``, whose outcome
+comes back as a ``DeskDone``/``DeskRefused`` message (``dutydesk.messages``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dutydesk.alerts import AlertJob, AlertScheduler
 from dutydesk.desk import Desk
 from dutydesk.errors import Conflict, DeskError
 from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Tick
 from dutydesk.timefmt import fmt_local
 
 T = TypeVar("T")
@@ -43,28 +48,19 @@ class DutyDeskApp(App):
     def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,
                  alerts: bool = True, ask_actor: bool = False) -> None:
         super().__init__()
-        # Everything imported so far lives as long as the console: keep it out
-        # of the collector's full passes, which otherwise land in the first
-        # paint now and then (about 60 ms each, measured with bench/console.py).
-        gc.freeze()
         self.desk = desk
         self.clock = desk.clock
         self.poll_interval = poll_interval
         self.tick_interval = tick_interval
         self.seen_seq: int | None = None
         self.alerts = AlertScheduler(desk.clock, self._alert_from_thread) if alerts else None
-        self.fired: list[AlertJob] = []
-        # Read the board's rows while Textual starts (first paint).
-        from concurrent.futures import ThreadPoolExecutor
-
-        from dutydesk.screens.board import fetch_board
-
-        self._prefetch_pool = ThreadPoolExecutor(max_workers=1)
-        self._prefetch = self._prefetch_pool.submit(fetch_board, desk)
-        meta = desk.meta()
-        self.desk_id = meta.get("desk_id", "")
-        self.desk_name = meta.get("name", _("Duty desk"))
-        self.is_demo = meta.get("demo") == "1"
+        # Read during start-up (on_load), in a thread: the desk's name and the board's first rows.
+        self._prefetch_pool: Any = None
+        self._prefetch: Any = None
+        self._meta: Any = None
+        self.desk_id = ""
+        self.desk_name = _("Duty desk")
+        self.is_demo = False
         # Ask who is acting at start (the CLI does unless a call sign was given).
         self.ask_actor = ask_actor
 
@@ -102,9 +98,38 @@ class DutyDeskApp(App):
 
         return BoardScreen()
 
+    def on_load(self) -> None:
+        """Start-up, before the terminal switches over: the first reads start in a thread."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from dutydesk.screens.board import fetch_board
+
+        # Everything imported so far lives as long as the console: keep it out
+        # of the collector's full passes, which otherwise land in the first
+        # paint now and then (about 60 ms each, measured with bench/console.py).
+        gc.freeze()
+        self._prefetch_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dutydesk-start")
+        self._meta = self._prefetch_pool.submit(self.desk.meta)
+        self._prefetch = self._prefetch_pool.submit(fetch_board, self.desk)
+
+    def _read_meta(self) -> None:
+        """The desk's name, id and demo flag, read by on_load's thread."""
+        if self._meta is None:  # on_load did not run (never in a real console)
+            self.on_load()
+        try:
+            meta = self._meta.result(timeout=10)
+        except Exception as exc:  # an unreadable desk: the console opens and says so
+            log.fault("console", exc)
+            self.notify(f"{type(exc).__name__}: {exc}", title=_("Database error"), severity="error", timeout=12)
+            return
+        self.desk_id = meta.get("desk_id", "")
+        self.desk_name = meta.get("name", _("Duty desk"))
+        self.is_demo = meta.get("demo") == "1"
+
     def on_mount(self) -> None:
         from dutydesk.text import safe
 
+        self._read_meta()
         self.title = safe(self.desk_name) + (" — " + _("DEMO") if self.is_demo else "")
         if self.tick_interval:
             self.set_interval(self.tick_interval, self.tick)
@@ -117,39 +142,52 @@ class DutyDeskApp(App):
         self.call_after_refresh(self._actor_question)
 
     def on_unmount(self) -> None:
-        self._prefetch_pool.shutdown(wait=False)
+        if self._prefetch_pool is not None:
+            self._prefetch_pool.shutdown(wait=False)
         if self.alerts is not None:
             self.alerts.shutdown()
 
-    # -- workers -----------------------------------------------------------------
+    # -- desk calls ----------------------------------------------------------------
+    def desk_call(self, screen: Screen, fn: Callable[[], Any], tag: str = "") -> None:
+        """Run ``fn`` (a desk call) in a thread worker.  Its outcome comes back to
+        ``screen`` as ``DeskDone(tag, result)``, or, after the app has shown the
+        refusal, ``DeskRefused(tag, error)`` (``conflict=True`` when someone else
+        changed the record first); then every screen gets ``DeskChanged``."""
+        self._desk_worker(fn, lambda result: screen.post_message(DeskDone(tag, result)),
+                          lambda error: screen.post_message(DeskRefused(tag, error, conflict=isinstance(error, Conflict))))
+
     def run_desk(self, fn: Callable[[], T], then: Callable[[T], Any] | None = None,
                  on_error: Callable[[DeskError], Any] | None = None) -> None:
-        """Run ``fn`` (a desk call) in a thread; ``then(result)`` back on the UI thread."""
-        self._desk_worker(fn, then, on_error)
+        """The old form of ``desk_call`` (callbacks on the UI thread), kept while
+        screens move to the messages."""
+        self._desk_worker(fn, (lambda result: self.call_from_thread(then, result)) if then else None,
+                          (lambda error: self.call_from_thread(on_error, error)) if on_error else None)
 
     @work(thread=True, group="desk")
-    def _desk_worker(self, fn, then, on_error) -> None:  # noqa: ANN001
+    def _desk_worker(self, fn, done, refused) -> None:  # noqa: ANN001
         try:
             result = fn()
         except Conflict as exc:
             self.call_from_thread(self.notify, str(exc.message), title=_("Changed elsewhere"), severity="warning", timeout=8)
+            if refused:
+                refused(exc)
             self.call_from_thread(self.changed)
-            if on_error:
-                self.call_from_thread(on_error, exc)
             return
         except DeskError as exc:
             log.refusal("console", exc.field, exc.message, type(exc).__name__)
             self.call_from_thread(self.notify, str(exc), title=_("Refused"), severity="error", timeout=8)
-            if on_error:
-                self.call_from_thread(on_error, exc)
+            if refused:
+                refused(exc)
             return
         except Exception as exc:  # the desk must not crash on a database fault
             log.fault("console", exc)
             self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
                                   severity="error", timeout=12)
+            if refused:
+                refused(DeskError("database", f"{type(exc).__name__}: {exc}"))
             return
-        if then is not None:
-            self.call_from_thread(then, result)
+        if done is not None:
+            done(result)
         self.call_from_thread(self.changed)
 
     # -- who acts ------------------------------------------------------------------
@@ -217,9 +255,11 @@ class DutyDeskApp(App):
     def tick(self) -> None:
         now = self.clock.now()
         for screen in self.screen_stack:
-            hook = getattr(screen, "refresh_countdowns", None)
-            if hook is not None:
-                hook(now)
+            screen.post_message(Tick(now))
+            if not _handles(screen, Tick):  # a screen not moved to the messages yet
+                hook = getattr(screen, "refresh_countdowns", None)
+                if hook is not None:
+                    hook(now)
 
     def poll(self) -> None:
         self._poll_worker()
@@ -242,9 +282,11 @@ class DutyDeskApp(App):
     def changed(self) -> None:
         """Something changed on the desk: every open screen reloads, alerts follow."""
         for screen in self.screen_stack:
-            hook = getattr(screen, "reload", None)
-            if hook is not None:
-                hook()
+            screen.post_message(DeskChanged())
+            if not _handles(screen, DeskChanged):  # a screen not moved to the messages yet
+                hook = getattr(screen, "reload", None)
+                if hook is not None:
+                    hook()
         self.reconcile_alerts()
 
     # -- alerts ------------------------------------------------------------------
@@ -258,24 +300,7 @@ class DutyDeskApp(App):
             deadlines = self.desk.list_deadlines()
         except Exception:
             return
-        self.alerts.reconcile(deadlines, self._warn_before)
-
-    def _warn_before(self, deadline):  # noqa: ANN001
-        from datetime import timedelta
-
-        try:
-            kind = self.desk.playbooks.get(self._kind_of.get(deadline.subject_id, ""))
-        except DeskError:
-            return None
-        rule = kind.deadline_rule(deadline.rule)
-        if rule is None or rule.warn_before_minutes is None:
-            return None
-        return timedelta(minutes=rule.warn_before_minutes)
-
-    @property
-    def _kind_of(self) -> dict[int, str]:
-        board = self._board()
-        return getattr(board, "kinds", {}) if board else {}
+        self.alerts.reconcile(deadlines)  # each deadline's warning lead comes with it (DeadlineView.warn_before)
 
     def _alert_from_thread(self, job: AlertJob) -> None:
         try:
@@ -284,7 +309,6 @@ class DutyDeskApp(App):
             pass  # the app is closing
 
     def fire_alert(self, job: AlertJob) -> None:
-        self.fired.append(job)
         if job.kind == "due":
             message = _("DUE NOW: {label} (incident {id})").format(label=job.label, id=job.incident_id)
             severity = "error"
@@ -369,6 +393,14 @@ TEXTUAL_WORDS = frozenset({
     N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
     N_("Maximize the focused widget"), N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
 })
+
+
+def _handles(screen: Screen, message: type) -> bool:
+    """Whether ``screen`` has a handler for ``message`` (``on_tick`` or ``@on(Tick)``)."""
+    handler_name = getattr(message, "handler_name", "")
+    if handler_name and callable(getattr(screen, handler_name, None)):
+        return True
+    return any(message in getattr(cls, "_decorated_handlers", {}) for cls in type(screen).__mro__)
 
 
 def run_console(desk: Desk, *, ask_actor: bool = False) -> int:

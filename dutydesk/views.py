@@ -16,7 +16,7 @@ from dutydesk.timefmt import iso
 
 def jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.metadata.get("json", True)}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, timedelta):
@@ -70,6 +70,9 @@ class DeadlineView(_View):
     closed_by: str | None = None
     reason: str | None = None
     instruction_id: int | None = None
+    # How long before due it counts as "due soon": the playbook rule's
+    # warn_before_minutes; None: the default of dutydesk.alerts.warn_lead.
+    warn_before: timedelta | None = field(default=None, metadata={"json": False})  # not in JSON output (yet)
     to: str | None = None  # an instruction's deadline: to whom (unit code or call sign), in an incident's detail
 
     def remaining(self, now: datetime) -> timedelta:

@@ -39,7 +39,7 @@ async def test_the_warning_comes_the_playbook_lead_before_due(desk, clock):
     inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
     first = min((d for d in desk.list_deadlines() if d.subject_id == inc.id), key=lambda d: d.due_at)
     app = DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=True)
-    lead = warn_lead(first, app._warn_before(first))
+    lead = warn_lead(first, first.warn_before)  # the lead comes with the deadline (was read off the board screen)
     assert lead > timedelta(0)
     clock.set(first.due_at - lead - timedelta(seconds=0.5))  # half a second before the warning
     async with app.run_test(size=(100, 30)) as pilot:

@@ -74,3 +74,35 @@ def test_scheduler_reconciles_and_fires(desk, clock):
         assert sched.reconcile(desk.list_deadlines()) == (0, 2)
     finally:
         sched.shutdown()
+
+
+def test_the_scheduler_takes_each_deadlines_warn_lead_from_the_deadline():
+    """The rule's own warn_before comes with the deadline (DeadlineView.warn_before);
+    nothing reads the board screen for it (it was read off the UI thread)."""
+    from datetime import datetime, timedelta, timezone
+
+    from dutydesk.alerts import in_warning, plan_alerts, warn_lead
+    from dutydesk.views import DeadlineView
+
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+    d = DeadlineView(1, "incident", 1, "r", "Rule", "B", now + timedelta(minutes=60), "pending", now,
+                     warn_before=timedelta(minutes=30))
+    assert warn_lead(d) == timedelta(minutes=30)
+    warn = next(j for j in plan_alerts([d], now) if j.kind == "warn")
+    assert warn.at == now + timedelta(minutes=30)
+    assert in_warning(d, now + timedelta(minutes=31), d.warn_before)
+    assert not in_warning(d, now + timedelta(minutes=29), d.warn_before)
+    default = DeadlineView(2, "incident", 1, "r", "Rule", "B", now + timedelta(minutes=60), "pending", now)
+    assert warn_lead(default) == timedelta(minutes=10)  # the last quarter, at most 10 minutes
+
+
+def test_a_rules_warn_before_minutes_comes_with_its_deadlines(desk, clock):
+    inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    d = next(x for x in desk.list_deadlines() if x.subject_id == inc.id)
+    assert d.warn_before is None
+    rule = desk.playbooks.kinds["mass"].deadline_rule(d.rule)
+    object.__setattr__(rule, "warn_before_minutes", 25)  # as an override file would set it
+    d = next(x for x in desk.list_deadlines() if x.id == d.id)
+    assert d.warn_before == timedelta(minutes=25) and warn_lead(d) == timedelta(minutes=25)
+    assert desk.get_incident(inc.id).deadlines[0].warn_before == timedelta(minutes=25)
+    assert "warn_before" not in d.to_json()  # JSON output unchanged

@@ -80,6 +80,12 @@ def _local_day(text: str) -> tuple[datetime, datetime] | None:
 
 
 
+def _warn_before(rule: Any) -> timedelta | None:
+    """A deadline rule's own warning lead (playbook ``warn_before_minutes``), if it sets one."""
+    minutes = getattr(rule, "warn_before_minutes", None)
+    return timedelta(minutes=minutes) if minutes is not None else None
+
+
 class Queries:
     """Reads shared by the console, the CLI and the reports."""
 
@@ -89,7 +95,7 @@ class Queries:
         reason = reasons.render(d.reason_key, d.reason, level_label=_level_labeller(kind)) or None
         return DeadlineView(d.id, d.subject_type, d.subject_id, d.rule, rule.text() if rule else d.rule, d.level,
                             d.due_at, d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, reason,
-                            d.instruction_id)
+                            d.instruction_id, warn_before=_warn_before(rule))
 
     def kind_or_none(self, key: str) -> Kind | None:
         """The playbook kind ``key``, or ``None`` for one the playbooks no longer know."""
