@@ -32,6 +32,7 @@ from typer._click import exceptions as click_exc
 from typer.models import Context
 
 from dutydesk.i18n import N_, _, current_language
+from dutydesk.i18n.linebreak import NO_LINE_END, NO_LINE_START
 
 # Typer's and Click's own words, in our catalogue (Typer asks through gettext;
 # Click's are rebuilt in localise_error and LocalisedFormatter).
@@ -84,9 +85,9 @@ def _cells(text: str) -> int:
 
 
 # Closing punctuation stays on the line of the text before it; opening
-# punctuation on the line of the text after it.
-_NO_LINE_START = set("，。、；：？！）》」』】”’,.;:?!)]}")
-_NO_LINE_END = set("（《「『【“‘([{")
+# punctuation on the line of the text after it (the one rule: dutydesk.i18n.linebreak).
+_NO_LINE_START = NO_LINE_START
+_NO_LINE_END = NO_LINE_END
 
 
 def _is_wide(ch: str) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
+from dutydesk.i18n.linebreak import keep_together
 from dutydesk.reports.document import (
     LEVEL_COLOURS,
     sanitized,
@@ -43,13 +44,14 @@ def cells(text: str) -> int:
 
 
 def wrap(text: str, width: int, measure=cells) -> list[str]:  # noqa: ANN001
-    """Greedy wrap by display width; words longer than a line are cut."""
+    """Greedy wrap by display width; words longer than a line are cut.  A line never starts with
+    closing punctuation nor ends with opening punctuation (:mod:`dutydesk.i18n.linebreak`)."""
     if "\n" not in text and measure(text) <= width:
         return [text]
     out: list[str] = []
     for para in (text or "").split("\n"):
         line, used = "", 0
-        for tok in _TOKEN.findall(para):
+        for tok in keep_together(_TOKEN.findall(para)):
             if tok.isspace():
                 if line:
                     line, used = line + tok, used + measure(tok)

@@ -1,0 +1,50 @@
+"""Line breaking in Chinese (issue 14): a wrapped line never starts with closing
+punctuation (、，。；：？！）」”) nor ends with opening punctuation (（「“), in the text
+reports, the console's report preview (the same renderer) and the PDF, as in the CLI's
+help (one rule: dutydesk.i18n.linebreak)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dutydesk.i18n.linebreak import NO_LINE_END, NO_LINE_START, keep_together
+from dutydesk.reports.formats import cells, wrap
+
+
+def test_a_comma_never_starts_a_line():
+    # nine Han characters fill 18 cells exactly: the comma went to the next line alone
+    assert wrap("一二三四五六七八九，十", 18) == ["一二三四五六七八", "九，十"]
+    assert wrap("一二三四五六七八九、十", 18) == ["一二三四五六七八", "九、十"]
+    assert wrap("一二三四五六七八九。”十", 18) == ["一二三四五六七八", "九。”十"]
+
+
+def test_an_opening_bracket_never_ends_a_line():
+    assert wrap("一二三四五六七八（九）", 18) == ["一二三四五六七八", "（九）"]
+    assert wrap("一二三四五六七“八”", 16) == ["一二三四五六七", "“八”"]
+
+
+def test_english_and_dates_unchanged():
+    assert wrap("one two three, four", 9) == ["one two", "three,", "four"]
+    assert keep_together(["11月23日 14:05", "，", "红"]) == ["11月23日 14:05，", "红"]
+
+
+HAN = list("事件群众聚集工地门口红色")
+CLOSE = sorted(ch for ch in NO_LINE_START if not ch.isascii())
+OPEN = sorted(ch for ch in NO_LINE_END if not ch.isascii())
+# a Han character with up to two closing marks after it, or an opening mark and a Han character
+piece = st.one_of(st.tuples(st.sampled_from(HAN), st.lists(st.sampled_from(CLOSE), max_size=2)).map(
+                      lambda t: t[0] + "".join(t[1])),
+                  st.tuples(st.sampled_from(OPEN), st.sampled_from(HAN)).map("".join),
+                  st.just(" "), st.just("11月23日 14:05"), st.just("PS1"))
+chinese = st.lists(piece, min_size=1, max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=chinese, width=st.integers(min_value=14, max_value=40))
+def test_no_line_starts_with_closing_punctuation(text, width):
+    lines = wrap(text, width)
+    assert all(cells(line) <= width for line in lines), lines
+    assert not [line for line in lines[1:] if line and line[0] in NO_LINE_START], lines
+    assert not [line for line in lines[:-1] if line and line[-1] in NO_LINE_END], lines
+    assert "".join(text.split()) == "".join("".join(lines).split())  # nothing lost or added
