@@ -14,11 +14,21 @@ PKG = Path(dutydesk.__file__).parent
 
 
 def test_catalogue_extracts():
-    messages = {m[2] if isinstance(m[2], str) else m[2][0]
-                for m in extract_from_dir(str(PKG), keywords={"_": None, "N_": None, "ngettext": (1, 2)})}
-    assert "no incident {id}" in messages
-    assert "Open, change and close incidents." in messages
-    assert len(messages) > 150
+    """The template (.pot) holds exactly the messages extracted from the code, as `make i18n` extracts
+    them (was: a count, which a stale or a half template passed)."""
+    from babel.messages.pofile import read_po
+
+    from dutydesk.i18n import DOMAIN, LOCALE_DIR
+
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}  # the Makefile's, and Babel's
+    code = {(context, message if isinstance(message, str) else tuple(message))
+            for _f, _l, message, _c, context in extract_from_dir(str(PKG), keywords=keywords)}
+    with open(LOCALE_DIR / f"{DOMAIN}.pot", "rb") as fh:
+        template = {(m.context, m.id) for m in read_po(fh) if m.id}
+    assert (None, "no incident {id}") in code and (None, "Open, change and close incidents.") in code
+    assert ("doctor", "OK") in code and (None, ("{n} day", "{n} days")) in code  # a context and a plural
+    assert not code - template, f"in the code, not in the template (run `make i18n`): {sorted(code - template, key=str)}"
+    assert not template - code, f"in the template, not in the code (run `make i18n`): {sorted(template - code, key=str)}"
 
 
 def test_no_formatted_strings_inside_the_translation_call():
