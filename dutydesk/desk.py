@@ -20,6 +20,7 @@ from dutydesk.clock import Clock, SystemClock
 from dutydesk.db import make_engine, upgrade
 from dutydesk.models import STATUSES
 from dutydesk.playbook import Playbooks, load_playbooks
+from dutydesk.service.alarms import Alarms
 from dutydesk.service.deadlines import Deadlines
 from dutydesk.service.directory import Directory
 from dutydesk.service.history import History
@@ -31,7 +32,7 @@ from dutydesk.service.transfer import Transfer
 from dutydesk.service.uow import UnitOfWork
 
 
-class Desk(Incidents, Deadlines, Shifts, Transfer, Directory, Queries, History, Integrity, UnitOfWork):
+class Desk(Incidents, Deadlines, Alarms, Shifts, Transfer, Directory, Queries, History, Integrity, UnitOfWork):
     """One desk (one database).  Thread-safe for reads; writes serialise on the database."""
 
     def __init__(self, engine: Engine, *, clock: Clock | None = None, playbooks: Playbooks | None = None,

@@ -25,6 +25,8 @@ What it cannot check exactly (the README says so too):
 - Deadlines set at opening or by an instruction were journaled with their
   rule and due time but (in older entries) not their id: they are matched to
   the table's rows by incident, instruction, rule and due time.
+- Alarms acknowledged (``alarm.ack``) are checked against the alarmack table:
+  each row's deadline, stage, who and when.
 - Units, staff, shifts and the dispute ledger are not compared.
 """
 
@@ -39,11 +41,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dutydesk.i18n import N_, _, translate_marked
-from dutydesk.models import Assignment, Deadline, Incident, Instruction, LevelChange, Note, Staff, Unit
+from dutydesk.models import AlarmAck, Assignment, Deadline, Incident, Instruction, LevelChange, Note, Staff, Unit
 from dutydesk.vocab import Action
 
 WHAT = {"incident": N_("incident"), "deadline": N_("deadline"), "assignment": N_("assignment"),
-        "instruction": N_("instruction"), "note": N_("note")}
+        "instruction": N_("instruction"), "note": N_("note"), "alarm": N_("alarm acknowledgement")}
 
 
 def _ts(value: Any) -> str | None:
@@ -108,11 +110,13 @@ class Replay:
         self.notes: dict[int, dict[str, Any]] = {}
         self.imports: dict[str, tuple[int, int]] = {}  # at -> (seq, incidents inserted)
         self.update_import_seq = 0  # the last incidents import that updated rows
+        self.alarm_acks: dict[tuple[int, str], dict[str, Any]] = {}  # (deadline, stage) -> by, at, seq
 
     # -- feeding ---------------------------------------------------------------
     def feed(self, entry: Any) -> None:
         action = entry.action
-        if not (action.startswith(("incident.", "deadline.")) or action in (Action.INSTRUCTION_ACK, Action.IMPORT_INCIDENTS)):
+        if not (action.startswith(("incident.", "deadline.")) or action in (Action.INSTRUCTION_ACK, Action.IMPORT_INCIDENTS,
+                                                                                    Action.ALARM_ACK)):
             return
         try:
             payload = json.loads(entry.payload)
@@ -248,6 +252,11 @@ class Replay:
     def _deadline_waive(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
         self._settle(p.get("deadline"), seq, int(entry.entity_id), "waived", at, rule=p.get("rule"))
 
+    def _alarm_ack(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+        did, stage = p.get("deadline"), p.get("stage")
+        if isinstance(did, int) and isinstance(stage, str):
+            self.alarm_acks[(did, stage)] = {"by": entry.actor, "at": at, "seq": seq}
+
     # -- comparing -------------------------------------------------------------
     def compare(self, s: Session) -> Mismatch | None:
         """The first disagreement between the tables and the replayed journal."""
@@ -258,6 +267,7 @@ class Replay:
             self._compare_assignments(s)
             self._compare_instructions(s)
             self._compare_notes(s)
+            self._compare_alarm_acks(s)
         except Mismatch as found:
             return found
         return None
@@ -414,6 +424,19 @@ class Replay:
                     raise _differs("note", row.id, field, value, rec.get(field), rec["seq"])
         for nid, rec in sorted(records.items()):
             raise _missing("note", nid, rec.get("seq"))
+
+
+    def _compare_alarm_acks(self, s: Session) -> None:
+        records = dict(self.alarm_acks)
+        for row in s.scalars(select(AlarmAck).order_by(AlarmAck.id)):
+            rec = records.pop((row.deadline_id, row.stage), None)
+            if rec is None:
+                raise _unjournaled("alarm", row.id)
+            for field, value, journal in (("acked_by", row.acked_by, rec["by"]), ("acked_at", _ts(row.acked_at), rec["at"])):
+                if value != journal:
+                    raise _differs("alarm", row.id, field, value, journal, rec["seq"])
+        for (did, stage), rec in sorted(records.items()):
+            raise _missing("alarm", f"{did}/{stage}", rec.get("seq"))
 
 
 def _change(change: tuple) -> str:

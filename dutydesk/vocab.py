@@ -152,4 +152,11 @@ class WaivePayload(TypedDict):
     reason: str
 
 
+class AlarmAckPayload(TypedDict):
+    deadline: int
+    rule: str
+    stage: str  # "soon" | "due" (dutydesk.alarms)
+    incident: int
+
+
 __all__ = ["Action", "DeadlineState", "IncidentStatus", "LIVE_STATUSES"]

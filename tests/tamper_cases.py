@@ -271,6 +271,14 @@ def table_incident_closed(scene: Scene) -> None:
                   (scene.incident,))
 
 
+def table_alarm_ack_forged(scene: Scene) -> None:
+    """Claim an alarm was acknowledged (who and when) with no journal entry."""
+    with raw(scene) as c:
+        did = c.execute("SELECT min(id) FROM deadline WHERE state = 'pending'").fetchone()[0]
+        c.execute("INSERT INTO alarmack (deadline_id, stage, acked_at, acked_by) VALUES (?, 'due', ?, 'DC1')",
+                  (did, "2026-11-22 12:00:00.000000"))
+
+
 CASES: dict[str, Callable[[Scene], None]] = {
     "edit note in table and journal, chain recomputed": edit_note_and_journal_rechained,
     "delete a middle entry, renumbered, chain recomputed": delete_middle_renumbered,
@@ -290,6 +298,7 @@ CASES: dict[str, Callable[[Scene], None]] = {
     "table only: pending deadline given more time": table_deadline_due_later,
     "table only: acknowledgement removed": table_ack_removed,
     "table only: incident closed": table_incident_closed,
+    "table only: alarm acknowledgement forged": table_alarm_ack_forged,
 }
 
 

@@ -45,6 +45,7 @@ EXPECT = {
     "table only: pending deadline given more time": ("instruct2", ["deadline 3: due_at is '2026-11-23T08:00"]),
     "table only: acknowledgement removed": ("ack", ["instruction 1: acknowledged_at is none in the table"]),
     "table only: incident closed": ("open", ["incident 1: status is 'closed' in the table, 'reported' in the journal"]),
+    "table only: alarm acknowledgement forged": (None, ["alarm acknowledgement 1 is in the table but no journal entry made it"]),
 }
 
 

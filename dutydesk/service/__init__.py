@@ -5,6 +5,7 @@
 - ``directory``: units and staff
 - ``incidents``: the incident lifecycle
 - ``deadlines``: deadline re-derivation after a level change, meet, waive
+- ``alarms``: alarms acknowledged (per deadline and stage, journaled) and the reads of the alarm list
 - ``shifts``: shifts and handover
 - ``transfer``: imports and exports
 - ``queries``: the read model the console, the CLI and the reports share
