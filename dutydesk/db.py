@@ -17,13 +17,14 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
+from dutydesk import revision
 from dutydesk.errors import DeskBusy, DeskUnavailable, NoDesk, Refused
 from dutydesk.files import private_dir, protect
 from dutydesk.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# The newest migration; a desk already at it is opened without loading Alembic.
-HEAD_REVISION = "0006_alarm_ack_instruction_staff"
+# The newest migration (dutydesk/revision.py); a desk already at it is opened without loading Alembic.
+HEAD_REVISION = revision.HEAD_REVISION
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL desk
 

@@ -4,6 +4,7 @@ them at a temporary folder).  Kept free of heavy imports: the CLI starts fast.
 
 - data: the desk (``desk.sqlite``), the demo desk, ``state.json``
 - config: the playbook override, keys
+- cache: what can be rebuilt (the validated playbooks, ``dutydesk.lightread``)
 - logs: ``dutydesk.log`` (rotating)
 - reports: what the console writes (``p``, ``h``, ``d`` on a report)
 
@@ -27,6 +28,13 @@ def config_dir() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path(APP_NAME, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """Files the tool can always rebuild (the validated playbooks of the light read path)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
 
 
 def log_dir() -> Path:

@@ -13,10 +13,11 @@ import typer
 
 from dutydesk import config
 from dutydesk.config import Settings
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _, translate_marked
 
 if TYPE_CHECKING:
     from dutydesk.desk import Desk
+    from dutydesk.lightread import LightDesk
 
 
 def sub_app(help_text: str) -> typer.Typer:
@@ -44,6 +45,7 @@ class State:
         self.playbooks: Path | None = None
         self.actor_given = False
         self._desk: Desk | None = None
+        self._reader: LightDesk | None = None
         self._settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -72,6 +74,29 @@ class State:
                 if shift is not None:
                     self._desk.actor = shift.commander
         return self._desk
+
+
+    def reader(self) -> "Desk | LightDesk":
+        """For a command that only reads: the light reader (``dutydesk.lightread``:
+        sqlite3, no ORM, no validators) when the desk is a SQLite file at this
+        version's schema, else the desk itself (which upgrades, creates the demo
+        desk, or says why it cannot)."""
+        if self._desk is None and self._reader is None:
+            from dutydesk.lightread import open_light
+
+            settings = self.settings()
+            self.actor_given = settings.actor_given
+            self._reader = open_light(settings.db_url, playbook_override=settings.playbook_override, actor=settings.actor)
+        return self._reader if self._reader is not None else self.desk()
+
+    def close(self) -> None:
+        """Close what this run opened (the engine disposed: its connections closed, the WAL checkpointed)."""
+        reader, desk = self._reader, self._desk
+        self._reader = self._desk = None
+        if reader is not None:
+            reader.close()
+        if desk is not None:
+            desk.close()
 
 
 def _state(ctx: typer.Context) -> State:
@@ -275,10 +300,15 @@ def _level_name(desk: "Desk", kind: str, level: str | None) -> str:
     return desk.playbooks.level_short(kind, level) if level else "-"
 
 
-def _status(status: str) -> str:
-    from dutydesk.models import status_label
+# As ``models.STATUS_LABELS`` (tests/test_lightread.py keeps them equal): the
+# read commands print statuses without loading the models.
+_STATUS_LABELS = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
+                  "contained": N_("contained"), "closed": N_("closed")}
 
-    return status_label(status)
+
+def _status(status: str) -> str:
+    """A status in the interface language (as ``models.status_label``)."""
+    return translate_marked(_STATUS_LABELS.get(status, status))
 
 
 def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),

@@ -68,7 +68,7 @@ def incident_list(
 ) -> None:
     from dutydesk.timefmt import fmt_duration, fmt_local
 
-    desk = _state(ctx).desk()
+    desk = _state(ctx).reader()
     rows = desk.list_incidents(include_closed=all_, search=search, limit=limit, offset=offset)
     if json_out:
         _emit_json([r.to_json() for r in rows])
@@ -240,7 +240,7 @@ def _role_key(desk, incident_id: int, role: str) -> str:  # noqa: ANN001
 def deadline_list(ctx: typer.Context,
                   incident: Annotated[Optional[int], typer.Option("--incident", help=_("Only this incident, every state."))] = None,
                   json_out: JsonOpt = False) -> None:
-    desk = _state(ctx).desk()
+    desk = _state(ctx).reader()
     rows = desk.list_deadlines(incident_id=incident)
     if json_out:
         _emit_json([d.to_json() for d in rows])

@@ -1,0 +1,437 @@
+"""The light read path (issue 15): the CLI's read commands on a SQLite desk at
+this version's schema, without SQLAlchemy, SQLModel or pydantic.
+
+A script calls ``dutydesk incident list --json`` thousands of times; importing
+the ORM and the validators costs ten times the read itself.  Here:
+
+* the desk is read with ``sqlite3`` only when its schema is this version's
+  (``alembic_version`` = ``dutydesk.revision.HEAD_REVISION``) and it is a desk
+  (``deskmeta.desk_id``); anything else (another back end, an older or newer
+  schema, no desk, a file that is not a database) returns ``None`` and the
+  caller opens the full ``Desk``, which upgrades, refuses or says why;
+* the playbooks' words come from a cache of the validated playbooks
+  (``<user cache>/dutydesk/playbooks-<hash>.json``), keyed by this version, the
+  playbook code, the built-in files and the override file, byte for byte.  A
+  miss validates them the full way once (``dutydesk.playbook``) and writes it;
+* the views are the same dataclasses (``dutydesk.views``), built by the same
+  rules as ``dutydesk.service.queries``: tests/test_lightread.py checks that
+  both give the same JSON on the same desks.
+
+Nothing here writes to the desk: it is opened ``mode=ro``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from dutydesk import __version__, reasons
+from dutydesk.clock import Clock, SystemClock, as_utc
+from dutydesk.errors import NotFound
+from dutydesk.i18n import _, pick
+from dutydesk.revision import HEAD_REVISION
+from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
+from dutydesk.vocab import LIVE_STATUSES, DeadlineState, IncidentStatus
+
+UTC = timezone.utc
+BUSY_TIMEOUT_S = 10.0  # as dutydesk.db
+PLAYBOOK_DIR = Path(__file__).parent / "playbooks"
+PLAYBOOK_CODE = Path(__file__).parent / "playbook.py"
+
+
+# -- the playbooks' words, from the cache ------------------------------------------------
+class _Item:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.key: str = data["key"]
+        self.label: dict[str, str] = data["label"]
+        self.short: dict[str, str] | None = data.get("short")
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        try:
+            return self.__dict__["_data"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def text(self, lang: str | None = None) -> str:
+        return pick(self.label, lang)
+
+    def short_text(self, lang: str | None = None) -> str:
+        return pick(self.short, lang) if self.short else self.text(lang)
+
+
+class _Rule(_Item):
+    def short_for(self, to: str | None = None, lang: str | None = None) -> str:  # as playbook.DeadlineRule
+        words = self.short_text(lang)
+        if "{to}" in words:
+            return " ".join(words.replace("{to}", to or "").split())
+        return f"{words} {to}" if to and self._data.get("anchor") == "instruction" else words
+
+
+class LightKind(_Item):
+    """The look-ups of ``playbook.Kind`` that reading needs, over the validated data."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.levels = [_Item(x) for x in data.get("levels", [])]
+        self.roles = [_Item(x) for x in data.get("roles", [])]
+        self.deadlines = [_Rule(x) for x in data.get("deadlines", [])]
+
+    def level_keys(self) -> list[str]:
+        return [lv.key for lv in self.levels]
+
+    def find_level(self, key: str) -> _Item | None:
+        return next((lv for lv in self.levels if lv.key == key), None)
+
+    def level_short(self, key: str) -> str:
+        found = self.find_level(key)
+        return found.short_text() if found else key
+
+    def gravity(self, key: str) -> int:
+        return len(self.levels) - self.level_keys().index(key)
+
+    def roles_for(self, level: str) -> list[_Item]:
+        return [r for r in self.roles if r.levels is None or level in r.levels]
+
+    def deadline_rule(self, key: str) -> _Rule | None:
+        return next((r for r in self.deadlines if r.key == key), None)
+
+
+class LightPlaybooks:
+    """What the read commands ask of ``playbook.Playbooks``."""
+
+    def __init__(self, kinds: dict[str, dict[str, Any]]) -> None:
+        self.kinds = {key: LightKind(data) for key, data in kinds.items()}
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.kinds.values())
+
+    def kind_short(self, kind: str) -> str:
+        found = self.kinds.get(kind)
+        return found.short_text() if found else kind
+
+    def level_short(self, kind: str | None, level: str) -> str:
+        kinds = [self.kinds[kind]] if kind in self.kinds else [] if kind is not None else list(self.kinds.values())
+        found = next((lv for k in kinds if (lv := k.find_level(level)) is not None), None)
+        return found.short_text() if found else level
+
+    def level_colour(self, kind: str, level: str) -> str | None:
+        found = self.kinds[kind].find_level(level) if kind in self.kinds else None
+        return found.colour if found else None
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """A regular file's bytes (never blocking on a FIFO); None for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read((1 << 20) + 1)  # an override file is a few kilobytes
+    finally:
+        os.close(fd)
+
+
+def playbooks_key(override: Path | None) -> str | None:
+    """The cache key of the playbooks as ``load_playbooks(override)`` would build them; None when a file cannot be read."""
+    h = hashlib.sha256(f"{__version__}\0".encode())
+    for path in [PLAYBOOK_CODE, *sorted(PLAYBOOK_DIR.glob("*.toml"))] + ([Path(override)] if override is not None else []):
+        data = _regular_bytes(path)
+        if data is None:
+            return None
+        h.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
+    from dutydesk.locations import cache_dir
+
+    return cache_dir() / f"playbooks-{key}.json"
+
+
+def light_playbooks(override: Path | None) -> LightPlaybooks | None:
+    """The validated playbooks as plain data: from the cache, else validated
+    now (a bad override file raises ``PlaybookError``, as opening the desk
+    would) and cached.  None when the files cannot be keyed."""
+    key = playbooks_key(override)
+    if key is None:
+        return None
+    path = _cache_file(key)
+    try:
+        data = json.loads(path.read_bytes())
+        return LightPlaybooks(data["kinds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not cached yet (or a damaged cache file): validate and write it
+    from dutydesk.playbook import load_playbooks
+
+    pb = load_playbooks(override)
+    kinds = {k: kind.model_dump(mode="json") for k, kind in pb.kinds.items()}
+    _write_cache(path, {"version": __version__, "kinds": kinds})
+    return LightPlaybooks(kinds)
+
+
+def _write_cache(path: Path, data: dict[str, Any]) -> None:
+    from dutydesk.files import private_dir
+
+    try:
+        private_dir(path.parent, field=None)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only home: the next run validates again, and says why in the log
+        from dutydesk import log
+
+        log.refusal("playbook cache", "", f"cannot write {path}: {exc.strerror}", "read goes on")
+
+
+# -- the desk ------------------------------------------------------------------------------
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///PATH`` URL (no query, no driver, no URI form); else None."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or "#" in url:
+        return None
+    name = unquote(url[len(prefix):])
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
+
+
+def _dt(value: str | None) -> datetime | None:
+    """A DATETIME column as SQLAlchemy's UTCDateTime reads it: aware, in UTC."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _local_day(text: str) -> tuple[datetime, datetime] | None:
+    """As ``service.queries._local_day``: ``2026-11-20`` -> the UTC bounds of that local day."""
+    from datetime import date
+    from datetime import time as dtime
+
+    from dutydesk.timefmt import localize
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    start = localize(datetime.combine(day, dtime(0)))
+    end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))
+    return as_utc(start), as_utc(end)
+
+
+def _ts(at: datetime) -> str:
+    """A bound time as SQLAlchemy writes it to SQLite (naive UTC, microseconds)."""
+    return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+class LightDesk:
+    """The reads of ``Desk`` the read commands use, over ``sqlite3``."""
+
+    def __init__(self, con: sqlite3.Connection, playbooks: LightPlaybooks, clock: Clock | None = None,
+                 actor: str = "console") -> None:
+        self.con = con
+        self.playbooks = playbooks
+        self.clock = clock or SystemClock()
+        self.actor = actor
+
+    def close(self) -> None:
+        self.con.close()
+
+    def kind_or_none(self, key: str) -> LightKind | None:
+        return self.playbooks.kinds.get(key)
+
+    # -- views (as service.queries) ----------------------------------------------------------
+    def _deadline_view(self, d: sqlite3.Row, kind: LightKind | None) -> DeadlineView:
+        rule = kind.deadline_rule(d["rule"]) if kind else None
+
+        def level_label(key: str) -> str:
+            level = kind.find_level(key) if kind else None
+            return level.text() if level else key
+
+        reason = reasons.render(d["reason_key"], d["reason"], level_label=level_label) or None
+        warn = rule.warn_before_minutes if rule is not None else None
+        return DeadlineView(d["id"], d["subject_type"], d["subject_id"], d["rule"], rule.text() if rule else d["rule"],
+                            d["level"], _dt(d["due_at"]), d["state"], _dt(d["created_at"]), _dt(d["met_at"]), d["met_by"],
+                            _dt(d["closed_at"]), d["closed_by"], reason, d["instruction_id"],
+                            warn_before=timedelta(minutes=warn) if warn is not None else None)
+
+    def _shorten(self, pairs: list[tuple[DeadlineView, LightKind | None]]) -> None:
+        ids = list({view.instruction_id for view, _kind in pairs if view.instruction_id})
+        to: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            for iid, code, callsign in self.con.execute(
+                    f"SELECT instruction.id, unit.code, staff.callsign FROM instruction "
+                    f"LEFT OUTER JOIN unit ON unit.id = instruction.unit_id "
+                    f"LEFT OUTER JOIN staff ON staff.id = instruction.staff_id WHERE instruction.id IN ({_marks(len(chunk))})",
+                    chunk):
+                to[iid] = code or callsign or ""
+        for view, kind in pairs:
+            rule = kind.deadline_rule(view.rule) if kind else None
+            if view.instruction_id:
+                view.to = view.to or to.get(view.instruction_id)
+            view.short = rule.short_for(view.to) if rule else view.rule
+
+    def _summaries(self, incidents: list[sqlite3.Row]) -> list[IncidentSummary]:
+        if not incidents:
+            return []
+        ids = [i["id"] for i in incidents]
+        now = as_utc(self.clock.now())
+        pending: dict[int, list[sqlite3.Row]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for d in self.con.execute(
+                    f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN ({_marks(len(chunk))}) "
+                    f"AND deadline.state = ? ORDER BY deadline.due_at", ["incident", *chunk, str(DeadlineState.PENDING)]):
+                pending[d["subject_id"]].append(d)
+        held: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(ids):
+            for inc_id, role in self.con.execute(
+                    f"SELECT assignment.incident_id, assignment.role FROM assignment WHERE assignment.incident_id "
+                    f"IN ({_marks(len(chunk))}) AND assignment.released_at IS NULL", chunk):
+                held[inc_id].add(role)
+        staff_ids = sorted({i["received_by_id"] for i in incidents if i["received_by_id"]})
+        callsigns: dict[int, str] = {}
+        for chunk in _chunks(staff_ids):
+            callsigns.update(self.con.execute(f"SELECT id, callsign FROM staff WHERE id IN ({_marks(len(chunk))})", chunk))
+        out = []
+        for inc in incidents:
+            k = self.kind_or_none(inc["kind"])
+            required = [r.key for r in k.roles_for(inc["level"]) if r.required] if k else []
+            mine = pending[inc["id"]]
+            level = k.find_level(inc["level"]) if k else None
+            out.append(IncidentSummary(
+                id=inc["id"], kind=inc["kind"], kind_label=k.text() if k else inc["kind"], title=inc["title"],
+                place=inc["place"], level=inc["level"], level_label=level.text() if level else inc["level"],
+                status=inc["status"], reported_at=_dt(inc["reported_at"]), received_by=callsigns.get(inc["received_by_id"]),
+                roles_filled=sum(1 for r in required if r in held[inc["id"]]), roles_required=len(required),
+                next_deadline=self._deadline_view(mine[0], k) if mine else None,
+                overdue=sum(1 for d in mine if _dt(d["due_at"]) < now), version=inc["version"],
+                closed_at=_dt(inc["closed_at"]),
+            ))
+        self._shorten([(r.next_deadline, self.kind_or_none(r.kind)) for r in out if r.next_deadline])
+        return out
+
+    # -- reads ----------------------------------------------------------------------------
+    def list_incidents(self, *, include_closed: bool = False, closed_only: bool = False, search: str | None = None,
+                       kind: str | None = None, limit: int | None = None, offset: int = 0) -> list[IncidentSummary]:
+        """As ``Queries.list_incidents``."""
+        where: list[str] = []
+        args: list[Any] = []
+        if closed_only:
+            where.append("incident.status = ?")
+            args.append(str(IncidentStatus.CLOSED))
+        elif not include_closed:
+            where.append(f"incident.closed_at IS NULL AND incident.status IN ({_marks(len(LIVE_STATUSES))})")
+            args += [str(s) for s in LIVE_STATUSES]
+        if kind:
+            where.append("incident.kind = ?")
+            args.append(kind)
+        if search:
+            day = _local_day(search)
+            if day is not None:
+                where.append("incident.reported_at >= ? AND incident.reported_at < ?")
+                args += [_ts(day[0]), _ts(day[1])]
+            else:
+                where.append("(incident.title LIKE ? OR incident.place LIKE ? OR incident.level = ? OR incident.kind = ?)")
+                args += [f"%{search}%", f"%{search}%", search, search]
+        sql = "SELECT * FROM incident" + (" WHERE " + " AND ".join(where) if where else "")
+        if include_closed or closed_only:
+            sql += " ORDER BY incident.reported_at DESC, incident.id DESC"
+            if limit or offset:
+                sql += " LIMIT ? OFFSET ?"
+                args += [limit if limit else -1, offset]
+            return self._summaries(list(self.con.execute(sql, args)))
+        rows = self._summaries(list(self.con.execute(sql, args)))
+        far = datetime.max.replace(tzinfo=UTC)
+
+        def urgency(r: IncidentSummary) -> tuple[datetime, int, int]:
+            k = self.kind_or_none(r.kind)
+            try:
+                gravity = k.gravity(r.level) if k else 0
+            except ValueError:
+                gravity = 0
+            return (r.next_deadline.due_at if r.next_deadline else far, -gravity, r.id)
+
+        rows.sort(key=urgency)
+        return rows[offset:offset + limit] if limit else rows[offset:]
+
+    def list_deadlines(self, *, incident_id: int | None = None) -> list[DeadlineView]:
+        """As ``Queries.list_deadlines`` with its default states: pending ones of live incidents, or every one of an incident."""
+        sql = ("SELECT deadline.*, incident.kind AS kind FROM deadline JOIN incident ON incident.id = deadline.subject_id "
+               "WHERE deadline.subject_type = ?")
+        args: list[Any] = ["incident"]
+        if incident_id is not None:
+            if self.con.execute("SELECT 1 FROM incident WHERE id = ?", (incident_id,)).fetchone() is None:
+                raise NotFound("incident", _("no incident {id}").format(id=incident_id))
+            sql += " AND deadline.subject_id = ?"
+            args.append(incident_id)
+        else:
+            sql += (f" AND incident.closed_at IS NULL AND incident.status IN ({_marks(len(LIVE_STATUSES))})"
+                    " AND deadline.state IN (?)")
+            args += [*(str(s) for s in LIVE_STATUSES), str(DeadlineState.PENDING)]
+        rows = list(self.con.execute(sql + " ORDER BY deadline.due_at, deadline.id", args))
+        pairs = [(self._deadline_view(d, kind), kind) for d in rows for kind in [self.kind_or_none(d["kind"])]]
+        self._shorten(pairs)
+        return [view for view, _kind in pairs]
+
+    def current_shift(self) -> ShiftView | None:
+        row = self.con.execute(
+            "SELECT shift.*, staff.callsign, staff.name FROM shift JOIN staff ON staff.id = shift.commander_id "
+            "WHERE shift.ended_at IS NULL ORDER BY shift.started_at DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return ShiftView(row["id"], row["callsign"], row["name"], _dt(row["started_at"]), row["started_by"],
+                         _dt(row["ended_at"]), row["ended_by"], row["handover_note"])
+
+
+def open_light(url: str, *, playbook_override: Path | None = None, actor: str = "console") -> LightDesk | None:
+    """A ``LightDesk`` on ``url`` when it is a SQLite desk file at this version's
+    schema and the playbooks can be keyed; else None (open the full ``Desk``)."""
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        desk = con.execute("SELECT value FROM deskmeta WHERE key = 'desk_id'").fetchone()
+    except sqlite3.Error:
+        con.close()
+        return None  # not a desk, not at a schema we know, locked...: the full path says why
+    if revision is None or revision[0] != HEAD_REVISION or desk is None:
+        con.close()
+        return None
+    try:
+        playbooks = light_playbooks(playbook_override)
+    except BaseException:
+        con.close()
+        raise
+    if playbooks is None:
+        con.close()
+        return None
+    con.row_factory = sqlite3.Row
+    return LightDesk(con, playbooks, actor=actor)

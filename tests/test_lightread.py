@@ -1,0 +1,227 @@
+"""The light read path (issue 15, dutydesk/lightread.py): the read commands on a
+SQLite desk at head read with sqlite3 and cached playbook words, and give what
+the full read model gives, word for word; anything else falls back to the desk."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pytest
+import typer
+
+from dutydesk import lightread
+from dutydesk.commands import common
+from dutydesk.errors import NotFound
+from dutydesk.i18n import set_language
+from dutydesk.models import STATUS_LABELS
+from tests.clitools import ok, refused
+
+
+@pytest.fixture
+def busy(desk, clock):
+    """A desk with live incidents of both kinds, roles, instructions to a unit and a
+    person, acknowledged, missed, waived and met deadlines, a closed incident, a shift."""
+    desk.start_shift("DC1")
+    a = desk.open_incident(kind="mass", title="Wage gathering at gate", place="Riverside Road", level="B")
+    clock.advance(minutes=1)
+    b = desk.open_incident(kind="opinion", title="Video of an arrest", place="Ring Road", level="orange")
+    clock.advance(minutes=1)
+    c = desk.open_incident(kind="mass", title="Old dispute", place="Market", level="C")
+    desk.assign(a.id, "cordon", "SPD")
+    ins = desk.instruct(a.id, "PS1", "Send two cars")
+    desk.instruct(b.id, "PS2", "Check the video")
+    desk.acknowledge(ins.id)
+    desk.add_note(a.id, "Crowd calmer")
+    detail = desk.get_incident(b.id)
+    pending = [d for d in detail.deadlines if d.state == "pending"]
+    desk.waive_deadline(pending[-1].id, reason="not needed")
+    desk.meet_deadline(pending[0].id)
+    desk.set_level(a.id, "A", reason="crowd growing")
+    clock.advance(hours=3)  # some deadlines overdue now
+    desk.close_incident(c.id, summary="settled")
+    return desk
+
+
+def _light(desk, clock) -> lightread.LightDesk:
+    reader = lightread.open_light(str(desk.engine.url))
+    assert reader is not None
+    reader.clock = clock
+    return reader
+
+
+def _same(a, b) -> None:
+    assert json.dumps([x.to_json() for x in a], ensure_ascii=False, indent=1) == \
+        json.dumps([x.to_json() for x in b], ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_light_lists_are_the_read_models_lists(busy, clock, lang):
+    set_language(lang)
+    reader = _light(busy, clock)
+    try:
+        for kwargs in [{}, {"include_closed": True}, {"closed_only": True}, {"search": "gate"}, {"search": "orange"},
+                       {"search": "mass", "include_closed": True}, {"search": clock.now().strftime("%Y-%m-%d"), "include_closed": True},
+                       {"limit": 1}, {"limit": 1, "offset": 1}, {"include_closed": True, "limit": 2, "offset": 1},
+                       {"include_closed": True, "offset": 2}, {"kind": "opinion"}]:
+            light, full = reader.list_incidents(**kwargs), busy.list_incidents(**kwargs)
+            assert light or kwargs.get("offset") or kwargs.get("closed_only") is None, kwargs
+            _same(light, full)
+        assert reader.list_incidents()[0].next_deadline is not None
+        _same(reader.list_deadlines(), busy.list_deadlines())
+        for inc in busy.list_incidents(include_closed=True):
+            _same(reader.list_deadlines(incident_id=inc.id), busy.list_deadlines(incident_id=inc.id))
+        assert reader.current_shift() == busy.current_shift()
+        with pytest.raises(NotFound) as light_err:
+            reader.list_deadlines(incident_id=999)
+        with pytest.raises(NotFound) as full_err:
+            busy.list_deadlines(incident_id=999)
+        assert str(light_err.value) == str(full_err.value)
+    finally:
+        reader.close()
+
+
+def test_light_deadlines_carry_the_warn_lead_and_short_words(busy, clock):
+    reader = _light(busy, clock)
+    try:
+        for light, full in zip(reader.list_deadlines(), busy.list_deadlines(), strict=True):
+            assert light == full  # every field, the ones JSON leaves out too
+            assert light.warn_before is None or isinstance(light.warn_before, timedelta)
+    finally:
+        reader.close()
+
+
+def test_status_words_are_the_models(busy):
+    assert {k: v for k, v in common._STATUS_LABELS.items()} == dict(STATUS_LABELS)
+
+
+def test_anything_but_a_sqlite_desk_at_head_opens_the_full_desk(busy, tmp_path):
+    assert lightread.open_light("postgresql+psycopg://u@/db?host=/tmp") is None
+    assert lightread.open_light(f"sqlite:///{tmp_path / 'none.sqlite'}") is None
+    assert lightread.open_light("sqlite://") is None
+    not_db = tmp_path / "junk.sqlite"
+    not_db.write_bytes(b"this is not a database" * 100)
+    assert lightread.open_light(f"sqlite:///{not_db}") is None
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    assert lightread.open_light(f"sqlite:///{empty}") is None
+    path = Path(busy.engine.url.database)
+    old = tmp_path / "old.sqlite"
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(old)
+    src.backup(dst)
+    src.close()
+    dst.execute("UPDATE alembic_version SET version_num = '0005_older'")
+    dst.commit()
+    dst.close()
+    assert lightread.open_light(f"sqlite:///{old}") is None
+
+
+def test_the_cli_reads_light_and_prints_what_it_printed(seeded, db_url, monkeypatch):
+    cli = seeded
+    ok(cli("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
+    ok(cli("incident", "open", "--kind", "opinion", "--title", "Rumour", "--place", "Web", "--level", "red"))
+    commands = [("incident", "list", "--json"), ("incident", "list"), ("incident", "list", "--all"), ("board",),
+                ("board", "--json"), ("deadline", "list"), ("deadline", "list", "--json"), ("deadline", "list", "--incident", "1"),
+                ("incident", "list", "--search", "Gate")]
+    from dutydesk.clock import SystemClock
+
+    frozen = SystemClock().now()
+    monkeypatch.setattr(SystemClock, "now", lambda self: frozen)  # countdowns printed alike in both runs
+    opened = []
+    real_open = lightread.open_light
+
+    def spy(*args, **kwargs):
+        reader = real_open(*args, **kwargs)
+        opened.append(reader)
+        return reader
+
+    monkeypatch.setattr(lightread, "open_light", spy)
+    light = [ok(cli(*c)).output for c in commands]
+    assert opened and all(r is not None for r in opened)
+    monkeypatch.setattr(lightread, "open_light", lambda *a, **k: None)  # the full desk, as before
+    full = [ok(cli(*c)).output for c in commands]
+    assert light == full
+    assert "Gate 3" in light[0]
+    refused(cli("deadline", "list", "--incident", "99"), "no incident 99")
+
+
+def test_a_changed_or_bad_override_file_is_read_again(seeded, tmp_path):
+    cli = seeded
+    ok(cli("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
+    over = tmp_path / "override.toml"
+    over.write_text('[kind.mass]\nlabel = {en = "Crowd event"}\n', encoding="utf-8")
+    first = json.loads(ok(cli("--playbooks", str(over), "incident", "list", "--json")).output)
+    assert first[0]["kind_label"] == "Crowd event"
+    again = json.loads(ok(cli("--playbooks", str(over), "incident", "list", "--json")).output)  # from the cache
+    assert again == first
+    over.write_text('[kind.mass]\nlabel = {en = "Gathering"}\n', encoding="utf-8")
+    assert json.loads(ok(cli("--playbooks", str(over), "incident", "list", "--json")).output)[0]["kind_label"] == "Gathering"
+    over.write_text('[kind.mass]\nlevels = "nonsense"\n', encoding="utf-8")
+    full = cli("--playbooks", str(over), "unit", "list")  # a command of the full path
+    assert full.exit_code != 0
+    light = cli("--playbooks", str(over), "incident", "list", "--json")
+    assert (light.exit_code, light.stderr) == (full.exit_code, full.stderr)
+
+
+def test_incident_list_json_in_a_real_process_loads_no_orm_and_no_validators(seeded, db_url, tmp_path):
+    """`dutydesk incident list --json` as a script runs it: the same JSON, and neither
+    SQLAlchemy, SQLModel, pydantic nor the models are imported (``-X importtime``)."""
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
+    expected = json.loads(ok(seeded("incident", "list", "--json")).output)
+    cmd = [sys.executable, "-X", "importtime", "-m", "dutydesk", "--db", db_url, "incident", "list", "--json"]
+    for _run in range(2):  # the first run may validate the playbooks (and cache them); the second reads the cache
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert json.loads(proc.stdout) == expected
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "alembic",
+                                                            "textual", "rich") or m in ("dutydesk.models", "dutydesk.desk",
+                                                                                          "dutydesk.playbook", "dutydesk.db"))
+    assert heavy == [], heavy
+
+
+def test_plain_parameters_coerce_as_typers_own(monkeypatch, tmp_path):
+    """dutydesk/commands/params.py gives what Typer's pydantic adapters give: values and errors."""
+    from typer.testing import CliRunner
+
+    from dutydesk.commands import params
+
+    params.install()
+    seen: list = []
+    app = typer.Typer()
+
+    @app.command()
+    def cmd(n: Annotated[int, typer.Argument()],
+            text: Annotated[str, typer.Argument()] = "",
+            s: Annotated[Optional[str], typer.Option()] = None,
+            limit: Annotated[Optional[int], typer.Option(min=1)] = None,
+            offset: Annotated[int, typer.Option(min=0, max=50)] = 0,
+            path: Annotated[Optional[Path], typer.Option()] = None,
+            many: Annotated[Optional[list[str]], typer.Option("--many")] = None,
+            flag: Annotated[bool, typer.Option("--flag")] = False) -> None:
+        seen.append((n, text, s, limit, offset, path, many, flag))
+
+    cases = [["1"], ["0011", "x"], ["-3"], ["+4"], [" 5"], ["1_000"], ["١٢"], ["99999999999999999999"], ["abc"], ["1.5"],
+             ["1", "", "--s", ""], ["1", "t", "--s", "  spaced  ", "--limit", "0"], ["1", "--limit", "1", "--offset", "50"],
+             ["1", "--offset", "51"], ["1", "--offset", "-1"], ["1", "--limit", "x"], ["1", "--path", "a/b"],
+             ["1", "--many", "a", "--many", "b"], ["1", "--flag"], ["1", "--s", "中文 [b]x[/b]"]]
+
+    def outcomes() -> list:
+        out = []
+        for args in cases:
+            seen.clear()
+            r = CliRunner().invoke(app, args)
+            out.append((r.exit_code, r.output, r.stderr, [tuple(map(repr, x)) for x in seen]))
+        return out
+
+    light = outcomes()
+    monkeypatch.setattr(typer.core._TyperParameter, "get_runtime_param", params.ORIGINAL)
+    own = outcomes()
+    assert light == own
+    assert light[0][0] == 0 and light[8][0] == 2
