@@ -382,6 +382,11 @@ class DutyDeskApp(App):
         for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
             yield SystemCommand(translate_marked(title), translate_marked(help_text),
                                 lambda a=action, s=screen: s.run_action(a))
+        if "kpi" not in {a for _t, _h, a in getattr(screen, "COMMANDS_FOR_PALETTE", [])}:  # from every screen
+            from dutydesk.screens.report import open_kpi_report
+
+            yield SystemCommand(_("KPI report"), _("The plans' targets met in a period: this month, last month or dates you give"),
+                                lambda: open_kpi_report(self))
 
 
 # The words of Textual's own palette commands (textual.app.App.get_system_commands), marked

@@ -131,9 +131,164 @@ async def test_missed_during_this_shift_lists_what_went_overdue_in_it(desk, cloc
     app = make_app(desk)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_shift(pilot)
-        text = str(screen.query_one("#handover-list", Static).render())
-    missed = text.split("Missed during this shift\n", 1)[1].splitlines()
+        text = str(screen.query_one("#deadline-list", Static).render())
+    missed = text.split("Missed during this shift (3)\n", 1)[1].splitlines()
     label = "Instruction reaches the front-line unit"
     assert missed == [f"  #{inc.id} {label}: due 11-22 10:11, met late, 30 s late",
                       f"  #{other.id} {label}: due 11-22 10:21, missed",
                       f"  #{inc.id} {label}: due 11-22 10:26, overdue, 3 min late"], missed
+
+
+# -- previews at the screen's width ------------------------------------------------
+
+def _preview_lines(screen) -> list[str]:
+    return str(screen.query_one("#report-text", Static).render()).splitlines()
+
+
+async def _shift_preview(pilot):
+    from dutydesk.screens.report import ReportScreen
+
+    await open_shift(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportScreen)
+    return screen
+
+
+def _long_shift(desk, clock, title="Residents blocking the ring road over demolition compensation, growing"):
+    desk.start_shift("DC1")
+    inc = desk.open_incident(kind="mass", title=title, place="Xinhe Village, Route 205", level="B")
+    desk.instruct(inc.id, "PS1", "Send two cars to the village entrance and report the numbers present")
+    clock.advance(minutes=30)
+    return inc
+
+
+async def test_preview_is_laid_out_at_the_screens_width(desk, clock):
+    """Regression: the preview was the 80-column text in a 78-column area, so
+    every full line wrapped.  It is laid out for the columns it has now (80 for
+    the files), and again when the terminal is resized."""
+    from rich.cells import cell_len
+
+    _long_shift(desk, clock)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _shift_preview(pilot)
+        area = screen.query_one("#report-scroll").scrollable_content_region.width
+        assert screen.text_width == area == 78  # the scrollbar's two columns kept free
+        lines = _preview_lines(screen)
+        assert max(cell_len(x) for x in lines) <= 78
+        assert screen.query_one("#report-text", Static).size.width <= area  # nothing wraps, nothing is cut
+        await pilot.resize_terminal(200, 50)
+        await settle(pilot)
+        assert screen.text_width == 198
+        wide = _preview_lines(screen)
+        assert 80 < max(cell_len(x) for x in wide) <= 198
+        assert len(wide) < len(lines)  # the wide text wraps less
+        await pilot.press("d")  # the file keeps 80 columns
+        await settle(pilot)
+        written = screen.written[0].read_text(encoding="utf-8")
+    assert written.startswith("# Shift report")
+
+
+async def test_chinese_preview_fits_and_no_line_starts_with_a_comma(desk, clock):
+    """CJK characters are two columns; a wrapped line never starts with 、 or ，."""
+    from rich.cells import cell_len
+
+    from dutydesk.i18n import set_language
+
+    set_language("zh_CN")
+    inc = _long_shift(desk, clock, title="某小区居民聚集，反映拆迁补偿问题，人数增加、情绪激动，道路堵塞、交通中断")
+    note = "交接：" + "，".join(["现场人数仍在增加、情绪激动"] * 8) + "。"
+    desk.add_note(inc.id, note)
+    starts = set()
+    for width in (80, 97, 123):
+        app = make_app(desk)
+        async with app.run_test(size=(width, 30)) as pilot:
+            screen = await _shift_preview(pilot)
+            lines = _preview_lines(screen)
+            assert screen.text_width == width - 2
+            assert max(cell_len(x) for x in lines) <= width - 2
+            starts |= {x.strip()[:1] for x in lines if x.strip()}
+            assert any("反映拆迁补偿问题" in x for x in lines)
+    assert not starts & {"、", "，", "。"}, starts
+
+
+# -- the KPI report from the console -------------------------------------------------
+
+def test_kpi_periods_are_calendar_months_in_the_desks_zone(monkeypatch):
+    from datetime import datetime, timezone
+
+    from dutydesk.screens.report import day_bound, kpi_periods
+
+    utc = timezone.utc
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=utc)
+    assert kpi_periods(now) == {"this": (datetime(2026, 11, 1, tzinfo=utc), now),
+                                "last": (datetime(2026, 10, 1, tzinfo=utc), datetime(2026, 11, 1, tzinfo=utc))}
+    january = datetime(2027, 1, 5, 9, 0, tzinfo=utc)
+    assert kpi_periods(january)["last"] == (datetime(2026, 12, 1, tzinfo=utc), datetime(2027, 1, 1, tzinfo=utc))
+    monkeypatch.setenv("DUTYDESK_TZ", "Asia/Shanghai")  # the month begins at local midnight
+    assert kpi_periods(now)["this"][0] == datetime(2026, 10, 31, 16, 0, tzinfo=utc)
+    # 1 Nov 00:30 in Shanghai is still October in UTC: this month is November's
+    assert kpi_periods(datetime(2026, 10, 31, 16, 30, tzinfo=utc))["this"][0] == datetime(2026, 10, 31, 16, 0, tzinfo=utc)
+    assert day_bound("2026-11-02", now, end=True) == datetime(2026, 11, 2, 16, 0, tzinfo=utc)  # the whole day
+
+
+async def test_kpi_report_from_the_palette_this_month(desk, clock):
+    from dutydesk.screens.report import KpiPeriodDialog, ReportScreen
+
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"KPI report")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, KpiPeriodDialog)
+        await pilot.press("enter")  # the first choice: this month so far
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        text = "\n".join(_preview_lines(app.screen))
+    assert "Plan KPI report" in text and "2026-11-01 00:00 – 2026-11-22 10:00" in text
+
+
+async def test_kpi_report_from_the_shift_screen_for_dates_typed(desk, clock):
+    from dutydesk.screens.report import KpiPeriodDialog, ReportScreen
+
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_shift(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, KpiPeriodDialog)
+        await pilot.press("down", "down", "enter")  # other dates: From has the focus
+        await pilot.press("ctrl+u", *"2026-11-20", "enter", "ctrl+u", *"2026-11-19", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, KpiPeriodDialog)  # To before From: refused, on the spot
+        assert "To: a day on or after From" in str(app.screen.query_one("#error", Static).render())
+        await pilot.press("ctrl+u", *"2026-11-21", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        text = "\n".join(_preview_lines(app.screen))
+    assert "2026-11-20 00:00 – 2026-11-22 00:00" in text  # both days whole
+
+
+def test_cli_text_report_keeps_80_columns_on_a_wide_terminal(desk, clock, db_url):
+    """A real process: the text report (a file, a printer) stays 80 columns
+    wide whatever the terminal; only the console's preview follows the screen.
+    Its missed list is the screen's."""
+    import os
+    import subprocess
+    import sys
+
+    _long_shift(desk, clock)
+    env = {**os.environ, "DUTYDESK_DB": db_url, "COLUMNS": "200"}
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--format", "text"], env=env,
+                       capture_output=True, timeout=60, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80 and "Missed during this period" in lines
+    section = r.stdout.split("Missed during this period", 1)[1].split("Deadlines due in this period", 1)[0]
+    assert "Instruction reaches" in section and "overdue" in section

@@ -70,8 +70,9 @@ def check_format(fmt: str) -> None:
         raise Refused("format", _("no format '{fmt}'; formats: {formats}").format(fmt=fmt, formats=", ".join(FORMATS)))
 
 
-def render(desk, report: Report, fmt: str) -> bytes:  # noqa: ANN001
-    """The report in ``fmt`` as bytes (UTF-8 for the text formats)."""
+def render(desk, report: Report, fmt: str, *, width: int | None = None) -> bytes:  # noqa: ANN001
+    """The report in ``fmt`` as bytes (UTF-8 for the text formats); ``width``:
+    the text's columns (80 unless given: the console's preview gives its own)."""
     check_format(fmt)
     if fmt == "json":
         body: Any = {"report": report.kind, **to_plain(report)}
@@ -84,7 +85,7 @@ def render(desk, report: Report, fmt: str) -> bytes:  # noqa: ANN001
         return render_pdf(doc)
     from dutydesk.reports.formats import render_html, render_md, render_text
 
-    text = {"text": render_text, "md": render_md, "html": render_html}[fmt](doc)
+    text = render_text(doc, width or 80) if fmt == "text" else {"md": render_md, "html": render_html}[fmt](doc)
     return text.encode("utf-8")
 
 

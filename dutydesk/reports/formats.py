@@ -111,17 +111,19 @@ def _pad(text: str, width: int) -> str:
 
 # -- plain text ------------------------------------------------------------------
 
-def render_text(doc: Document) -> str:
+def render_text(doc: Document, width: int = WIDTH) -> str:
+    """The report as plain text ``width`` display columns wide (80 for files and
+    printers; the console's preview passes the width it has)."""
     doc = sanitized(doc)
-    title = wrap(doc.title, WIDTH)  # a long title (an incident's) wraps at 80 columns too
-    out: list[str] = [*title, "=" * min(max(max(cell_len(t) for t in title), 8), WIDTH), *wrap(doc.subtitle, WIDTH), ""]
+    title = wrap(doc.title, width)  # a long title (an incident's) wraps too
+    out: list[str] = [*title, "=" * min(max(max(cell_len(t) for t in title), 8), width), *wrap(doc.subtitle, width), ""]
     for b in doc.blocks:
-        out += list(_text_block(b))
-    out += ["", *wrap(doc.footer, WIDTH)]
+        out += list(_text_block(b, width))
+    out += ["", *wrap(doc.footer, width)]
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-def _text_block(b) -> Iterator[str]:  # noqa: ANN001
+def _text_block(b, width: int = WIDTH) -> Iterator[str]:  # noqa: ANN001
     if isinstance(b, Heading):
         yield ""
         yield b.text
@@ -129,18 +131,18 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
     elif isinstance(b, Fields):
         lw = min(22, max(cell_len(k) for k, _v in b.pairs) + 1)
         for k, v in b.pairs:
-            lines = wrap(v, WIDTH - lw - 1)
+            lines = wrap(v, width - lw - 1)
             yield _pad(k + ":", lw) + " " + lines[0]
             for more in lines[1:]:
                 yield " " * (lw + 1) + more
     elif isinstance(b, Para):
-        yield from wrap(b.text, WIDTH)
+        yield from wrap(b.text, width)
     elif isinstance(b, Table):
         if not b.rows:
             if b.empty:
-                yield from wrap(b.empty, WIDTH)
+                yield from wrap(b.empty, width)
             return
-        widths = column_widths(b, WIDTH - 2)
+        widths = column_widths(b, width - 2)
         def lines(row: list[str], mark: str) -> Iterator[str]:
             cells = [wrap(c, w) for c, w in zip(row, widths)]
             for k in range(max(len(c) for c in cells)):
@@ -161,21 +163,21 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
         for g, counts in b.groups:
             bar = "".join(symbols.get(k, "?") * round(counts.get(k, 0) * bar_w / top) for k, _l in b.legend)
             said = ", ".join(f"{lbl} {counts[k]}" for k, lbl in b.legend if counts.get(k))
-            lines = wrap(said, WIDTH - lw - bar_w - 4)
+            lines = wrap(said, width - lw - bar_w - 4)
             names = wrap(g, lw)  # the whole label, on as many lines as it takes
             yield "  " + _pad(names[0], lw) + " " + _pad(bar, bar_w) + " " + lines[0]
             for name, more in zip_longest(names[1:], lines[1:], fillvalue=""):
                 yield "  " + _pad(name, lw) + " " * (bar_w + 2) + more
         legend = "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols
                            and any(c.get(k) for _g, c in b.groups))
-        for line in wrap(legend, WIDTH - 2):
+        for line in wrap(legend, width - 2):
             yield "  " + line
         yield ""
     elif isinstance(b, Timeline):
         yield ""
         yield b.title + ":"
         span = (b.end - b.start).total_seconds() or 1
-        width = 50
+        width = max(20, width - 30)  # the bars: 50 columns on a page of 80
         yield "  " + _pad("", 14) + " " + _pad(fmt_local(b.start, short=True), width - 11) + fmt_local(b.end, short=True)
         for label, a, z, _colour in b.spans:
             x0 = max(0, min(width, round((a - b.start).total_seconds() / span * width)))
@@ -184,7 +186,7 @@ def _text_block(b) -> Iterator[str]:  # noqa: ANN001
     elif isinstance(b, Signatures):
         yield ""
         for line in b.lines:
-            yield from wrap(line, WIDTH)
+            yield from wrap(line, width)
             yield ""
 
 

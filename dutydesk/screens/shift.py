@@ -1,31 +1,71 @@
 """The shift: who is duty commander; start, hand over (note + the automatic
-list of live incidents, pending and missed deadlines), end."""
+list of live incidents, pending deadlines and those missed during the shift), end.
+
+The form takes three lines; the handover list has the rest of the screen (two
+columns from 160 columns on).  The countdowns of the pending deadlines repaint
+on each ``Tick`` from what was loaded (no query); the list reloads on
+``DeskChanged``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from dutydesk import log
+from dutydesk.alerts import in_warning
 from dutydesk.i18n import N_, _
+from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Loaded, LoadFailed, Tick
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_local
 from dutydesk.widgets.keybar import KeyBar
 
+WIDE = 160  # from this many columns the handover list shows in two columns
+
+
+def left_text(d, now: datetime) -> Text:  # noqa: ANN001
+    """Time left as a countdown, the state in words too (monochrome terminals):
+    red ``OVERDUE +mm:ss`` once past due, yellow ``soon mm:ss`` within its
+    warning lead (the one rule of the alarms and the board), else ``mm:ss``."""
+    left = d.due_at - now
+    if left.total_seconds() < 0:
+        return Text(_("OVERDUE {late}").format(late=fmt_duration(left)), style="bold white on red3")
+    if in_warning(d, now, d.warn_before):
+        return Text(_("soon {left}").format(left=fmt_duration(left)), style="bold black on yellow")
+    return Text(fmt_duration(left))
+
 
 class ShiftScreen(Screen):
+    DEFAULT_CSS = """
+    ShiftScreen #current { padding: 0 1; }
+    ShiftScreen #shift-form { height: 1; padding: 0 1; margin: 1 0 0 0; }
+    ShiftScreen #shift-form Label { width: auto; padding: 0 1 0 0; }
+    ShiftScreen #commander { width: 14; margin: 0 2 0 0; }
+    ShiftScreen #note { width: 1fr; }
+    ShiftScreen #shift-buttons { height: 1; margin: 1 0 0 0; }
+    ShiftScreen #error { height: auto; padding: 0 1; }
+    ShiftScreen #handover-list { height: 1fr; margin: 1 0 0 0; }
+    ShiftScreen #handover-cols { height: auto; }
+    ShiftScreen #handover-cols.wide { layout: horizontal; }
+    ShiftScreen #handover-cols.wide > Static { width: 1fr; }
+    ShiftScreen #live-list, ShiftScreen #deadline-list { height: auto; padding: 0 1; }
+    """
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+s", "start", N_("Start shift"), priority=True),
         Binding("ctrl+o", "handover", N_("Hand over"), priority=True),
         Binding("ctrl+e", "end", N_("End shift"), priority=True),
         Binding("ctrl+r", "report", N_("Report"), priority=True),
+        Binding("ctrl+t", "kpi", N_("KPI report"), priority=True),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
@@ -33,30 +73,45 @@ class ShiftScreen(Screen):
         (N_("End shift"), N_("End the running shift"), "end"),
         (N_("Shift report"), N_("Preview the report of the current or last shift; write it as PDF, HTML or Markdown"),
          "report"),
+        (N_("KPI report"), N_("The plans' targets met in a period: this month, last month or dates you give"), "kpi"),
     ]
 
-    handed_over: int | None = None  # the shift this screen handed over
+    handed_over: int | None = None  # the shift this screen handed over: Ctrl+R previews it
+    busy: bool = False               # a start, handover or end on its way: the next waits for its outcome
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: tuple | None = None  # (shift, live incidents, pending deadlines, went overdue in the shift)
+        self.sending_to = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="shift-body"):
-            yield Static(id="current")
+        yield Static(id="current")
+        with Horizontal(id="shift-form"):
             yield Label(_("Duty commander (call sign)"))
-            yield Input(id="commander", placeholder=_("call sign of the commander taking over / starting"))
+            yield Input(id="commander", placeholder=_("call sign"), compact=True)
             yield Label(_("Handover note"))
-            yield Input(id="note", placeholder=_("what the next commander must know"))
-            with Horizontal(classes="buttons"):
-                yield Button(_("Start shift"), id="start", variant="primary")
-                yield Button(_("Hand over"), id="handover", variant="warning")
-                yield Button(_("End shift"), id="end")
-            yield Static("", id="error", classes="error", markup=False)
-            yield Static(id="handover-list")
+            yield Input(id="note", placeholder=_("what the next commander must know"), compact=True)
+        with Horizontal(id="shift-buttons", classes="buttons"):
+            yield Button(_("Start shift"), id="start", variant="primary", compact=True)
+            yield Button(_("Hand over"), id="handover", variant="warning", compact=True)
+            yield Button(_("End shift"), id="end", compact=True)
+        yield Static("", id="error", classes="error", markup=False)
+        with VerticalScroll(id="handover-list"):
+            with Horizontal(id="handover-cols"):
+                yield Static(id="live-list")
+                yield Static(id="deadline-list")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.reload()
+        self._load()
         self.query_one("#commander", Input).focus()
 
-    def reload(self) -> None:
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#handover-cols").set_class(event.size.width >= WIDE, "wide")
+
+    # -- reading -------------------------------------------------------------------
+    @on(DeskChanged)
+    def _desk_changed(self) -> None:
         self._load()
 
     @work(thread=True, exclusive=True, group="shift-load")
@@ -65,19 +120,32 @@ class ShiftScreen(Screen):
         try:
             shift = desk.current_shift()
             live = desk.list_incidents()
-            deadlines = desk.list_deadlines()
+            pending = desk.list_deadlines()
             # Went overdue during the shift (due in it, not met by due), found by the due_at index.
             overdue = desk.overdue_during(shift.started_at, desk.clock.now()) if shift is not None else []
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:  # a locked or unreachable desk: said on the screen, never a crash
+            log.fault("console shift", exc)
+            self.post_message(LoadFailed("shift", f"{type(exc).__name__}: {exc}"))
             return
-        self.app.call_from_thread(self.show, shift, live, deadlines, overdue)
+        self.post_message(Loaded("shift", (shift, live, pending, overdue)))
 
-    def show(self, shift, live, deadlines, overdue=()) -> None:  # noqa: ANN001
-        from dutydesk.reports.data import outcome, outcome_label
-        from dutydesk.reports.document import margin_text
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "shift":
+            self.data = message.data
+            self.show(*message.data)
 
-        now = self.app.clock.now()
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.problem, title=_("Database error"), severity="error", timeout=8)
+
+    @on(Tick)
+    def _tick(self, message: Tick) -> None:
+        if self.data is not None:  # countdowns from what was loaded; no query
+            self._show_deadlines(message.now)
+
+    def show(self, shift, live, pending, overdue=()) -> None:  # noqa: ANN001
+        self.data = (shift, live, pending, list(overdue))
         if shift is None:
             head = Text(_("No shift is running. Enter the duty commander's call sign and start one."), style="bold")
         else:
@@ -88,21 +156,30 @@ class ShiftScreen(Screen):
         self.query_one("#start", Button).disabled = shift is not None
         self.query_one("#handover", Button).disabled = shift is None
         self.query_one("#end", Button).disabled = shift is None
-        lines = [Text(_("For the handover: live incidents"), style="bold underline")]
+        lines = [Text(_("For the handover: live incidents") + f" ({len(live)})", style="bold underline")]
         pb = self.app.desk.playbooks
         for r in live:
             lines.append(Text(safe(f"  #{r.id} [{pb.kind_short(r.kind)} {pb.level_short(r.kind, r.level)}] {r.title} @ {r.place} — ") +
                               _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required)))
         if not live:
             lines.append(Text("  " + _("none")))
-        lines.append(Text(_("Pending deadlines"), style="bold underline"))
-        pending = [d for d in deadlines if d.state == "pending"]
+        self.query_one("#live-list", Static).update(Text("\n").join(lines))
+        self._show_deadlines(self.app.clock.now())
+
+    def _show_deadlines(self, now: datetime) -> None:
+        from dutydesk.reports.data import outcome, outcome_label
+        from dutydesk.reports.document import margin_text
+
+        assert self.data is not None
+        _shift, _live, pending, overdue = self.data
+        pending = [d for d in pending if d.state == "pending"]
+        lines = [Text(_("Pending deadlines") + f" ({len(pending)})", style="bold underline")]
         for d in pending:
-            style = "bold red" if d.due_at < now else ""
-            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at)} ({fmt_duration(d.due_at - now)})", style=style))
+            lines.append(Text.assemble(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at, short=True)}  ",
+                                       left_text(d, now)))
         if not pending:
             lines.append(Text("  " + _("none")))
-        lines.append(Text(_("Missed during this shift"), style="bold underline"))
+        lines.append(Text(_("Missed during this shift") + f" ({len(overdue)})", style="bold underline"))
         for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
             done = d.met_at if d.state == "met" else now if d.state == "pending" else None
             became = outcome_label(outcome(d, now)) + (f", {margin_text((d.due_at - done).total_seconds())}" if done else "")
@@ -110,8 +187,9 @@ class ShiftScreen(Screen):
                 at=fmt_local(d.due_at, short=True), outcome=became), style="bold red"))
         if not overdue:
             lines.append(Text("  " + _("none")))
-        self.query_one("#handover-list", Static).update(Text("\n").join(lines))
+        self.query_one("#deadline-list", Static).update(Text("\n").join(lines))
 
+    # -- the form ------------------------------------------------------------------
     @on(Input.Submitted, "#note")
     def _note_done(self) -> None:
         """Enter in the note: hand over when a shift runs, else start one."""
@@ -123,14 +201,6 @@ class ShiftScreen(Screen):
     @on(Input.Submitted, "#commander")
     def _commander_done(self) -> None:
         self.query_one("#note", Input).focus()
-
-    def action_report(self) -> None:
-        from dutydesk import reports
-        from dutydesk.screens.report import ReportScreen
-
-        desk, shift_id = self.app.desk, self.handed_over  # None: the current or last shift
-        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift", shift_id=shift_id),
-                                          "shift"))
 
     def _after_typing(self, then: Callable[[], None]) -> None:
         """Run ``then`` once every field has taken in the keys typed before it.
@@ -156,6 +226,14 @@ class ShiftScreen(Screen):
     def _typing(self) -> None:
         self._refuse("")  # a refusal holds until the field it names is touched
 
+    def _send(self, fn: Callable[[], object], tag: str) -> None:
+        """One change at a time: a second Ctrl+O while the first is on its way
+        would end the new commander's shift."""
+        if self.busy:
+            return
+        self.busy = True
+        self.app.desk_call(self, fn, tag=tag)
+
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         self._after_typing(self._start)
@@ -163,10 +241,9 @@ class ShiftScreen(Screen):
     def _start(self) -> None:
         who = self.query_one("#commander", Input).value.strip()
         if not who:
-            self.query_one("#error", Static).update(_("Duty commander: enter a call sign"))
+            self._refuse(_("Duty commander: enter a call sign"))
             return
-        self.app.run_desk(lambda: self.app.desk.start_shift(who),
-                          lambda s: self.notify(_("Shift started: {who}").format(who=s.commander)))
+        self._send(lambda: self.app.desk.start_shift(who), "start")
 
     @on(Button.Pressed, "#handover")
     def action_handover(self) -> None:
@@ -176,21 +253,13 @@ class ShiftScreen(Screen):
         who = self.query_one("#commander", Input).value.strip()
         note = self.query_one("#note", Input).value.strip()
         if not who:
-            self.query_one("#error", Static).update(_("Hand over: enter the call sign of the next commander"))
+            self._refuse(_("Hand over: enter the call sign of the next commander"))
             return
         if not note:
-            self.query_one("#error", Static).update(_("Hand over: the handover note must not be empty"))
+            self._refuse(_("Hand over: the handover note must not be empty"))
             return
-        self.app.run_desk(lambda: self.app.desk.end_shift(note, handover_to=who),
-                          lambda s: self._handed_over(s, who))
-
-    def _handed_over(self, shift, who: str) -> None:  # noqa: ANN001
-        """The note is sent: the fields are cleared (a second Ctrl+O never sends it
-        again) and Ctrl+R previews the shift just handed over, not the new one."""
-        self.handed_over = shift.id
-        self.query_one("#note", Input).value = ""
-        self.query_one("#commander", Input).value = ""
-        self.notify(_("Handed over to {who}").format(who=who))
+        self.sending_to = who
+        self._send(lambda: self.app.desk.end_shift(note, handover_to=who), "handover")
 
     @on(Button.Pressed, "#end")
     def action_end(self) -> None:
@@ -198,5 +267,41 @@ class ShiftScreen(Screen):
 
     def _end(self) -> None:
         note = self.query_one("#note", Input).value.strip()
-        self.app.run_desk(lambda: self.app.desk.end_shift(note or None),
-                          lambda s: self.notify(_("Shift {id} ended").format(id=s.id)))
+        self._send(lambda: self.app.desk.end_shift(note or None), "end")
+
+    @on(DeskDone)
+    def _done(self, message: DeskDone) -> None:
+        self.busy = False
+        shift = message.result
+        if message.tag == "start":
+            self.query_one("#commander", Input).value = ""
+            self.notify(_("Shift started: {who}").format(who=shift.commander))
+        elif message.tag == "handover":
+            # The note is sent: the fields are cleared (a second Ctrl+O never sends
+            # it again) and Ctrl+R previews the shift just handed over, not the new one.
+            self.handed_over = shift.id
+            self.query_one("#note", Input).value = ""
+            self.query_one("#commander", Input).value = ""
+            self.notify(_("Handed over to {who}").format(who=self.sending_to))
+        elif message.tag == "end":
+            self.handed_over = shift.id
+            self.query_one("#note", Input).value = ""
+            self.notify(_("Shift {id} ended").format(id=shift.id))
+
+    @on(DeskRefused)
+    def _refused(self, message: DeskRefused) -> None:
+        self.busy = False  # the app has shown why; what was typed stays in the fields
+
+    # -- reports -------------------------------------------------------------------
+    def action_report(self) -> None:
+        from dutydesk import reports
+        from dutydesk.screens.report import ReportScreen
+
+        desk, shift_id = self.app.desk, self.handed_over  # None: the current or last shift
+        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift", shift_id=shift_id),
+                                          "shift"))
+
+    def action_kpi(self) -> None:
+        from dutydesk.screens.report import open_kpi_report
+
+        open_kpi_report(self.app)
