@@ -62,7 +62,8 @@ def check_output(output: Path | OutputFile, *, force: bool = False, field: str =
     them) may be replaced with ``force``; a database in WAL mode (a desk in
     use) never is."""
     if isinstance(output, OutputFile):
-        output, force = output.path, output.force or force
+        force = output.force or force
+        output = output.path
     path = Path(output)
     shown = str(path)
     try:
@@ -151,7 +152,8 @@ def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *,
     file, and the file is 0600.  Refused (naming ``field``) when
     :func:`check_output` refuses the path or the folder cannot be written."""
     if isinstance(output, OutputFile):
-        output, force = output.path, output.force or force
+        force = output.force or force
+        output = output.path
     output = check_output(Path(output), force=force, field=field)
     tmp, fd = _temp_beside(output, field)
     keep = os.dup(fd)  # to sync after the writer closes its file (a TextIOWrapper around it does)

@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk.i18n import _
-from dutydesk.models import DeskMeta, JournalEntry
+from dutydesk.models import DeskMeta, JournalEntry, JournalSeal, core_table
 
 GENESIS = "0" * 64
 HEAD_KEY = "journal_head"
@@ -84,7 +84,7 @@ def key_fingerprint(key: bytes) -> str:
 def head_full(session: Session) -> tuple[int, str, str | None]:
     """(seq, hash, MAC) of the last entry; MAC ``None`` on an unkeyed chain."""
     value = session.connection().execute(
-        select(DeskMeta.__table__.c.value).where(DeskMeta.__table__.c.key == HEAD_KEY)).scalar()
+        select(core_table(DeskMeta).c.value).where(core_table(DeskMeta).c.key == HEAD_KEY)).scalar()
     if value is None:
         return 0, GENESIS, None
     seq, digest, mac = (value.split(":") + [""])[:3]
@@ -118,10 +118,10 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
                       action=action, entity=entity, entity_id=entity_id, payload=payload_text)
     digest = hashlib.sha256(body).hexdigest()
     mac = body_mac(key, prev_mac, body) if key is not None else None
-    conn.execute(insert(JournalEntry.__table__).values(
+    conn.execute(insert(core_table(JournalEntry)).values(
         seq=seq, at=at, event_at=event_at, late=late, actor=actor, action=action, entity=entity,
         entity_id=entity_id, payload=payload_text, prev_hash=prev, hash=digest, mac=mac))
-    meta = DeskMeta.__table__
+    meta = core_table(DeskMeta)
     value = f"{seq}:{digest}" + (f":{mac}" if mac else "")
     if seq == 1:
         conn.execute(insert(meta).values(key=HEAD_KEY, value=value))
@@ -170,20 +170,19 @@ class KeyState:
 
 
 def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = None,
-           file_seals: list[dict] | None = None, seal_file: str = "", seal_file_problem: str | None = None,
+           file_seals: list[dict[str, Any]] | None = None, seal_file: str = "", seal_file_problem: str | None = None,
            reconcile: bool = True) -> Verdict:
     """Walk the chain in order, checking each entry's hash and, with the key,
     its MAC; name the first entry that is edited, missing or out of place.
     Then the seals (in the desk and, ``file_seals``, beside the key) and, with
     ``reconcile``, the tables against what the journal says
     (``dutydesk.reconcile``).  The first problem found is the verdict's reason."""
-    from dutydesk.models import JournalSeal
     from dutydesk.reconcile import Replay
 
     ks = key_state or KeyState()
     key = ks.key
     replay = Replay() if reconcile else None
-    seal_rows = list(session.scalars(select(JournalSeal).order_by(JournalSeal.id)))
+    seal_rows = list(session.scalars(select(JournalSeal).order_by(col(JournalSeal.id))))
     file_seals = list(file_seals or ())
     wanted = {r.seq for r in seal_rows} | {x["seq"] for x in file_seals}
     macs: dict[int, str | None] = {}
@@ -193,7 +192,7 @@ def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = 
     prev_mac: str | None = None
     count = keyed = 0
     problem: tuple[int, str] | None = None
-    stmt = select(JournalEntry).order_by(JournalEntry.seq).execution_options(yield_per=batch)
+    stmt = select(JournalEntry).order_by(col(JournalEntry.seq)).execution_options(yield_per=batch)
     for entry in session.scalars(stmt):
         if entry.seq != expected_seq:
             problem = (expected_seq, _("entry {seq} is missing (next found: {found})").format(
@@ -283,7 +282,7 @@ def _head_problem(session: Session, count: int, last_hash: str, last_mac: str | 
     return None
 
 
-def _seal_problem(rows: list, file_seals: list[dict], macs: dict[int, str | None],
+def _seal_problem(rows: list[JournalSeal], file_seals: list[dict[str, Any]], macs: dict[int, str | None],
                   shift_ends: list[tuple[int, str, str]], count: int, seal_file: str) -> tuple[int | None, str] | None:
     def check(shift: Any, seq: int, mac: str, where: str) -> tuple[int | None, str] | None:
         if seq > count:

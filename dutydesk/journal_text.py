@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.models import status_label
 from dutydesk.vocab import Action
+
+if TYPE_CHECKING:  # the playbooks are read only when a label is asked for
+    from dutydesk.playbook import Playbooks
 
 
 def _fmt(message: str, **values: Any) -> Callable[[dict[str, Any]], str]:
@@ -50,7 +53,7 @@ _IMPORTED = {"units": N_("units"), "staff": N_("staff"), "incidents": N_("incide
 Labels = Callable[[str, str], str]  # ("role" | "rule" | "level", key) -> words
 
 
-def playbook_labels(playbooks: Any, kind: str | None = None) -> Labels:  # noqa: ANN401
+def playbook_labels(playbooks: Playbooks, kind: str | None = None) -> Labels:
     """Role and deadline keys in words, from the playbook of ``kind`` (or the
     first playbook that knows the key); a key no playbook knows stays a key."""
     def label(what: str, key: str) -> str:

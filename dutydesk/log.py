@@ -18,7 +18,9 @@ import logging
 import os
 import re
 import sys
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
+from types import TracebackType
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -29,9 +31,10 @@ _broken = False
 class _PrivateRotatingHandler(RotatingFileHandler):
     """A rotating file whose files are created 0600 (the umask may narrow it further)."""
 
-    def _open(self):  # noqa: ANN202
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
+        # text mode gives a TextIOWrapper; typeshed says IO[Any] for a mode it cannot see
+        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)  # type: ignore[return-value]
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - one line, once; never a traceback
         global _broken
@@ -53,6 +56,7 @@ def logger() -> logging.Logger:
     log.setLevel(logging.INFO)
     log.propagate = False
     path = log_file()
+    handler: logging.Handler
     try:
         private_dir(path.parent, field="log")
         handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
@@ -83,7 +87,8 @@ def event(where: str, message: str, *args: object) -> None:
     _emit(logging.INFO, f"where=%s {message}", where, *args)
 
 
-def _emit(level: int, msg: str, *args: object, exc_info=None) -> None:  # noqa: ANN001
+def _emit(level: int, msg: str, *args: object,
+          exc_info: tuple[type[BaseException], BaseException, TracebackType | None] | None = None) -> None:
     log = logger()
     args = tuple(clean(a) if isinstance(a, str) else a for a in args)
     try:

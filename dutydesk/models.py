@@ -20,6 +20,12 @@ from dutydesk import vocab
 UTC = timezone.utc
 
 
+def core_table(model: type[SQLModel]) -> sa.Table:
+    """A table model's Core table (for inserts and reads that need not build ORM objects).  SQLModel sets
+    ``__table__`` on each ``table=True`` class, but its stubs do not declare it."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
 class UTCDateTime(TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True

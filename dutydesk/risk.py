@@ -7,6 +7,7 @@ commander may choose another level: both are recorded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ def parse_factor_args(kind: Kind, args: list[str] | None) -> dict[str, str | flo
     return validate_factors(kind, values)
 
 
-def validate_factors(kind: Kind, values: dict[str, object]) -> dict[str, str | float]:
+def validate_factors(kind: Kind, values: Mapping[str, object]) -> dict[str, str | float]:
     out: dict[str, str | float] = {}
     for name, value in values.items():
         factor = kind.factor(name)

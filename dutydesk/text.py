@@ -96,7 +96,7 @@ def _clean(value: Any, field: str, kind: str, limit: int | None, required: bool)
         raise Refused(field, _("must be text"))
     if kind == BLOCK and "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    cleaned = value.strip()
+    cleaned: str = value.strip()
     if required and not cleaned:
         raise Refused(field, _("must not be empty"))
     wrong = problem(cleaned, kind, limit=limit)

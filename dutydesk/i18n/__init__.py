@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import gettext as _gettext
 from pathlib import Path
+from typing import TypedDict
 
 DOMAIN = "dutydesk"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "zh_CN")
 
-_state: dict[str, object] = {
+class _State(TypedDict):
+    lang: str
+    tr: _gettext.NullTranslations  # GNUTranslations for a catalogue, NullTranslations for English
+
+
+_state: _State = {
     "lang": DEFAULT_LANGUAGE,
     "tr": _gettext.NullTranslations(),
 }
@@ -55,21 +61,21 @@ def set_language(lang: str | None) -> str:
 
 
 def current_language() -> str:
-    return str(_state["lang"])
+    return _state["lang"]
 
 
 def _(message: str) -> str:
-    return _state["tr"].gettext(message)  # type: ignore[union-attr]
+    return _state["tr"].gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _state["tr"].ngettext(singular, plural, n)  # type: ignore[union-attr]
+    return _state["tr"].ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
     """A message whose words depend on where it is shown: doctor's ``OK`` (正常)
     is not a dialog's ``OK`` button (确定).  Extracted with its context."""
-    return _state["tr"].pgettext(context, message)  # type: ignore[union-attr]
+    return _state["tr"].pgettext(context, message)
 
 
 def N_(message: str) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import eq, itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from dutydesk.clock import Clock
 from dutydesk.errors import ImportRowError, Refused
@@ -188,7 +188,7 @@ BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), 
 
 
 def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx: Context, result: ImportResult,
-              ledger: KeyLedger, log: ProblemLog, on_row: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
+              ledger: KeyLedger, log: ProblemLog, on_row: Callable[[int], None] | None) -> Iterator[list[dict[str, Any]]]:
     """Check every row; yield the good ones a batch (a list) at a time, once the
     batch's keys are known not to repeat earlier rows, and only while no row has
     failed.  Raises ``_Invalid`` at the end if any row failed."""
@@ -207,7 +207,7 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
         good: list[dict[str, Any]] = []
         batch_keys: dict[str, int] = {}
         for number, raw in chunk:
-            values = to_values(raw)  # type: ignore[arg-type]
+            values: dict[str, Any] = to_values(raw)  # type: ignore[arg-type]
             problems = clean(values)
             key = values.get(key_field)
             if key:
@@ -251,7 +251,7 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
     plain = table.plain_batch(s, entity, known) if table is not None and check is None else None
     while chunk := list(islice(rows_in, BATCH)):
         rows += len(chunk)
-        checked = plain(chunk) if plain is not None else None
+        checked = plain(cast("list[tuple[int, list[str]]]", chunk)) if plain is not None else None  # a table's rows are lists
         good, batch_keys = checked if checked is not None else each_row(chunk)
         for key, earlier in ledger.add(batch_keys):
             number = batch_keys[key]
@@ -315,7 +315,7 @@ class _Invalid(Exception):
     """A row failed: nothing is written."""
 
 
-def _meta(result: ImportResult) -> dict:
+def _meta(result: ImportResult) -> dict[str, Any]:
     return {"file": result.file, "format": result.fmt, "encoding": result.encoding, "rows": result.rows,
             "sha256": result.sha256}
 

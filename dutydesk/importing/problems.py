@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field  # the dataclass below has a field named field
 
 KEEP = 1000
 
@@ -21,7 +22,7 @@ class ImportProblem:
     row: int
     field: str
     problem: str
-    record: dict[str, str] = field(default_factory=dict)
+    record: dict[str, str] = _field(default_factory=dict)
 
 
 class ProblemLog:

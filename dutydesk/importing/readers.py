@@ -23,7 +23,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
+from typing import Any
 
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
@@ -287,14 +289,14 @@ def _iter_xlsx(src: Source) -> Iterator[tuple[int, Row]]:
 SPILL_STRINGS = 8 * 1024 * 1024
 
 
-def _open_workbook(path: Path):  # noqa: ANN202 - (openpyxl Workbook, _SpilledStrings | None)
+def _open_workbook(path: Path) -> tuple[Any, _SpilledStrings | None]:  # (openpyxl's Workbook: openpyxl has no types)
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
     from openpyxl.worksheet import _reader
 
     _reader.iterparse = _dropping_rows  # see _dropping_rows: the read-only parser otherwise keeps every row element
     spilled: list[_SpilledStrings] = []
 
-    class Reader(ExcelReader):
+    class Reader(ExcelReader):  # type: ignore[misc]  # openpyxl ships no type hints: its ExcelReader is Any
         def read_strings(self) -> None:
             ct = self.package.find(SHARED_STRINGS)
             if ct is None or self.archive.getinfo(ct.PartName[1:]).file_size < SPILL_STRINGS:
@@ -317,7 +319,7 @@ def _open_workbook(path: Path):  # noqa: ANN202 - (openpyxl Workbook, _SpilledSt
 _ROW_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
 
 
-def _dropping_rows(source, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+def _dropping_rows(source: Any, *args: Any, **kwargs: Any) -> Iterator[tuple[str, Any]]:  # (openpyxl's elements)
     """openpyxl's own (defused) ``iterparse``, but a ``<row>`` element leaves
     its parent once the reader has taken it: openpyxl clears each row, yet
     the emptied elements stayed in the tree (about 60 bytes a row: 180 MB for
@@ -340,7 +342,7 @@ class _SpilledStrings:
     offsets), read back by index with ``pread``: memory stays flat however
     many distinct strings the workbook holds."""
 
-    def __init__(self, part) -> None:  # noqa: ANN001
+    def __init__(self, part: Any) -> None:  # an openpyxl part (no type hints)
         from openpyxl.cell.text import Text
         from openpyxl.xml.constants import SHEET_MAIN_NS
         from openpyxl.xml.functions import iterparse
@@ -392,6 +394,6 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+    if isinstance(value, (date, time)):  # openpyxl's dates and times (a datetime is a date)
+        return value.isoformat()
     return str(value)

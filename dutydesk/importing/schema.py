@@ -39,11 +39,12 @@ def header_map(entity: str, headers: list[str]) -> tuple[dict[str, str], list[st
     """{file header: field} and the headers that map to nothing."""
     with open(HEADERS_FILE, "rb") as fh:
         aliases = tomllib.load(fh)[entity]
-    lookup = {}
+    lookup: dict[str, str] = {}
     for fld, names in aliases.items():
         for name in [fld, *names]:
             lookup.setdefault(_norm(name), fld)
-    mapping, unknown = {}, []
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
     for h in headers:
         fld = lookup.get(_norm(h))
         if fld is None or fld in mapping.values():
