@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("bench.startup", "bench.writes", "bench.console", "bench.imports", "bench.reports")
+MODULES = ("bench.startup", "bench.writes", "bench.console", "bench.imports", "bench.reports", "bench.kpi")
 
 
 def main() -> int:
