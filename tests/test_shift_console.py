@@ -32,6 +32,17 @@ def type_ahead(app: DutyDeskApp, keys: str | list[str]) -> None:
         app._driver.send_message(event)
 
 
+def shown(widget: Static) -> str:
+    """What a Static shows, as plain text at its width (its content may be Rich tables)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=widget.size.width or 120, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
 async def open_shift(pilot) -> ShiftScreen:
     await settle(pilot)
     await pilot.press("s")
@@ -131,12 +142,12 @@ async def test_missed_during_this_shift_lists_what_went_overdue_in_it(desk, cloc
     app = make_app(desk)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_shift(pilot)
-        text = str(screen.query_one("#deadline-list", Static).render())
-    missed = text.split("Missed during this shift (3)\n", 1)[1].splitlines()
+        text = shown(screen.query_one("#deadline-list", Static))
+    missed = [" ".join(x.split()) for x in text.split("Missed during this shift (3)\n", 1)[1].splitlines()]
     label = "Instruction reaches the front-line unit"
-    assert missed == [f"  #{inc.id} {label}: due 11-22 10:11, met late, 30 s late",
-                      f"  #{other.id} {label}: due 11-22 10:21, missed",
-                      f"  #{inc.id} {label}: due 11-22 10:26, overdue, 3 min late"], missed
+    assert missed == [f"#{inc.id} {label} 11-22 10:11 met late, 30 s late",
+                      f"#{other.id} {label} 11-22 10:21 missed",
+                      f"#{inc.id} {label} 11-22 10:26 overdue, 3 min late"], missed
 
 
 # -- previews at the screen's width ------------------------------------------------
@@ -292,3 +303,29 @@ def test_cli_text_report_keeps_80_columns_on_a_wide_terminal(desk, clock, db_url
     assert max(len(x) for x in lines) <= 80 and "Missed during this period" in lines
     section = r.stdout.split("Missed during this period", 1)[1].split("Deadlines due in this period", 1)[0]
     assert "Instruction reaches" in section and "overdue" in section
+
+
+async def test_pending_countdowns_follow_the_tick_in_words(desk, clock):
+    """The shift screen's countdowns repaint on Tick (no query) and say their
+    state in words: soon within the warning lead, OVERDUE once past due."""
+    from sqlalchemy import event
+
+    from dutydesk.messages import Tick
+
+    desk.start_shift("DC1")
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    desk.instruct(inc.id, "PS1", "Send two cars")  # due in 60 s
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_shift(pilot)
+        queries = []
+        event.listen(desk.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+        clock.advance(seconds=50)
+        screen.post_message(Tick(clock.now()))
+        await pilot.pause()
+        assert "soon 00:10" in shown(screen.query_one("#deadline-list", Static))
+        clock.advance(seconds=15)
+        screen.post_message(Tick(clock.now()))
+        await pilot.pause()
+        assert "OVERDUE +00:05" in shown(screen.query_one("#deadline-list", Static))
+        assert queries == []

@@ -64,6 +64,17 @@ def test_open_incident_form(snap_compare, demo_desk):
     assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_shift(snap_compare, demo_desk, size):
+    """The shift screen: the form in three lines, the handover list below (two columns at 200)."""
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_desk), terminal_size=size, run_before=run_before)
+
+
 def test_incident_report_preview(snap_compare, demo_desk):
     async def run_before(pilot):
         await settle(pilot)

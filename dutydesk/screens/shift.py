@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
@@ -26,9 +29,25 @@ from dutydesk.i18n import N_, _
 from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Loaded, LoadFailed, Tick
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_local
+from dutydesk.widgets.format import level_badge
 from dutydesk.widgets.keybar import KeyBar
 
 WIDE = 160  # from this many columns the handover list shows in two columns
+
+
+def _grid(ratio_col: int) -> Table:
+    """Rows of a handover list: the column ``ratio_col`` takes the spare width
+    and wraps under itself; the others keep their width."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    for i in range(4):
+        grid.add_column(ratio=1 if i == ratio_col else None, no_wrap=i != ratio_col, overflow="fold")
+    return grid
+
+
+def _section(title: str, items: list | tuple, rows: Table) -> Group:
+    """A heading with the count, then the rows (or "none")."""
+    head = Text(f"{title} ({len(items)})", style="bold underline")
+    return Group(head, Padding(rows, (0, 0, 0, 2)) if items else Text("  " + _("none")))
 
 
 def left_text(d, now: datetime) -> Text:  # noqa: ANN001
@@ -50,7 +69,7 @@ class ShiftScreen(Screen):
     ShiftScreen #shift-form Label { width: auto; padding: 0 1 0 0; }
     ShiftScreen #commander { width: 14; margin: 0 2 0 0; }
     ShiftScreen #note { width: 1fr; }
-    ShiftScreen #shift-buttons { height: 1; margin: 1 0 0 0; }
+    ShiftScreen #shift-buttons { height: 1; }
     ShiftScreen #error { height: auto; padding: 0 1; }
     ShiftScreen #handover-list { height: 1fr; margin: 1 0 0 0; }
     ShiftScreen #handover-cols { height: auto; }
@@ -87,7 +106,7 @@ class ShiftScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="current")
         with Horizontal(id="shift-form"):
-            yield Label(_("Duty commander (call sign)"))
+            yield Label(_("Commander"))
             yield Input(id="commander", placeholder=_("call sign"), compact=True)
             yield Label(_("Handover note"))
             yield Input(id="note", placeholder=_("what the next commander must know"), compact=True)
@@ -97,12 +116,13 @@ class ShiftScreen(Screen):
             yield Button(_("End shift"), id="end", compact=True)
         yield Static("", id="error", classes="error", markup=False)
         with VerticalScroll(id="handover-list"):
-            with Horizontal(id="handover-cols"):
+            with Vertical(id="handover-cols"):
                 yield Static(id="live-list")
                 yield Static(id="deadline-list")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one("#error").display = False
         self._load()
         self.query_one("#commander", Input).focus()
 
@@ -156,14 +176,13 @@ class ShiftScreen(Screen):
         self.query_one("#start", Button).disabled = shift is not None
         self.query_one("#handover", Button).disabled = shift is None
         self.query_one("#end", Button).disabled = shift is None
-        lines = [Text(_("For the handover: live incidents") + f" ({len(live)})", style="bold underline")]
         pb = self.app.desk.playbooks
+        rows = _grid(ratio_col=2)
         for r in live:
-            lines.append(Text(safe(f"  #{r.id} [{pb.kind_short(r.kind)} {pb.level_short(r.kind, r.level)}] {r.title} @ {r.place} — ") +
-                              _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required)))
-        if not live:
-            lines.append(Text("  " + _("none")))
-        self.query_one("#live-list", Static).update(Text("\n").join(lines))
+            rows.add_row(f"#{r.id}", Text.assemble(level_badge(pb.level_short(r.kind, r.level), pb.level_colour(r.kind, r.level)),
+                                                   " ", pb.kind_short(r.kind)),
+                         Text(safe(f"{r.title} @ {r.place}")), _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required))
+        self.query_one("#live-list", Static).update(_section(_("For the handover: live incidents"), live, rows))
         self._show_deadlines(self.app.clock.now())
 
     def _show_deadlines(self, now: datetime) -> None:
@@ -173,21 +192,17 @@ class ShiftScreen(Screen):
         assert self.data is not None
         _shift, _live, pending, overdue = self.data
         pending = [d for d in pending if d.state == "pending"]
-        lines = [Text(_("Pending deadlines") + f" ({len(pending)})", style="bold underline")]
+        soon = _grid(ratio_col=1)
         for d in pending:
-            lines.append(Text.assemble(f"  #{d.subject_id} {safe(d.label)}: {fmt_local(d.due_at, short=True)}  ",
-                                       left_text(d, now)))
-        if not pending:
-            lines.append(Text("  " + _("none")))
-        lines.append(Text(_("Missed during this shift") + f" ({len(overdue)})", style="bold underline"))
+            soon.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True), left_text(d, now))
+        missed = _grid(ratio_col=1)
         for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
             done = d.met_at if d.state == "met" else now if d.state == "pending" else None
             became = outcome_label(outcome(d, now)) + (f", {margin_text((d.due_at - done).total_seconds())}" if done else "")
-            lines.append(Text(f"  #{d.subject_id} {safe(d.label)}: " + _("due {at}, {outcome}").format(
-                at=fmt_local(d.due_at, short=True), outcome=became), style="bold red"))
-        if not overdue:
-            lines.append(Text("  " + _("none")))
-        self.query_one("#deadline-list", Static).update(Text("\n").join(lines))
+            missed.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True),
+                           Text(became, style="bold red"))
+        self.query_one("#deadline-list", Static).update(Group(
+            _section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed)))
 
     # -- the form ------------------------------------------------------------------
     @on(Input.Submitted, "#note")
@@ -220,7 +235,9 @@ class ShiftScreen(Screen):
         step()
 
     def _refuse(self, text: str) -> None:
-        self.query_one("#error", Static).update(text)
+        error = self.query_one("#error", Static)
+        error.update(text)
+        error.display = bool(text)
 
     @on(Input.Changed)
     def _typing(self) -> None:
