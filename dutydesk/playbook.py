@@ -149,10 +149,12 @@ class InstructionKind(_Item):
     pass
 
 
-class DeadlineRule(_Item):
+class DeadlineRule(_Short):
     # reported: the report time; occurred: when it happened (the report time
     # when that is not known); level_set: since the incident has been at this
     # level or a graver one; instruction: each instruction sent.
+    # short: the board's word for it ("1st statement"); "{to}" in it stands for
+    # an instruction's unit or person ("ack {to}" -> "ack PS-RV").
     anchor: Literal["reported", "occurred", "level_set", "instruction"]
     minutes: float | None = None
     minutes_by_level: dict[str, float] | None = None
@@ -193,6 +195,14 @@ class DeadlineRule(_Item):
     def duration(self, level: str) -> timedelta:
         minutes = self.minutes if self.minutes is not None else self.minutes_by_level[level]
         return timedelta(minutes=minutes)
+
+    def short_for(self, to: str | None = None, lang: str | None = None) -> str:
+        """The short label, ``{to}`` filled with the instruction's unit or person
+        (an instruction rule without ``{to}`` gets the recipient after it)."""
+        words = self.short_text(lang)
+        if "{to}" in words:
+            return " ".join(words.replace("{to}", to or "").split())
+        return f"{words} {to}" if to and self.anchor == "instruction" else words
 
 
 class Option(_Item):

@@ -73,6 +73,9 @@ class DeadlineView(_View):
     # How long before due it counts as "due soon": the playbook rule's
     # warn_before_minutes; None: the default of dutydesk.alerts.warn_lead.
     warn_before: timedelta | None = field(default=None, metadata={"json": False})  # not in JSON output (yet)
+    # What is due, in a word or two ("1st statement", "ack PS-RV"): the rule's
+    # short label with the instruction's unit or person (filled by the read model).
+    short: str = ""
     to: str | None = None  # an instruction's deadline: to whom (unit code or call sign), in an incident's detail
 
     def remaining(self, now: datetime) -> timedelta:

@@ -1,9 +1,22 @@
-"""The board: every live incident, most urgent first, with live countdowns."""
+"""The board: every live incident, most urgent first, with live countdowns,
+and below them the deadline rail: every pending deadline, overdue first,
+then soonest (an incident's imminent countdown never hides behind its
+overdue one).
+
+Each row says *what* is due (the rule's short label: "1st statement",
+"ack PS-RV"), its countdown with the state in words ("OVERDUE 00:09",
+"soon 04:10": colour is never the only signal), the level as a badge with its
+name, then title and place. Columns are as wide as their content; the title
+takes what is left. A wider terminal adds columns (status, roles, receiver,
+kind, the deadline in full) and a longer rail with more to each row.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,19 +25,182 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from dutydesk.i18n import N_, _
-from dutydesk.models import LIVE_STATUSES, status_label
-from dutydesk.timefmt import fmt_local
+from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.messages import DeskChanged, Loaded, LoadFailed, Tick
+from dutydesk.models import status_label
+from dutydesk.text import safe
+from dutydesk.timefmt import fmt_local, to_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
 from dutydesk.widgets.countdown import CountdownColumn, StatusLine
-from dutydesk.text import safe
-from dutydesk.widgets.format import cells, level_badge
+from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, deadline_state, level_badge
 from dutydesk.widgets.keybar import KeyBar
+
+TITLE_MIN = 24  # an optional column is shown only while the title keeps this many cells
+PLACE_MIN = 10
+WHAT_MAX = 18  # the short label of what is due ("ack PS-RV"), cut beyond this
+FULL_MAX = 64  # the deadline's full name on a wide terminal
+FULL_MIN = 20  # ... shown only with this much room
+TITLE_WITH_PLACE = 16  # the place is shown while the title keeps this much beside it
+TITLE_NARROW = 12  # on a narrow terminal the title keeps this much before the label of what is due is cut
+WHAT_MIN = 8
+TITLE_WANT, PLACE_WANT = 48, 28  # what title and place keep before the full name gets any room
+RAIL_WIDE = 120  # from this width the rail shows the deadline's full name too
+RAIL_AT = 70  # from this width the rail shows the clock time each is due at
+RAIL_ROWS = 200  # the rail lists at most this many deadlines (overdue first, then soonest)
+PADDING = 2  # a DataTable cell's padding, one each side
+SCROLLBAR = 2
+
+# The incidents' columns: always these, in this order (ID first) ...
+BASE = (("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due")), ("title", N_("Title")), ("place", N_("Place")))
+# ... and these while the title keeps TITLE_MIN cells, added in this order.
+OPTIONAL = (("status", N_("Status")), ("roles", N_("Roles")), ("receiver", N_("Receiver")), ("kind", N_("Kind")),
+            ("deadline", N_("Next deadline")))
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    width: int
+
+
+def _width(values: list[str], heading: str, cap: int | None = None) -> int:
+    """As wide as the widest value (in display cells) and the heading; at most ``cap``."""
+    widest = max([cell_len(v) for v in values] + [cell_len(heading)])
+    return min(widest, max(cap, cell_len(heading))) if cap else widest
+
+
+def _cut(value: str, width: int) -> str:
+    """``value`` in ``width`` cells, an ellipsis where it was cut (a cut word is then seen as cut)."""
+    if cell_len(value) <= width:
+        return value
+    text = Text(value)
+    text.truncate(width, overflow="ellipsis")
+    return text.plain
+
+
+def _split(free: int, titles: list[str], places: list[str]) -> tuple[int, int]:
+    """Title and place share ``free`` cells: the place as wide as it needs up to
+    a third, the title the rest (and the place whatever the title leaves)."""
+    place_need = max([cell_len(p) for p in places] + [PLACE_MIN])
+    title_need = max([cell_len(t) for t in titles] + [TITLE_MIN])
+    place = min(place_need, max(PLACE_MIN, free // 3))
+    title = free - place
+    if title > title_need:  # titles are short: the place gets the spare cells
+        place = min(place_need, free - title_need)
+        title = free - place
+    return max(title, 1), max(place, 1)
+
+
+def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[str, str]],
+                 countdown_width: int, scrollbar: bool) -> list[Column]:
+    """The incident table's columns for a terminal ``width`` cells wide: ID,
+    level, what is due, title and place always; status, roles, receiver and
+    kind while the title keeps TITLE_MIN cells; the deadline in full when the
+    title and place have what they need beside it."""
+    labels = {key: translate_marked(label) for key, label in BASE + OPTIONAL}
+    values = {key: [texts[r.id][key] for r in rows] for key in labels}
+    widths = {key: _width(values[key], labels[key]) for key in ("id", "level", "status", "roles", "receiver", "kind")}
+    widths["what"] = _width(values["what"], labels["what"], WHAT_MAX)
+    avail = width - countdown_width - (SCROLLBAR if scrollbar else 0)
+    used = sum(widths[k] + PADDING for k in ("id", "level", "what")) + 2 * PADDING  # and title and place's padding
+    chosen: list[str] = []
+    for key, _label in OPTIONAL[:-1]:
+        if avail - used - (widths[key] + PADDING) - PLACE_MIN < TITLE_MIN:
+            break
+        chosen.append(key)
+        used += widths[key] + PADDING
+    title_need = min(max([cell_len(t) for t in values["title"]] + [TITLE_MIN]), TITLE_WANT)
+    place_need = min(max([cell_len(p) for p in values["place"]] + [PLACE_MIN]), PLACE_WANT)
+    spare = avail - used - title_need - place_need - PADDING
+    if len(chosen) == len(OPTIONAL) - 1 and spare >= FULL_MIN:
+        widths["deadline"] = min(_width(values["deadline"], labels["deadline"]), spare)
+        chosen.append("deadline")
+        used += widths["deadline"] + PADDING
+    order = [k for k, _l in BASE] + chosen
+    room = avail - used
+    if room >= TITLE_WITH_PLACE + PLACE_MIN:
+        widths["title"], widths["place"] = _split(room, values["title"], values["place"])
+    else:  # narrow: the place goes first, then the label of what is due gets shorter
+        order.remove("place")
+        room += PADDING  # the place's padding
+        short_of = TITLE_NARROW - room
+        spare_what = max(0, widths["what"] - max(WHAT_MIN, cell_len(labels["what"])))
+        if short_of > 0 and room + spare_what >= TITLE_NARROW // 2:  # worth it only if the title then shows
+            cut = min(short_of, spare_what)
+            widths["what"] -= cut
+            room += cut
+        widths["title"] = max(room, 1)
+        if room < TITLE_NARROW // 2:  # too narrow for any of it: ID, level and what is due say enough
+            order.remove("title")
+            room -= PADDING
+            if room < 0:  # and what is due gets what there is
+                widths["what"] = max(WHAT_MIN, widths["what"] + room)
+    return [Column(k, labels[k], widths[k]) for k in order]
+
+
+def plan_rail(width: int, wide: bool, countdown_width: int, scrollbar: bool,
+              values: dict[str, list[str]]) -> list[Column]:
+    """The rail's columns: when due, incident, level, what; the deadline in full on
+    a wide terminal; the incident's title in what is left."""
+    keys = [("at", N_("At")), ("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due"))]
+    if wide:
+        keys.append(("deadline", N_("Deadline")))
+    if width < RAIL_AT:  # narrow: the countdown says it
+        keys.pop(0)
+    labels = {k: translate_marked(label) for k, label in keys + [("title", N_("Title"))]}
+    cols = []
+    used = countdown_width + (SCROLLBAR if scrollbar else 0)
+    for key, _label in keys:
+        cap = WHAT_MAX if key == "what" else FULL_MAX if key == "deadline" else None
+        w = _width(values[key], labels[key], cap)
+        cols.append(Column(key, labels[key], w))
+        used += w + PADDING
+    room = width - used - PADDING
+    if room >= TITLE_NARROW // 2:
+        cols.append(Column("title", labels["title"], room))
+    elif width < used:  # too narrow: what is due gets what there is
+        what = next(c for c in cols if c.key == "what")
+        what.width = max(WHAT_MIN, what.width - (used - width))
+    return cols
+
+
+def strip_text(width: int, now: datetime, overdue: int, soon: int, live: int,
+               shift: ShiftView | None, actor: str) -> Text:
+    """The status strip, as much as fits in ``width`` cells; the overdue count
+    always (first, in words and in red, at the narrowest)."""
+    late = (_("Overdue: {n}").format(n=overdue), OVERDUE_STYLE if overdue else "bold")
+    due_soon = (_("Due soon: {n}").format(n=soon), SOON_STYLE if soon else "")
+    live_n = _("Live: {n}").format(n=live)
+    you = _("You: {actor}").format(actor=safe(actor))
+    clock, clock_short = (fmt_local(now, seconds=True), "bold"), (to_local(now).strftime("%H:%M:%S"), "bold")
+    if shift:
+        who, who_short = safe(f"{shift.commander} {shift.commander_name}"), safe(shift.commander)
+    else:
+        who, who_short = _("no shift running (press s)"), _("no shift")
+    heading = (_("Duty commander: "), "bold")
+    gap = "   "
+    variants = [
+        (heading, who, gap, clock, gap, late, gap, due_soon, gap, live_n, gap, you),
+        (heading, who, gap, clock_short, gap, late, gap, due_soon, gap, live_n, gap, you),
+        (heading, who_short, "  ", clock_short, "  ", late, "  ", due_soon, "  ", live_n, "  ", you),
+        ((who_short, "bold"), "  ", clock_short, "  ", late, "  ", due_soon, "  ", live_n),
+        (late, "  ", due_soon, "  ", clock_short, "  ", live_n),
+        (late, "  ", due_soon, "  ", clock_short),
+        (late, "  ", clock_short),
+    ]
+    for parts in variants:
+        text = Text.assemble(*parts)
+        if text.cell_len <= width:
+            return text
+    return Text.assemble(late)
+
 
 class BoardScreen(Screen):
     BINDINGS = [
         Binding("o", "open_incident", N_("Open incident")),
         Binding("enter", "show_incident", N_("Show"), show=False),
+        Binding("tab", "switch_list", N_("Deadlines")),
         Binding("s", "shift", N_("Shift")),
         Binding("h", "history", N_("History")),
         Binding("r", "reload", N_("Reload"), show=False),
@@ -35,85 +211,69 @@ class BoardScreen(Screen):
         (N_("Shift"), N_("Start, hand over or end the duty shift"), "shift"),
         (N_("History"), N_("Search closed incidents"), "history"),
     ]
+    DEFAULT_CSS = """
+    BoardScreen #rail-title {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    BoardScreen #rail-row {
+        height: 1fr;
+    }
+    BoardScreen #rail {
+        height: 1fr;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[IncidentSummary] = []
         self.pending: list[DeadlineView] = []
+        self.rail: list[DeadlineView] = []
         self.shift: ShiftView | None = None
         self.kinds: dict[int, str] = {}
         self.colours: dict[int, str | None] = {}
         self.flashing: dict[int, int] = {}
         self.announce_overdue = False
         self.loaded = False
+        self.visible_keys: list[str] = []
+        self.rail_keys: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="strip")
         table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="board-row"):
-            yield CountdownColumn(table, _("Next"), id="countdowns")
+            yield CountdownColumn(table, _("Next"), words=True, id="countdowns")
             yield table
+        yield Static("", id="rail-title")
+        rail = DataTable(id="rail", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="rail-row"):
+            yield CountdownColumn(rail, _("Left"), words=True, id="rail-countdowns")
+            yield rail
         yield Static(_("No live incidents. Press o to open one."), id="empty")
         yield KeyBar()
 
-    # Most urgent facts first, so an 80-column terminal shows them; free text is
-    # cut to share what is left (more of it on a wider terminal).
-    COLUMNS = (("id", N_("ID"), 3), ("level", N_("Level"), 8), ("title", N_("Title"), 0),
-               ("place", N_("Place"), 0), ("status", N_("Status"), 10), ("roles", N_("Roles"), 5),
-               ("receiver", N_("Receiver"), 8), ("kind", N_("Kind"), 7), ("what", N_("Deadline"), 0))
-    WIDE = 120  # from this width the receiver, kind and deadline name fit on screen too
-
     def on_mount(self) -> None:
-        self._columns(self.size.width or 80)
         self.query_one("#board", DataTable).focus()
         # The rows read during start-up, if they are ready within a moment, go
         # into the very first paint; otherwise a worker waits for them.
         try:
             first = self.app.take_prefetch(wait=0.2)
-        except Exception:
+        except Exception as exc:  # the worker reads again and says what failed
+            from dutydesk import log
+
+            log.fault("board", exc)
             first = None
         if first is not None:
             self.show_rows(*first)
         else:
+            self.show_rows([], [], None, loaded=False)
             self.reload()
 
-    def _fixed_widths(self) -> dict[str, int]:
-        """The fixed columns, each at least as wide as its heading and its
-        longest label, in display cells (编号 is four cells, not two characters)."""
-        from rich.cells import cell_len
-
-        from dutydesk.i18n import translate_marked
-
-        pb = self.app.desk.playbooks
-        levels = [cell_len(lv.short_text()) + 2 for k in pb for lv in k.levels]  # the badge pads by one each side
-        longest = {"level": max(levels, default=0), "kind": max((cell_len(k.short_text()) for k in pb), default=0),
-                   "status": max(cell_len(status_label(s)) for s in LIVE_STATUSES)}
-        return {key: max(w, cell_len(translate_marked(label)), longest.get(key, 0))
-                for key, label, w in self.COLUMNS if w}
-
-    def _columns(self, width: int) -> None:
-        from dutydesk.i18n import translate_marked
-
-        table = self.query_one("#board", DataTable)
-        table.clear(columns=True)
-        wide = width >= self.WIDE
-        visible = [c for c in self.COLUMNS if wide or c[0] not in ("receiver", "kind", "what")]
-        fixed_widths = self._fixed_widths()
-        fixed = sum(fixed_widths[k] for k, _l, w in visible if w) + 2 * len(visible) + 2 + 11  # 11: the countdown column
-        what = 36 if wide else 30
-        free = max(24, width - fixed - (what if wide else 0))
-        widths = {"title": max(12, int(free * 0.6)), "place": max(8, free - max(12, int(free * 0.6))), "what": what}
-        # Only the columns that fit: a column left off the edge showed its first cell (the receiver's "D").
-        for key, label, w in visible:
-            table.add_column(translate_marked(label), key=key, width=fixed_widths[key] if w else widths[key])
-        self.visible_keys = [key for key, _l, _w in visible]
-        self.width_seen = width
-
     def on_resize(self, event) -> None:  # noqa: ANN001
-        if getattr(self, "width_seen", None) != event.size.width:
-            self._columns(event.size.width)
-            if self.loaded:
-                self.show_rows(self.rows, self.pending, self.shift)
+        if self.loaded:
+            self.show_rows(self.rows, self.pending, self.shift)
 
     # -- data ----------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -122,42 +282,123 @@ class BoardScreen(Screen):
     def reload(self) -> None:
         self._load()
 
+    @on(DeskChanged)
+    def _desk_changed(self, message: DeskChanged) -> None:
+        self.reload()
+
     @work(thread=True, exclusive=True, group="board-load")
     def _load(self) -> None:
         try:
-            rows, pending, shift = self.app.take_prefetch() or fetch_board(self.app.desk)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), title=_("Cannot read the desk"), severity="error")
-            return
-        self.app.call_from_thread(self.show_rows, rows, pending, shift)
+            data = self.app.take_prefetch() or fetch_board(self.app.desk)
+        except Exception as exc:  # said on screen and in the log; the next change or r reads again
+            from dutydesk import log
 
-    def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None) -> None:
+            log.fault("board", exc)
+            self.post_message(LoadFailed("board", f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(Loaded("board", data))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "board":
+            self.show_rows(*message.data)
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        if message.what == "board":
+            self.notify(message.problem, title=_("Cannot read the desk"), severity="error")
+
+    def _texts(self, r: IncidentSummary) -> dict[str, str]:
+        pb = self.app.desk.playbooks
+        nd = r.next_deadline
+        return {"id": str(r.id), "level": f" {pb.level_short(r.kind, r.level)} ", "what": (nd.short or nd.label) if nd else "-",
+                "title": r.title, "place": r.place, "status": status_label(r.status),
+                "roles": f"{r.roles_filled}/{r.roles_required}", "receiver": r.received_by or "-",
+                "kind": pb.kind_short(r.kind), "deadline": nd.label if nd else "-"}
+
+    def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None,
+                  *, loaded: bool = True) -> None:
         table = self.query_one("#board", DataTable)
-        selected = self.selected_id()
+        rail = self.query_one("#rail", DataTable)
+        selected, selected_deadline = self.selected_id(), self.selected_deadline()
         self.rows, self.pending, self.shift = rows, pending, shift
+        self.rail = pending[:RAIL_ROWS]
         self.kinds = {r.id: r.kind for r in rows}
+        by_id = {r.id: r for r in rows}
         now = self.app.clock.now()
-        table.clear()
+        width, height = self.size.width or 80, self.size.height or 24
+        pb = self.app.desk.playbooks
+
+        # Heights: the incidents as many lines as they need, leaving the rail at least a third.
+        avail = height - 2  # the strip and the key bar
+        rail_min = min(len(self.rail) + 2, max(5, avail // 3)) if self.rail else 0
+        board_h = max(3, min(len(rows) + 1, avail - rail_min))
+        self.query_one("#board-row").styles.height = board_h
+
+        countdowns = self.query_one("#countdowns", CountdownColumn)
+        countdowns.set_rows([r.next_deadline for r in rows], now)
+        texts = {r.id: self._texts(r) for r in rows}
         for r in rows:
-            colour = self.app.desk.playbooks.level_colour(r.kind, r.level)
-            self.colours[r.id] = colour
-            roles = Text(f"{r.roles_filled}/{r.roles_required}",
-                         style="" if r.roles_filled >= r.roles_required else "bold")
-            playbooks = self.app.desk.playbooks
-            values = dict(zip([key for key, _l, _w in self.COLUMNS], cells(
-                str(r.id), level_badge(playbooks.level_short(r.kind, r.level), colour), r.title, r.place,
-                status_label(r.status), roles, r.received_by or "-", playbooks.kind_short(r.kind),
-                r.next_deadline.label if r.next_deadline else "-")))
-            table.add_row(*[values[key] for key in self.visible_keys], key=str(r.id))
-        if selected is not None and str(selected) in {str(r.id) for r in rows}:
+            self.colours[r.id] = pb.level_colour(r.kind, r.level)
+        columns = plan_columns(width, rows, texts, countdowns.needed_width(), scrollbar=len(rows) + 1 > board_h)
+        table.clear(columns=True)
+        for col in columns:
+            table.add_column(col.label, key=col.key, width=col.width)
+        self.visible_keys = [c.key for c in columns]
+        col_width = {c.key: c.width for c in columns}
+        for r in rows:
+            t = {k: _cut(v, col_width[k]) if k in col_width else v for k, v in texts[r.id].items()}
+            roles = Text(t["roles"], style="" if r.roles_filled >= r.roles_required else "bold")
+            level = level_badge(pb.level_short(r.kind, r.level), self.colours[r.id])
+            values = {**t, "level": level, "roles": roles}
+            table.add_row(*cells(*[values[k] for k in self.visible_keys]), key=str(r.id))
+        if selected is not None and selected in by_id:
             table.move_cursor(row=table.get_row_index(str(selected)))
-        self.query_one("#countdowns", CountdownColumn).set_rows([r.next_deadline for r in rows], now)
-        self.query_one("#empty").display = not rows
+
+        # The rail: every pending deadline, overdue first, then soonest.
+        rail_countdowns = self.query_one("#rail-countdowns", CountdownColumn)
+        rail_countdowns.set_rows(list(self.rail), now)
+        rail_texts = [self._rail_texts(d, by_id.get(d.subject_id), now) for d in self.rail]
+        rail_h = max(1, avail - board_h - 1)
+        wide = width >= RAIL_WIDE
+        keys = ("at", "id", "level", "what", "deadline", "title")
+        rail_cols = plan_rail(width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > rail_h,
+                              {k: [t[k] for t in rail_texts] for k in keys})
+        rail.clear(columns=True)
+        for col in rail_cols:
+            rail.add_column(col.label, key=col.key, width=col.width)
+        self.rail_keys = [c.key for c in rail_cols]
+        rail_width = {c.key: c.width for c in rail_cols}
+        for d, full in zip(self.rail, rail_texts):
+            t = {k: _cut(v, rail_width[k]) if k in rail_width else v for k, v in full.items()}
+            inc = by_id.get(d.subject_id)
+            values = {**t, "level": level_badge(t["level"].strip(), self.colours.get(d.subject_id)) if inc else t["level"]}
+            rail.add_row(*cells(*[values[k] for k in self.rail_keys]), key=str(d.id))
+        if selected_deadline is not None and selected_deadline in {d.id for d in self.rail}:
+            rail.move_cursor(row=rail.get_row_index(str(selected_deadline)))
+        overdue = sum(1 for d in pending if d.due_at < now)
+        heading = (_("Pending deadlines: {n}, overdue first, then soonest").format(n=len(pending)) if overdue else
+                   _("Pending deadlines: {n}, soonest first").format(n=len(pending)))
+        if cell_len(heading) > width - 2:
+            heading = _("Deadlines: {n}").format(n=len(pending))
+        self.query_one("#rail-title", Static).update(heading)
+
+        self.query_one("#empty").display = not rows and loaded
         self.query_one("#board-row").display = bool(rows)
-        self.loaded = True
+        self.query_one("#rail-title").display = bool(self.rail)
+        self.query_one("#rail-row").display = bool(self.rail)
+        self.loaded = self.loaded or loaded
         self.refresh_countdowns(now)
-        if self.announce_overdue:
+        if self.announce_overdue and loaded:
             self.announce()
+
+    def _rail_texts(self, d: DeadlineView, inc: IncidentSummary | None, now: datetime) -> dict[str, str]:
+        pb = self.app.desk.playbooks
+        due = to_local(d.due_at)
+        at = due.strftime("%H:%M") if due.date() == to_local(now).date() else fmt_local(d.due_at, short=True)
+        return {"at": at, "id": str(d.subject_id),
+                "level": f" {pb.level_short(inc.kind, inc.level)} " if inc else (d.level or "-"),
+                "what": d.short or d.label, "deadline": d.label, "title": inc.title if inc else "-"}
 
     def announce(self) -> None:
         """At start: say how many deadlines fell due while no console watched."""
@@ -169,28 +410,35 @@ class BoardScreen(Screen):
                         severity="error", timeout=10)
             self.app.bell()
 
-    def selected_id(self) -> int | None:
-        table = self.query_one("#board", DataTable)
+    def _selected_key(self, selector: str) -> int | None:
+        table = self.query_one(selector, DataTable)
         if not table.row_count:
             return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
+        row = table.cursor_row
+        if not 0 <= row < table.row_count:
             return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return int(key.value) if key.value is not None else None
 
+    def selected_id(self) -> int | None:
+        return self._selected_key("#board")
+
+    def selected_deadline(self) -> int | None:
+        return self._selected_key("#rail")
+
     # -- every second, from memory -------------------------------------------------
+    @on(Tick)
+    def _tick(self, message: Tick) -> None:
+        self.refresh_countdowns(message.now)
+
     def refresh_countdowns(self, now: datetime) -> None:
         if not self.loaded:
             return
         self.query_one("#countdowns", CountdownColumn).tick(now)
-        overdue = sum(1 for d in self.pending if d.due_at < now)
-        who = safe(f"{self.shift.commander} {self.shift.commander_name}") if self.shift else _("no shift running (press s)")
-        strip = Text.assemble(
-            (_("Duty commander: "), "bold"), who, "   ", (fmt_local(now, seconds=True), "bold"), "   ",
-            (_("Overdue: {n}").format(n=overdue), "bold white on red3" if overdue else "bold"), "   ",
-            _("Live: {n}").format(n=len(self.rows)), "   ", _("You: {actor}").format(actor=safe(self.app.desk.actor)),
-        )
+        self.query_one("#rail-countdowns", CountdownColumn).tick(now)
+        states = [deadline_state(d, now) for d in self.pending]
+        strip = strip_text(self.size.width or 80, now, states.count("overdue"), states.count("soon"), len(self.rows),
+                           self.shift, self.app.desk.actor)
         self.query_one("#strip", StatusLine).show(strip)
 
     def flash(self, incident_id: int) -> None:
@@ -204,12 +452,36 @@ class BoardScreen(Screen):
         index = next(i for i, r in enumerate(self.rows) if r.id == incident_id)
         return self.query_one("#countdowns", CountdownColumn).text_at(index).plain
 
+    def rail_text(self) -> list[str]:
+        """The rail as text, a line a deadline: countdown, then its cells (tests, screen readers)."""
+        rail = self.query_one("#rail", DataTable)
+        column = self.query_one("#rail-countdowns", CountdownColumn)
+        return [" ".join([column.text_at(i).plain] + [getattr(c, "plain", str(c)).strip() for c in rail.get_row_at(i)])
+                for i in range(rail.row_count)]
+
     # -- actions ---------------------------------------------------------------------
+    def action_switch_list(self) -> None:
+        board, rail = self.query_one("#board", DataTable), self.query_one("#rail", DataTable)
+        (board if rail.has_focus or not rail.display else rail).focus()
+
     @on(DataTable.RowSelected, "#board")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         self.app.push_screen(_incident_screen(int(event.row_key.value)))
 
+    @on(DataTable.RowSelected, "#rail")
+    def _rail_selected(self, event: DataTable.RowSelected) -> None:
+        deadline_id = int(event.row_key.value)
+        found = next((d for d in self.rail if d.id == deadline_id), None)
+        if found is not None:
+            self.app.push_screen(_incident_screen(found.subject_id, deadline_id))
+
     def action_show_incident(self) -> None:
+        if self.query_one("#rail", DataTable).has_focus:
+            deadline_id = self.selected_deadline()
+            found = next((d for d in self.rail if d.id == deadline_id), None)
+            if found is not None:
+                self.app.push_screen(_incident_screen(found.subject_id, found.id))
+            return
         selected = self.selected_id()
         if selected is not None:
             self.app.push_screen(_incident_screen(selected))
@@ -239,7 +511,8 @@ def fetch_board(desk) -> tuple:  # noqa: ANN001
     return desk.list_incidents(), desk.list_deadlines(), desk.current_shift()
 
 
-def _incident_screen(incident_id: int):
+def _incident_screen(incident_id: int, deadline_id: int | None = None):  # noqa: ANN202
+    """The incident screen, with ``deadline_id`` selected on its deadlines tab when given."""
     from dutydesk.screens.incident import IncidentScreen
 
-    return IncidentScreen(incident_id)
+    return IncidentScreen(incident_id) if deadline_id is None else IncidentScreen(incident_id, deadline_id=deadline_id)

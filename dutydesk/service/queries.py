@@ -103,6 +103,22 @@ class Queries:
 
     _kind_or_none = kind_or_none  # the console's incident screen still calls it by this name
 
+    def _shorten(self, s: Session, pairs: list[tuple[DeadlineView, Kind | None]]) -> None:
+        """Fill each deadline's ``short`` (the board's "1st statement", "ack PS-RV"): the rule's
+        short label, with the unit code or call sign its instruction went to."""
+        ids = list({view.instruction_id for view, kind in pairs if view.instruction_id})
+        to: dict[int, str] = {}
+        for chunk in chunks(ids, 500):
+            for iid, code, callsign in s.execute(
+                    select(Instruction.id, Unit.code, Staff.callsign).where(Instruction.id.in_(chunk))
+                    .outerjoin(Unit, Unit.id == Instruction.unit_id).outerjoin(Staff, Staff.id == Instruction.staff_id)):
+                to[iid] = code or callsign or ""
+        for view, kind in pairs:
+            rule = kind.deadline_rule(view.rule) if kind else None
+            if view.instruction_id:
+                view.to = view.to or to.get(view.instruction_id)
+            view.short = rule.short_for(view.to) if rule else view.rule
+
     def _summaries(self, s: Session, incidents: list[Incident]) -> list[IncidentSummary]:
         if not incidents:
             return []
@@ -134,6 +150,7 @@ class Queries:
                 roles_required=len(required), next_deadline=self._deadline_view(nxt, k) if nxt else None,
                 overdue=sum(1 for d in pending[inc.id] if d.due_at < now), version=inc.version, closed_at=inc.closed_at,
             ))
+        self._shorten(s, [(r.next_deadline, self._kind_or_none(r.kind)) for r in out if r.next_deadline])
         return out
 
     def list_incidents(self, *, include_closed: bool = False, closed_only: bool = False, search: str | None = None,
@@ -283,7 +300,10 @@ class Queries:
             if d is None:
                 raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
             kind = s.scalar(select(Incident.kind).where(Incident.id == d.subject_id)) if d.subject_type == "incident" else None
-            return self._deadline_view(d, self._kind_or_none(kind) if kind else None)
+            k = self._kind_or_none(kind) if kind else None
+            view = self._deadline_view(d, k)
+            self._shorten(s, [(view, k)])
+            return view
 
     def list_deadlines(self, *, incident_id: int | None = None, states: Iterable[str] | None = None,
                        closed_since: datetime | None = None) -> list[DeadlineView]:
@@ -313,7 +333,9 @@ class Queries:
                 rows = sorted(s.execute(stmt), key=lambda row: (row.due_at, row.id))
             else:
                 rows = list(s.execute(stmt.order_by(Deadline.due_at, Deadline.id)))
-            return [self._deadline_view(d, self.kind_or_none(d.kind)) for d in rows]
+            pairs = [(self._deadline_view(d, kind), kind) for d in rows for kind in [self.kind_or_none(d.kind)]]
+            self._shorten(s, pairs)
+            return [view for view, _kind in pairs]
 
     def journal_entries(self, *, entity: str | None = None, entity_id: Any = None, after_seq: int = 0,
                         limit: int | None = None) -> list[JournalView]:

@@ -30,13 +30,15 @@ class CountdownColumn(Widget):
     }
     """
 
-    def __init__(self, table: DataTable, label: str, **kwargs) -> None:
+    def __init__(self, table: DataTable, label: str, *, words: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.table = table
         self.label = label
+        self.words = words  # the state written out: "OVERDUE 12:03", "soon 04:10"
         self.rows: list[DeadlineView | None] = []
         self.flashing: dict[int, int] = {}
         self.now: datetime | None = None
+        self.extremes: list[DeadlineView] = []  # the earliest and latest due: the widest texts
 
     def on_mount(self) -> None:
         self.watch(self.table, "scroll_y", lambda _old, _new: self.refresh(), init=False)
@@ -44,6 +46,9 @@ class CountdownColumn(Widget):
 
     def set_rows(self, rows: list[DeadlineView | None], now: datetime) -> None:
         self.rows, self.now = rows, now
+        present = [d for d in rows if d is not None]
+        self.extremes = [min(present, key=lambda d: d.due_at), max(present, key=lambda d: d.due_at)] if present else []
+        self.fit(shrink=True)
         self.refresh()
 
     def tick(self, now: datetime) -> None:
@@ -52,7 +57,24 @@ class CountdownColumn(Widget):
             self.flashing[index] -= 1
             if self.flashing[index] <= 0:
                 del self.flashing[index]
+        self.fit()
         self.refresh()
+
+    def needed_width(self) -> int:
+        """Cells for the widest countdown now (an overdue one grows: ``OVERDUE 1:02:03``)."""
+        from rich.cells import cell_len
+
+        if self.now is None:
+            return cell_len(self.label) + 2
+        texts = [countdown(d, self.now, words=self.words).plain for d in self.extremes] + ["-", self.label]
+        return max(cell_len(t) for t in texts) + 2  # a space each side
+
+    def fit(self, shrink: bool = False) -> None:
+        """As wide as its widest text: a layout pass only when that changes."""
+        width = self.needed_width()
+        current = self.styles.width.value if self.styles.width is not None else 0
+        if width > current or (shrink and width != current):
+            self.styles.width = width
 
     def flash(self, index: int, beats: int = 10) -> None:
         self.flashing[index] = beats
@@ -60,7 +82,7 @@ class CountdownColumn(Widget):
     def text_at(self, index: int) -> Text:
         if self.now is None or index >= len(self.rows):
             return Text("")
-        text = countdown(self.rows[index], self.now)
+        text = countdown(self.rows[index], self.now, words=self.words)
         if self.flashing.get(index, 0) % 2:
             text = Text(text.plain, style="bold reverse")
         return text

@@ -11,6 +11,7 @@ from datetime import datetime
 from rich.text import Text
 
 from dutydesk.alerts import in_warning
+from dutydesk.i18n import _
 from dutydesk.timefmt import fmt_duration
 from dutydesk.views import DeadlineView
 
@@ -26,17 +27,34 @@ def level_badge(level: str, colour: str | None) -> Text:
     return Text(f" {level} ", style=style)
 
 
-def countdown(deadline: DeadlineView | None, now: datetime) -> Text:
-    """``mm:ss`` / ``h:mm:ss`` left; warning colour in the last quarter; red and
-    counting up (``+12:03``) once overdue."""
+OVERDUE_STYLE = "bold white on red3"
+SOON_STYLE = "bold black on yellow"
+
+
+def deadline_state(deadline: DeadlineView, now: datetime) -> str:
+    """``overdue`` (past due), ``soon`` (within its warning lead, the one rule
+    the alerts and the alarms use too) or ``pending``."""
+    if deadline.due_at < now:
+        return "overdue"
+    if in_warning(deadline, now, deadline.warn_before):
+        return "soon"
+    return "pending"
+
+
+def countdown(deadline: DeadlineView | None, now: datetime, *, words: bool = False) -> Text:
+    """``mm:ss`` / ``h:mm:ss`` left; yellow while due soon (its warning lead);
+    red and counting up (``+12:03``) once overdue.  With ``words`` the state is
+    written out too, for a terminal without colour (``OVERDUE 12:03``, ``soon 04:10``)."""
     if deadline is None:
         return Text("-", style="dim")
     left = deadline.due_at - now
+    state = deadline_state(deadline, now)
+    if state == "overdue":
+        late = fmt_duration(-left)
+        return Text(_("OVERDUE {late}").format(late=late) if words else "+" + late, style=OVERDUE_STYLE)
     text = fmt_duration(left)
-    if left.total_seconds() < 0:
-        return Text(text, style="bold white on red3")
-    if in_warning(deadline, now):
-        return Text(text, style="bold black on yellow")
+    if state == "soon":
+        return Text(_("soon {left}").format(left=text) if words else text, style=SOON_STYLE)
     return Text(text)
 
 

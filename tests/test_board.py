@@ -1,0 +1,226 @@
+"""The board (issue 13, "Board"): what is due on each row, the deadline rail,
+the status strip at every width, the wide layout, Enter on a rail row."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable
+
+from dutydesk.app import DutyDeskApp
+from dutydesk.messages import Tick
+from dutydesk.screens.board import BoardScreen, strip_text
+from dutydesk.screens.incident import IncidentScreen
+from dutydesk.views import DeadlineView
+from dutydesk.widgets.format import countdown
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def make_app(desk) -> DutyDeskApp:
+    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
+
+
+def cell(table: DataTable, row_key: str, col: str) -> str:
+    value = table.get_cell(row_key, col)
+    return getattr(value, "plain", str(value))
+
+
+def columns(table: DataTable) -> list[str]:
+    return [str(c.key.value) for c in table.columns.values()]
+
+
+@pytest.fixture
+def busy(desk, clock):
+    """A mass incident whose 1-minute acknowledgement to PS1 is overdue while its
+    15-minute departure order to SPD is still running; an opinion incident with
+    its joint response (30 minutes) and first statement (2 hours)."""
+    mass = desk.open_incident(kind="mass", title="Wage-arrears gathering at the site gate", place="Riverside Road",
+                              level="B")
+    desk.instruct(mass.id, "PS1", "Send two cars")
+    order = desk.instruct(mass.id, "SPD", "Move two squads", kind="reinforcement")
+    desk.acknowledge(order.id)  # SPD acknowledged at once: its departure (15 minutes) still runs
+    opinion = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    clock.advance(minutes=3)
+    return mass, opinion
+
+
+async def test_each_row_says_what_is_due_with_state_in_words(desk, clock, busy):
+    """Defect: the board showed when the next deadline fell due, never which one,
+    and an overdue countdown was only red with a '+' (nothing for a monochrome terminal)."""
+    mass, opinion = busy
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        table = board.query_one("#board", DataTable)
+        assert cell(table, str(mass.id), "what") == "ack PS1"
+        assert cell(table, str(opinion.id), "what") == "joint response"
+        assert board.countdown_text(mass.id) == "OVERDUE 02:00"
+        assert board.countdown_text(opinion.id) == "27:00"
+        assert cell(table, str(mass.id), "level").strip() == "B"  # the level in words on its badge
+        assert columns(table) == ["id", "level", "what", "title", "place"]
+        # the title takes the spare width: longer than the 17 cells it had, the whole screen used
+        title = table.columns[next(k for k in table.columns if k.value == "title")].width
+        assert title >= 20
+        assert sum(c.get_render_width(table) for c in table.columns.values()) + \
+            board.query_one("#countdowns").size.width <= 80
+        # due soon: yellow, and "soon" in words, by the same lead as the alerts (last quarter, at most 10 min)
+        clock.advance(minutes=20)
+        board.post_message(Tick(clock.now()))  # what the app's 1-second tick posts to each screen
+        await settle(pilot)
+        assert board.countdown_text(opinion.id) == "soon 07:00"
+
+
+def test_countdown_words_and_colours():
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+    d = DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + timedelta(minutes=5),
+                     "pending", now - timedelta(minutes=25))
+    soon = countdown(d, now, words=True)
+    assert soon.plain == "soon 05:00" and "yellow" in str(soon.style)
+    assert countdown(d, now).plain == "05:00"  # without words: as before
+    late = countdown(d, now + timedelta(minutes=14), words=True)
+    assert late.plain == "OVERDUE 09:00" and "red" in str(late.style)
+    assert countdown(d, now + timedelta(minutes=14)).plain == "+09:00"
+    # the playbook's own warning lead wins over the default quarter (the alarm sounds then too)
+    d.warn_before = timedelta(minutes=2)
+    assert countdown(d, now, words=True).plain == "05:00"
+
+
+async def test_rail_lists_every_pending_deadline_overdue_first(desk, clock, busy):
+    """Defect: one countdown per incident: the 15-minute departure order hid behind
+    the same incident's overdue acknowledgement."""
+    mass, opinion = busy
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = app.screen.rail_text()
+        assert lines[0].startswith("OVERDUE 02:00") and f" {mass.id} " in lines[0] and "ack PS1" in lines[0]
+        assert lines[1].startswith("12:00") and f" {mass.id} " in lines[1] and "depart SPD" in lines[1]
+        assert lines[2].startswith("27:00") and "joint response" in lines[2]
+        assert " B " in lines[0] and " red " in lines[2]  # the level
+        due = [d.due_at for d in app.screen.rail]
+        assert due == sorted(due) and len(due) == len(desk.list_deadlines())
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120, 200])
+async def test_strip_keeps_the_overdue_count_at_every_width(desk, clock, busy, width):
+    """Defect: the overdue count was the first thing cut at 60 columns."""
+    app = make_app(desk)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        strip = app.screen.query_one("#strip").render()
+        assert "Overdue: 1" in strip.plain, strip.plain
+        assert strip.cell_len <= width
+        table = app.screen.query_one("#board", DataTable)
+        used = sum(c.get_render_width(table) for c in table.columns.values())
+        assert used + app.screen.query_one("#countdowns").size.width <= width  # nothing off the edge
+        rail = app.screen.query_one("#rail", DataTable)
+        used = sum(c.get_render_width(rail) for c in rail.columns.values())
+        assert used + app.screen.query_one("#rail-countdowns").size.width <= width
+
+
+def test_strip_short_forms():
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 11, 23, 14, 5, 9, tzinfo=timezone.utc)
+    wide = strip_text(200, now, 3, 1, 4, None, "DC1").plain
+    assert "Duty commander:" in wide and "Overdue: 3" in wide and "Due soon: 1" in wide and "You: DC1" in wide
+    narrow = strip_text(40, now, 3, 1, 4, None, "DC1")
+    assert narrow.plain.startswith("Overdue: 3") and narrow.cell_len <= 40
+    assert strip_text(12, now, 3, 1, 4, None, "DC1").plain.startswith("Overdue: 3")
+    styles = [str(span.style) for span in narrow.spans]
+    assert any("red" in s for s in styles)  # in red too
+    assert isinstance(narrow, Text)
+
+
+async def test_wide_board_has_more_columns_and_more_rail(desk, clock, busy):
+    mass, opinion = busy
+    for i in range(12):
+        desk.instruct(opinion.id, "CYB", f"Check post {i}")
+    app = make_app(desk)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        board = app.screen
+        table = board.query_one("#board", DataTable)
+        assert columns(table) == ["id", "level", "what", "title", "place", "status", "roles", "receiver", "kind",
+                                  "deadline"]
+        assert cell(table, str(mass.id), "deadline") == "Instruction reaches the front-line unit"
+        assert cell(table, str(mass.id), "kind") == "mass"
+        rail = board.query_one("#rail", DataTable)
+        assert columns(rail) == ["at", "id", "level", "what", "deadline", "title"]
+        wide_rows = board.query_one("#rail").size.height
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert columns(app.screen.query_one("#rail", DataTable)) == ["at", "id", "level", "what", "title"]
+        assert app.screen.query_one("#rail").size.height < wide_rows
+
+
+async def test_enter_on_a_rail_row_opens_its_incident(desk, clock, busy):
+    mass, opinion = busy
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")  # from the incidents to the rail
+        rail = app.screen.query_one("#rail", DataTable)
+        assert rail.has_focus
+        await pilot.press("down")  # the second: the departure order of the mass incident
+        target = app.screen.rail[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen) and screen.incident_id == mass.id == target.subject_id
+        deadlines = screen.query_one("#deadlines", DataTable)  # that deadline selected on its tab
+        assert deadlines.has_focus
+        assert deadlines.coordinate_to_cell_key(deadlines.cursor_coordinate).row_key.value == str(target.id)
+
+
+def test_board_short_labels_in_a_real_process(tmp_path):
+    """The short labels, as a script reads them: `deadline list --json` in a real process."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_STATE_HOME": str(tmp_path / "s"), "DUTYDESK_ACTOR": "DC1"}
+    env.pop("DUTYDESK_DB", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *args],
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    for args in (("init",), ("unit", "add", "PS-RV", "Riverside Station"),
+                 ("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "B"),
+                 ("incident", "instruct", "1", "--to", "PS-RV", "Send two cars")):
+        done = run(*args)
+        assert done.returncode == 0, done.stderr
+    import json
+
+    listed = run("deadline", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [d["short"] for d in json.loads(listed.stdout)] == ["ack PS-RV", "1st info"]
+
+
+def test_short_label_of_a_rule(desk):
+    from dutydesk.playbook import DeadlineRule
+
+    mass, opinion = desk.playbooks.get("mass"), desk.playbooks.get("opinion")
+    ack = mass.deadline_rule("front_line_instruction")
+    assert ack.short_for("PS-RV") == "ack PS-RV" and ack.short_for("PS-RV", "zh_CN") == "PS-RV 签收"
+    assert opinion.deadline_rule("first_statement").short_for() == "1st statement"
+    # every built-in rule has a short label in English and Chinese
+    assert all(rule.short and {"en", "zh_CN"} <= set(rule.short) for k in desk.playbooks for rule in k.deadlines)
+    # an override's rule without a short label shows its label; an instruction rule without {to} gets it after
+    bare = DeadlineRule(key="x", label={"en": "Report back"}, anchor="instruction", minutes=5)
+    assert bare.short_for("SPD") == "Report back SPD"
+    assert DeadlineRule(key="y", label="Core facts", anchor="reported", minutes=5).short_for() == "Core facts"
