@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk import config, journal
 from dutydesk.errors import Refused
@@ -16,6 +16,7 @@ from dutydesk.models import (
     JournalEntry,
     JournalSeal,
 )
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.vocab import Action
 
 
@@ -36,7 +37,7 @@ def _read_key(desk_id: str, fingerprint: str) -> tuple[bytes | None, str | None]
 
 
 
-class Integrity:
+class Integrity(UnitOfWork):
     """The journal key of a desk and the checks of its journal."""
 
     # -- the journal key -----------------------------------------------------------
@@ -72,7 +73,7 @@ class Integrity:
                 return journal.KeyState(keyed_desk=True, problem=_("the MACs cannot be checked: {problem} (a copy without its key checks the plain chain only)").format(
                     problem=problem))
             return journal.KeyState(key=key, keyed_desk=True)
-        has_macs = s.scalar(select(JournalEntry.seq).where(JournalEntry.mac.is_not(None)).limit(1)) is not None
+        has_macs = s.scalar(select(col(JournalEntry.seq)).where(col(JournalEntry.mac).is_not(None)).limit(1)) is not None
         try:
             key = config.read_journal_key(desk_id.value)
         except (OSError, ValueError):
@@ -126,5 +127,5 @@ class Integrity:
     def shift_seal(self, shift_id: int) -> tuple[int, str] | None:
         """The seal a shift's end put on the journal: (entry seq, MAC)."""
         with self._read() as s:
-            row = s.scalar(select(JournalSeal).where(JournalSeal.shift_id == shift_id).order_by(JournalSeal.id))
+            row = s.scalar(select(JournalSeal).where(col(JournalSeal.shift_id) == shift_id).order_by(col(JournalSeal.id)))
             return (row.seq, row.mac) if row else None

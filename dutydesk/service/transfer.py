@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk import bulk, journal
 from dutydesk.errors import Refused
@@ -23,6 +23,7 @@ from dutydesk.models import (
     Unit,
 )
 from dutydesk.timefmt import iso
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.vocab import Action
 
 
@@ -35,12 +36,12 @@ class _DryRun(Exception):
 
 
 
-class Transfer:
+class Transfer(UnitOfWork):
     """Import and export of records."""
 
     def reference_keys(self, entity: str) -> set[str]:
         """The keys an import row may refer to: unit codes or staff callsigns."""
-        column = Unit.code if entity == "units" else Staff.callsign
+        column = col(Unit.code) if entity == "units" else col(Staff.callsign)
         with self._read() as s:
             return set(s.scalars(select(column)))
 
@@ -101,17 +102,17 @@ class Transfer:
                 entity=entity, kinds=", ".join(self.EXPORTS)))
         with self._read() as s:
             if entity == "units":
-                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
-                for u in s.scalars(select(Unit).order_by(Unit.code).execution_options(yield_per=2000)):
+                codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
+                for u in s.scalars(select(Unit).order_by(col(Unit.code)).execution_options(yield_per=2000)):
                     yield {"code": u.code, "name": u.name, "type": u.unit_type, "parent": codes.get(u.parent_id, "")}
             elif entity == "staff":
-                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
-                for p in s.scalars(select(Staff).order_by(Staff.callsign).execution_options(yield_per=2000)):
+                codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
+                for p in s.scalars(select(Staff).order_by(col(Staff.callsign)).execution_options(yield_per=2000)):
                     yield {"callsign": p.callsign, "name": p.name, "unit": codes.get(p.unit_id, ""), "post": p.post}
             elif entity == "incidents":
-                callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
+                callsigns = dict(s.execute(select(col(Staff.id), col(Staff.callsign))).all())
                 prefix = self.ref_prefix(s)
-                for i in s.scalars(select(Incident).order_by(Incident.id).execution_options(yield_per=2000)):
+                for i in s.scalars(select(Incident).order_by(col(Incident.id)).execution_options(yield_per=2000)):
                     yield {"ref": i.ref or f"{prefix}{i.id}", "id": i.id, "kind": i.kind, "title": i.title,
                            "place": i.place, "cause_field": i.cause_field or "",
                            "size_estimate": "" if i.size_estimate is None else i.size_estimate, "level": i.level,
@@ -119,15 +120,15 @@ class Transfer:
                            "occurred_at": iso(i.occurred_at) or "", "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
                            "summary": i.summary or ""}
             elif entity == "disputes":
-                codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+                codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
                 prefix = self.ref_prefix(s)
-                for d in s.scalars(select(Dispute).order_by(Dispute.id).execution_options(yield_per=2000)):
+                for d in s.scalars(select(Dispute).order_by(col(Dispute.id)).execution_options(yield_per=2000)):
                     yield {"ref": d.external_id or f"{prefix}D{d.id}", "field": d.field,
                            "parties": d.parties, "place": d.place, "summary": d.summary, "status": d.status,
                            "opened_at": iso(d.opened_at), "resolved_at": iso(d.resolved_at) or "",
                            "unit": codes.get(d.unit_id, "")}
             else:
-                for e in s.scalars(select(JournalEntry).order_by(JournalEntry.seq).execution_options(yield_per=5000)):
+                for e in s.scalars(select(JournalEntry).order_by(col(JournalEntry.seq)).execution_options(yield_per=5000)):
                     yield {"seq": e.seq, "at": journal.ts(e.at), "event_at": journal.ts(e.event_at), "late": e.late,
                            "actor": e.actor, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
                            "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}
