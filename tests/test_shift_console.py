@@ -329,3 +329,24 @@ async def test_pending_countdowns_follow_the_tick_in_words(desk, clock):
         await pilot.pause()
         assert "OVERDUE +00:05" in shown(screen.query_one("#deadline-list", Static))
         assert queries == []
+
+
+async def test_call_sign_tab_note_ctrl_o_typed_at_once(desk, clock):
+    """Regression (seen in tmux, keys sent at once): the keys after Tab went to
+    the call-sign field, because the field moved the focus only when it came to
+    the Tab in its own queue: 'DC2Route 205 quiet; wage case talks a' refused as
+    a call sign.  Tab and Enter move the focus at once now."""
+    desk.start_shift("DC1")
+    clock.advance(hours=12)
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_shift(pilot)
+        type_ahead(app, [*"DC2", "tab", *"Route 205 quiet; wage case talks at 9", "ctrl+o"])
+        await settle(pilot)
+        assert desk.current_shift().commander == "DC2"
+        type_ahead(app, [*"DC1", "enter", *"All quiet", "enter"])
+        await settle(pilot)
+        assert str(screen.query_one("#error", Static).render()) == ""
+    assert desk.current_shift().commander == "DC1"
+    ended = [e.payload["note"] for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
+    assert ended == ["Route 205 quiet; wage case talks at 9", "All quiet"]

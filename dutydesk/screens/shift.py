@@ -85,6 +85,11 @@ class ShiftScreen(Screen):
         Binding("ctrl+e", "end", N_("End shift"), priority=True),
         Binding("ctrl+r", "report", N_("Report"), priority=True),
         Binding("ctrl+t", "kpi", N_("KPI report"), priority=True),
+        # Tab and Enter move the focus at once, as the key arrives: handled by the
+        # field, the keys typed after them still reached the field they left.
+        Binding("tab", "move(1)", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
@@ -205,17 +210,22 @@ class ShiftScreen(Screen):
             _section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed)))
 
     # -- the form ------------------------------------------------------------------
-    @on(Input.Submitted, "#note")
-    def _note_done(self) -> None:
-        """Enter in the note: hand over when a shift runs, else start one."""
-        if self.query_one("#handover", Button).disabled:
-            self.action_start()
-        else:
-            self.action_handover()
+    def action_move(self, step: int) -> None:
+        self.focus_next() if step > 0 else self.focus_previous()
 
-    @on(Input.Submitted, "#commander")
-    def _commander_done(self) -> None:
-        self.query_one("#note", Input).focus()
+    def action_enter(self) -> None:
+        """Enter in the call sign goes to the note; in the note it hands over
+        when a shift runs, else starts one; on a button it presses it."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "commander":
+            self.set_focus(self.query_one("#note", Input))  # now, not after the keys already on their way
+        elif isinstance(focused, Input) and focused.id == "note":
+            if self.query_one("#handover", Button).disabled:
+                self.action_start()
+            else:
+                self.action_handover()
+        elif isinstance(focused, Button):
+            focused.press()
 
     def _after_typing(self, then: Callable[[], None]) -> None:
         """Run ``then`` once every field has taken in the keys typed before it.
@@ -299,6 +309,7 @@ class ShiftScreen(Screen):
             self.handed_over = shift.id
             self.query_one("#note", Input).value = ""
             self.query_one("#commander", Input).value = ""
+            self.query_one("#commander", Input).focus()
             self.notify(_("Handed over to {who}").format(who=self.sending_to))
         elif message.tag == "end":
             self.handed_over = shift.id
