@@ -150,6 +150,12 @@ def whole_seconds(delta: timedelta | float) -> int:
     return math.floor(seconds)
 
 
+def fmt_late(late: timedelta) -> str:
+    """How late (a positive time past due) as ``mm:ss``/``h:mm:ss``, rounded up
+    as :func:`whole_seconds` rounds a miss: 9.6 s late is ``00:10``, never ``00:09``."""
+    return fmt_duration(-late).lstrip("+")
+
+
 def fmt_duration(delta: timedelta) -> str:
     """``mm:ss`` under an hour, ``h:mm:ss`` above, ``+`` prefix when negative
     (overdue, late), in :func:`whole_seconds`."""

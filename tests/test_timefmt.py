@@ -54,3 +54,20 @@ def test_one_rounding_for_margins_a_miss_stays_a_miss():
     assert margin_text(-9.6) == "10 s late" and margin_text(-0.4) == "1 s late"
     assert margin_text(9.6) == "9 s spare" and margin_text(0.0) == "0 s spare"
     assert margin_text(-3599.5) == "1 h late" and margin_text(-61.2) == "1 min 2 s late"
+
+
+def test_the_boards_overdue_countdown_rounds_a_miss_up():
+    """The board's countdown at 9.6 s past due says +00:10, as the report says
+    10 s late (it said +00:09: fmt_duration of the positive lateness, cut down)."""
+    from datetime import datetime, timedelta, timezone
+
+    from dutydesk.timefmt import fmt_late
+    from dutydesk.views import DeadlineView
+    from dutydesk.widgets.format import countdown
+
+    due = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+    d = DeadlineView(1, "incident", 1, "front_line_instruction", "ack", None, due, "pending", due - timedelta(minutes=1))
+    assert countdown(d, due + timedelta(seconds=9.6)).plain == "+00:10"
+    assert countdown(d, due + timedelta(seconds=0.4)).plain == "+00:01"
+    assert countdown(d, due - timedelta(seconds=9.6)).plain == "00:09"
+    assert fmt_late(timedelta(seconds=9.6)) == "00:10" and fmt_late(timedelta(hours=1, seconds=0.2)) == "1:00:01"

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from dutydesk.alerts import in_warning
 from dutydesk.i18n import _
-from dutydesk.timefmt import fmt_duration
+from dutydesk.timefmt import fmt_duration, fmt_late
 from dutydesk.views import DeadlineView
 
 BADGE_STYLES = {
@@ -50,7 +50,7 @@ def countdown(deadline: DeadlineView | None, now: datetime, *, words: bool = Fal
     left = deadline.due_at - now
     state = deadline_state(deadline, now)
     if state == "overdue":
-        late = fmt_duration(-left)
+        late = fmt_late(-left)  # rounded up: a miss is never shown smaller
         return Text(_("OVERDUE {late}").format(late=late) if words else "+" + late, style=OVERDUE_STYLE)
     text = fmt_duration(left)
     if state == "soon":
