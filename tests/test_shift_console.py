@@ -350,3 +350,17 @@ async def test_call_sign_tab_note_ctrl_o_typed_at_once(desk, clock):
     assert desk.current_shift().commander == "DC1"
     ended = [e.payload["note"] for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
     assert ended == ["Route 205 quiet; wage case talks at 9", "All quiet"]
+
+
+def test_the_handover_journal_keeps_the_same_missed_list(desk, clock):
+    """The shift.end journal entry's missed list is the screen's: a deadline
+    met late during the shift is in it (it held only those settled missed)."""
+    desk.start_shift("DC1")
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    sent = desk.instruct(inc.id, "PS1", "Send two cars")
+    clock.advance(minutes=3)
+    desk.acknowledge(sent.id)  # 2 min late
+    on_screen = [d.id for d in desk.overdue_during(desk.current_shift().started_at, clock.now())]
+    desk.end_shift("quiet", handover_to="DC2")
+    p = next(e for e in desk.journal_entries(entity="shift") if e.action == "shift.end").payload
+    assert [d["id"] for d in p["missed_deadlines"]] == on_screen and len(on_screen) == 1

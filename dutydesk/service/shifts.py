@@ -30,7 +30,7 @@ from dutydesk.views import (
 from dutydesk.vocab import Action, DeadlineState
 
 
-def went_overdue(d: DeadlineView, as_of: datetime) -> bool:
+def went_overdue(d: DeadlineView | Deadline, as_of: datetime) -> bool:
     """Whether a deadline due before ``as_of`` went overdue: it was not met by
     its due time, whatever became of it since (settled missed, met late,
     waived or cancelled after due, or pending still).  The shift screen's and
@@ -91,9 +91,11 @@ class Shifts:
                     for i in s.scalars(select(Incident).where(*_LIVE).order_by(Incident.id))]
             pending = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
                        for d in s.scalars(select(Deadline).where(Deadline.state == DeadlineState.PENDING).order_by(Deadline.due_at))]
+            # Missed during the shift, as its screen and report list them: due in it, not met by due.
             missed = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
-                      for d in s.scalars(select(Deadline).where(Deadline.state == DeadlineState.MISSED,
-                                                                Deadline.closed_at >= row.started_at))]
+                      for d in s.scalars(select(Deadline).where(Deadline.due_at >= row.started_at, Deadline.due_at < event)
+                                         .order_by(Deadline.due_at, Deadline.id))
+                      if went_overdue(d, event)]
             self._journal(s, now, Action.SHIFT_END, "shift", row.id,
                           {"note": note_text, "handover_to": handover_to, "live_incidents": live,
                            "pending_deadlines": pending, "missed_deadlines": missed}, event_at=event)
