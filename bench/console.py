@@ -1,7 +1,11 @@
-"""Console budgets (issue 4), each against a reference measured in the same run:
+"""Console budgets, each against a reference measured in the same run:
 
-* first paint of the board on a desk with 100 000 closed incidents and
-  1 000 000 journal entries, against a bare Textual app (Header + DataTable + Footer);
+* first paint, from outside (issue 15): `.venv/bin/dutydesk` launched cold under a
+  pseudo-terminal of 80x24, from exec until a live incident's title is on the
+  terminal, against a bare Textual app (Header + DataTable + Footer,
+  bench/bare_app.py) launched the same way until its row is; paired, median
+  ratio <= 1.5x, on the demo desk and on a desk with 100 000 closed incidents,
+  400 000 deadlines and 1 000 000 journal entries (bench/desks.py);
 * CPU of 500 live countdowns, against the same console idle (an empty desk);
 * lateness of a deadline alert after its due time, against the 1 s budget.
 """
@@ -10,118 +14,30 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
-import statistics
 import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bench import common, desks
 from bench.common import Result
 
-CLOSED = int(os.environ.get("BENCH_CLOSED", "100000"))
-JOURNAL = int(os.environ.get("BENCH_JOURNAL", "1000000"))
 LIVE = int(os.environ.get("BENCH_LIVE", "500"))
 CPU_SECONDS = float(os.environ.get("BENCH_CPU_SECONDS", "6"))
+PAINT_PAIRS = max(common.PAIRS, int(os.environ.get("BENCH_PAINT_PAIRS", "7")))
 UTC = timezone.utc
+BARE = Path(__file__).with_name("bare_app.py")
 
 
-def _big_desk(path: Path) -> str:
-    """A desk with many closed incidents (each with four settled deadlines) and
-    a long journal, written in bulk (the journal's content is filler: first
-    paint must not read it)."""
-    from dutydesk.desk import Desk
-
-    url = f"sqlite:///{path}"
-    desk = Desk.open(url, actor="BENCH")
-    desk.init(name="Bench desk")
-    desk.add_unit("PS1", "Station 1")
-    for i in range(5):
-        desk.open_incident(kind="mass" if i % 2 else "opinion", title=f"Live incident {i}", place="Square",
-                           level="C" if i % 2 else "yellow")
-    desk.close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA synchronous=OFF")
-    base = datetime(2020, 1, 1)
-    with con:
-        con.executemany(
-            "INSERT INTO incident (kind, title, place, level, status, factors, suggested_reasons, reported_at, "
-            "opened_at, opened_by, closed_at, summary, version) VALUES (?, ?, ?, ?, 'closed', '{}', '[]', ?, ?, 'X', ?, 'done', 2)",
-            ((("mass", f"Old incident {i}", f"Place {i % 97}", "C", base + timedelta(minutes=i),
-               base + timedelta(minutes=i), base + timedelta(minutes=i + 50)) for i in range(CLOSED))))
-        first = con.execute("SELECT min(id) FROM incident WHERE status = 'closed'").fetchone()[0]
-        con.executemany(  # four settled deadlines each: years of them, as on a desk in use
-            "INSERT INTO deadline (subject_type, subject_id, rule, level, due_at, state, created_at, met_at, closed_at) "
-            "VALUES ('incident', ?, 'r', 'C', ?, ?, ?, ?, ?)",
-            ((first + i // 4, base + timedelta(minutes=i // 4 + 30), "missed" if i % 9 == 0 else "met",
-              base + timedelta(minutes=i // 4), None if i % 9 == 0 else base + timedelta(minutes=i // 4 + 20),
-              base + timedelta(minutes=i // 4 + 30) if i % 9 == 0 else None) for i in range(4 * CLOSED)))
-        seq0 = con.execute("SELECT max(seq) FROM journalentry").fetchone()[0]
-        con.executemany(
-            "INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, prev_hash, hash) "
-            "VALUES (?, ?, ?, 0, 'X', 'incident.note', 'incident', ?, '{}', ?, ?)",
-            ((seq0 + i + 1, base, base, str(i % CLOSED), "0" * 64, "f" * 64) for i in range(JOURNAL)))
-        con.execute("UPDATE deskmeta SET value = ? WHERE key = 'journal_head'", (f"{seq0 + JOURNAL}:{'f' * 64}",))
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a desk in use would have done long since
-    con.execute("ANALYZE")
-    con.close()
-    return url
-
-
-async def _paint_bare() -> float:
-    from textual.app import App
-    from textual.widgets import DataTable, Footer, Header
-
-    class Bare(App):
-        def compose(self):
-            yield Header()
-            yield DataTable()
-            yield Footer()
-
-        def on_mount(self):
-            table = self.query_one(DataTable)
-            table.add_columns("a", "b", "c")
-
-    t = time.perf_counter()
-    app = Bare()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        return time.perf_counter() - t
-
-
-async def _paint_board(url: str) -> float:
-    from dutydesk.app import DutyDeskApp
-    from dutydesk.desk import Desk
-    from dutydesk.screens.board import BoardScreen
-
-    t = time.perf_counter()
-    desk = Desk.open(url, actor="BENCH")
-    app = DutyDeskApp(desk, poll_interval=0.5, tick_interval=1.0, alerts=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        while not (isinstance(app.screen, BoardScreen) and app.screen.loaded):
-            await asyncio.sleep(0.001)
-        await pilot.pause()
-        elapsed = time.perf_counter() - t
-    desk.close()
-    return elapsed
-
-
-def first_paint(tmp: Path) -> Result:
-    t = time.perf_counter()
-    url = _big_desk(tmp / "big.sqlite")
-    build = time.perf_counter() - t
-    print(f"  (built a desk with {CLOSED} closed incidents and {JOURNAL} journal entries in {build:.1f} s)", flush=True)
-    asyncio.run(_paint_bare())  # warm imports and caches for both
-    asyncio.run(_paint_board(url))
-    bare, board = [], []
-    for _ in range(9):
-        bare.append(asyncio.run(_paint_bare()))
-        board.append(asyncio.run(_paint_board(url)))
-    print(f"  (first paint samples, ms: board {[round(x * 1000) for x in board]}, "
-          f"bare {[round(x * 1000) for x in bare]})", flush=True)
-    return Result(f"first paint of the board ({CLOSED} closed, {4 * CLOSED} settled deadlines, {JOURNAL} journal)", statistics.median(board) * 1000,
-                  statistics.median(bare) * 1000, "ms", 1.3)
+def first_paint(name: str, home: Path, marker: str, size: tuple[int, int] = (80, 24)) -> common.Paired:
+    env = common.bench_env(home)
+    console = desks.cli(home)
+    bare = common.python(str(BARE), marker)
+    return common.paired(f"console first paint, {name}, {size[0]}x{size[1]} (until '{marker}' is on the terminal) vs a bare Textual app",
+                         lambda: common.first_output(console, marker, size=size, env=env),
+                         lambda: common.first_output(bare, marker, size=size, env=env),
+                         budget=1.5, pairs=PAINT_PAIRS)
 
 
 async def _cpu(url: str, seconds: float) -> float:
@@ -184,10 +100,15 @@ def alert_latency(tmp: Path) -> Result:
     return Result("alert lateness after due (worst of 5)", max(lateness), 1.0, "s", 1.0)
 
 
-def run() -> list[Result]:
+def run() -> list:
+    results: list = [first_paint("demo desk", desks.demo_home(), desks.DEMO_TITLE),
+                     first_paint(f"{desks.CLOSED} closed incidents, {4 * desks.CLOSED} deadlines, {desks.JOURNAL} journal entries",
+                                 desks.big_home(), desks.BIG_TITLE)]
+    if os.environ.get("BENCH_PAINT_ONLY"):
+        return results
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        return [first_paint(tmp_path), countdown_cpu(tmp_path), alert_latency(tmp_path)]
+        return results + [countdown_cpu(tmp_path), alert_latency(tmp_path)]
 
 
 if __name__ == "__main__":

@@ -189,14 +189,14 @@ def root(
 
 
 def _open_console(state: State) -> None:
-    desk = state.desk()
+    desk = state.console_desk()  # the first frame read light; the full desk opens meanwhile (lightread.ConsoleDesk)
     try:
         from dutydesk.app import run_console
     except ImportError:
         run_console = None
     if run_console is not None and sys.stdin.isatty() and sys.stdout.isatty():
         # With no call sign given, the console asks who is acting.
-        code = run_console(desk, ask_actor=not state.actor_given)
+        code = run_console(desk, ask_actor=not state.actor_given, alarm_repeat_minutes=state.settings().alarm_repeat_minutes)
         if code:
             raise typer.Exit(code)  # said in one line, logged
         return

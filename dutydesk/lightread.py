@@ -27,8 +27,9 @@ import json
 import os
 import sqlite3
 import stat
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,17 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
+def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(self: "LightDesk", *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        with self.lock:
+            return fn(self, *args, **kwargs)
+
+    return wrapper
+
+
 class LightDesk:
     """The reads of ``Desk`` the read commands use, over ``sqlite3``."""
 
@@ -255,9 +267,11 @@ class LightDesk:
         self.playbooks = playbooks
         self.clock = clock or SystemClock()
         self.actor = actor
+        self.lock = threading.RLock()  # one connection, shared by the console's threads
 
     def close(self) -> None:
-        self.con.close()
+        with self.lock:
+            self.con.close()
 
     def kind_or_none(self, key: str) -> LightKind | None:
         return self.playbooks.kinds.get(key)
@@ -333,6 +347,7 @@ class LightDesk:
         return out
 
     # -- reads ----------------------------------------------------------------------------
+    @_locked
     def list_incidents(self, *, include_closed: bool = False, closed_only: bool = False, search: str | None = None,
                        kind: str | None = None, limit: int | None = None, offset: int = 0) -> list[IncidentSummary]:
         """As ``Queries.list_incidents``."""
@@ -376,6 +391,7 @@ class LightDesk:
         rows.sort(key=urgency)
         return rows[offset:offset + limit] if limit else rows[offset:]
 
+    @_locked
     def list_deadlines(self, *, incident_id: int | None = None) -> list[DeadlineView]:
         """As ``Queries.list_deadlines`` with its default states: pending ones of live incidents, or every one of an incident."""
         sql = ("SELECT deadline.*, incident.kind AS kind FROM deadline JOIN incident ON incident.id = deadline.subject_id "
@@ -395,6 +411,7 @@ class LightDesk:
         self._shorten(pairs)
         return [view for view, _kind in pairs]
 
+    @_locked
     def current_shift(self) -> ShiftView | None:
         row = self.con.execute(
             "SELECT shift.*, staff.callsign, staff.name FROM shift JOIN staff ON staff.id = shift.commander_id "
@@ -405,6 +422,141 @@ class LightDesk:
                          _dt(row["ended_at"]), row["ended_by"], row["handover_note"])
 
 
+    @_locked
+    def meta(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.con.execute("SELECT key, value FROM deskmeta")}
+
+    @_locked
+    def journal_head(self) -> int:
+        """As ``Desk.journal_head``: the sequence number of the journal's head (0 for none)."""
+        row = self.con.execute("SELECT value FROM deskmeta WHERE key = 'journal_head'").fetchone()
+        return int(str(row[0]).split(":")[0]) if row is not None else 0
+
+    @_locked
+    def has_staff(self) -> bool:
+        return bool(self.con.execute("SELECT EXISTS (SELECT staff.id FROM staff)").fetchone()[0])
+
+    @_locked
+    def alarm_acks(self, deadline_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
+        """As ``Desk.alarm_acks``: the (deadline id, stage) pairs acknowledged."""
+        if deadline_ids is None:
+            rows = self.con.execute("SELECT alarmack.deadline_id, alarmack.stage FROM alarmack JOIN deadline "
+                                    "ON deadline.id = alarmack.deadline_id WHERE deadline.state = ?", (str(DeadlineState.PENDING),))
+            return {(int(d), str(st)) for d, st in rows}
+        out: set[tuple[int, str]] = set()
+        for chunk in _chunks(list(deadline_ids)):
+            out |= {(int(d), str(st)) for d, st in self.con.execute(
+                f"SELECT deadline_id, stage FROM alarmack WHERE deadline_id IN ({_marks(len(chunk))})", chunk)}
+        return out
+
+    @_locked
+    def incident_titles(self, incident_ids: Iterable[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(set(incident_ids))):
+            out.update((int(i), str(t)) for i, t in self.con.execute(
+                f"SELECT id, title FROM incident WHERE id IN ({_marks(len(chunk))})", chunk))
+        return out
+
+
+class ConsoleDesk:
+    """The console's desk while it starts (issue 15): the first frame's reads
+    (the board, the shift, the desk's name, the journal head, the alarm inputs)
+    come from the ``LightDesk``; the full ``Desk`` (SQLAlchemy, the models, the
+    validated playbooks) is opened in a thread the first time anything else is
+    asked (a write, a screen's own read, the actor check after the first
+    frame), or on ``warm()``.  From then on everything goes to the full desk.
+    A caller that needs the full desk before it is open waits for it."""
+
+    LIGHT = frozenset({"list_incidents", "list_deadlines", "current_shift", "meta", "journal_head", "has_staff",
+                       "alarm_acks", "incident_titles"})
+
+    def __init__(self, light: LightDesk, open_full: Callable[[], Any]) -> None:
+        self._light = light
+        self._open_full = open_full
+        self._full: Any = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._actor = light.actor
+        self.clock = light.clock
+
+    def warm(self) -> None:
+        """Start opening the full desk (once), in a thread."""
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._open, name="dutydesk-open-desk", daemon=True)
+                self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            full = self._open_full()
+            full.actor = self._actor
+            self._full = full
+        except BaseException as exc:  # given to every caller that waits for the full desk
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._error is None
+
+    def full(self) -> Any:  # noqa: ANN401
+        """The full desk, opening it if need be (and waiting for it)."""
+        self.warm()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self._full
+
+    @property
+    def actor(self) -> str:
+        return self._full.actor if self.ready else self._actor
+
+    @actor.setter
+    def actor(self, value: str) -> None:
+        self._actor = value
+        if self.ready:
+            self._full.actor = value
+
+    @property
+    def playbooks(self) -> Any:  # noqa: ANN401
+        return self._full.playbooks if self.ready else _StartingPlaybooks(self)
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name in ConsoleDesk.LIGHT and not self.ready:
+            return getattr(self._light, name)
+        return getattr(self.full(), name)
+
+    def close(self) -> None:
+        """Wait for an open under way, then close both."""
+        if self._thread is not None:
+            self._thread.join()
+        self._light.close()
+        if self._full is not None:
+            self._full.close()
+
+
+class _StartingPlaybooks:
+    """The light playbooks' labels and colours until the full desk is open; anything else from the full desk's."""
+
+    LIGHT = frozenset({"kind_short", "level_short", "level_colour"})
+
+    def __init__(self, desk: ConsoleDesk) -> None:
+        self._desk = desk
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401
+        if name in _StartingPlaybooks.LIGHT and not self._desk.ready:
+            return getattr(self._desk._light.playbooks, name)
+        return getattr(self._desk.full().playbooks, name)
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self._desk.full().playbooks)
+
+
 def open_light(url: str, *, playbook_override: Path | None = None, actor: str = "console") -> LightDesk | None:
     """A ``LightDesk`` on ``url`` when it is a SQLite desk file at this version's
     schema and the playbooks can be keyed; else None (open the full ``Desk``)."""
@@ -412,7 +564,8 @@ def open_light(url: str, *, playbook_override: Path | None = None, actor: str = 
     if path is None or not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                              check_same_thread=False)  # shared by the console's threads, under LightDesk.lock
     except sqlite3.Error:
         return None
     try:

@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
+from dutydesk.i18n import N_, translate_marked
+
 
 class DeadlineState(StrEnum):
     PENDING = "pending"
@@ -34,6 +36,17 @@ class IncidentStatus(StrEnum):
 
 
 LIVE_STATUSES: tuple[IncidentStatus, ...] = tuple(s for s in IncidentStatus if s is not IncidentStatus.CLOSED)
+
+# A status in words (marked for the catalogue; ``status_label`` translates).
+# Here, not only in models.py, so that what prints a status (the CLI's light
+# path, the board's first frame) need not load the ORM.
+STATUS_LABELS: dict[str, str] = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
+                                 "contained": N_("contained"), "closed": N_("closed")}
+
+
+def status_label(status: str) -> str:
+    """A status in the interface language (as ``models.status_label``)."""
+    return translate_marked(STATUS_LABELS.get(status, status))
 
 
 class Action(StrEnum):

@@ -19,7 +19,7 @@ from dutydesk import lightread
 from dutydesk.commands import common
 from dutydesk.errors import NotFound
 from dutydesk.i18n import set_language
-from dutydesk.models import STATUS_LABELS
+from dutydesk.models import STATUS_LABELS, status_label
 from tests.clitools import ok, refused
 
 
@@ -96,8 +96,11 @@ def test_light_deadlines_carry_the_warn_lead_and_short_words(busy, clock):
         reader.close()
 
 
-def test_status_words_are_the_models(busy):
-    assert {k: v for k, v in common._STATUS_LABELS.items()} == dict(STATUS_LABELS)
+def test_status_words_are_the_models():
+    from dutydesk import vocab
+
+    assert vocab.STATUS_LABELS == dict(STATUS_LABELS)
+    assert [common._status(s) for s in vocab.IncidentStatus] == [status_label(s) for s in vocab.IncidentStatus]
 
 
 def test_anything_but_a_sqlite_desk_at_head_opens_the_full_desk(busy, tmp_path):
@@ -225,3 +228,94 @@ def test_plain_parameters_coerce_as_typers_own(monkeypatch, tmp_path):
     own = outcomes()
     assert light == own
     assert light[0][0] == 0 and light[8][0] == 2
+
+
+def test_console_desk_reads_light_until_the_full_desk_is_asked_for(busy, clock):
+    """The console's first frame reads light; the full desk opens once, when something
+    else is asked (from any thread), takes the actor chosen meanwhile, and then serves all."""
+    import threading
+    import time
+
+    from dutydesk.lightread import ConsoleDesk
+
+    light = _light(busy, clock)
+    opened: list[int] = []
+    gate = threading.Event()
+
+    def open_full():
+        opened.append(1)
+        assert gate.wait(20)
+        return busy
+
+    cd = ConsoleDesk(light, open_full)
+    _same(cd.list_incidents(), busy.list_incidents())
+    _same(cd.list_deadlines(), busy.list_deadlines())
+    assert cd.current_shift() == busy.current_shift()
+    assert cd.meta() == busy.meta() and cd.journal_head() == busy.journal_head() > 0
+    assert cd.has_staff() is busy.has_staff() is True
+    ids = [d.id for d in busy.list_deadlines()]
+    assert cd.alarm_acks() == busy.alarm_acks() and cd.alarm_acks(ids) == busy.alarm_acks(ids)
+    assert cd.incident_titles([1, 2, 99]) == busy.incident_titles([1, 2, 99])
+    assert cd.playbooks.level_short("mass", "B") == busy.playbooks.level_short("mass", "B")
+    assert opened == [] and not cd.ready
+    cd.actor = "DC2"
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda: got.append(cd.get_incident(1).id)) for _ in range(5)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    assert opened == [1] and got == []  # they wait for the one open under way
+    gate.set()
+    for t in threads:
+        t.join(20)
+    assert got == [1] * 5 and opened == [1]
+    assert cd.ready and busy.actor == cd.actor == "DC2"
+    cd.actor = "DC1"
+    assert busy.actor == "DC1"
+    before = busy.journal_head()
+    cd.add_note(1, "through the console's desk")
+    assert cd.journal_head() == before + 1 and busy.verify_journal().ok
+    assert cd.playbooks is busy.playbooks
+
+
+def test_console_desk_keeps_the_light_reads_when_the_full_desk_cannot_open(busy, clock):
+    from dutydesk.errors import DeskUnavailable
+    from dutydesk.lightread import ConsoleDesk
+
+    def open_full():
+        raise DeskUnavailable("db", "cannot open the desk: test")
+
+    cd = ConsoleDesk(_light(busy, clock), open_full)
+    with pytest.raises(DeskUnavailable):
+        cd.add_note(1, "x")
+    with pytest.raises(DeskUnavailable):
+        cd.get_incident(1)
+    _same(cd.list_incidents(), busy.list_incidents())  # the board still reads
+    cd.close()
+
+
+async def test_the_console_runs_on_the_console_desk(busy, clock):
+    """The console on a ConsoleDesk: the board's first rows from the light reads, and
+    a change made through it after the full desk opened is journaled."""
+    from dutydesk.app import DutyDeskApp
+    from dutydesk.desk import Desk
+    from dutydesk.lightread import ConsoleDesk
+    from dutydesk.screens.board import BoardScreen
+
+    url = str(busy.engine.url)
+    light = _light(busy, clock)
+    light.actor = "DC1"  # as State.console_desk makes it from the settings
+    cd = ConsoleDesk(light, lambda: Desk.open(url, clock=clock, actor="DC1", create=False))
+    app = DutyDeskApp(cd, poll_interval=None, tick_interval=None, alerts=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(400):
+            if isinstance(app.screen, BoardScreen) and app.screen.loaded:
+                break
+            await pilot.pause(0.02)
+        assert app.screen.loaded
+        assert "Wage gathering at gate" in [r.title for r in app.screen.rows]
+        note = cd.add_note(1, "from the console")  # waits for the full desk if need be
+        assert note.text == "from the console"
+    assert cd.ready
+    cd.close()
+    assert busy.verify_journal().ok

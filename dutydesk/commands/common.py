@@ -13,11 +13,11 @@ import typer
 
 from dutydesk import config
 from dutydesk.config import Settings
-from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.i18n import _
 
 if TYPE_CHECKING:
     from dutydesk.desk import Desk
-    from dutydesk.lightread import LightDesk
+    from dutydesk.lightread import ConsoleDesk, LightDesk
 
 
 def sub_app(help_text: str) -> typer.Typer:
@@ -46,6 +46,7 @@ class State:
         self.actor_given = False
         self._desk: Desk | None = None
         self._reader: LightDesk | None = None
+        self._console: ConsoleDesk | None = None
         self._settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -89,10 +90,29 @@ class State:
             self._reader = open_light(settings.db_url, playbook_override=settings.playbook_override, actor=settings.actor)
         return self._reader if self._reader is not None else self.desk()
 
+    def console_desk(self) -> "Desk | ConsoleDesk":
+        """The console's desk: its first frame read light, the full desk opened
+        in a thread meanwhile (``lightread.ConsoleDesk``); the desk itself when
+        the light path does not apply."""
+        reader = self.reader()
+        if self._desk is not None:
+            return self._desk
+        from dutydesk.lightread import ConsoleDesk
+
+        if self.demo and not self.actor_given:  # as desk(): the demo's running shift's commander acts
+            shift = reader.current_shift()
+            if shift is not None:
+                reader.actor = shift.commander
+        self._console = ConsoleDesk(reader, self.desk)
+        return self._console
+
     def close(self) -> None:
         """Close what this run opened (the engine disposed: its connections closed, the WAL checkpointed)."""
-        reader, desk = self._reader, self._desk
-        self._reader = self._desk = None
+        console, reader, desk = self._console, self._reader, self._desk
+        self._console = self._reader = self._desk = None
+        if console is not None:
+            console.close()  # waits for an open under way; closes the reader and the desk
+            return
         if reader is not None:
             reader.close()
         if desk is not None:
@@ -300,15 +320,11 @@ def _level_name(desk: "Desk", kind: str, level: str | None) -> str:
     return desk.playbooks.level_short(kind, level) if level else "-"
 
 
-# As ``models.STATUS_LABELS`` (tests/test_lightread.py keeps them equal): the
-# read commands print statuses without loading the models.
-_STATUS_LABELS = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
-                  "contained": N_("contained"), "closed": N_("closed")}
-
-
 def _status(status: str) -> str:
-    """A status in the interface language (as ``models.status_label``)."""
-    return translate_marked(_STATUS_LABELS.get(status, status))
+    """A status in the interface language (``vocab.status_label``: no models loaded)."""
+    from dutydesk.vocab import status_label
+
+    return status_label(status)
 
 
 def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
