@@ -81,6 +81,8 @@ async def test_each_row_says_what_is_due_with_state_in_words(desk, clock, busy):
         board.post_message(Tick(clock.now()))  # what the app's 1-second tick posts to each screen
         await settle(pilot)
         assert board.countdown_text(opinion.id) == "soon 07:00"
+        strip = board.query_one("#strip").render().plain
+        assert "Overdue: 2" in strip and "Due soon: 1" in strip, strip  # the ack and now the departure; the joint response
 
 
 def test_countdown_words_and_colours():

@@ -13,8 +13,9 @@ kind, the deadline in full) and a longer rail with more to each row.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -25,6 +26,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from dutydesk.alerts import warn_lead
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.messages import DeskChanged, Loaded, LoadFailed, Tick
 from dutydesk.models import status_label
@@ -239,6 +241,9 @@ class BoardScreen(Screen):
         self.loaded = False
         self.visible_keys: list[str] = []
         self.rail_keys: list[str] = []
+        self.shown_size: tuple[int, int] = (0, 0)
+        self.dues: list[datetime] = []  # the pending deadlines' due times, in order (the strip's counts)
+        self.lead_max = timedelta(0)  # the longest warning lead among them
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="strip")
@@ -272,7 +277,7 @@ class BoardScreen(Screen):
             self.reload()
 
     def on_resize(self, event) -> None:  # noqa: ANN001
-        if self.loaded:
+        if self.loaded and self.shown_size != (self.size.width, self.size.height):
             self.show_rows(self.rows, self.pending, self.shift)
 
     # -- data ----------------------------------------------------------------------
@@ -321,12 +326,16 @@ class BoardScreen(Screen):
         table = self.query_one("#board", DataTable)
         rail = self.query_one("#rail", DataTable)
         selected, selected_deadline = self.selected_id(), self.selected_deadline()
+        pending = sorted(pending, key=lambda d: d.due_at)  # so from the read model already; the strip relies on it
         self.rows, self.pending, self.shift = rows, pending, shift
         self.rail = pending[:RAIL_ROWS]
         self.kinds = {r.id: r.kind for r in rows}
         by_id = {r.id: r for r in rows}
         now = self.app.clock.now()
         width, height = self.size.width or 80, self.size.height or 24
+        self.shown_size = (self.size.width, self.size.height)
+        self.dues = [d.due_at for d in pending]
+        self.lead_max = max((warn_lead(d, d.warn_before) for d in pending), default=timedelta(0))
         pb = self.app.desk.playbooks
 
         # Heights: the incidents as many lines as they need, leaving the rail at least a third.
@@ -341,19 +350,19 @@ class BoardScreen(Screen):
         for r in rows:
             self.colours[r.id] = pb.level_colour(r.kind, r.level)
         columns = plan_columns(width, rows, texts, countdowns.needed_width(), scrollbar=len(rows) + 1 > board_h)
-        table.clear(columns=True)
-        for col in columns:
-            table.add_column(col.label, key=col.key, width=col.width)
-        self.visible_keys = [c.key for c in columns]
-        col_width = {c.key: c.width for c in columns}
-        for r in rows:
-            t = {k: _cut(v, col_width[k]) if k in col_width else v for k, v in texts[r.id].items()}
-            roles = Text(t["roles"], style="" if r.roles_filled >= r.roles_required else "bold")
-            level = level_badge(pb.level_short(r.kind, r.level), self.colours[r.id])
-            values = {**t, "level": level, "roles": roles}
-            table.add_row(*cells(*[values[k] for k in self.visible_keys]), key=str(r.id))
-        if selected is not None and selected in by_id:
-            table.move_cursor(row=table.get_row_index(str(selected)))
+        with countdowns.hold():
+            table.clear(columns=True)
+            for col in columns:
+                table.add_column(col.label, key=col.key, width=col.width)
+            self.visible_keys = [c.key for c in columns]
+            col_width = {c.key: c.width for c in columns}
+            for r in rows:
+                t = {k: _cut(v, col_width[k]) if k in col_width else v for k, v in texts[r.id].items()}
+                roles = Text(t["roles"], style="" if r.roles_filled >= r.roles_required else "bold")
+                values = {**t, "level": level_badge(t["level"].strip(), self.colours[r.id]), "roles": roles}
+                table.add_row(*cells(*[values[k] for k in self.visible_keys]), key=str(r.id))
+            if selected is not None and selected in by_id:
+                table.move_cursor(row=table.get_row_index(str(selected)))
 
         # The rail: every pending deadline, overdue first, then soonest.
         rail_countdowns = self.query_one("#rail-countdowns", CountdownColumn)
@@ -364,18 +373,19 @@ class BoardScreen(Screen):
         keys = ("at", "id", "level", "what", "deadline", "title")
         rail_cols = plan_rail(width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > rail_h,
                               {k: [t[k] for t in rail_texts] for k in keys})
-        rail.clear(columns=True)
-        for col in rail_cols:
-            rail.add_column(col.label, key=col.key, width=col.width)
-        self.rail_keys = [c.key for c in rail_cols]
-        rail_width = {c.key: c.width for c in rail_cols}
-        for d, full in zip(self.rail, rail_texts):
-            t = {k: _cut(v, rail_width[k]) if k in rail_width else v for k, v in full.items()}
-            inc = by_id.get(d.subject_id)
-            values = {**t, "level": level_badge(t["level"].strip(), self.colours.get(d.subject_id)) if inc else t["level"]}
-            rail.add_row(*cells(*[values[k] for k in self.rail_keys]), key=str(d.id))
-        if selected_deadline is not None and selected_deadline in {d.id for d in self.rail}:
-            rail.move_cursor(row=rail.get_row_index(str(selected_deadline)))
+        with rail_countdowns.hold():
+            rail.clear(columns=True)
+            for col in rail_cols:
+                rail.add_column(col.label, key=col.key, width=col.width)
+            self.rail_keys = [c.key for c in rail_cols]
+            rail_width = {c.key: c.width for c in rail_cols}
+            for d, full in zip(self.rail, rail_texts):
+                t = {k: _cut(v, rail_width[k]) if k in rail_width else v for k, v in full.items()}
+                inc = by_id.get(d.subject_id)
+                values = {**t, "level": level_badge(t["level"].strip(), self.colours.get(d.subject_id)) if inc else t["level"]}
+                rail.add_row(*cells(*[values[k] for k in self.rail_keys]), key=str(d.id))
+            if selected_deadline is not None and selected_deadline in {d.id for d in self.rail}:
+                rail.move_cursor(row=rail.get_row_index(str(selected_deadline)))
         overdue = sum(1 for d in pending if d.due_at < now)
         heading = (_("Pending deadlines: {n}, overdue first, then soonest").format(n=len(pending)) if overdue else
                    _("Pending deadlines: {n}, soonest first").format(n=len(pending)))
@@ -436,9 +446,12 @@ class BoardScreen(Screen):
             return
         self.query_one("#countdowns", CountdownColumn).tick(now)
         self.query_one("#rail-countdowns", CountdownColumn).tick(now)
-        states = [deadline_state(d, now) for d in self.pending]
-        strip = strip_text(self.size.width or 80, now, states.count("overdue"), states.count("soon"), len(self.rows),
-                           self.shift, self.app.desk.actor)
+        # Counted from the due times in order: past due, then only those within the longest lead (a desk
+        # with thousands of pending deadlines ticks as cheaply as one with ten).
+        overdue = bisect_left(self.dues, now)
+        near = self.pending[overdue:bisect_right(self.dues, now + self.lead_max)]
+        soon = sum(1 for d in near if deadline_state(d, now) == "soon")
+        strip = strip_text(self.size.width or 80, now, overdue, soon, len(self.rows), self.shift, self.app.desk.actor)
         self.query_one("#strip", StatusLine).show(strip)
 
     def flash(self, incident_id: int) -> None:

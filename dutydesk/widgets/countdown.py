@@ -9,6 +9,8 @@ line per row.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from rich.segment import Segment
@@ -39,10 +41,25 @@ class CountdownColumn(Widget):
         self.flashing: dict[int, int] = {}
         self.now: datetime | None = None
         self.extremes: list[DeadlineView] = []  # the earliest and latest due: the widest texts
+        self.holding = False
 
     def on_mount(self) -> None:
-        self.watch(self.table, "scroll_y", lambda _old, _new: self.refresh(), init=False)
-        self.watch(self.table, "cursor_coordinate", lambda _old, _new: self.refresh(), init=False)
+        self.watch(self.table, "scroll_y", self._follow, init=False)
+        self.watch(self.table, "cursor_coordinate", self._follow, init=False)
+
+    def _follow(self, _old: object, _new: object) -> None:
+        if not self.holding:  # filling the table moves its cursor once a row: one repaint after, not 500
+            self.refresh()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """While the table is refilled: repaint once at the end."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            self.refresh()
 
     def set_rows(self, rows: list[DeadlineView | None], now: datetime) -> None:
         self.rows, self.now = rows, now
