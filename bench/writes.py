@@ -1,4 +1,4 @@
-"""10 000 service-layer writes (each: validate, write, journal, commit) against
+"""Service-layer writes (3 000 by default; BENCH_WRITES) (each: validate, write, journal, commit) against
 raw sqlite3 inserts of the same rows (a note and a journal row per
 transaction), same file settings (WAL, synchronous=FULL), same run."""
 
@@ -16,7 +16,7 @@ from bench.common import Result
 from dutydesk.clock import FixedClock
 from dutydesk.desk import Desk
 
-N = int(os.environ.get("BENCH_WRITES", "10000"))
+N = int(os.environ.get("BENCH_WRITES", "3000"))  # an in-process diagnostic (no budget): kept short
 
 
 def run() -> Result:

@@ -319,3 +319,39 @@ async def test_the_console_runs_on_the_console_desk(busy, clock):
     assert cd.ready
     cd.close()
     assert busy.verify_journal().ok
+
+
+def test_a_write_then_the_fast_exit_loses_nothing(seeded, db_url, tmp_path):
+    """As the program, dutydesk ends with os._exit after the command (no interpreter
+    teardown: an atexit hook never runs), and the note it wrote is on the desk, the WAL
+    folded back (the desk closed cleanly), the journal whole."""
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
+    code = ("import atexit, runpy, sys; atexit.register(lambda: print('TEARDOWN RAN')); "
+            f"sys.argv = ['dutydesk', '--db', {db_url!r}, 'incident', 'note', '1', 'fast exit note']; "
+            "runpy.run_module('dutydesk', run_name='__main__', alter_sys=True)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Note" in proc.stdout and "TEARDOWN RAN" not in proc.stdout  # flushed, then no teardown
+    path = Path(db_url.removeprefix("sqlite:///"))
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM note WHERE text = 'fast exit note'").fetchone()[0] == 1
+    con.close()
+    ok(seeded("audit", "verify"))
+    refused_proc = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "incident", "note", "99", "x"],
+                                  capture_output=True, text=True, timeout=120)
+    assert refused_proc.returncode == 1 and refused_proc.stderr.startswith("error: ")
+
+
+def test_the_console_in_a_real_terminal_shows_the_board_read_light(seeded, db_url, tmp_path):
+    """`dutydesk` under an 80x24 pseudo-terminal (as bench/console.py runs it): the board's
+    rows reach the terminal, read by the light path before the full desk is needed."""
+    import os
+
+    from bench.common import first_output
+
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate three", "--place", "Site", "--level", "B"))
+    env = dict(os.environ, TERM="xterm-256color")
+    took = first_output([sys.executable, "-m", "dutydesk", "--db", db_url, "--actor", "DC1"], "Gate three",
+                        size=(80, 24), env=env, timeout=60)
+    assert took < 60
