@@ -47,6 +47,7 @@ TEMPLATE = 50                       # incidents in the template
 SPACING = timedelta(minutes=10)     # between two incidents' reports
 BASE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 PERIOD = ("2020-01-01T00:00Z", "2023-01-01T00:00Z")   # the whole history of either desk
+MONTH = ("2020-02-01T00:00Z", "2020-03-01T00:00Z")    # a month both desks have
 SIZES = tuple(int(x) for x in os.environ.get("BENCH_KPI_SIZES", "10000,100000").split(","))
 RUNS = {10_000: 5}                  # cold runs per size (median); 3 for the bigger ones
 TIME_LIMIT, RSS_LIMIT, GROWTH_LIMIT = 2.0, 150.0, 10.0
@@ -248,9 +249,9 @@ def desk_home(incidents: int) -> Path:
 
 
 # -- the bench ------------------------------------------------------------------------------
-def kpi_cmd(home: Path, *extra: str) -> list[str]:
+def kpi_cmd(home: Path, *extra: str, period: tuple[str, str] = PERIOD) -> list[str]:
     return dutydesk("--db", f"sqlite:///{home / 'desk.sqlite'}", "--actor", "DC1", "report", "kpi",
-                    "--from", PERIOD[0], "--to", PERIOD[1], *extra)
+                    "--from", period[0], "--to", period[1], *extra)
 
 
 @dataclass
@@ -288,6 +289,9 @@ def measure(incidents: int) -> tuple[Absolute, Absolute]:
     note(f"{incidents} incidents: {sum(x['measured'] for x in deadlines)} deadlines counted, "
          f"{sum(len(x['misses']) for x in deadlines)} misses listed; the text report is {len(body.splitlines())} "
          f"lines, {len(body.encode()) / 1024:.0f} KiB")
+    month = run(kpi_cmd(home, period=MONTH), env=env)
+    note(f"{incidents} incidents, the report over one month ({MONTH[0]} to {MONTH[1]}): {month.seconds:.2f} s, "
+         f"{month.max_rss_mib:.0f} MiB (one run: the figures for a period do not depend on the history around it)")
     big = incidents >= 100_000
     return (Absolute(f"kpi report, {incidents} incidents, time", [r.seconds for r in runs],
                      TIME_LIMIT if big else None),
