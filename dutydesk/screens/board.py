@@ -56,7 +56,7 @@ SCROLLBAR = 2
 BASE = (("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due")), ("title", N_("Title")), ("place", N_("Place")))
 # ... and these while the title keeps TITLE_MIN cells, added in this order.
 OPTIONAL = (("status", N_("Status")), ("roles", N_("Roles")), ("receiver", N_("Receiver")), ("kind", N_("Kind")),
-            ("deadline", N_("Next deadline")))
+            ("deadline", N_("Deadline")))
 
 
 @dataclass
