@@ -226,3 +226,18 @@ def test_short_label_of_a_rule(desk):
     bare = DeadlineRule(key="x", label={"en": "Report back"}, anchor="instruction", minutes=5)
     assert bare.short_for("SPD") == "Report back SPD"
     assert DeadlineRule(key="y", label="Core facts", anchor="reported", minutes=5).short_for() == "Core facts"
+
+
+async def test_an_alert_flashes_the_incident_and_its_deadline_on_the_rail(desk, clock, busy):
+    mass, opinion = busy
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = app.screen
+        departure = next(d for d in board.rail if d.short == "depart SPD")
+        board.flash(mass.id, departure.id)
+        index = board.rail.index(departure)
+        rail = board.query_one("#rail-countdowns")
+        assert rail.flashing == {index: 10} and board.query_one("#countdowns").flashing
+        rail.tick(clock.now())  # it blinks: reversed on every other beat
+        assert "reverse" in str(rail.text_at(index).style)

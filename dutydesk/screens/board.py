@@ -454,11 +454,17 @@ class BoardScreen(Screen):
         strip = strip_text(self.size.width or 80, now, overdue, soon, len(self.rows), self.shift, self.app.desk.actor)
         self.query_one("#strip", StatusLine).show(strip)
 
-    def flash(self, incident_id: int) -> None:
+    def flash(self, incident_id: int, deadline_id: int | None = None) -> None:
+        """An alert sounded: flash the incident's countdown, and on the rail the
+        deadline's (given ``deadline_id``; else the incident's first there)."""
         self.flashing[incident_id] = 10
         index = next((i for i, r in enumerate(self.rows) if r.id == incident_id), None)
         if index is not None:
             self.query_one("#countdowns", CountdownColumn).flash(index)
+        on_rail = next((i for i, d in enumerate(self.rail) if d.id == deadline_id), None) if deadline_id else \
+            next((i for i, d in enumerate(self.rail) if d.subject_id == incident_id), None)
+        if on_rail is not None:
+            self.query_one("#rail-countdowns", CountdownColumn).flash(on_rail)
 
     def countdown_text(self, incident_id: int) -> str:
         """The countdown shown for an incident, as text (tests, screen readers)."""
