@@ -40,7 +40,8 @@ from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _, pick
 from dutydesk.revision import HEAD_REVISION
-from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
+from dutydesk.views import (AssignmentView, DeadlineView, IncidentDetail, IncidentSummary, InstructionView, LevelChangeView,
+                            NoteView, RoleView, ShiftView)
 from dutydesk.vocab import LIVE_STATUSES, DeadlineState, IncidentStatus
 
 UTC = timezone.utc
@@ -86,6 +87,7 @@ class LightKind(_Item):
         self.levels = [_Item(x) for x in data.get("levels", [])]
         self.roles = [_Item(x) for x in data.get("roles", [])]
         self.deadlines = [_Rule(x) for x in data.get("deadlines", [])]
+        self.factors = [_Item(x) for x in data.get("factors", [])]
 
     def level_keys(self) -> list[str]:
         return [lv.key for lv in self.levels]
@@ -105,6 +107,19 @@ class LightKind(_Item):
 
     def deadline_rule(self, key: str) -> _Rule | None:
         return next((r for r in self.deadlines if r.key == key), None)
+
+    def find_role(self, key: str) -> _Item | None:
+        return next((r for r in self.roles if r.key == key), None)
+
+    def option_text(self, factor: str, option: str | None) -> str | None:  # as playbook.Kind.option_text
+        if not option:
+            return None
+        for f in self.factors:
+            if f.key == factor:
+                for o in f.options or ():
+                    if o["key"] == option:
+                        return pick(o["label"])
+        return option
 
 
 class LightPlaybooks:
@@ -231,6 +246,33 @@ def _local_day(text: str) -> tuple[datetime, datetime] | None:
     start = localize(datetime.combine(day, dtime(0)))
     end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))
     return as_utc(start), as_utc(end)
+
+
+def _reason_text(kind: LightKind | None, fact: Any) -> str:  # noqa: ANN401
+    """As ``risk.reason_text`` (which loads the validated playbooks): one reason in the reader's words."""
+    if not isinstance(fact, dict):
+        return str(fact)
+    if fact.get("none"):
+        return _("no risk factors given")
+    if "total" in fact:
+        if fact.get("level") is None:
+            return _("total {total}: below every threshold").format(total=_num(fact["total"]))
+        return _("total {total}: level {level} ({min} or more)").format(
+            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0)))
+    key = str(fact.get("factor", ""))
+    factor = next((f for f in kind.factors if f.key == key), None) if kind else None
+    name = factor.text() if factor else key
+    if "option" in fact:
+        option = kind.option_text(key, fact["option"]) if kind else fact["option"]
+        return _("{factor}: {value} (+{score})").format(factor=name, value=option, score=fact.get("score", 0))
+    if "value" in fact:
+        return _("{factor}: {value} (+{score}, {min} or more)").format(
+            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0)))
+    return _("{factor}: not given (+0)").format(factor=name)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _ts(at: datetime) -> str:
@@ -390,6 +432,94 @@ class LightDesk:
 
         rows.sort(key=urgency)
         return rows[offset:offset + limit] if limit else rows[offset:]
+
+    @_locked
+    def get_incident(self, incident_id: int) -> IncidentDetail:
+        """As ``Queries.get_incident``."""
+        found = self._details([incident_id])
+        if not found:
+            raise NotFound("incident", _("no incident {id}").format(id=incident_id))
+        return found[0]
+
+    def _rows(self, table: str, column: str, ids: list[int], order: str = "") -> list[sqlite3.Row]:
+        out: list[sqlite3.Row] = []
+        for chunk in _chunks(ids):
+            out += self.con.execute(f"SELECT * FROM {table} WHERE {table}.{column} IN ({_marks(len(chunk))})"
+                                    + (f" ORDER BY {order}" if order else ""), chunk)
+        return out
+
+    def _details(self, ids: list[int]) -> list[IncidentDetail]:
+        """As ``Queries._details``."""
+        incs = {i["id"]: i for i in self._rows("incident", "id", ids)}
+        order = [i for i in ids if i in incs]
+        if not order:
+            return []
+        summaries = {x.id: x for x in self._summaries([incs[i] for i in order])}
+        by: dict[str, dict[int, list[sqlite3.Row]]] = {name: defaultdict(list) for name in
+                                                       ("deadlines", "assignments", "instructions", "changes", "notes")}
+        for d in self.con.execute(f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN "
+                                  f"({_marks(len(order))}) ORDER BY deadline.due_at, deadline.id", ["incident", *order]):
+            by["deadlines"][d["subject_id"]].append(d)
+        for name, table, when in (("assignments", "assignment", "assigned_at"), ("instructions", "instruction", "sent_at"),
+                                  ("changes", "levelchange", "at"), ("notes", "note", "at")):
+            for row in self._rows(table, "incident_id", order, f"{table}.{when}, {table}.id"):
+                by[name][row["incident_id"]].append(row)
+        unit_ids = sorted({a["unit_id"] for rows in by["assignments"].values() for a in rows if a["unit_id"]} | {
+            i["unit_id"] for rows in by["instructions"].values() for i in rows if i["unit_id"]})
+        staff_ids = sorted({a["staff_id"] for rows in by["assignments"].values() for a in rows if a["staff_id"]} | {
+            i["staff_id"] for rows in by["instructions"].values() for i in rows if i["staff_id"]})
+        units = {u["id"]: u for u in self._rows("unit", "id", unit_ids)}
+        people = {p["id"]: p for p in self._rows("staff", "id", staff_ids)}
+        details = []
+        for iid in order:
+            inc, summary = incs[iid], summaries[iid]
+            k = self.kind_or_none(inc["kind"])
+            deadlines = [self._deadline_view(d, k) for d in by["deadlines"][iid]]
+            assignments = []
+            for a in by["assignments"][iid]:
+                role = k.find_role(a["role"]) if k else None
+                role_label = role.text() if role else a["role"]
+                if a["unit_id"]:
+                    u = units[a["unit_id"]]
+                    who, who_type, name = u["code"], "unit", u["name"]
+                else:
+                    p = people[a["staff_id"]]
+                    who, who_type, name = p["callsign"], "staff", p["name"]
+                assignments.append(AssignmentView(a["id"], a["role"], role_label, who, who_type, name, _dt(a["assigned_at"]),
+                                                  a["assigned_by"], _dt(a["released_at"]), a["released_by"]))
+            roles = []
+            if k:
+                for r in k.roles_for(inc["level"]):
+                    roles.append(RoleView(r.key, r.text(), r.required,
+                                          [a for a in assignments if a.role == r.key and a.released_at is None]))
+            instructions = [self._instruction_view(i, units.get(i["unit_id"]), people.get(i["staff_id"]))
+                            for i in by["instructions"][iid]]
+            to = {i.id: i.unit for i in instructions}
+            for dl in deadlines:
+                if dl.instruction_id is not None:
+                    dl.to = to.get(dl.instruction_id)
+            changes = [LevelChangeView(c["id"], c["from_level"], c["to_level"], c["suggested_level"],
+                                       c["reason"] or reasons.render(c["reason_key"]), c["by"], _dt(c["at"]))
+                       for c in by["changes"][iid]]
+            notes = [NoteView(n["id"], n["text"], n["by"], _dt(n["at"])) for n in by["notes"][iid]]
+            base = {f: getattr(summary, f) for f in summary.__dataclass_fields__}
+            details.append(IncidentDetail(
+                **base, cause_field=inc["cause_field"], size_estimate=inc["size_estimate"],
+                factors=json.loads(inc["factors"] or "{}"), suggested_level=inc["suggested_level"],
+                suggested_reasons=[_reason_text(k, f) for f in json.loads(inc["suggested_reasons"] or "[]")],
+                occurred_at=_dt(inc["occurred_at"]), opened_at=_dt(inc["opened_at"]),
+                opened_by=inc["opened_by"], summary=inc["summary"], deadlines=deadlines, roles=roles,
+                assignments=assignments, instructions=instructions, level_changes=changes, notes=notes,
+            ))
+        return details
+
+    def _instruction_view(self, i: sqlite3.Row, unit: sqlite3.Row | None, person: sqlite3.Row | None) -> InstructionView:
+        if unit is None:
+            assert person is not None
+            return InstructionView(i["id"], i["incident_id"], person["callsign"], person["name"], i["instruction_kind"], i["text"],
+                                   _dt(i["sent_at"]), i["sent_by"], _dt(i["acknowledged_at"]), i["acknowledged_by"], to_type="staff")
+        return InstructionView(i["id"], i["incident_id"], unit["code"], unit["name"], i["instruction_kind"], i["text"],
+                               _dt(i["sent_at"]), i["sent_by"], _dt(i["acknowledged_at"]), i["acknowledged_by"])
 
     @_locked
     def list_deadlines(self, *, incident_id: int | None = None) -> list[DeadlineView]:

@@ -43,6 +43,12 @@ def busy(desk, clock):
     desk.waive_deadline(pending[-1].id, reason="not needed")
     desk.meet_deadline(pending[0].id)
     desk.set_level(a.id, "A", reason="crowd growing")
+    desk.open_incident(kind="mass", title="Suggested by factors", place="Site 3",
+                       factors=["cause_field=labour", "participants=120", "trend=growing", "social_impact=district"])
+    desk.open_incident(kind="opinion", title="No factors", place="Web", level="yellow")
+    desk.instruct(b.id, "CMD1", "Call the editor")  # to a person
+    desk.assign(b.id, "commander", "CMD1")
+    desk.release(a.id, "cordon", "SPD")
     clock.advance(hours=3)  # some deadlines overdue now
     desk.close_incident(c.id, summary="settled")
     return desk
@@ -77,6 +83,16 @@ def test_light_lists_are_the_read_models_lists(busy, clock, lang):
         for inc in busy.list_incidents(include_closed=True):
             _same(reader.list_deadlines(incident_id=inc.id), busy.list_deadlines(incident_id=inc.id))
         assert reader.current_shift() == busy.current_shift()
+        for inc in busy.list_incidents(include_closed=True):
+            light_detail, full_detail = reader.get_incident(inc.id), busy.get_incident(inc.id)
+            _same([light_detail], [full_detail])
+            assert light_detail == full_detail
+        assert any(busy.get_incident(i.id).suggested_reasons for i in busy.list_incidents())
+        with pytest.raises(NotFound) as light_err:
+            reader.get_incident(999)
+        with pytest.raises(NotFound) as full_err:
+            busy.get_incident(999)
+        assert str(light_err.value) == str(full_err.value)
         with pytest.raises(NotFound) as light_err:
             reader.list_deadlines(incident_id=999)
         with pytest.raises(NotFound) as full_err:
@@ -131,7 +147,7 @@ def test_the_cli_reads_light_and_prints_what_it_printed(seeded, db_url, monkeypa
     ok(cli("incident", "open", "--kind", "opinion", "--title", "Rumour", "--place", "Web", "--level", "red"))
     commands = [("incident", "list", "--json"), ("incident", "list"), ("incident", "list", "--all"), ("board",),
                 ("board", "--json"), ("deadline", "list"), ("deadline", "list", "--json"), ("deadline", "list", "--incident", "1"),
-                ("incident", "list", "--search", "Gate")]
+                ("incident", "list", "--search", "Gate"), ("incident", "show", "1"), ("incident", "show", "2", "--json")]
     from dutydesk.clock import SystemClock
 
     frozen = SystemClock().now()
@@ -152,6 +168,7 @@ def test_the_cli_reads_light_and_prints_what_it_printed(seeded, db_url, monkeypa
     assert light == full
     assert "Gate 3" in light[0]
     refused(cli("deadline", "list", "--incident", "99"), "no incident 99")
+    refused(cli("incident", "show", "99"), "no incident 99")
 
 
 def test_a_changed_or_bad_override_file_is_read_again(seeded, tmp_path):

@@ -93,7 +93,7 @@ def incident_list(
 @incident_app.command("show", help=_("Show an incident: levels, roles, deadlines, instructions, notes."))
 @guard
 def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")], json_out: JsonOpt = False) -> None:
-    desk = _state(ctx).desk()
+    desk = _state(ctx).reader()
     d = desk.get_incident(incident_id)
     if json_out:
         _emit_json(d.to_json())
