@@ -48,3 +48,16 @@ def test_no_line_starts_with_closing_punctuation(text, width):
     assert not [line for line in lines[1:] if line and line[0] in NO_LINE_START], lines
     assert not [line for line in lines[:-1] if line and line[-1] in NO_LINE_END], lines
     assert "".join(text.split()) == "".join("".join(lines).split())  # nothing lost or added
+
+
+def test_one_wrap_for_reports_and_the_console():
+    """The reports' wrap is linebreak.wrap; a console cell pre-wrapped with it never starts a line with 、."""
+    from dutydesk.i18n import linebreak
+    from dutydesk.reports import formats
+
+    assert formats.wrap is linebreak.wrap
+    label = "情指、网安、宣传、法制、督察、办案单位联动响应"
+    lines = linebreak.wrap(label, 20)
+    assert lines == ["情指、网安、宣传、法", "制、督察、办案单位联", "动响应"] and "".join(lines) == label
+    assert all(not line.startswith(("、", "，", "。")) for width in range(4, 30)
+               for line in linebreak.wrap(label + "，完成。", width)), label

@@ -6,6 +6,9 @@ for every wrapper: the text reports and the console's preview
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 # Closing punctuation stays on the line of the text before it; opening
 # punctuation on the line of the text after it.
 NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…,.;:?!)]}")
@@ -29,3 +32,57 @@ def keep_together(tokens: list[str]) -> list[str]:
             out.append(tok)
         glue_next = not tok.isspace() and out[-1][-1] in NO_LINE_END
     return out
+
+
+# The pieces a line breaks between: a Chinese date and time (11月23日 14:05) and a short
+# bracketed label ([红色]) are one word each; every other wide character is a piece of its
+# own; a run of narrow characters is a word; and runs of spaces.
+TOKEN = re.compile(r"\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
+                   r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
+
+
+def cells(text: str) -> int:
+    """Display width: one column a character for ASCII, Rich's table otherwise (a Han character is two)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len  # not at import: the CLI's help loads this module and must start fast
+
+    return cell_len(text)
+
+
+def wrap(text: str, width: int, measure: Callable[[str], float] = cells) -> list[str]:
+    """Greedy wrap of ``text`` to ``width`` (display cells, or what ``measure`` counts): breaks at
+    spaces and between wide characters, never before closing punctuation nor after opening
+    punctuation; a word longer than a line is cut.  Each newline starts a paragraph.  For a
+    console cell that would otherwise be folded character by character (Textual does not know
+    these rules): ``"\n".join(wrap(label, column_width))``."""
+    if "\n" not in text and measure(text) <= width:
+        return [text]
+    out: list[str] = []
+    for para in (text or "").split("\n"):
+        line, used = "", 0.0
+        for tok in keep_together(TOKEN.findall(para)):
+            if tok.isspace():
+                if line:
+                    line, used = line + tok, used + measure(tok)
+                continue
+            w = measure(tok)
+            if used + w > width and line.strip():
+                out.append(line.rstrip())
+                line, used = "", 0.0
+            while w > width:  # a word longer than the line
+                cut, cw = "", 0.0
+                for ch in tok:
+                    if cw + measure(ch) > width - used:
+                        break
+                    cut, cw = cut + ch, cw + measure(ch)
+                if not cut:
+                    out.append(line.rstrip())
+                    line, used = "", 0.0
+                    continue
+                out.append(line + cut)
+                line, used, tok = "", 0.0, tok[len(cut):]
+                w = measure(tok)
+            line, used = line + tok, used + w
+        out.append(line.rstrip())
+    return out or [""]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
-from dutydesk.i18n.linebreak import keep_together
+from dutydesk.i18n.linebreak import TOKEN, cells, wrap
 from dutydesk.reports.document import (
     LEVEL_COLOURS,
     sanitized,
@@ -30,52 +30,9 @@ from dutydesk.reports.document import (
 from dutydesk.timefmt import fmt_local, to_local
 
 WIDTH = 80
-# A Chinese date and time (11月23日 14:05) and a short bracketed label ([红色]) are one
-# word each: never split across lines.
-_TOKEN = re.compile(r"\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
-                    r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
-
-
-# -- wrapping (CJK-aware: a Han character is two columns and may break anywhere) --
-
-def cells(text: str) -> int:
-    """Display width: one column a character for ASCII, Rich's table otherwise."""
-    return len(text) if text.isascii() else cell_len(text)
-
-
-def wrap(text: str, width: int, measure=cells) -> list[str]:  # noqa: ANN001
-    """Greedy wrap by display width; words longer than a line are cut.  A line never starts with
-    closing punctuation nor ends with opening punctuation (:mod:`dutydesk.i18n.linebreak`)."""
-    if "\n" not in text and measure(text) <= width:
-        return [text]
-    out: list[str] = []
-    for para in (text or "").split("\n"):
-        line, used = "", 0
-        for tok in keep_together(_TOKEN.findall(para)):
-            if tok.isspace():
-                if line:
-                    line, used = line + tok, used + measure(tok)
-                continue
-            w = measure(tok)
-            if used + w > width and line.strip():
-                out.append(line.rstrip())
-                line, used = "", 0
-            while w > width:  # a word longer than the line
-                cut, cw = "", 0
-                for ch in tok:
-                    if cw + measure(ch) > width - used:
-                        break
-                    cut, cw = cut + ch, cw + measure(ch)
-                if not cut:
-                    out.append(line.rstrip())
-                    line, used = "", 0
-                    continue
-                out.append(line + cut)
-                line, used, tok = "", 0, tok[len(cut):]
-                w = measure(tok)
-            line, used = line + tok, used + w
-        out.append(line.rstrip())
-    return out or [""]
+# Wrapping by display width with the line-breaking rules of Chinese: dutydesk.i18n.linebreak
+# (a Han character is two columns and may break anywhere but before closing punctuation).
+_TOKEN = TOKEN
 
 
 def column_widths(table: Table, total: int, measure=cells, gap: int = 2, cap: int = 16) -> list[int]:  # noqa: ANN001
