@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -97,7 +98,7 @@ def head(session: Session) -> tuple[int, str]:
 
 
 def append(session: Session, *, at: datetime, actor: str, action: str, entity: str, entity_id: Any,
-           payload: dict[str, Any] | None = None, event_at: datetime | None = None,
+           payload: Mapping[str, Any] | None = None, event_at: datetime | None = None,
            key: bytes | None = None) -> tuple[int, str]:
     """Add one entry; returns its (seq, hash).  Call inside the write
     transaction (the caller holds the desk's write lock, so reading the head and

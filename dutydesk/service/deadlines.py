@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk import reasons
 from dutydesk import text as txt
@@ -22,6 +23,7 @@ from dutydesk.playbook import (
     Kind,
     derive_incident_deadlines,
 )
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.views import (
     DeadlineView,
 )
@@ -38,15 +40,23 @@ def _graver(kind: Kind, level: str, than: str) -> bool:
 
 
 
-class Deadlines:
+class Deadlines(UnitOfWork):
     """Deadline rules applied to an incident's deadlines."""
+
+    if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Incidents' and Queries'
+        def _incident(self, s: Session, incident_id: int, *, live: bool = True,
+                      expected_version: int | None = None) -> Incident: ...
+        def _touch(self, inc: Incident) -> None: ...
+        def _kind_or_none(self, key: str) -> Kind | None: ...
+        def get_deadline(self, deadline_id: int) -> DeadlineView: ...
 
     def _level_since(self, s: Session, inc: Incident, k: Kind) -> datetime:
         """Since when the incident has been at its level or a graver one,
         without a break: what a ``level_set`` deadline counts from.  Going
         yellow -> red -> yellow does not restart yellow's clock."""
-        changes = s.execute(select(LevelChange.at, LevelChange.to_level).where(LevelChange.incident_id == inc.id)
-                            .order_by(LevelChange.at.desc(), LevelChange.id.desc())).all()
+        changes = s.execute(select(col(LevelChange.at), col(LevelChange.to_level))
+                            .where(col(LevelChange.incident_id) == inc.id)
+                            .order_by(col(LevelChange.at).desc(), col(LevelChange.id).desc())).all()
         since = changes[0].at if changes else inc.reported_at
         for at, to_level in changes[1:]:
             if k.find_level(to_level) is None or k.gravity(to_level) < k.gravity(inc.level):
@@ -54,7 +64,8 @@ class Deadlines:
             since = at
         return since
 
-    def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *, escalating: bool) -> dict[str, list]:
+    def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *,
+                  escalating: bool) -> dict[str, list[dict[str, Any]]]:
         """Derive the incident-anchored deadlines again after a level change at
         ``event`` (the rules are in the README, "Level changes"):
 
@@ -67,11 +78,11 @@ class Deadlines:
            rule new at the lower level whose time ran out while the graver
            level's rules were in force lapses (it was never in force);
         4. everything it settles or creates carries the event time."""
-        rows = s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
-                                                Deadline.subject_id == inc.id,
-                                                Deadline.instruction_id.is_(None))
-                         .order_by(Deadline.id)).all()
-        out: dict[str, list] = {DeadlineState.MISSED: [], DeadlineState.CANCELLED: [], "created": [], "kept": [], "lapsed": []}
+        rows = s.scalars(select(Deadline).where(col(Deadline.subject_type) == "incident",
+                                                col(Deadline.subject_id) == inc.id,
+                                                col(Deadline.instruction_id).is_(None))
+                         .order_by(col(Deadline.id))).all()
+        out: dict[str, list[dict[str, Any]]] = {DeadlineState.MISSED: [], DeadlineState.CANCELLED: [], "created": [], "kept": [], "lapsed": []}
         settled: set[str] = set()
         pending: dict[str, Deadline] = {}
         for row in rows:
@@ -88,7 +99,7 @@ class Deadlines:
                                                                       inc.occurred_at) if d.rule not in settled}
 
         def create(rule: str, due: datetime) -> None:
-            row = Deadline(subject_type="incident", subject_id=inc.id, rule=rule, level=inc.level,
+            row = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=rule, level=inc.level,
                            due_at=due, created_at=event)
             s.add(row)
             s.flush()
@@ -146,12 +157,14 @@ class Deadlines:
                                                 id=deadline_id, ins=dl.instruction_id))
             anchor = inc.reported_at
             if dl.instruction_id is not None:
-                anchor = s.get(Instruction, dl.instruction_id).sent_at
+                ins = s.get(Instruction, dl.instruction_id)
+                assert ins is not None  # the deadline's foreign key
+                anchor = ins.sent_at
             event = self._event_time(at, now, not_before=anchor, what=_("the deadline started"))
             dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, self.actor
             self._touch(inc)
             self._journal(s, now, Action.DEADLINE_MEET, "incident", inc.id, MeetPayload({
-                "deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at,
+                "deadline": cast(int, dl.id), "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at,
             }), event_at=event)
 
         self._write(op)
@@ -167,7 +180,7 @@ class Deadlines:
             dl.state, dl.closed_at, dl.closed_by, dl.reason = DeadlineState.WAIVED, event, self.actor, reason
             self._touch(inc)
             self._journal(s, now, Action.DEADLINE_WAIVE, "incident", inc.id,
-                          WaivePayload({"deadline": dl.id, "rule": dl.rule, "reason": reason}), event_at=event)
+                          WaivePayload({"deadline": cast(int, dl.id), "rule": dl.rule, "reason": reason}), event_at=event)
 
         self._write(op)
         return self.get_deadline(deadline_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -87,7 +87,7 @@ class UnitOfWork:
             yield session
 
     def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
-                 payload: dict[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
+                 payload: Mapping[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
         return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
                               entity_id=entity_id, payload=payload, event_at=event_at, key=self._key_for(s))
 
