@@ -27,6 +27,9 @@ The API (bench/kpi.py, bench/alarms.py and the rest use only this):
     under a pseudo-terminal of ``size`` columns x rows; escape sequences are
     stripped from the stream before looking.  The process is then ended
     (SIGTERM, then SIGKILL after 5 s).
+``cpu_share(cmd, marker, *, seconds, settle=2, size=(80, 24), env=None) -> float``
+    the share of one core the process uses (from /proc) over ``seconds``,
+    ``settle`` seconds after ``marker`` is on its pseudo-terminal.
 ``paired(name, subject, reference, *, budget, pairs=5, warmup=1, unit="s") -> Paired``
     ``subject`` and ``reference`` are callables returning one sample each
     (usually ``lambda: run(cmd).seconds``); ``warmup`` unrecorded pairs first
@@ -137,15 +140,13 @@ def strip_escapes(data: bytes) -> bytes:
     return _ESCAPES.sub(b"", data)
 
 
-def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 timeout: float = 30.0) -> float:
-    """Seconds from exec until ``marker`` appears on a pseudo-terminal of ``size`` (columns, rows)."""
+def _spawn(cmd: list[str], size: tuple[int, int], env: dict[str, str] | None) -> tuple[int, int, float]:
+    """``cmd`` on a new pseudo-terminal of ``size`` (columns, rows): (pid, the terminal's fd, the time just before fork)."""
     import fcntl
     import pty
     import struct
     import termios
 
-    want = marker.encode("utf-8")
     cols, rows = size
     t = time.perf_counter()
     pid, fd = pty.fork()
@@ -157,32 +158,81 @@ def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24
             os.execvpe(cmd[0], cmd, env)
         finally:
             os._exit(127)
+    return pid, fd, t
+
+
+def _await(fd: int, want: bytes, t: float, timeout: float) -> tuple[float | None, bytes]:
+    """Read the terminal until ``want`` is in its text: (seconds since ``t``, or None, and what it showed)."""
     seen = b""
-    found: float | None = None
-    try:
-        deadline = t + timeout
-        while found is None:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            ready, _w, _x = select.select([fd], [], [], left)
-            if not ready:
-                continue
+    deadline = t + timeout
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None, seen
+        ready, _w, _x = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal (it exited)
+            return None, seen
+        if not chunk:
+            return None, seen
+        seen += chunk
+        if want in strip_escapes(seen):
+            return time.perf_counter() - t, seen
+
+
+def _drain(fd: int, seconds: float) -> None:
+    """Keep reading the terminal for ``seconds`` (a child writing to a full terminal would stop)."""
+    stop = time.perf_counter() + seconds
+    while (left := stop - time.perf_counter()) > 0:
+        ready, _w, _x = select.select([fd], [], [], left)
+        if ready:
             try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # the child closed the terminal (it exited)
-                break
-            if not chunk:
-                break
-            seen += chunk
-            if want in strip_escapes(seen):
-                found = time.perf_counter() - t
+                if not os.read(fd, 65536):
+                    return
+            except OSError:
+                return
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process (Linux /proc), in seconds."""
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
+                 timeout: float = 30.0) -> float:
+    """Seconds from exec until ``marker`` appears on a pseudo-terminal of ``size`` (columns, rows)."""
+    pid, fd, t = _spawn(cmd, size, env)
+    try:
+        found, seen = _await(fd, marker.encode("utf-8"), t, timeout)
     finally:
         _end(pid, fd)
     if found is None:
         text = strip_escapes(seen).decode(errors="replace")
         raise BenchError(f"{' '.join(cmd)}: '{marker}' not on the terminal within {timeout:g} s; it showed: {text[-400:]!r}")
     return found
+
+
+def cpu_share(cmd: list[str], marker: str, *, seconds: float, settle: float = 2.0, size: tuple[int, int] = (80, 24),
+              env: dict[str, str] | None = None, timeout: float = 60.0) -> float:
+    """The share of one core the process uses over ``seconds``, measured from
+    outside (/proc), ``settle`` seconds after ``marker`` is on its terminal."""
+    pid, fd, t = _spawn(cmd, size, env)
+    try:
+        found, seen = _await(fd, marker.encode("utf-8"), t, timeout)
+        if found is None:
+            text = strip_escapes(seen).decode(errors="replace")
+            raise BenchError(f"{' '.join(cmd)}: '{marker}' not on the terminal within {timeout:g} s; it showed: {text[-400:]!r}")
+        _drain(fd, settle)
+        cpu, wall = _cpu_seconds(pid), time.perf_counter()
+        _drain(fd, seconds)
+        return (_cpu_seconds(pid) - cpu) / (time.perf_counter() - wall)
+    finally:
+        _end(pid, fd)
 
 
 def _end(pid: int, fd: int) -> None:

@@ -130,6 +130,37 @@ def _bulk(path: Path) -> None:
     con.close()
 
 
+# -- many live incidents, and an empty desk ------------------------------------------------
+_LIVE_CODE = """
+import sys
+from dutydesk.desk import Desk
+
+desk = Desk.open(sys.argv[1], actor="DC1")
+desk.init(name="Bench desk")
+desk.add_unit("PS1", "Station 1")
+desk.add_staff("DC1", "Duty Commander One", "PS1")
+for i in range(int(sys.argv[2])):
+    desk.open_incident(kind="opinion" if i % 2 else "mass", title=f"Live {i}", place="Square",
+                       level="yellow" if i % 2 else "B")
+desk.close()
+"""
+
+
+def live_home(n: int) -> Path:
+    """``n`` live incidents opened now (their countdowns run for hours: the rules' longest is a day)."""
+    def build(home: Path) -> None:
+        run([sys.executable, "-c", _LIVE_CODE, desk_url(home), str(n)], env=bench_env(home))
+
+    return _home(f"live-{n}", 1, build)
+
+
+def empty_home() -> Path:
+    def build(home: Path) -> None:
+        run(cli(home, "init", "--name", "Bench desk"), env=bench_env(home))
+
+    return _home("empty", 1, build)
+
+
 # -- one long shift ----------------------------------------------------------------------
 _SHIFT_CODE = """
 import sys

@@ -96,3 +96,12 @@ def test_bench_env_isolates_the_user_folders(tmp_path, monkeypatch):
     env = common.bench_env(tmp_path)
     assert "DUTYDESK_DB" not in env
     assert env["XDG_DATA_HOME"] == str(tmp_path / "data")
+
+
+def test_cpu_share_is_measured_from_outside_after_the_marker():
+    busy = ("import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); t = time.perf_counter()\n"
+            "while time.perf_counter() - t < 30: pass")
+    idle = "import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)"
+    spin = common.cpu_share([sys.executable, "-c", busy], "ready", seconds=1.0, settle=0.2, timeout=20)
+    rest = common.cpu_share([sys.executable, "-c", idle], "ready", seconds=1.0, settle=0.2, timeout=20)
+    assert spin > 0.3 and rest < 0.1, (spin, rest)
