@@ -221,3 +221,18 @@ def test_every_format_shows_the_same_figures(scenario_desk):
         assert "1 / 3" in flat and "33.3%" in flat, fmt
         assert "NOT MET" in flat, fmt
         assert "not acknowledged" in flat and "met late 1 min" in flat, fmt
+
+
+def test_the_cli_prints_the_same_counts(random_month, cli):
+    """`dutydesk report kpi --format json` (Typer's runner, the system clock:
+    a week long past, so nothing in it is pending either way) carries the
+    per-row count's figures."""
+    start, end = PERIODS[1]
+    ref_lines, ref_by_kind = reference_counts(random_month, start, end)
+    r = cli("report", "kpi", "--from", "2026-10-08T00:00Z", "--to", "2026-10-15T06:30Z", "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    got = [(x["key"], x["measured"], x["on_time"], x["open"], x["excluded"], len(x["misses"]))
+           for x in data["lines"] if "." in x["key"] or x["key"].startswith("gone")]
+    assert got == [(k, m, o, p, e, len(misses)) for k, m, o, p, e, misses in ref_lines]
+    assert data["outcomes_by_kind"] == ref_by_kind
