@@ -241,3 +241,22 @@ async def test_an_alert_flashes_the_incident_and_its_deadline_on_the_rail(desk, 
         assert rail.flashing == {index: 10} and board.query_one("#countdowns").flashing
         rail.tick(clock.now())  # it blinks: reversed on every other beat
         assert "reverse" in str(rail.text_at(index).style)
+
+
+async def test_a_countdown_going_overdue_keeps_the_board_within_the_screen(desk, clock):
+    """A countdown that goes overdue while the board is shown grows ("OVERDUE 00:01"):
+    the columns are planned again, nothing is pushed off the right edge."""
+    inc = desk.open_incident(kind="opinion", title="Arrest video " * 5, place="Night market " * 3, level="red")
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = app.screen
+        assert board.countdown_text(inc.id) == "30:00"
+        clock.advance(minutes=31)
+        board.post_message(Tick(clock.now()))
+        await settle(pilot)
+        assert board.countdown_text(inc.id) == "OVERDUE 01:00"
+        for table_id, column_id in (("#board", "#countdowns"), ("#rail", "#rail-countdowns")):
+            table = board.query_one(table_id, DataTable)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used + board.query_one(column_id).size.width <= 80, table_id

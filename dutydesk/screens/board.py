@@ -444,8 +444,11 @@ class BoardScreen(Screen):
     def refresh_countdowns(self, now: datetime) -> None:
         if not self.loaded:
             return
-        self.query_one("#countdowns", CountdownColumn).tick(now)
-        self.query_one("#rail-countdowns", CountdownColumn).tick(now)
+        grew = self.query_one("#countdowns", CountdownColumn).tick(now)
+        grew = self.query_one("#rail-countdowns", CountdownColumn).tick(now) or grew
+        if grew:  # a countdown went overdue ("OVERDUE 00:01" is wider): the columns are planned again to fit
+            self.show_rows(self.rows, self.pending, self.shift)
+            return
         # Counted from the due times in order: past due, then only those within the longest lead (a desk
         # with thousands of pending deadlines ticks as cheaply as one with ten).
         overdue = bisect_left(self.dues, now)

@@ -68,14 +68,16 @@ class CountdownColumn(Widget):
         self.fit(shrink=True)
         self.refresh()
 
-    def tick(self, now: datetime) -> None:
+    def tick(self, now: datetime) -> bool:
+        """Repaint for ``now``; True when the column had to grow (a countdown went overdue)."""
         self.now = now
         for index in list(self.flashing):
             self.flashing[index] -= 1
             if self.flashing[index] <= 0:
                 del self.flashing[index]
-        self.fit()
+        grew = self.fit()
         self.refresh()
+        return grew
 
     def needed_width(self) -> int:
         """Cells for the widest countdown now (an overdue one grows: ``OVERDUE 1:02:03``)."""
@@ -86,12 +88,14 @@ class CountdownColumn(Widget):
         texts = [countdown(d, self.now, words=self.words).plain for d in self.extremes] + ["-", self.label]
         return max(cell_len(t) for t in texts) + 2  # a space each side
 
-    def fit(self, shrink: bool = False) -> None:
-        """As wide as its widest text: a layout pass only when that changes."""
+    def fit(self, shrink: bool = False) -> bool:
+        """As wide as its widest text: a layout pass only when that changes (True then)."""
         width = self.needed_width()
         current = self.styles.width.value if self.styles.width is not None else 0
         if width > current or (shrink and width != current):
             self.styles.width = width
+            return True
+        return False
 
     def flash(self, index: int, beats: int = 10) -> None:
         self.flashing[index] = beats
