@@ -9,14 +9,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk.errors import ImportRowError
 from dutydesk.i18n import _
-from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit
+from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit, core_table
 from dutydesk.playbook import Kind, Playbooks, derive_incident_deadlines
 from dutydesk.vocab import DeadlineState, IncidentStatus
 
@@ -43,7 +43,15 @@ def opening_deadlines(kind: Kind, level: str, reported: datetime, occurred: date
 STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
 
 
-def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _driver(s: Session) -> Any:  # noqa: ANN401 - the DB-API connection (sqlite3's), untyped by SQLAlchemy
+    """The driver's own connection under the session's (same transaction)."""
+    raw = s.connection().connection.driver_connection
+    if raw is None:  # only a connection that was closed or invalidated has none
+        raise RuntimeError("the database connection is closed")
+    return raw
+
+
+def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Many rows at once.  On SQLite straight through the driver (SQLAlchemy's
     per-row parameter handling was half the import time); elsewhere Core."""
     conn = s.connection()
@@ -51,7 +59,7 @@ def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[
         conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
         return
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _c in columns)})"
-    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    cursor = _driver(s).cursor()  # same connection, same transaction
     try:
         cursor.executemany(sql, rows)
     finally:
@@ -59,9 +67,9 @@ def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[
 
 
 def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
-    table = Unit.__table__
+    table = core_table(Unit)
     existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
-                s.execute(select(Unit.id, Unit.code, Unit.name, Unit.unit_type, Unit.parent_id))}
+                s.execute(select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.unit_type), col(Unit.parent_id)))}
     code_of = {v[0]: k for k, v in existing.items()}
     new, parents, changed = [], {}, []
     unchanged = differs = 0
@@ -88,7 +96,7 @@ def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable
         s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
             name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
     if parents:
-        ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+        ids: dict[str, int] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
         links = [{"b_id": ids[c], "parent_id": ids.get(p) if p else None} for c, p in parents.items()]
         s.execute(table.update().where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("parent_id")), links)
     inserted = len(parents) - len(changed)
@@ -102,14 +110,14 @@ def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str]) -> dict[str, tuple]:  # noqa: ANN401
+def _existing_by_key(s: Session, columns: tuple[Any, ...], key_column: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:  # noqa: ANN401
     """{key: row} for the keys of a chunk that are already in the table (by its
     unique index), so a re-import needs no copy of the whole table in memory.
     Asked inside the write, so a key another writer added while the file was
     checked is seen.  On SQLite straight through the driver: the write lock is
     held here, and SQLAlchemy's handling of 500-item IN lists was half the
     time of a 300 000-row write (1.65 s of 3.3 s)."""
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple[Any, ...]] = {}
     conn = s.connection()
     if conn.dialect.name != "sqlite":
         for part in chunks(keys, 500):
@@ -118,7 +126,7 @@ def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str
         return found
     key, cols = key_column.expression, [c.expression for c in columns]
     names = ", ".join(c.name for c in (key, *cols))
-    cursor = conn.connection.driver_connection.cursor()  # same connection, same transaction
+    cursor = _driver(s).cursor()  # same connection, same transaction
     try:
         for part in chunks(keys, 500):
             cursor.execute(f"SELECT {names} FROM {key.table.name} WHERE {key.name} IN ({', '.join('?' * len(part))})",
@@ -131,10 +139,10 @@ def _existing_by_key(s: Session, columns: tuple, key_column: Any, keys: list[str
 
 
 def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
-    table = Staff.__table__
-    unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+    table = core_table(Staff)
+    unit_ids: dict[str, int | None] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
     unit_ids[""] = None
-    had_staff = s.execute(select(Staff.id).limit(1)).first() is not None
+    had_staff = s.execute(select(col(Staff.id)).limit(1)).first() is not None
     inserted = updated = unchanged = differs = 0
     for chunk in chunks(rows, 5000):
         existing = _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign,
@@ -168,7 +176,7 @@ def _incidents_named(s: Session, prefix: str, refs: list[str]) -> dict[str, Inci
     """{reference: incident} for the references of a chunk: an imported
     incident by its ``ref``; one made at this desk by ``<prefix><id>``."""
     own = [int(r[len(prefix):]) for r in refs if r.startswith(prefix) and r[len(prefix):].isdigit()]
-    query = select(Incident).where(or_(Incident.ref.in_(refs), and_(Incident.ref.is_(None), Incident.id.in_(own))))
+    query = select(Incident).where(or_(col(Incident.ref).in_(refs), and_(col(Incident.ref).is_(None), col(Incident.id).in_(own))))
     return {inc.ref or f"{prefix}{inc.id}": inc for inc in s.scalars(query)}
 
 
@@ -186,7 +194,7 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
     prefix = target.ref_prefix
     inserted = updated = unchanged = differs = 0
     pending: list[dict[str, Any]] = []
-    incidents, changes, deadlines = Incident.__table__, LevelChange.__table__, Deadline.__table__
+    incidents, changes, deadlines = core_table(Incident), core_table(LevelChange), core_table(Deadline)
 
     def flush() -> None:
         """The chunk's new incidents, their first level and a live one's
@@ -211,8 +219,8 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
 
     for chunk in chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
         existing = _incidents_named(s, prefix, [r["ref"] for r in chunk])
-        callsign_ids = dict(s.execute(select(Staff.callsign, Staff.id).where(
-            Staff.callsign.in_({r["received_by"] for r in chunk if r.get("received_by")}))).all())
+        callsign_ids: dict[str, int] = dict(s.execute(select(col(Staff.callsign), col(Staff.id)).where(
+            col(Staff.callsign).in_({r["received_by"] for r in chunk if r.get("received_by")}))).all())
         for r in chunk:
             fields = {"title": r["title"], "place": r["place"], "cause_field": r.get("cause_field") or None,
                       "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
@@ -250,14 +258,14 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
 def import_disputes(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
                     update: bool) -> tuple[int, int, int, int]:
     """The dispute ledger (矛盾纠纷台账), by external reference, a chunk at a time."""
-    table = Dispute.__table__
-    unit_ids = dict(s.execute(select(Unit.code, Unit.id)).all())
+    table = core_table(Dispute)
+    unit_ids: dict[str, int] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
     inserted = updated = unchanged = differs = 0
     for chunk in chunks(rows, 2000):
         existing: dict[str, Dispute] = {}
         for part in chunks([r["ref"] for r in chunk], 500):
-            existing.update((d.external_id, d) for d in s.scalars(
-                select(Dispute).where(Dispute.external_id.in_(part))))
+            existing.update((cast(str, d.external_id), d) for d in s.scalars(  # found by it: not None
+                select(Dispute).where(col(Dispute.external_id).in_(part))))
         new: list[dict[str, Any]] = []
         for r in chunk:
             values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),
