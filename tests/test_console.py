@@ -177,6 +177,8 @@ async def test_instruct_and_acknowledge(desk, clock, opened):
         clock.advance(seconds=42)
         await pilot.press("k")
         await settle(pilot)
+        await pilot.press("enter")  # k asks first (issue 13: keys that cannot misfire)
+        await settle(pilot)
         table = screen.query_one("#instructions", DataTable)
         assert cell(table, str(ins[0].id), "latency") == "42s"
     assert desk.get_incident(slow.id).instructions[0].latency == timedelta(seconds=42)
@@ -227,6 +229,8 @@ async def test_meet_and_waive(desk, clock, opened):
         table.move_cursor(row=0)
         first = table.get_row_at(0)[0]
         await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("y")  # m asks first (issue 13: keys that cannot misfire)
         await settle(pilot)
         assert desk.get_deadline(int(first)).state == "met"
         table.move_cursor(row=1)

@@ -1,16 +1,28 @@
-"""Small modal dialogs: a text prompt, a choice with a reason, a filtered picker.
+"""Small modal dialogs: a text prompt, a choice with a reason, a filtered
+picker, a confirmation, and a read-only text.
 
 Each returns plain values with ``dismiss`` (``None`` when cancelled) and refuses
-an empty required field on the spot, saying which one.
+an empty required field on the spot, saying which one (by its label), with the
+focus on it; the error clears as soon as that field changes.
+
+Keys typed while a dialog is opening belong to the dialog: until its first
+field has the focus they are held and then given to that field, never lost and
+never to the screen underneath.  Esc on a dialog with something typed in it asks
+before throwing the typing away.
 """
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Callable
+from typing import Any
+
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -19,11 +31,90 @@ from dutydesk.text import plain
 
 
 class Dialog(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+    """The base of every dialog: type-ahead, Esc that asks, errors by field."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")),
+                Binding("enter", "submit_field", N_("OK"), show=False, priority=True)]
     DEFAULT_CLASSES = "dialog"
+    AUTO_FOCUS = ""  # none: _get_ready focuses the first field, then hands it the keys typed meanwhile
+    # Enter in these text fields (by id) runs this method at once, as the key
+    # arrives: a dialog closed by Enter is gone before the next key typed is
+    # routed (it went into the closing field before).  Other widgets keep their Enter.
+    SUBMITS: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys_ready = False
+        self._early: list[events.Key] = []
+        self._initial: dict[str, Any] = {}
+        self.error_field: str | None = None
+        self.initial_error = ""  # a refusal to show when the dialog opens again with what was typed
+
+    # -- type-ahead --------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._get_ready)
+
+    def first_field(self) -> Widget | None:
+        """The widget that gets the focus and the early keys (the first text field)."""
+        fields = [w for w in self.query("Input, Select, OptionList, Button") if w.focusable]
+        inputs = [w for w in fields if isinstance(w, Input)]
+        return inputs[0] if inputs else (fields[0] if fields else None)
+
+    async def _get_ready(self) -> None:
+        self._initial = self._values()
+        target = self.first_field()
+        if target is not None:
+            self.set_focus(target)
+        self._keys_ready = True
+        if self.initial_error:
+            self.error(self.initial_error)
+        early, self._early = self._early, []
+        for key in early:  # in the order typed, routed as the app routes a key (App.on_event)
+            focused = self.app.focused
+            if isinstance(focused, Input) and key.is_printable and key.character:
+                focused.insert_text_at_cursor(key.character)  # at once: an Enter after it submits it
+            elif isinstance(focused, Input) and key.key == "backspace":
+                focused.action_delete_left()
+            elif not await self.app._check_bindings(key.key, priority=True):
+                (focused or self.app.screen)._forward_event(events.Key(key.key, key.character))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit_field":  # before the keys typed ahead are in the field, Enter waits its turn
+            return self._keys_ready and isinstance(self.focused, Input) and self.focused.id in self.SUBMITS
+        return True
+
+    def action_submit_field(self) -> None:
+        if isinstance(self.focused, Input) and self.focused.id in self.SUBMITS:
+            getattr(self, self.SUBMITS[self.focused.id])()
+
+    def on_key(self, event: events.Key) -> None:
+        if not self._keys_ready:
+            self._early.append(event)
+            event.stop()
+            event.prevent_default()
+
+    # -- Esc asks before discarding ------------------------------------------------
+    def _values(self) -> dict[str, Any]:
+        return {w.id: w.value for w in self.query("Input") if w.id}
+
+    def dirty(self) -> bool:
+        """Something was typed (a text field differs from how it opened)."""
+        if not self._keys_ready:
+            return False
+        now = self._values()
+        return any(str(now[k]).strip() != str(was).strip() for k, was in self._initial.items() if k in now)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.dirty():
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(_("Discard what you typed?"), [], ok=_("Discard"),
+                                           cancel=_("Keep typing")), answer)
 
     def buttons(self, ok_label: str) -> Horizontal:
         return Horizontal(Button(ok_label, variant="primary", id="ok"), Button(_("Cancel"), id="cancel"),
@@ -31,14 +122,100 @@ class Dialog(ModalScreen):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
 
-    def error(self, text: str) -> None:
+    # -- errors ---------------------------------------------------------------------
+    def error(self, text: str, field: str | None = None) -> None:
+        """Show ``text``; with ``field`` (a widget id) focus that field, and clear
+        the error once it changes."""
         self.query_one("#error", Static).update(plain(text))
+        self.error_field = field
+        if field:
+            try:
+                self.query_one(f"#{field}").focus()
+            except NoMatches:  # a field this dialog does not have: the text says it
+                self.error_field = None
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _field_changed(self, event: Input.Changed | Select.Changed) -> None:
+        if self.error_field and event.control.id == self.error_field:
+            self.error_field = None
+            self.query_one("#error", Static).update("")
+
+
+class ConfirmDialog(Dialog):
+    """Say what a key will do to which row; Enter or y does it, Esc or n does not.
+    Dismisses with True or False."""
+
+    BINDINGS = [Binding("escape,n", "no", N_("No")), Binding("y", "yes", N_("Yes"))]
+
+    def __init__(self, title: str, lines: list[str], *, ok: str | None = None, cancel: str | None = None) -> None:
+        super().__init__()
+        self.title_text, self.lines = title, lines
+        self.ok, self.cancel = ok or _("Yes"), cancel or _("No")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label(plain(self.title_text), classes="title", markup=False)
+            for line in self.lines:
+                yield Static(plain(line), markup=False, classes="confirm-line")
+            yield Static(_("Enter or y: {ok}   Esc or n: {cancel}").format(ok=self.ok, cancel=self.cancel),
+                         markup=False, classes="hint")
+            yield Horizontal(Button(self.ok, variant="primary", id="ok"), Button(self.cancel, id="cancel"),
+                             classes="buttons")
+
+    def first_field(self) -> Widget | None:
+        return self.query_one("#ok", Button)
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TextDialog(Dialog):
+    """A text in full, read-only (an instruction, a note, a timeline entry).
+    The text is data: shown as typed, never read as markup."""
+
+    BINDINGS = [Binding("escape,enter,q", "cancel", N_("Close"))]
+
+    def __init__(self, title: str, heading: list[str], text: str) -> None:
+        super().__init__()
+        self.title_text, self.heading, self.text = title, heading, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box tall"):
+            yield Label(plain(self.title_text), classes="title", markup=False)
+            for line in self.heading:
+                yield Static(plain(line), markup=False)
+            with VerticalScroll(id="body"):
+                yield Static(plain(self.text, multiline=True), markup=False, id="fulltext")
+            yield Horizontal(Button(_("Close"), id="cancel"), classes="buttons")
+
+    def first_field(self) -> Widget | None:
+        return self.query_one("#body", VerticalScroll)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class PromptDialog(Dialog):
     """One line of text (a note, a reason, a summary)."""
+
+    SUBMITS = {"text": "_ok"}
 
     def __init__(self, title: str, label: str, *, ok: str | None = None, value: str = "",
                  required: bool = True, info: list[str] | None = None) -> None:
@@ -48,20 +225,24 @@ class PromptDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(plain(self.title_text), classes="title")
+            yield Label(plain(self.title_text), classes="title", markup=False)
             for line in self.info:
-                yield Static(plain(line), classes="warning")
-            yield Label(plain(self.label))
+                yield Static(plain(line), classes="warning", markup=False)
+            yield Label(plain(self.label), markup=False)
             yield Input(value=self.value, id="text")
             yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
+
+    async def _get_ready(self) -> None:
+        await super()._get_ready()
+        self._initial["text"] = ""  # text given back after a refusal counts as typed
 
     @on(Input.Submitted, "#text")
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         text = self.query_one("#text", Input).value.strip()
         if self.required and not text:
-            self.error(_("{field} must not be empty").format(field=self.label))
+            self.error(_("{field} must not be empty").format(field=self.label), "text")
             return
         self.dismiss(text)
 
@@ -69,74 +250,131 @@ class PromptDialog(Dialog):
 class ChoiceDialog(Dialog):
     """Pick one value; optionally give a reason (escalation, status)."""
 
+    SUBMITS = {"reason": "_ok"}
+
     def __init__(self, title: str, label: str, choices: list[tuple[str, str]], *, value: str | None = None,
-                 reason_label: str | None = None, ok: str | None = None, info: list[str] | None = None) -> None:
+                 reason_label: str | None = None, ok: str | None = None, info: list[str] | None = None,
+                 reason: str = "") -> None:
         super().__init__()
         self.title_text, self.label, self.choices = title, label, choices
         self.value, self.reason_label, self.ok, self.info = value, reason_label, ok or _("OK"), info or []
+        self.reason = reason
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(plain(self.title_text), classes="title")
+            yield Label(plain(self.title_text), classes="title", markup=False)
             for line in self.info:
-                yield Static(plain(line))
-            yield Label(plain(self.label))
+                yield Static(plain(line), markup=False)
+            yield Label(plain(self.label), markup=False)
             yield Select([(plain(p), v) for p, v in self.choices], value=self.value if self.value is not None else Select.NULL, id="choice", prompt=_("Select"),
                          allow_blank=self.value is None)
             if self.reason_label:
-                yield Label(plain(self.reason_label))
-                yield Input(id="reason")
+                yield Label(plain(self.reason_label), markup=False)
+                yield Input(value=self.reason, id="reason")
             yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
+
+    def first_field(self) -> Widget | None:
+        # Keys typed ahead are a reason more often than a choice: with a value chosen, the reason.
+        if self.reason_label and self.value is not None:
+            return self.query_one("#reason", Input)
+        return self.query_one("#choice", Select)
+
+    async def _get_ready(self) -> None:
+        await super()._get_ready()
+        if self.reason_label:
+            self._initial["reason"] = ""
 
     @on(Input.Submitted, "#reason")
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         choice = self.query_one("#choice", Select).value
         if choice is Select.NULL or choice is None:
-            self.error(_("{field}: choose one").format(field=self.label))
+            self.error(_("{field}: choose one").format(field=self.label), "choice")
             return
         reason = ""
         if self.reason_label:
             reason = self.query_one("#reason", Input).value.strip()
             if not reason:
-                self.error(_("{field} must not be empty").format(field=self.reason_label))
+                self.error(_("{field} must not be empty").format(field=self.reason_label), "reason")
                 return
         self.dismiss((choice, reason))
 
 
 class PickerDialog(Dialog):
-    """Choose from a long list by typing to filter (units and staff)."""
+    """Choose from a long list by typing to filter (units and staff).
 
-    def __init__(self, title: str, items: list[tuple[str, str]], *, roles: list[tuple[str, str]] | None = None,
+    ``items`` is the list, or a function that reads it (called in a worker: the
+    dialog opens at once and takes the keys typed while the list loads)."""
+
+    SUBMITS = {"filter": "_filter_done", "text": "_ok"}
+
+    def __init__(self, title: str, items: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]], *,
+                 roles: list[tuple[str, str]] | None = None,
                  role: str | None = None, text_label: str | None = None, kinds: list[tuple[str, str]] | None = None,
-                 ok: str | None = None, assignee: dict[str, str] | None = None) -> None:
+                 ok: str | None = None, assignee: dict[str, str] | None = None, text: str = "",
+                 who: str | None = None, kind: str | None = None) -> None:
         super().__init__()
-        self.title_text, self.items, self.roles, self.role = title, items, roles, role
+        self.loader = items if callable(items) else None
+        self.items: list[tuple[str, str]] = [] if callable(items) else items
+        self.title_text, self.roles, self.role = title, roles, role
         self.assignee = assignee or {}
         self.text_label, self.kinds, self.ok = text_label, kinds, ok or _("OK")
+        self.text, self.who, self.kind = text, who, kind
+        self.loaded = self.loader is None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box tall"):
-            yield Label(plain(self.title_text), classes="title")
+            yield Label(plain(self.title_text), classes="title", markup=False)
             if self.roles is not None:
                 yield Label(_("Role"))
                 yield Select([(plain(p), v) for p, v in self.roles], value=self.role if self.role else Select.NULL, id="role", prompt=_("Select"),
                              allow_blank=self.role is None)
             if self.kinds is not None:
                 yield Label(_("Kind of instruction"))
-                yield Select([(plain(p), v) for p, v in self.kinds], value=self.kinds[0][1], id="kind", allow_blank=False)
-            yield Input(placeholder=_("type to filter"), id="filter")
-            yield OptionList(*[Option(plain(label), id=key) for key, label in self.items], id="items")
+                yield Select([(plain(p), v) for p, v in self.kinds], value=self.kind or self.kinds[0][1], id="kind",
+                             allow_blank=False)
+            yield Input(placeholder=_("type to filter"), id="filter", value=self.who or "")
+            yield OptionList(id="items")
+            yield Static("", id="empty", classes="warning", markup=False)
             if self.text_label:
-                yield Label(plain(self.text_label))
-                yield Input(id="text")
+                yield Label(plain(self.text_label), markup=False)
+                yield Input(id="text", value=self.text)
             yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 
     def on_mount(self) -> None:
+        if self.loader is not None:
+            self.query_one("#empty", Static).update(_("Loading..."))
+            self._load()
+        else:
+            self._refilter()
+
+    def first_field(self) -> Widget | None:
+        return self.query_one("#filter", Input)
+
+    async def _get_ready(self) -> None:
+        await super()._get_ready()
+        self._initial["filter"] = ""
+        if self.text_label:
+            self._initial["text"] = ""
+
+    @work(thread=True, exclusive=True, group="picker-load")
+    def _load(self) -> None:
+        assert self.loader is not None
+        try:
+            items = self.loader()
+        except Exception as exc:  # noqa: BLE001 - a database fault: said in the dialog, logged by the caller's desk
+            from dutydesk import log
+
+            log.fault("console", exc)
+            self.app.call_from_thread(self.error, _("database: {error}").format(error=f"{type(exc).__name__}: {exc}"))
+            return
+        self.app.call_from_thread(self._loaded, items)
+
+    def _loaded(self, items: list[tuple[str, str]]) -> None:
+        self.items, self.loaded = items, True
         self._refilter()
-        self.query_one("#filter", Input).focus()
 
     @on(Input.Changed, "#filter")
     @on(Select.Changed, "#role")
@@ -144,6 +382,8 @@ class PickerDialog(Dialog):
         self._refilter()
 
     def _refilter(self) -> None:
+        if not self.loaded:
+            return
         needle = self.query_one("#filter", Input).value.strip().lower()
         allowed = "any"
         if self.roles is not None:
@@ -154,8 +394,14 @@ class PickerDialog(Dialog):
         options.add_options([Option(plain(label), id=key) for key, label in self.items
                              if (allowed == "any" or key.startswith(allowed + ":"))
                              and (needle in key.lower() or needle in label.lower())])
+        empty = ""
         if options.option_count:
             options.highlighted = 0
+        elif needle:
+            empty = _("No unit or person matches '{text}'").format(text=needle)
+        else:
+            empty = _("The list is empty")
+        self.query_one("#empty", Static).update(plain(empty))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -166,6 +412,8 @@ class PickerDialog(Dialog):
                 self.query_one("#text", Input).focus()
             else:
                 self._ok()
+        else:
+            self.error(_("Choose from the list (type to filter)"), "filter")
 
     @on(OptionList.OptionSelected, "#items")
     def _picked(self) -> None:
@@ -181,20 +429,21 @@ class PickerDialog(Dialog):
         if self.roles is not None:
             role = self.query_one("#role", Select).value
             if role is Select.NULL or role is None:
-                self.error(_("Role: choose one"))
+                self.error(_("{field}: choose one").format(field=_("Role")), "role")
                 return
             result["role"] = str(role)
         if self.kinds is not None:
             result["kind"] = str(self.query_one("#kind", Select).value)
         options = self.query_one("#items", OptionList)
         if options.highlighted is None or not options.option_count:
-            self.error(_("Choose from the list (type to filter)"))
+            self.error(_("Choose from the list (type to filter)"), "filter")
             return
         result["who"] = str(options.get_option_at_index(options.highlighted).id)
         if self.text_label:
             text = self.query_one("#text", Input).value.strip()
             if not text:
-                self.error(_("{field} must not be empty").format(field=self.text_label))
+                self.error(_("{field} must not be empty").format(field=self.text_label), "text")
                 return
             result["text"] = text
+        result["filter"] = self.query_one("#filter", Input).value
         self.dismiss(result)

@@ -74,8 +74,7 @@ class HistoryScreen(Screen):
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
         self.search, self.page_offset = event.value.strip(), 0
-        self.reload()
-        self.query_one("#history", DataTable).focus()
+        self.reload()  # the focus stays in the search box: the next search is typed there (Tab: the list)
 
     def action_next_page(self) -> None:
         if self.count > PAGE:

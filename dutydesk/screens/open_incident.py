@@ -13,21 +13,25 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from dutydesk.errors import DeskError
 from dutydesk.i18n import N_, _
+from dutydesk.screens.dialogs import Dialog
 from dutydesk.text import plain, safe
 from dutydesk.timefmt import BadTime, parse_when
 
 
-class OpenIncidentScreen(ModalScreen[int | None]):
+class OpenIncidentScreen(Dialog):
+    """Dismisses with the new incident's id, or ``None``.  A Dialog: keys typed
+    while it opens go to its first field, Esc asks before discarding what was
+    typed, and an error names the field by its label, focuses it and clears
+    when the field changes."""
+
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel")),
         Binding("ctrl+s", "submit", N_("Open incident"), priority=True),
     ]
-    DEFAULT_CLASSES = "dialog"
+    SUBMITS = {"reason": "action_submit"}
 
     def __init__(self, kind: str | None = None) -> None:
         super().__init__()
@@ -85,6 +89,21 @@ class OpenIncidentScreen(ModalScreen[int | None]):
         field = self.query_one("#receiver", Input)
         if not field.value:
             field.value = callsign
+            self._initial["receiver"] = callsign  # the default, not typing
+
+    def first_field(self):  # noqa: ANN201
+        return self.query_one("#title", Input)
+
+    def field_label(self, field: str) -> tuple[str, str] | None:
+        """A refusal's field (as the desk names it) -> (widget id, label on the form)."""
+        fields = {"title": ("title", _("Title")), "place": ("place", _("Place")), "at": ("at", _("Reported at")),
+                  "occurred": ("occurred", _("Happened at")), "received-by": ("receiver", _("First receiver")),
+                  "level": ("level", _("Level")), "reason": ("reason", _("Reason"))}
+        if field in fields:
+            return fields[field]
+        kind = self.app.desk.playbooks.get(self.kind_key)
+        factor = next((f for f in kind.factors if f.key == field), None)
+        return (f"factor-{factor.key}", factor.text()) if factor else None
 
     # -- the kind's factors and levels -------------------------------------------------
     def _build_kind(self) -> None:
@@ -154,13 +173,6 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 level.value = s.level
 
     # -- submit ------------------------------------------------------------------------------
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted, "#reason")
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -169,15 +181,14 @@ class OpenIncidentScreen(ModalScreen[int | None]):
     def action_submit(self) -> None:
         if self.busy:
             return
-        error = self.query_one("#error", Static)
         title = self.query_one("#title", Input).value
         place = self.query_one("#place", Input).value
         receiver = self.query_one("#receiver", Input).value.strip() or None
         level = self.query_one("#level", Select).value
         reason = self.query_one("#reason", Input).value.strip() or None
-        for field, value in ((_("Title"), title), (_("Place"), place)):
+        for key, field, value in (("title", _("Title"), title), ("place", _("Place"), place)):
             if not value.strip():
-                error.update(_("{field} must not be empty").format(field=field))
+                self.error(_("{field} must not be empty").format(field=field), key)
                 return
         times = {}
         for key, label in (("at", _("Reported at")), ("occurred", _("Happened at"))):
@@ -187,18 +198,22 @@ class OpenIncidentScreen(ModalScreen[int | None]):
                 try:
                     times[key] = parse_when(text, self.app.clock.now())
                 except BadTime as exc:
-                    error.update(_("{field}: {error}").format(field=label, error=exc))
+                    self.error(_("{field}: {error}").format(field=label, error=exc), key)
                     return
         if level is Select.NULL or level is None:
-            error.update(_("Level: choose one, or give the risk factors"))
+            self.error(_("Level: choose one, or give the risk factors"), "level")
             return
         factors = self._factors()
         self.busy = True
-        error.update(_("Opening..."))
+        self.error(_("Opening..."))
 
         def failed(exc: DeskError) -> None:
             self.busy = False
-            error.update(str(exc))
+            named = self.field_label(exc.field)
+            if named is None:
+                self.error(str(exc))
+            else:
+                self.error(_("{field}: {error}").format(field=named[1], error=exc.message), named[0])
 
         self.app.run_desk(
             lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
