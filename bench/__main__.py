@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("bench.cli", "bench.writes", "bench.console", "bench.imports", "bench.reports", "bench.kpi")
+MODULES = ("bench.cli", "bench.writes", "bench.console", "bench.imports", "bench.reports", "bench.kpi", "bench.alarms")
 
 
 def main() -> int:

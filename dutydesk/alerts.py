@@ -85,12 +85,24 @@ class AlertScheduler:
         self.jobs: dict[str, AlertJob] = {}
         self.fired: set[str] = set()  # never sound the same alert twice
         self._lock = threading.Lock()
+        self.started = False
 
     def start(self) -> None:
         if not self.scheduler.running:
             self.scheduler.start()
+        self.started = True
+
+    def healthy(self) -> bool:
+        """False once started and then stopped (shut down, paused, or its thread gone)."""
+        from apscheduler.schedulers.base import STATE_RUNNING
+
+        if not self.started:
+            return True
+        thread = getattr(self.scheduler, "_thread", None)
+        return self.scheduler.state == STATE_RUNNING and (thread is None or thread.is_alive())
 
     def shutdown(self) -> None:
+        self.started = False  # stopped on purpose: not a fault
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
 

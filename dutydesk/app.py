@@ -12,12 +12,23 @@ Two timers drive the console:
 
 Screens talk to the desk through ``desk_call(screen, fn, tag)``, whose outcome
 comes back as a ``DeskDone``/``DeskRefused`` message (``dutydesk.messages``).
+
+Alarms (``dutydesk.alarms``): the app holds the pending deadlines and the
+acknowledgements (read again after every change) and works out the alarm list
+on every tick, so a deadline falling due shows in the banner within a second.
+While an alarm waits, the bell rings again every ``alarm_repeat`` (default 2
+minutes; ``DUTYDESK_ALARM_REPEAT_MINUTES``).
+
+Health: a poll that fails, or no good read for a few seconds, or a stopped
+alert scheduler shows in red in every screen's banner (logged once) until reads
+work again.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from textual import work
@@ -29,11 +40,18 @@ from dutydesk import log
 from dutydesk.alerts import AlertJob, AlertScheduler
 from dutydesk.desk import Desk
 from dutydesk.errors import Conflict, DeskError
-from dutydesk.i18n import N_, _, translate_marked
-from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Tick
+from dutydesk.i18n import N_, _, ngettext, translate_marked
+from dutydesk.messages import AlarmsChanged, DeskChanged, DeskDone, DeskRefused, HealthChanged, Tick
 from dutydesk.timefmt import fmt_local
 
 T = TypeVar("T")
+
+# No good read of the desk for this many ticks (seconds: a read hanging on a
+# lock, a server gone) and the banner says so; the poll runs every half second.
+# Counted in ticks, not on the desk's clock, which a test or an offset may move.
+STALE_TICKS = 3
+# Two bells closer than this are one (the alert job and the alarm list see the same moment).
+BELL_GAP = timedelta(seconds=2)
 
 
 class DutyDeskApp(App):
@@ -42,11 +60,12 @@ class DutyDeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("question_mark,f1", "help", N_("Help")),
+        Binding("f2", "alarms", N_("Alarms"), show=False, priority=True),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]
 
     def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,
-                 alerts: bool = True, ask_actor: bool = False) -> None:
+                 alerts: bool = True, ask_actor: bool = False, alarm_repeat: timedelta | None = None) -> None:
         super().__init__()
         self.desk = desk
         self.clock = desk.clock
@@ -63,6 +82,27 @@ class DutyDeskApp(App):
         self.is_demo = False
         # Ask who is acting at start (the CLI does unless a call sign was given).
         self.ask_actor = ask_actor
+        # Alarms: the inputs (read after every change) and the list (worked out every tick).
+        from dutydesk.widgets.banner import BannerState
+
+        self.alarm_repeat = alarm_repeat if alarm_repeat is not None else timedelta(minutes=2)
+        self.pending: list[Any] = []
+        self.acks: set[tuple[int, str]] = set()
+        self.titles: dict[int, str] = {}
+        self.alarms: list[Any] = []
+        self.overdue = 0
+        self.alarm_state = BannerState()
+        self._rung: set[tuple[int, str]] = set()  # alarms the bell has sounded for
+        self._last_bell: datetime | None = None
+        self._alarms_read = False
+        self._next_at: datetime | None = None
+        self._next_timer: Any = None
+        # Health: when reads last worked, since when they fail, and why.
+        self.last_good: datetime | None = None
+        self.failing_since: datetime | None = None
+        self.problem = ""
+        self._read_error = ""
+        self._ticks_since_good = 0
 
     def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
                timeout: float | None = None, markup: bool = False) -> None:
@@ -131,14 +171,16 @@ class DutyDeskApp(App):
 
         self._read_meta()
         self.title = safe(self.desk_name) + (" — " + _("DEMO") if self.is_demo else "")
+        # Every screen shows the alarm banner at its top: mounted here, so no screen can forget it.
+        self.screen_change_signal.subscribe(self, self._ensure_banner)
+        self._ensure_banner(self.screen)
         if self.tick_interval:
             self.set_interval(self.tick_interval, self.tick)
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.poll)
         if self.alerts is not None:
             self.alerts.start()
-            self.reconcile_alerts()
-        self.call_after_refresh(self._overdue_at_start)
+        self.reconcile_alerts()
         self.call_after_refresh(self._actor_question)
 
     def on_unmount(self) -> None:
@@ -254,6 +296,9 @@ class DutyDeskApp(App):
     # -- timers ------------------------------------------------------------------
     def tick(self) -> None:
         now = self.clock.now()
+        self._ticks_since_good += 1
+        self.check_health(now)
+        self.update_alarms(now)
         for screen in self.screen_stack:
             screen.post_message(Tick(now))
             if not _handles(screen, Tick):  # a screen not moved to the messages yet
@@ -268,10 +313,55 @@ class DutyDeskApp(App):
     def _poll_worker(self) -> None:
         try:
             head = self.desk.journal_head()
-        except Exception:
-            return  # a locked or unreachable desk: try again next time
-        if head != self.seen_seq:
-            self.call_from_thread(self._seq_moved, head)
+        except Exception as exc:  # a locked or unreachable desk: said in the banner, tried again next time
+            self._from_thread(self._read_failed, exc)
+            return
+        self._from_thread(self._read_ok, head)
+
+    def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.call_from_thread(fn, *args)
+        except RuntimeError:  # the app is closing
+            return
+
+    def _read_ok(self, head: int | None = None) -> None:
+        self.last_good = self.clock.now()
+        self._ticks_since_good = 0
+        self._read_error = ""
+        if self.failing_since is not None:
+            self.failing_since = None
+            log.event("console", "desk readable again")
+        self.check_health()
+        if head is not None and head != self.seen_seq:
+            self._seq_moved(head)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        if self.failing_since is None:
+            self.failing_since = self.clock.now()
+            log.fault("console", exc, traceback=False)  # once, until reads work again
+        self._read_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        self.check_health()
+
+    def check_health(self, now: datetime | None = None) -> None:
+        """Say in the banner (red) if the desk cannot be read or the alerts stopped."""
+        now = now or self.clock.now()
+        problem = ""
+        since = self.failing_since
+        if since is None and self.poll_interval and self.last_good is not None and self._ticks_since_good >= STALE_TICKS:
+            since = self.last_good  # a read hanging (a lock held too long, a server gone)
+        if since is not None:
+            problem = _("Desk unreachable since {since}").format(since=fmt_local(since, seconds=True))
+            if self.last_good is not None:
+                problem += " — " + _("last good read {at}").format(at=fmt_local(self.last_good, seconds=True))
+        elif self.alerts is not None and not self.alerts.healthy():
+            problem = _("Alert scheduler stopped: deadline notices will not sound")
+        if problem and not self.problem and since is None:
+            log.event("console", "alert scheduler stopped")
+        if problem != self.problem:
+            self.problem = problem
+            for screen in self.screen_stack:
+                screen.post_message(HealthChanged(not problem, problem))
+            self._show_alarms()
 
     def _seq_moved(self, head: int) -> None:
         first = self.seen_seq is None
@@ -289,18 +379,117 @@ class DutyDeskApp(App):
                     hook()
         self.reconcile_alerts()
 
-    # -- alerts ------------------------------------------------------------------
+    # -- alerts and alarms ----------------------------------------------------------
     def reconcile_alerts(self) -> None:
-        if self.alerts is not None:
-            self._reconcile_worker()
+        """Read the pending deadlines and acknowledgements again: the alarm list
+        and (when the console sounds alerts) the alert jobs follow."""
+        self._reconcile_worker()
 
     @work(thread=True, group="alerts", exclusive=True)
     def _reconcile_worker(self) -> None:
         try:
             deadlines = self.desk.list_deadlines()
-        except Exception:
+            acks = self.desk.alarm_acks()
+            titles = self.desk.incident_titles(d.subject_id for d in deadlines)
+        except Exception as exc:  # said in the banner; tried again after the next change or poll
+            self._from_thread(self._read_failed, exc)
             return
-        self.alerts.reconcile(deadlines)  # each deadline's warning lead comes with it (DeadlineView.warn_before)
+        self._from_thread(self._alarm_inputs, deadlines, acks, titles)
+        if self.alerts is not None:
+            self.alerts.reconcile(deadlines)  # each deadline's warning lead comes with it (DeadlineView.warn_before)
+
+    def _alarm_inputs(self, deadlines: list[Any], acks: set[tuple[int, str]], titles: dict[int, str]) -> None:
+        self.pending, self.acks, self.titles = deadlines, acks, titles
+        self._alarms_read = True
+        self._read_ok()
+        self.update_alarms(self.clock.now())
+
+    def update_alarms(self, now: datetime) -> None:
+        """The alarm list for ``now`` from what was read; the banner, the screens
+        and the bell follow when it changed."""
+        from dutydesk.alarms import DUE, alarm_list, overdue_count
+
+        if not self._alarms_read:
+            return
+        alarms = alarm_list(self.pending, self.acks, now, self.titles)
+        overdue = overdue_count(self.pending, now)
+        changed = [a.key for a in alarms] != [a.key for a in self.alarms] or overdue != self.overdue
+        self.alarms, self.overdue = alarms, overdue
+        keys = {a.key for a in alarms}
+        new = keys - self._rung
+        self._rung &= keys  # an alarm acknowledged and raised again (a new stage) rings again
+        if new:
+            self._rung |= new
+            self.ring(now)
+        elif alarms and (self._last_bell is None or now - self._last_bell >= self.alarm_repeat):
+            self.ring(now)  # the bell repeats while an alarm waits
+        self._arm_next(now)
+        if changed:
+            self.alarm_state = self._banner_state(sum(1 for a in alarms if a.stage == DUE))
+            self._show_alarms()
+            for screen in self.screen_stack:
+                screen.post_message(AlarmsChanged(list(alarms)))
+
+    def _arm_next(self, now: datetime) -> None:
+        """A timer for the next moment the list changes by itself (a deadline
+        entering its warning lead or falling due), so the banner shows it then,
+        not up to a tick later."""
+        from dutydesk.alerts import warn_lead
+
+        moments = [m for d in self.pending for m in (d.due_at - warn_lead(d), d.due_at, d.due_at + timedelta(seconds=1))
+                   if m > now]
+        nxt = min(moments, default=None)
+        if nxt == self._next_at:
+            return
+        if self._next_timer is not None:
+            self._next_timer.stop()
+            self._next_timer = None
+        self._next_at = nxt
+        if nxt is not None and nxt - now < timedelta(hours=1):
+            self._next_timer = self.set_timer((nxt - now).total_seconds() + 0.005, self._on_next)
+
+    def _on_next(self) -> None:
+        self._next_at = self._next_timer = None
+        self.update_alarms(self.clock.now())
+
+    def _banner_state(self, due: int):  # noqa: ANN202
+        from dutydesk.widgets.banner import BannerState
+
+        return BannerState(alarms=len(self.alarms), alarms_due=due, overdue=self.overdue, problem=self.problem)
+
+    def _show_alarms(self) -> None:
+        from dataclasses import replace
+
+        from dutydesk.widgets.banner import AlarmBanner
+
+        self.alarm_state = replace(self.alarm_state, problem=self.problem)
+        for screen in self.screen_stack:
+            self._ensure_banner(screen)
+            for banner in screen.query(AlarmBanner):
+                banner.show(self.alarm_state)
+
+    def _ensure_banner(self, screen: Screen) -> None:
+        """The alarm banner as the first line of ``screen`` (not of a dialog, which
+        shows over a screen that has one); again after a screen recomposed."""
+        from textual.screen import ModalScreen
+
+        from dutydesk.widgets.banner import AlarmBanner
+
+        if isinstance(screen, ModalScreen):
+            return
+        if not screen.is_mounted:
+            screen.call_after_refresh(self._ensure_banner, screen)
+            return
+        if not any(isinstance(w, AlarmBanner) for w in screen.children):
+            screen.mount(AlarmBanner(), before=0 if screen.children else None)
+
+    def ring(self, now: datetime | None = None) -> None:
+        """The terminal bell, once however many alarms and alerts ask at the same moment."""
+        now = now or self.clock.now()
+        if self._last_bell is not None and timedelta(0) <= now - self._last_bell < BELL_GAP:
+            return
+        self._last_bell = now
+        self.bell()
 
     def _alert_from_thread(self, job: AlertJob) -> None:
         try:
@@ -317,18 +506,10 @@ class DutyDeskApp(App):
                 at=fmt_local(job.due_at, seconds=True), label=job.label, id=job.incident_id)
             severity = "warning"
         self.notify(message, title=_("Deadline"), severity=severity, timeout=15)
-        self.bell()
+        self.ring()
         board = self._board()
         if board is not None:
             board.flash(job.incident_id)
-
-    def _overdue_at_start(self) -> None:
-        board = self._board()
-        if board is not None:
-            if board.loaded:
-                board.announce()
-            else:
-                board.announce_overdue = True
 
     def _board(self):
         from dutydesk.screens.board import BoardScreen
@@ -358,6 +539,40 @@ class DutyDeskApp(App):
         self._close_messages_no_wait()
 
     # -- actions -----------------------------------------------------------------
+    def action_alarms(self) -> None:
+        from dutydesk.screens.alarms import AlarmScreen
+
+        if not isinstance(self.screen, AlarmScreen):
+            self.push_screen(AlarmScreen())
+
+    async def action_quit(self) -> None:
+        """Quit; with alarms unacknowledged or deadlines overdue, ask first
+        (a second Ctrl+Q while asking quits)."""
+        from dutydesk.screens.alarms import confirm
+
+        if getattr(self.screen, "quitting", False):
+            self.exit()
+            return
+        self.update_alarms(self.clock.now())
+        if not self.alarms and not self.overdue:
+            self.exit()
+            return
+        lines = []
+        if self.alarms:
+            lines.append(ngettext("{n} alarm not acknowledged", "{n} alarms not acknowledged", len(self.alarms)).format(
+                n=len(self.alarms)))
+        if self.overdue:
+            lines.append(ngettext("{n} deadline overdue", "{n} deadlines overdue", self.overdue).format(n=self.overdue))
+        lines.append(_("This console stops watching them when it quits."))
+        dialog = confirm(_("Quit the console?"), lines, ok=_("Quit"), cancel=_("Stay"))
+        dialog.quitting = True  # type: ignore[attr-defined]  # a second Ctrl+Q quits
+
+        def answer(quit_: bool | None) -> None:
+            if quit_:
+                self.exit()
+
+        self.push_screen(dialog, answer)
+
     def action_help(self) -> None:
         from dutydesk.screens.help import HelpScreen
 
@@ -382,6 +597,7 @@ class DutyDeskApp(App):
         for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
             yield SystemCommand(translate_marked(title), translate_marked(help_text),
                                 lambda a=action, s=screen: s.run_action(a))
+        yield SystemCommand(_("Alarms"), _("Deadlines due soon, due or overdue, until acknowledged (F2)"), self.action_alarms)
         if "kpi" not in {a for _t, _h, a in getattr(screen, "COMMANDS_FOR_PALETTE", [])}:  # from every screen
             from dutydesk.screens.report import open_kpi_report
 
@@ -408,9 +624,9 @@ def _handles(screen: Screen, message: type) -> bool:
     return any(message in getattr(cls, "_decorated_handlers", {}) for cls in type(screen).__mro__)
 
 
-def run_console(desk: Desk, *, ask_actor: bool = False) -> int:
+def run_console(desk: Desk, *, ask_actor: bool = False, alarm_repeat_minutes: float = 2.0) -> int:
     """Run the console; its exit code (non-zero after an unexpected error,
     which was said in one line and logged with its traceback)."""
-    app = DutyDeskApp(desk, ask_actor=ask_actor)
+    app = DutyDeskApp(desk, ask_actor=ask_actor, alarm_repeat=timedelta(minutes=alarm_repeat_minutes))
     app.run()
     return app.return_code or 0

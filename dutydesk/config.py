@@ -180,6 +180,9 @@ class Settings:
     actor_given: bool = False
     playbook_override: Path | None = None
     demo: bool = False
+    # While an alarm waits for acknowledgement, the console's bell rings again
+    # every this many minutes (DUTYDESK_ALARM_REPEAT_MINUTES; default 2).
+    alarm_repeat_minutes: float = 2.0
 
     @classmethod
     def from_env(cls, *, demo: bool = False, db: str | None = None, actor: str | None = None,
@@ -200,7 +203,32 @@ class Settings:
             actor_given=bool(actor or env.get("DUTYDESK_ACTOR")),
             playbook_override=playbooks or default_playbook_override(),
             demo=demo,
+            alarm_repeat_minutes=alarm_repeat_minutes(env.get("DUTYDESK_ALARM_REPEAT_MINUTES")),
         )
+
+
+ALARM_REPEAT_MAX = 24 * 60
+
+
+def alarm_repeat_minutes(text: str | None) -> float:
+    """``DUTYDESK_ALARM_REPEAT_MINUTES``: minutes between bells while an alarm
+    waits (default 2); anything but a number from 0.1 to 1440 is refused."""
+    import math
+
+    from dutydesk.errors import Refused
+
+    if text is None or not text.strip():
+        return 2.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0.1 <= value <= ALARM_REPEAT_MAX):
+        from dutydesk.i18n import _
+
+        raise Refused("DUTYDESK_ALARM_REPEAT_MINUTES", _("'{value}' is not a number of minutes from 0.1 to {max}").format(
+            value=text, max=ALARM_REPEAT_MAX))
+    return value
 
 
 def display_zone_name() -> str | None:
