@@ -548,9 +548,9 @@ class DutyDeskApp(App):
     async def action_quit(self) -> None:
         """Quit; with alarms unacknowledged or deadlines overdue, ask first
         (a second Ctrl+Q while asking quits)."""
-        from dutydesk.screens.alarms import confirm
+        from dutydesk.screens.dialogs import ConfirmDialog
 
-        if getattr(self.screen, "quitting", False):
+        if isinstance(self.screen, ConfirmDialog) and getattr(self.screen, "quitting", False):
             self.exit()
             return
         self.update_alarms(self.clock.now())
@@ -564,8 +564,8 @@ class DutyDeskApp(App):
         if self.overdue:
             lines.append(ngettext("{n} deadline overdue", "{n} deadlines overdue", self.overdue).format(n=self.overdue))
         lines.append(_("This console stops watching them when it quits."))
-        dialog = confirm(_("Quit the console?"), lines, ok=_("Quit"), cancel=_("Stay"))
-        dialog.quitting = True  # type: ignore[attr-defined]  # a second Ctrl+Q quits
+        dialog = ConfirmDialog(_("Quit the console?"), lines, ok=_("Quit"), cancel=_("Stay"))
+        dialog.quitting = True  # a second Ctrl+Q quits
 
         def answer(quit_: bool | None) -> None:
             if quit_:

@@ -225,7 +225,7 @@ async def test_the_banner_is_on_every_screen(desk, clock, video):
 
 
 async def test_q_with_alarms_asks_first(desk, clock, video):
-    from textual.screen import ModalScreen as ConfirmDialog  # the confirmation, whichever dialog class shows it
+    from dutydesk.screens.dialogs import ConfirmDialog
 
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=1))

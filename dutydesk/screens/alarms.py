@@ -18,8 +18,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from dutydesk.alarms import DUE, Alarm
@@ -55,35 +54,6 @@ def describe(alarm: Alarm, now: datetime) -> str:
     return _("{state} {left} — incident {id} {title} — {label} (due {at})").format(
         state=state_word(alarm, now).plain, left=left_text(alarm, now).plain, id=alarm.incident_id,
         title=alarm.incident_title, label=alarm.label, at=fmt_local(alarm.due_at, short=True))
-
-
-def confirm(title: str, lines: list[str], *, ok: str, cancel: str) -> ModalScreen:
-    """The desk's confirmation dialog (Enter or y does it; Esc or n does not)."""
-    from dutydesk.screens import dialogs
-
-    dialog = getattr(dialogs, "ConfirmDialog", None)
-    if dialog is not None:
-        return dialog(title, lines, ok=ok, cancel=cancel)
-    return _Confirm(title, lines, ok=ok, cancel=cancel)  # until screens.dialogs has its ConfirmDialog
-
-
-class _Confirm(ModalScreen):
-    BINDINGS = [Binding("escape,n", "answer(False)", N_("No")), Binding("enter,y", "answer(True)", N_("Yes"))]
-    DEFAULT_CLASSES = "dialog"
-
-    def __init__(self, title: str, lines: list[str], *, ok: str, cancel: str) -> None:
-        super().__init__()
-        self.title_text, self.lines, self.ok, self.cancel = title, lines, ok, cancel
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="box"):
-            yield Static(self.title_text, classes="title", markup=False)
-            for line in self.lines:
-                yield Static(line, markup=False)
-            yield Static(_("Enter or y: {ok}   Esc or n: {cancel}").format(ok=self.ok, cancel=self.cancel), markup=False)
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class AlarmScreen(Screen):
@@ -220,6 +190,8 @@ class AlarmScreen(Screen):
             self.app.push_screen(IncidentScreen(alarm.incident_id, deadline_id=alarm.deadline_id))
 
     def action_acknowledge(self) -> None:
+        from dutydesk.screens.dialogs import ConfirmDialog
+
         alarm = self.selected()
         if alarm is None:
             return
@@ -231,7 +203,8 @@ class AlarmScreen(Screen):
                 desk = self.app.desk
                 self.app.desk_call(self, lambda: desk.acknowledge_alarm(alarm.deadline_id, alarm.stage), tag="ack")
 
-        self.app.push_screen(confirm(_("Acknowledge this alarm?"), lines, ok=_("Acknowledge"), cancel=_("Cancel")), answer)
+        self.app.push_screen(ConfirmDialog(_("Acknowledge this alarm?"), lines, ok=_("Acknowledge"), cancel=_("Cancel")),
+                             answer)
 
     @on(DeskDone)
     def _done(self, message: DeskDone) -> None:
