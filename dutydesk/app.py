@@ -103,6 +103,8 @@ class DutyDeskApp(App):
         self.problem = ""
         self._read_error = ""
         self._ticks_since_good = 0
+        self._desk_file: str | None = None  # a SQLite desk's file, watched by the poll
+        self._desk_inode: tuple[int, int] = (0, 0)
 
     def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
                timeout: float | None = None, markup: bool = False) -> None:
@@ -313,10 +315,36 @@ class DutyDeskApp(App):
     def _poll_worker(self) -> None:
         try:
             head = self.desk.journal_head()
+            self._check_desk_file()
         except Exception as exc:  # a locked or unreachable desk: said in the banner, tried again next time
             self._from_thread(self._read_failed, exc)
             return
         self._from_thread(self._read_ok, head)
+
+    def _check_desk_file(self) -> None:
+        """A SQLite desk whose file was deleted or replaced still answers through
+        the connections already open (to a file no one will see again): that is
+        a desk gone too.  Raises ``FileNotFoundError`` then."""
+        import os
+
+        if self._desk_file is None:
+            engine = getattr(self.desk, "engine", None)
+            url = getattr(engine, "url", None)
+            database = getattr(url, "database", None) if url is not None and url.get_backend_name() == "sqlite" else None
+            if not database or database == ":memory:":
+                self._desk_file = ""
+                return
+            self._desk_file = os.path.abspath(database)
+            st = os.stat(self._desk_file)
+            self._desk_inode = (st.st_dev, st.st_ino)
+        if not self._desk_file:
+            return
+        try:
+            st = os.stat(self._desk_file)
+        except FileNotFoundError:
+            raise FileNotFoundError(_("the desk file {path} is gone").format(path=self._desk_file)) from None
+        if (st.st_dev, st.st_ino) != self._desk_inode:
+            raise FileNotFoundError(_("the desk file {path} was replaced").format(path=self._desk_file))
 
     def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
@@ -350,9 +378,9 @@ class DutyDeskApp(App):
         if since is None and self.poll_interval and self.last_good is not None and self._ticks_since_good >= STALE_TICKS:
             since = self.last_good  # a read hanging (a lock held too long, a server gone)
         if since is not None:
-            problem = _("Desk unreachable since {since}").format(since=fmt_local(since, seconds=True))
+            problem = _("Desk unreachable since {since}").format(since=_clock_time(since, now))
             if self.last_good is not None:
-                problem += " — " + _("last good read {at}").format(at=fmt_local(self.last_good, seconds=True))
+                problem += " — " + _("last good read {at}").format(at=_clock_time(self.last_good, now))
         elif self.alerts is not None and not self.alerts.healthy():
             problem = _("Alert scheduler stopped: deadline notices will not sound")
         if problem and not self.problem and since is None:
@@ -509,7 +537,7 @@ class DutyDeskApp(App):
         self.ring()
         board = self._board()
         if board is not None:
-            board.flash(job.incident_id)
+            board.flash(job.incident_id, deadline_id=job.deadline_id)
 
     def _board(self):
         from dutydesk.screens.board import BoardScreen
@@ -614,6 +642,14 @@ TEXTUAL_WORDS = frozenset({
     N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
     N_("Maximize the focused widget"), N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
 })
+
+
+def _clock_time(at: datetime, now: datetime) -> str:
+    """``03:12:05``; with the month and day when not today (``11-22 23:59:58``)."""
+    from dutydesk.timefmt import to_local
+
+    local = to_local(at)
+    return local.strftime("%H:%M:%S" if local.date() == to_local(now).date() else "%m-%d %H:%M:%S")
 
 
 def _handles(screen: Screen, message: type) -> bool:

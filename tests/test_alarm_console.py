@@ -374,3 +374,18 @@ def test_a_bad_bell_interval_stops_the_cli_in_one_line(monkeypatch, tmp_path):
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
         "error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
+
+
+async def test_a_desk_file_deleted_under_the_console_shows_in_red(desk, clock, tmp_path):
+    """SQLite keeps answering through the open connections to a deleted file:
+    the console must not go on as if the desk were there."""
+    app = make_app(desk, poll_interval=0.2)
+    path = tmp_path / "desk.sqlite"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert await _until(pilot, lambda: app.last_good is not None, 3)
+        assert banner(app) == ""
+        path.rename(tmp_path / "moved.sqlite")
+        assert await _until(pilot, lambda: "Desk unreachable since" in banner(app), 5.0)
+        (tmp_path / "moved.sqlite").rename(path)
+        assert await _until(pilot, lambda: banner(app) == "", 5.0)
