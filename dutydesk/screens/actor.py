@@ -16,11 +16,14 @@ from textual.widgets import Button, Input, Label, Static
 
 from dutydesk.errors import DeskError
 from dutydesk.i18n import _
+from dutydesk.messages import Loaded, LoadFailed
 from dutydesk.screens.dialogs import Dialog
 
 
 class ActorScreen(Dialog):
     """Dismisses with the accepted call sign, or ``None`` to quit."""
+
+    SUBMITS = {"callsign": "_ok"}
 
     def __init__(self, default: str = "", *, error: str = "") -> None:
         super().__init__()
@@ -50,9 +53,20 @@ class ActorScreen(Dialog):
         try:
             self.app.desk.check_actor(callsign)
         except DeskError as exc:
-            self.app.call_from_thread(self.error, exc.message)
+            self.post_message(LoadFailed("actor", exc.message))
             return
         except Exception as exc:  # a database fault: say so, keep asking
-            self.app.call_from_thread(self.error, _("database: {error}").format(error=f"{type(exc).__name__}: {exc}"))
+            from dutydesk import log
+
+            log.fault("console", exc)
+            self.post_message(LoadFailed("actor", _("database: {error}").format(error=f"{type(exc).__name__}: {exc}")))
             return
-        self.app.call_from_thread(self.dismiss, callsign)
+        self.post_message(Loaded("actor", callsign))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "actor":
+            self.dismiss(message.data)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if message.what == "actor":
+            self.error(message.problem, "callsign")

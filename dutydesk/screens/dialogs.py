@@ -27,6 +27,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from dutydesk.i18n import N_, _
+from dutydesk.messages import Loaded, LoadFailed
 from dutydesk.text import plain
 
 
@@ -364,17 +365,23 @@ class PickerDialog(Dialog):
         assert self.loader is not None
         try:
             items = self.loader()
-        except Exception as exc:  # noqa: BLE001 - a database fault: said in the dialog, logged by the caller's desk
+        except Exception as exc:  # a database fault: said in the dialog, and logged
             from dutydesk import log
 
             log.fault("console", exc)
-            self.app.call_from_thread(self.error, _("database: {error}").format(error=f"{type(exc).__name__}: {exc}"))
+            self.post_message(LoadFailed("picker", _("database: {error}").format(error=f"{type(exc).__name__}: {exc}")))
             return
-        self.app.call_from_thread(self._loaded, items)
+        self.post_message(Loaded("picker", items))
 
-    def _loaded(self, items: list[tuple[str, str]]) -> None:
-        self.items, self.loaded = items, True
-        self._refilter()
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "picker":
+            self.items, self.loaded = message.data, True
+            self._refilter()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if message.what == "picker":
+            self.query_one("#empty", Static).update("")
+            self.error(message.problem)
 
     @on(Input.Changed, "#filter")
     @on(Select.Changed, "#role")

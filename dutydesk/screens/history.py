@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from dutydesk.i18n import N_, _
+from dutydesk.messages import DeskChanged, Loaded, LoadFailed
 from dutydesk.timefmt import fmt_local
 from dutydesk.widgets.format import cells
 from dutydesk.widgets.keybar import KeyBar
@@ -49,14 +50,28 @@ class HistoryScreen(Screen):
     def reload(self) -> None:
         self._load(self.search, self.page_offset)
 
+    def on_desk_changed(self, message: DeskChanged) -> None:
+        self.reload()
+
     @work(thread=True, exclusive=True, group="history-load")
     def _load(self, search: str, offset: int) -> None:
         try:
             rows = self.app.desk.list_incidents(closed_only=True, search=search or None, limit=PAGE + 1, offset=offset)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:  # a database fault: said on screen, and logged
+            from dutydesk import log
+
+            log.fault("console", exc)
+            self.post_message(LoadFailed("history", str(exc)))
             return
-        self.app.call_from_thread(self.show, rows)
+        self.post_message(Loaded("history", rows))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "history":
+            self.show(message.data)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if message.what == "history":
+            self.notify(message.problem, severity="error")
 
     def show(self, rows) -> None:  # noqa: ANN001
         table = self.query_one("#history", DataTable)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from dutydesk.errors import DeskError
 from dutydesk.i18n import N_, _
+from dutydesk.messages import DeskDone, DeskRefused
 from dutydesk.screens.dialogs import Dialog
 from dutydesk.text import plain, safe
 from dutydesk.timefmt import BadTime, parse_when
@@ -82,8 +83,24 @@ class OpenIncidentScreen(Dialog):
         self.query_one("#title", Input).focus()
         desk = self.app.desk
         # The first receiver defaults to whoever is at the console, if that is a call sign on the desk.
-        self.app.run_desk(lambda: desk.actor if any(s.callsign == desk.actor for s in desk.list_staff()) else "",
-                          self._set_receiver)
+        self.app.desk_call(self, lambda: desk.actor if any(s.callsign == desk.actor for s in desk.list_staff()) else "",
+                           tag="receiver")
+
+    def on_desk_done(self, message: DeskDone) -> None:
+        if message.tag == "receiver":
+            self._set_receiver(message.result)
+        elif message.tag == "open":
+            self.dismiss(message.result.id)
+
+    def on_desk_refused(self, message: DeskRefused) -> None:
+        if message.tag == "open":
+            self.busy = False
+            exc = message.error
+            named = self.field_label(exc.field)
+            if named is None:
+                self.error(str(exc))
+            else:
+                self.error(_("{field}: {error}").format(field=named[1], error=exc.message), named[0])
 
     def _set_receiver(self, callsign: str) -> None:
         field = self.query_one("#receiver", Input)
@@ -206,17 +223,7 @@ class OpenIncidentScreen(Dialog):
         factors = self._factors()
         self.busy = True
         self.error(_("Opening..."))
-
-        def failed(exc: DeskError) -> None:
-            self.busy = False
-            named = self.field_label(exc.field)
-            if named is None:
-                self.error(str(exc))
-            else:
-                self.error(_("{field}: {error}").format(field=named[1], error=exc.message), named[0])
-
-        self.app.run_desk(
-            lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
-                                                factors=factors, received_by=receiver, at=times["at"], reason=reason,
-                                                occurred=times["occurred"]),
-            lambda d: self.dismiss(d.id), failed)
+        self.app.desk_call(
+            self, lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
+                                                      factors=factors, received_by=receiver, at=times["at"],
+                                                      reason=reason, occurred=times["occurred"]), tag="open")

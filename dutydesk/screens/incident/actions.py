@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dutydesk.errors import Conflict, DeskError
 from dutydesk.i18n import _
+from dutydesk.messages import DeskDone, DeskRefused
 from dutydesk.models import LIVE_STATUSES, status_label
 from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, Dialog, PickerDialog, PromptDialog
 from dutydesk.screens.incident import tables
@@ -28,21 +28,36 @@ class IncidentActions:
 
     detail: IncidentDetail | None
     _after_reload: Callable[[], Any] | None = None
+    _calls: dict[str, tuple[Callable[[Any], Any], Callable[[str], Any] | None]]
+    _call_count = 0
 
     # -- running a change ---------------------------------------------------------------
     def _change(self, fn: Callable[[], Any], then: Callable[[Any], Any],
-                again: Callable[[str], Dialog | None] | None = None) -> None:
-        """Run ``fn`` on the desk; when refused, ``again(refusal)`` opens the dialog
-        once more with what was typed (a conflict: after the screen has reloaded)."""
-        def failed(exc: DeskError) -> None:
-            if again is None:
-                return
-            if isinstance(exc, Conflict):
-                self._after_reload = lambda: again(exc.message)
-            else:
-                again(exc.message)
+                again: Callable[[str], Any] | None = None) -> None:
+        """Run ``fn`` on the desk (``app.desk_call``); ``then(result)`` on DeskDone; on
+        DeskRefused, ``again(refusal)`` opens the dialog once more with what was typed
+        (a conflict: after the screen has reloaded)."""
+        if not hasattr(self, "_calls"):
+            self._calls = {}
+        self._call_count += 1
+        tag = f"change-{self._call_count}"
+        self._calls[tag] = (then, again)
+        self.app.desk_call(self, fn, tag=tag)
 
-        self.app.run_desk(fn, then, failed)
+    def on_desk_done(self, message: DeskDone) -> None:
+        then, _again = getattr(self, "_calls", {}).pop(message.tag, (None, None))
+        if then is not None:
+            then(message.result)
+
+    def on_desk_refused(self, message: DeskRefused) -> None:
+        _then, again = getattr(self, "_calls", {}).pop(message.tag, (None, None))
+        if again is None:
+            return
+        refusal = message.error.message
+        if message.conflict:
+            self._after_reload = lambda: again(refusal)
+        else:
+            again(refusal)
 
     def _reloaded(self) -> None:
         pending, self._after_reload = self._after_reload, None

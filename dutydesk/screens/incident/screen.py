@@ -22,6 +22,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.journal_text import describe, playbook_labels
+from dutydesk.messages import DeskChanged, Loaded, LoadFailed, Tick
 from dutydesk.models import status_label
 from dutydesk.reports.data import ack_target_seconds
 from dutydesk.screens.dialogs import TextDialog
@@ -163,6 +164,12 @@ class IncidentScreen(IncidentActions, Screen):
         self.query_one(f"#{tab}", DataTable).focus()
 
     # -- data ------------------------------------------------------------------------
+    def on_tick(self, message: Tick) -> None:
+        self.refresh_countdowns(message.now)
+
+    def on_desk_changed(self, message: DeskChanged) -> None:
+        self.reload()
+
     def reload(self) -> None:
         if self.columns_ready:  # else on_mount loads, once the columns are there
             self._load()
@@ -177,9 +184,17 @@ class IncidentScreen(IncidentActions, Screen):
             from dutydesk import log
 
             log.fault("console", exc)
-            self.app.call_from_thread(self.notify, str(exc), title=_("Cannot read the incident"), severity="error")
+            self.post_message(LoadFailed("incident", str(exc)))
             return
-        self.app.call_from_thread(self.show, detail, timeline)
+        self.post_message(Loaded("incident", (detail, timeline)))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "incident":
+            self.show(*message.data)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if message.what == "incident":
+            self.notify(message.problem, title=_("Cannot read the incident"), severity="error")
 
     def show(self, d: IncidentDetail, timeline: list[JournalView]) -> None:
         self.detail, self.timeline = d, timeline
