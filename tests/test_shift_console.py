@@ -364,3 +364,20 @@ def test_the_handover_journal_keeps_the_same_missed_list(desk, clock):
     desk.end_shift("quiet", handover_to="DC2")
     p = next(e for e in desk.journal_entries(entity="shift") if e.action == "shift.end").payload
     assert [d["id"] for d in p["missed_deadlines"]] == on_screen and len(on_screen) == 1
+
+
+async def test_keys_typed_while_the_shift_screen_opens_reach_its_form(desk, clock):
+    """The call sign, Tab, the note and Ctrl+O typed while the screen opens:
+    nothing is lost (the call sign was: no field had the focus yet)."""
+    desk.start_shift("DC1")
+    clock.advance(hours=12)
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(ShiftScreen())  # as the board does on "s"
+        type_ahead(app, [*"DC2", "tab", *"All quiet", "ctrl+o"])
+        await settle(pilot)
+        assert isinstance(app.screen, ShiftScreen)
+    assert desk.current_shift().commander == "DC2"
+    ended = [e.payload["note"] for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
+    assert ended == ["All quiet"]

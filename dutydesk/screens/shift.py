@@ -15,7 +15,7 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -103,10 +103,16 @@ class ShiftScreen(Screen):
     handed_over: int | None = None  # the shift this screen handed over: Ctrl+R previews it
     busy: bool = False               # a start, handover or end on its way: the next waits for its outcome
 
+    AUTO_FOCUS = None  # _get_ready focuses the call sign, then hands it the keys typed meanwhile
+
     def __init__(self) -> None:
         super().__init__()
         self.data: tuple | None = None  # (shift, live incidents, pending deadlines, went overdue in the shift)
         self.sending_to = ""
+        # Keys and actions that came while the screen was opening ("s" and the call
+        # sign typed at once): held, then replayed in order once the form has the focus.
+        self._ready = False
+        self._early: list[tuple[str, object]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="current")
@@ -129,7 +135,51 @@ class ShiftScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#error").display = False
         self._load()
-        self.query_one("#commander", Input).focus()
+        self.call_later(self._get_ready)  # after the keys already given to the screen
+
+    def _get_ready(self) -> None:
+        self.set_focus(self.query_one("#commander", Input))
+        self._ready = True
+        early, self._early = self._early, []
+        for how, item in early:
+            self._replay(how, item)
+
+    def _replay(self, how: str, item: object) -> None:
+        if how == "key":  # to the field that has the focus now, in the order typed
+            (self.focused or self)._forward_event(events.Key(item.key, item.character))  # type: ignore[attr-defined]
+        elif how == "now":
+            item()  # type: ignore[operator]
+        else:
+            self._after_typing(item)  # type: ignore[arg-type]
+
+    def _hold(self, how: str, item: object) -> bool:
+        """Before the form is ready: keep ``item`` for then (True), else False.
+        Kept through the screen's own queue, so it stays in order with the keys
+        the app gave the screen before it (a priority key comes at once)."""
+        if self._ready:
+            return False
+        self.call_later(self._keep, how, item)
+        return True
+
+    def _keep(self, how: str, item: object) -> None:
+        if self._ready:
+            self._replay(how, item)
+        else:
+            self._early.append((how, item))
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys the app gave the screen itself: while no field had the focus.
+        Before the form is ready they are kept; after, a character still on its
+        way goes to the field (a field consumes every character it is given, so
+        none of these came up from one)."""
+        if not self._ready:
+            self._early.append(("key", event))
+        elif event.is_printable and isinstance(self.focused, Input):
+            self.focused._forward_event(events.Key(event.key, event.character))
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#handover-cols").set_class(event.size.width >= WIDE, "wide")
@@ -211,11 +261,14 @@ class ShiftScreen(Screen):
 
     # -- the form ------------------------------------------------------------------
     def action_move(self, step: int) -> None:
-        self.focus_next() if step > 0 else self.focus_previous()
+        if not self._hold("now", lambda: self.action_move(step)):
+            self.focus_next() if step > 0 else self.focus_previous()
 
     def action_enter(self) -> None:
         """Enter in the call sign goes to the note; in the note it hands over
         when a shift runs, else starts one; on a button it presses it."""
+        if self._hold("now", self.action_enter):
+            return
         focused = self.focused
         if isinstance(focused, Input) and focused.id == "commander":
             self.set_focus(self.query_one("#note", Input))  # now, not after the keys already on their way
@@ -234,6 +287,8 @@ class ShiftScreen(Screen):
         characters typed just before still wait in the field's own queue (the
         first Ctrl+O was refused as empty with the note on the screen).  Each
         field runs the next step after its queued keys."""
+        if self._hold("typed", then):
+            return
         fields = list(self.query(Input))
 
         def step(i: int = 0) -> None:
