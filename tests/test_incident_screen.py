@@ -50,8 +50,8 @@ async def test_number_keys_switch_tabs_and_focus_the_table(desk, opened):
             assert app.focused is screen.query_one(f"#{tab}", DataTable)
         header = text_of(screen.query_one("#summary", Static)).splitlines()
         assert len(header) == 2, header
-        assert "#1" in header[0] and "Level B" in header[0] and "REPORTED" in header[0] and "Wage gathering" in header[0]
-        assert "Site 3" in header[1] and "Mass incident" in header[1] and "received by DC1" in header[1]
+        assert "#1" in header[0] and " B " in header[0] and "REPORTED" in header[0] and "Wage gathering" in header[0]
+        assert "Site 3" in header[1] and "mass" in header[1] and "received by DC1" in header[1]
 
 
 async def test_opens_with_the_given_deadline_selected(desk, opened):

@@ -54,6 +54,16 @@ def test_incident_80x24(snap_compare, demo_desk):
     assert snap_compare(app_for(demo_desk), terminal_size=(80, 24), run_before=run_before)
 
 
+def test_incident_200x50(snap_compare, demo_desk):
+    """Deadlines, roles and instructions side by side (from 160 columns)."""
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_desk), terminal_size=(200, 50), run_before=run_before)
+
+
 def test_open_incident_form(snap_compare, demo_desk):
     async def run_before(pilot):
         await settle(pilot)

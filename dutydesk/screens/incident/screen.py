@@ -48,7 +48,7 @@ def unit_type_label(unit_type: str) -> str:
 
 class IncidentScreen(IncidentActions, Screen):
     DEFAULT_CSS = """
-    IncidentScreen #summary { height: auto; max-height: 3; padding: 0 1; }
+    IncidentScreen #summary { height: auto; max-height: 3; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     IncidentScreen DataTable { border-left: wide $background; }
     IncidentScreen DataTable:focus { border-left: wide $accent; }
     IncidentScreen.-wide #tabs ContentSwitcher { layout: horizontal; }
@@ -285,18 +285,18 @@ class IncidentScreen(IncidentActions, Screen):
         closed = d.status == "closed"
         first = Text.assemble(
             (f"#{d.id} ", "bold"), level_badge(safe(pb.level_short(d.kind, d.level)), pb.level_colour(d.kind, d.level)),
-            " ", (safe(d.level_label), "bold"), "  ", (status_label(d.status).upper(), "bold reverse" if closed else "bold"),
+            "  ", (status_label(d.status).upper(), "bold reverse" if closed else "bold"),
             "  ", (_("OVERDUE: {n}").format(n=overdue), OVERDUE_STYLE) if overdue else "",
             "  " if overdue else "", (safe(d.title), "bold"))
-        parts = [_("@ {place}").format(place=safe(d.place)), safe(d.kind_label),
-                 _("reported {at}").format(at=fmt_local(d.reported_at)),
+        parts = [_("@ {place}").format(place=safe(d.place)), safe(pb.kind_short(d.kind)),
+                 _("reported {at}").format(at=fmt_local(d.reported_at, short=True)),
                  _("received by {who}").format(who=safe(d.received_by or "-"))]
         if d.occurred_at:
-            parts.insert(3, _("happened {at}").format(at=fmt_local(d.occurred_at)))
+            parts.insert(3, _("happened {at}").format(at=fmt_local(d.occurred_at, short=True)))
         second = Text(" · ".join(parts))
         if closed:
             if d.closed_at:
-                second.append(" · " + _("closed {at}").format(at=fmt_local(d.closed_at)), style="bold")
+                second.append(" · " + _("closed {at}").format(at=fmt_local(d.closed_at, short=True)), style="bold")
         else:
             unfilled = [r.label for r in d.roles if r.required and not r.filled]
             if unfilled:
