@@ -26,7 +26,7 @@ from dutydesk.i18n import N_, _, ngettext
 from dutydesk.messages import AlarmsChanged, DeskDone, Tick
 from dutydesk.reports.formats import wrap
 from dutydesk.text import safe
-from dutydesk.timefmt import fmt_duration, fmt_local
+from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local
 from dutydesk.widgets.banner import OVERDUE_STYLE, SOON_STYLE
 from dutydesk.widgets.keybar import KeyBar
 
@@ -45,7 +45,7 @@ def state_word(alarm: Alarm, now: datetime) -> Text:
 def left_text(alarm: Alarm, now: datetime) -> Text:
     left = alarm.due_at - now
     if left.total_seconds() <= 0:
-        return Text("+" + fmt_duration(-left), style="bold red3")
+        return Text("+" + fmt_late(-left), style="bold red3")  # a miss rounded up, as the report
     return Text(fmt_duration(left), style="bold")
 
 

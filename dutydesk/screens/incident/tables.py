@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from dutydesk.i18n import _
 from dutydesk.journal_text import Labels, describe
 from dutydesk.text import safe
-from dutydesk.timefmt import fmt_duration, fmt_local, to_local
+from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local, to_local
 from dutydesk.views import DeadlineView, IncidentDetail, InstructionView, JournalView
 from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, countdown, deadline_state
 
@@ -85,7 +85,7 @@ def state_text(dl: DeadlineView, now: datetime, unacknowledged: bool) -> Text:
         at = to_local(dl.met_at).strftime("%H:%M")
         if dl.met_on_time:
             return Text(_("met {at}, {margin} spare").format(at=at, margin=fmt_duration(margin)), style="green")
-        return Text(_("met {at}, {margin} LATE").format(at=at, margin=fmt_duration(-margin).lstrip("+")),
+        return Text(_("met {at}, {margin} LATE").format(at=at, margin=fmt_late(-margin)),
                     style="bold red")
     if dl.state == "missed":
         if unacknowledged:
