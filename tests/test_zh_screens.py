@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
 ALLOWED = {"PS1", "SPD", "DC1", "DC2", "dutydesk", "esc", "enter", "tab", "shift", "ctrl", "p", "q", "o", "s", "h",
            "l", "a", "x", "i", "k", "m", "w", "n", "t", "c", "r", "d", "e", "f1", "PgDn", "PgUp", "pagedown",
            "pageup", "F1", "A", "B", "C", "YYYY", "MM", "DD", "HH", "ISO", "PDF", "HTML", "Markdown", "UTC",
-           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S", "SVG"}
+           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S", "SVG", "f2", "F2", "y", "JSON"}
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +138,19 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
         await pilot.press("escape")
         await pilot.press("s")
         await look("shift")
+        await pilot.press("ctrl+t")  # the KPI report: its period, then its preview
+        await look("kpi period")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await look("kpi preview")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f2")
+        await look("alarm list")
         await pilot.press("escape")
         await pilot.press("h")
         await look("history")
@@ -149,6 +162,18 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
         for tab in ("tab-deadlines", "tab-roles", "tab-instructions", "tab-levels", "tab-timeline"):
             tabs.active = tab
             await look(f"incident {tab}")
+            if tab in ("tab-deadlines", "tab-instructions", "tab-timeline"):  # Enter: the full text
+                app.screen.query_one(f"#{tab[4:]}", DataTable).focus()
+                await pilot.press("enter")
+                await look(f"full text {tab[4:]}")
+                await pilot.press("escape")
+                await settle(pilot)
+        tabs.active = "tab-deadlines"
+        app.screen.query_one("#deadlines", DataTable).focus()
+        await pilot.press("m")  # a key that changes the record asks first
+        await look("meet confirmation")
+        await pilot.press("escape")
+        await settle(pilot)
         for key, name in (("l", "level dialog"), ("a", "assign dialog"), ("i", "instruct dialog"),
                           ("n", "note dialog"), ("c", "close dialog"), ("r", "report preview")):
             await pilot.press(key)
@@ -157,7 +182,11 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
             await settle(pilot)
     bad = {name: found for name, found in seen.items() if found}
     assert not bad, "\n".join(f"{name}: {found}" for name, found in bad.items())
-    assert len(seen) == 17 and screens["palette"] == "CommandPalette", screens
+    assert len(seen) == 24 and screens["palette"] == "CommandPalette", screens
+    assert (screens["kpi period"], screens["kpi preview"], screens["alarm list"]) == (
+        "KpiPeriodDialog", "ReportScreen", "AlarmScreen"), screens
+    assert {screens[f"full text {t}"] for t in ("deadlines", "instructions", "timeline")} == {"TextDialog"}, screens
+    assert screens["meet confirmation"] == "ConfirmDialog", screens
     assert screens["board"] == "BoardScreen" and screens["incident tab-roles"] == "IncidentScreen"
     assert screens["report preview"] == "ReportScreen", screens
     assert all(screens[f"{what} dialog"] not in ("IncidentScreen", "BoardScreen")
@@ -199,3 +228,43 @@ async def test_the_palettes_keys_command_opens_our_help_in_chinese(zh_desk, engl
         app.action_show_help_panel()  # any other way in (a binding, a script) shows ours too
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 2, app.screen_stack
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_alarms_in_chinese(zh_desk, english_msgids, size):
+    """With deadlines overdue and due soon: the banner on the board, the alarm list with its rows, the
+    acknowledgement's confirmation and the quit guard, all in Chinese (states 到期/超时/临期 in words)."""
+    zh_desk.clock.advance(minutes=40)
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    seen: dict[str, list[str]] = {}
+    screens: dict[str, str] = {}
+    texts: dict[str, str] = {}
+
+    async def look(name: str) -> None:
+        await settle(pilot)
+        seen[name] = problems(app, english_msgids)
+        screens[name] = type(app.screen).__name__
+        texts[name] = "\n".join(screen_lines(app))
+
+    async with app.run_test(size=size) as pilot:
+        await look("board with alarms")
+        await pilot.press("f2")
+        await look("alarm list")
+        await pilot.press("k")
+        await look("acknowledge confirmation")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await look("quit guard")
+        await pilot.press("escape")
+        await settle(pilot)
+    bad = {name: found for name, found in seen.items() if found}
+    assert not bad, "\n".join(f"{name}: {found}" for name, found in bad.items())
+    assert screens["alarm list"] == "AlarmScreen" and screens["acknowledge confirmation"] == "ConfirmDialog", screens
+    assert screens["quit guard"] == "ConfirmDialog", screens
+    assert "告警" in texts["board with alarms"], texts["board with alarms"]
+    assert "超时" in texts["alarm list"] or "到期" in texts["alarm list"], texts["alarm list"]
+    assert "确认此告警？" in texts["acknowledge confirmation"], texts["acknowledge confirmation"]
+    assert "退出控制台？" in texts["quit guard"], texts["quit guard"]
