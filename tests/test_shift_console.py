@@ -381,3 +381,17 @@ async def test_keys_typed_while_the_shift_screen_opens_reach_its_form(desk, cloc
     assert desk.current_shift().commander == "DC2"
     ended = [e.payload["note"] for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
     assert ended == ["All quiet"]
+
+
+async def test_page_down_scrolls_the_handover_list_from_the_form(desk, clock):
+    desk.start_shift("DC1")
+    for n in range(8):
+        desk.open_incident(kind="opinion", title=f"Video {n}", place="Online", level="red")
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_shift(pilot)
+        assert isinstance(app.focused, Input)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert screen.query_one("#handover-list").scroll_y > 0
+        assert isinstance(app.focused, Input)

@@ -90,6 +90,8 @@ class ShiftScreen(Screen):
         Binding("tab", "move(1)", show=False, priority=True),
         Binding("shift+tab", "move(-1)", show=False, priority=True),
         Binding("enter", "enter", show=False, priority=True),
+        Binding("pagedown", "page(1)", show=False),  # the handover list, wherever the focus is
+        Binding("pageup", "page(-1)", show=False),
     ]
     COMMANDS_FOR_PALETTE = [
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
@@ -260,6 +262,10 @@ class ShiftScreen(Screen):
             _section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed)))
 
     # -- the form ------------------------------------------------------------------
+    def action_page(self, step: int) -> None:
+        lst = self.query_one("#handover-list", VerticalScroll)
+        lst.scroll_page_down() if step > 0 else lst.scroll_page_up()
+
     def action_move(self, step: int) -> None:
         if not self._hold("now", lambda: self.action_move(step)):
             self.focus_next() if step > 0 else self.focus_previous()
