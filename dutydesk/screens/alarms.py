@@ -59,7 +59,7 @@ def describe(alarm: Alarm, now: datetime) -> str:
 class AlarmScreen(Screen):
     BINDINGS = [
         Binding("k", "acknowledge", N_("Acknowledge")),
-        Binding("enter", "show_incident", N_("Open incident")),
+        Binding("enter", "show_incident", N_("Show incident")),  # its incident (the board's o opens a new one)
         Binding("escape", "back", N_("Back")),
     ]
     DEFAULT_CSS = """
