@@ -209,7 +209,13 @@ async def test_keys_typed_while_a_dialog_opens_go_to_the_dialog(desk, opened):
         await pilot.press("n", *"check cameras", "enter")  # pilot.press, no pause between the keys
         await settle(pilot)
         assert app.screen is screen
-    assert [n.text for n in desk.get_incident(slow.id).notes] == ["close the gate", "all quiet", "check cameras"]
+        await pilot.press("n")
+        await settle(pilot)
+        burst(app, [*"in one read", "enter"])  # an open dialog: text and Enter arrive together (was: Enter lost)
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+    assert [n.text for n in desk.get_incident(slow.id).notes] == ["close the gate", "all quiet", "check cameras",
+                                                                  "in one read"]
     assert all(dl.state == "pending" for dl in desk.get_incident(slow.id).deadlines)
 
 

@@ -34,13 +34,12 @@ from dutydesk.text import plain
 class Dialog(ModalScreen):
     """The base of every dialog: type-ahead, Esc that asks, errors by field."""
 
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")),
-                Binding("enter", "submit_field", N_("OK"), show=False, priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
     DEFAULT_CLASSES = "dialog"
     AUTO_FOCUS = ""  # none: _get_ready focuses the first field, then hands it the keys typed meanwhile
-    # Enter in these text fields (by id) runs this method at once, as the key
-    # arrives: a dialog closed by Enter is gone before the next key typed is
-    # routed (it went into the closing field before).  Other widgets keep their Enter.
+    # Enter typed ahead in these text fields (by id) runs this method when it is
+    # handed over, right after the text before it: a dialog closed by Enter is
+    # gone before the next key typed ahead is routed.
     SUBMITS: dict[str, str] = {}
 
     def __init__(self) -> None:
@@ -76,17 +75,10 @@ class Dialog(ModalScreen):
                 focused.insert_text_at_cursor(key.character)  # at once: an Enter after it submits it
             elif isinstance(focused, Input) and key.key == "backspace":
                 focused.action_delete_left()
+            elif isinstance(focused, Input) and key.key == "enter" and focused.id in self.SUBMITS:
+                getattr(self, self.SUBMITS[focused.id])()
             elif not await self.app._check_bindings(key.key, priority=True):
                 (focused or self.app.screen)._forward_event(events.Key(key.key, key.character))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "submit_field":  # before the keys typed ahead are in the field, Enter waits its turn
-            return self._keys_ready and isinstance(self.focused, Input) and self.focused.id in self.SUBMITS
-        return True
-
-    def action_submit_field(self) -> None:
-        if isinstance(self.focused, Input) and self.focused.id in self.SUBMITS:
-            getattr(self, self.SUBMITS[self.focused.id])()
 
     def on_key(self, event: events.Key) -> None:
         if not self._keys_ready:
