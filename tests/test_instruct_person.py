@@ -70,3 +70,16 @@ def test_cli_instruct_to_a_person_as_a_process(seeded, db_url):
     bad = subprocess.run([sys.executable, "-m", "dutydesk", "incident", "instruct", "1", "--to", "GHOST", "x"],
                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.startswith("error: to:") and bad.stderr.count("\n") == 1, bad.stderr
+
+
+def test_reports_and_exports_show_the_person(desk, clock):
+    from dutydesk import reports
+
+    inc = desk.open_incident(kind="mass", title="Gate", place="Site 3", level="B")
+    desk.instruct(inc.id, "DC2", "Call the site manager")
+    clock.advance(minutes=2)
+    text = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "text").decode()
+    line = next(ln for ln in text.splitlines() if "Call the site manager" in ln)
+    assert "DC2" in line, line
+    data = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "json").decode()
+    assert '"DC2"' in data
