@@ -255,7 +255,9 @@ class ShiftScreen(Screen):
         missed = _grid(ratio_col=1)
         for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
             done = d.met_at if d.state == "met" else now if d.state == "pending" else None
-            became = outcome_label(outcome(d, now)) + (f", {margin_text((d.due_at - done).total_seconds())}" if done else "")
+            became = outcome_label(outcome(d, now))
+            if done is not None:  # how late: met late, or overdue still
+                became = _("{outcome}, {margin}").format(outcome=became, margin=margin_text((d.due_at - done).total_seconds()))
             missed.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True),
                            Text(became, style="bold red"))
         self.query_one("#deadline-list", Static).update(Group(
