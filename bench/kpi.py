@@ -52,6 +52,7 @@ SIZES = tuple(int(x) for x in os.environ.get("BENCH_KPI_SIZES", "10000,100000").
 RUNS = {10_000: 5}                  # cold runs per size (median); 3 for the bigger ones
 TIME_LIMIT, RSS_LIMIT, GROWTH_LIMIT = 2.0, 150.0, 10.0
 FMT = "%Y-%m-%d %H:%M:%S.%f"        # how SQLAlchemy writes a DATETIME on SQLite
+ROOT = Path(__file__).resolve().parent.parent  # where `python -m bench.kpi` finds the package
 
 
 # -- the template, through the service ---------------------------------------------------
@@ -219,7 +220,8 @@ def template_home() -> Path:
     if not (home / "desk.sqlite").exists():
         partial = home.with_name(f"partial-{os.getpid()}")
         partial.mkdir(parents=True, exist_ok=True)
-        r = run(python("-m", "bench.kpi", "template", f"sqlite:///{partial / 'desk.sqlite'}"), env=bench_env(partial))
+        r = run(python("-m", "bench.kpi", "template", f"sqlite:///{partial / 'desk.sqlite'}"), env=bench_env(partial),
+                cwd=ROOT)
         note(r.stdout.decode().strip())
         os.replace(partial, home)
     return home

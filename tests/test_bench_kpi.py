@@ -28,7 +28,8 @@ def _figures(data: dict) -> dict[str, tuple[int, int, int, int, int]]:
 def test_the_bench_desk_is_the_template_copied(tmp_path):
     template = tmp_path / "template"
     template.mkdir()
-    run(python("-m", "bench.kpi", "template", f"sqlite:///{template / 'desk.sqlite'}"), env=bench_env(template))
+    run(python("-m", "bench.kpi", "template", f"sqlite:///{template / 'desk.sqlite'}"), env=bench_env(template),
+        cwd=kpi.ROOT)
     big = tmp_path / "big"
     shutil.copytree(template, big)
     kpi._replicate(big / "desk.sqlite", 4 * kpi.TEMPLATE)
