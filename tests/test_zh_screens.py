@@ -270,3 +270,36 @@ async def test_alarms_in_chinese(zh_desk, english_msgids, size):
     assert "查看事件" in texts["alarm list"] and "新建事件" not in texts["alarm list"], texts["alarm list"]
     assert "确认此告警？" in texts["acknowledge confirmation"], texts["acknowledge confirmation"]
     assert "退出控制台？" in texts["quit guard"], texts["quit guard"]
+
+
+async def test_instruction_latency_in_chinese(zh_desk):
+    """The incident screen's instructions say how long the acknowledgement took in the reader's words
+    (0秒), as the reports do; it said '0s' in Chinese too."""
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the most urgent incident: the red one, with its acknowledged instruction
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-instructions"
+        await settle(pilot)
+        table = app.screen.query_one("#instructions", DataTable)
+        latency = str(table.get_row_at(0)[4])
+    assert re.fullmatch(r"\d+秒", latency), latency
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_deadline_names_wrap_by_the_rules_of_chinese(zh_desk, size):
+    """A deadline's name wraps in its column, never with 、 or ， at the start of a line (Textual folds
+    a Chinese run anywhere): 情指、网安、宣传、法制、督察、办案单位联动响应."""
+    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#deadlines", DataTable)
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        shown = screen_lines(app)
+    assert any("、" in n for n in names), names
+    for name in names:
+        assert not [line for line in name.split("\n") if line.startswith(("、", "，", "。"))], name
+    assert not [line for line in shown if re.search(r"(^|\s)[、，。]", line)], "\n".join(shown)

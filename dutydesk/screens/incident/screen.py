@@ -216,7 +216,7 @@ class IncidentScreen(IncidentActions, Screen):
                 # 1 minute); a kind whose playbook sets none is not coloured.
                 secs = i.latency.total_seconds()
                 target = ack_target_seconds(self.app.desk, d, i)
-                latency = Text(f"{secs:.0f}s", style="bold red" if target is not None and secs > target else "")
+                latency = Text(_("{s}s").format(s=f"{secs:.0f}"), style="bold red" if target is not None and secs > target else "")
             ins.add_row(*tables.instruction_row(i, latency), key=str(i.id))
         _restore(ins, keep)
         levels = self.query_one("#levels", DataTable)
@@ -252,8 +252,9 @@ class IncidentScreen(IncidentActions, Screen):
         table = self.query_one("#deadlines", DataTable)
         keep = table.cursor_row
         table.clear()
+        width = table.columns["what"].width if "what" in table.columns else None
         for dl in self.detail.deadlines if self.detail else []:
-            table.add_row(*tables.deadline_row(dl, now, self._unacknowledged(dl)), key=str(dl.id), height=None)
+            table.add_row(*tables.deadline_row(dl, now, self._unacknowledged(dl), width), key=str(dl.id), height=None)
         _restore(table, keep)
 
     def _unacknowledged(self, dl) -> bool:  # noqa: ANN001

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from dutydesk.i18n import _
+from dutydesk.i18n.linebreak import wrap
 from dutydesk.journal_text import Labels, describe
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local, to_local
@@ -103,8 +104,14 @@ def state_text(dl: DeadlineView, now: datetime, unacknowledged: bool) -> Text:
     return Text(_("pending"))
 
 
-def deadline_row(dl: DeadlineView, now: datetime, unacknowledged: bool) -> list[Any]:
-    return cells(str(dl.id), Text(safe(deadline_name(dl)), overflow="fold"), fmt_local(dl.due_at, short=True),
+def deadline_row(dl: DeadlineView, now: datetime, unacknowledged: bool, width: int | None = None) -> list[Any]:
+    """``width``: the name column's, to wrap a Chinese name there by the rules of the language (Textual
+    folds a run of Han characters anywhere, 情指、网安… before a 、); a name in Latin letters wraps at
+    its spaces as before."""
+    name = safe(deadline_name(dl))
+    if width and not name.isascii():
+        name = "\n".join(wrap(name, width))
+    return cells(str(dl.id), Text(name, overflow="fold"), fmt_local(dl.due_at, short=True),
                  left_text(dl, now), state_text(dl, now, unacknowledged))
 
 
