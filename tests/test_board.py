@@ -260,3 +260,27 @@ async def test_a_countdown_going_overdue_keeps_the_board_within_the_screen(desk,
             table = board.query_one(table_id, DataTable)
             used = sum(c.get_render_width(table) for c in table.columns.values())
             assert used + board.query_one(column_id).size.width <= 80, table_id
+
+
+@pytest.fixture
+def busy_demo(db_url):
+    """The demo desk (seed 1) on a fixed clock, 16 minutes after an instruction
+    to PS-RV that nobody acknowledged: one overdue, two due soon."""
+    from datetime import datetime, timezone
+
+    from dutydesk.clock import FixedClock
+    from dutydesk.demo import fill_demo
+    from dutydesk.desk import Desk
+
+    desk = Desk.open(db_url, clock=FixedClock(datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)), actor="DC1")
+    fill_demo(desk, seed=1)
+    desk.instruct(13, "PS-RV", "Send two cars to the gate")
+    desk.clock.advance(minutes=16)
+    yield desk
+    desk.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_busy_board_snapshot(snap_compare, busy_demo, size):
+    """What a monochrome terminal still says: OVERDUE and soon in words, the overdue count."""
+    assert snap_compare(make_app(busy_demo), terminal_size=size, run_before=settle)

@@ -18,7 +18,7 @@ from dutydesk.views import DeadlineView
 BADGE_STYLES = {
     "red": "bold white on red3",
     "orange": "bold black on dark_orange",
-    "yellow": "bold black on yellow",
+    "yellow": "bold black on yellow1",
 }
 
 
@@ -28,7 +28,9 @@ def level_badge(level: str, colour: str | None) -> Text:
 
 
 OVERDUE_STYLE = "bold white on red3"
-SOON_STYLE = "bold black on yellow"
+# yellow1 (#ffff00), not the ANSI "yellow": Textual's theme draws that as #fd971f, which
+# beside a dark_orange badge (#ff8700) told neither a yellow level nor "due soon" apart.
+SOON_STYLE = "bold black on yellow1"
 
 
 def deadline_state(deadline: DeadlineView, now: datetime) -> str:
