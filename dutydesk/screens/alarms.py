@@ -27,7 +27,7 @@ from dutydesk.messages import AlarmsChanged, DeskDone, Tick
 from dutydesk.reports.formats import wrap
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local
-from dutydesk.widgets.banner import OVERDUE_STYLE, SOON_STYLE
+from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE
 from dutydesk.widgets.keybar import KeyBar
 
 WIDE = 120  # from this width the incident and the deadline have a column each

@@ -22,9 +22,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from dutydesk.i18n import _, ngettext
+from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE  # the countdowns' colours: one look for "overdue", "soon"
 
-OVERDUE_STYLE = "bold white on red3"
-SOON_STYLE = "bold black on yellow"
 QUIET_OVERDUE_STYLE = "bold red3"
 
 
@@ -78,10 +77,10 @@ class AlarmBanner(Widget):
         display: block;
     }
     AlarmBanner.-red {
-        background: $error;
+        background: #d70000;
     }
     AlarmBanner.-yellow {
-        background: $warning;
+        background: #ffff00;
     }
     """
 
