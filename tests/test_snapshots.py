@@ -98,7 +98,7 @@ def test_incident_report_preview(snap_compare, demo_desk):
 
 # -- zh_CN (issue 14): the same screens in Chinese, at 80×24 and 200×50.  The demo's
 # data (titles, places, names) is English; every word of the interface is Chinese.
-# There is no alarm screen yet (issue 13).
+# The alarm screen on the same clock as tests/test_alarm_snapshots.py (22 and 200 minutes on).
 ZH_SIZES = [(80, 24), (200, 50)]
 
 
@@ -142,3 +142,9 @@ def test_zh_shift(snap_compare, zh_desk, size):
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_help(snap_compare, zh_desk, size):
     assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("question_mark"))
+
+
+@pytest.mark.parametrize(("size", "later"), [((80, 24), 22), ((200, 50), 200)], ids=["80x24", "200x50"])
+def test_zh_alarms(snap_compare, zh_desk, size, later):
+    zh_desk.clock.advance(minutes=later)
+    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("f2"))

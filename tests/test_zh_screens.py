@@ -266,6 +266,8 @@ async def test_alarms_in_chinese(zh_desk, english_msgids, size):
     assert screens["quit guard"] == "ConfirmDialog", screens
     assert "告警" in texts["board with alarms"], texts["board with alarms"]
     assert "超时" in texts["alarm list"] or "到期" in texts["alarm list"], texts["alarm list"]
+    # a due time whole on one line (11月22日 07:01): it was cut to "11月22日 07" or split over two lines
+    assert re.search(r"\d+月\d+日 \d{2}:\d{2}", texts["alarm list"]), texts["alarm list"]
     # Enter shows the alarm's incident: not the board's "o" (新建事件, open a new one)
     assert "查看事件" in texts["alarm list"] and "新建事件" not in texts["alarm list"], texts["alarm list"]
     assert "确认此告警？" in texts["acknowledge confirmation"], texts["acknowledge confirmation"]

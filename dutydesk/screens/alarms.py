@@ -11,7 +11,7 @@ from the desk's deadlines and acknowledgements); this screen shows it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -99,7 +99,9 @@ class AlarmScreen(Screen):
         table = self.query_one("#alarms", DataTable)
         table.clear(columns=True)
         self.wide = width >= WIDE
-        widths = {"state": max(7, cell_len(_("OVERDUE"))), "left": 9, "due": 11}  # "11-23 14:18"
+        widest_day = datetime(2026, 12, 28, 23, 59, tzinfo=timezone.utc)  # two-digit month and day, any zone
+        widths = {"state": max(7, cell_len(_("OVERDUE"))), "left": 9,
+                  "due": max(11, cell_len(fmt_local(widest_day, short=True)))}  # "11-23 14:18", "11月23日 14:18"
         table.add_column(_("State"), key="state", width=widths["state"])
         table.add_column(_("Left"), key="left", width=widths["left"])
         table.add_column(_("Due"), key="due", width=widths["due"])
