@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -281,8 +282,14 @@ def measure(incidents: int) -> tuple[Absolute, Absolute]:
     env = bench_env(home)
     runs = []
     run(kpi_cmd(home), env=env)  # warm-up, unrecorded: the file in the page cache
+    cpu = []  # each run's own CPU time (user + sys), from the reaped children's usage: a diagnostic
     for _ in range(RUNS.get(incidents, 3)):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         runs.append(run(kpi_cmd(home), env=env))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    note(f"{incidents} incidents: CPU time (user + sys) median {statistics.median(cpu):.2f} s "
+         f"(min {min(cpu):.2f}, max {max(cpu):.2f}); wall time waits for the CPU on a loaded machine")
     import json
 
     body = runs[-1].stdout.decode()

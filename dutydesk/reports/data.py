@@ -499,7 +499,9 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
         return kind_key, rule_key, level if rule is not None and rule.minutes_by_level else None
 
     counted: dict[str, dict[str, int]] = {}
-    for kind_key, rule_key, level, out, n in desk.kpi_outcomes(start, end, closed_from, now):
+    pairs = [(kind.key, rule.key) for kind in desk.playbooks for rule in kind.deadlines]
+    levels = list(dict.fromkeys(lvl for kind in desk.playbooks for lvl in kind.level_keys()))
+    for kind_key, rule_key, level, out, n in desk.kpi_outcomes(start, end, closed_from, now, pairs, levels):
         tally = tallies.setdefault(group(kind_key, rule_key, level), {})
         tally[out] = tally.get(out, 0) + n
         per_kind = counted.setdefault(kind_key, {})
@@ -526,17 +528,23 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
         kind = desk.kind_or_none(kind_key)
         rule = kind.deadline_rule(rule_key) if kind else None
         label = rule.text() if rule else rule_key
-        if lvl is not None and kind is not None:
-            label = _("{rule}, {level}").format(rule=label, level=kind.level(lvl).text())
-        minutes = int(rule.duration(lvl or (kind.level_keys()[0] if kind else "")).total_seconds() // 60) \
-            if rule else 0
+        if lvl is not None and kind is not None:  # a level the playbook no longer has: its key
+            found = kind.find_level(lvl)
+            label = _("{rule}, {level}").format(rule=label, level=found.text() if found is not None else lvl)
+        minutes: int | None = 0
+        if rule is not None:
+            try:
+                minutes = int(rule.duration(lvl or (kind.level_keys()[0] if kind else "")).total_seconds() // 60)
+            except KeyError:  # no limit at that level in the playbook now: no target to print
+                minutes = None
         judged = sum(tally.get(o, 0) for o in ("met", "late", "missed", "overdue"))
         on_time = tally.get("met", 0)
         target_share = float(rule.target) if rule and rule.target is not None else 1.0
         share = on_time / judged if judged else None
         lines.append(KpiLine(
             f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
-            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)), target_share, judged, on_time,
+            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)) if minutes is not None else "-",
+            target_share, judged, on_time,
             share, None if share is None else share + 1e-9 >= target_share,
             open=tally.get("pending", 0), excluded=tally.get("waived", 0) + tally.get("cancelled", 0),
             misses=misses.get((kind_key, rule_key, lvl), [])))

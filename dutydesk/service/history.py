@@ -5,7 +5,7 @@ over the tables, returning the plain views (no ORM objects are built)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -82,6 +82,44 @@ def kpi_count_statement(start: datetime, end: datetime, closed_from: datetime, n
     c = rows.c
     return (select(c.kind, c.rule, c.level, c.outcome, func.count().label("n"))
             .group_by(c.kind, c.rule, c.level, c.outcome))
+
+
+# Outcomes as small integers for the coded count (kpi_coded_statement); 9: any other state.
+KPI_OUTCOME_CODES = ("met", "late", "overdue", "pending", "missed", "waived", "cancelled")
+
+
+def kpi_coded_statement(start: datetime, end: datetime, closed_from: datetime, now: datetime,
+                        pairs: Sequence[tuple[str, str]], levels: Sequence[str]) -> Select[Any]:
+    """(code, n): the same count as ``kpi_count_statement`` grouped by one
+    integer, ``pair * 10000 + level * 10 + outcome``: ``pair`` is 1 + the
+    index of (incident kind, rule) in ``pairs`` (0: a pair not there),
+    ``level`` 1 + the index of the deadline's level in ``levels`` (0: none,
+    999: one not there), ``outcome`` the index in ``KPI_OUTCOME_CODES`` (9: a
+    state not there).  Sorting one integer a row instead of four strings is
+    most of the aggregate's cost on SQLite (it has no hash aggregate)."""
+    d, i = _DEADLINE.c, _INCIDENT.c
+    by_kind: dict[str, dict[str, int]] = {}
+    for n, (kind, rule) in enumerate(pairs, start=1):
+        by_kind.setdefault(kind, {})[rule] = n
+    pair: ColumnElement[int] = case(
+        {kind: case(rules, value=d.rule, else_=0) for kind, rules in by_kind.items()}, value=i.kind, else_=0) \
+        if by_kind else literal(0)
+    level: ColumnElement[int] = case(
+        {key: n for n, key in enumerate(levels, start=1)}, value=d.level,
+        else_=case((d.level.is_(None), 0), else_=999)) if levels else case((d.level.is_(None), 0), else_=999)
+    outcome = case(
+        (and_(d.state == DeadlineState.MET, d.met_at.is_not(None), d.met_at <= d.due_at), 0),
+        (d.state == DeadlineState.MET, 1),
+        (and_(d.state == DeadlineState.PENDING, d.due_at < now), 2),
+        (d.state == DeadlineState.PENDING, 3),
+        (d.state == DeadlineState.MISSED, 4),
+        (d.state == DeadlineState.WAIVED, 5),
+        (d.state == DeadlineState.CANCELLED, 6),
+        else_=9)
+    rows = (select((pair * 10000 + level * 10 + outcome).label("code"))
+            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
+            .where(*_kpi_scope(start, end, closed_from)).subquery("kpi_codes"))
+    return select(rows.c.code, func.count().label("n")).group_by(rows.c.code)
 
 
 KPI_MISSES = ("late", "missed", "overdue")
@@ -200,12 +238,29 @@ class History:
                 out.setdefault(int(eid), []).append((action, event_at, json.loads(payload)))
         return out
 
-    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime
+    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime,
+                     pairs: Sequence[tuple[str, str]] = (), levels: Sequence[str] = ()
                      ) -> list[tuple[str, str, str | None, str, int]]:
         """(kind, rule, level, outcome, count) of the deadlines that fell due
         in [start, end), of incidents reported before ``end`` and not closed
-        before ``closed_from``: one aggregate, a row per group."""
+        before ``closed_from``: one aggregate, a row per group.  Given the
+        (kind, rule) ``pairs`` and ``levels`` the playbooks know, counted by
+        one integer code (``kpi_coded_statement``); by the strings themselves
+        when a row is not among them (a retired rule or kind, a level or state
+        the codes do not name) or without them."""
         with self.engine.connect() as conn:
+            if pairs:
+                coded = [(int(code), int(n)) for code, n in conn.execute(
+                    kpi_coded_statement(start, end, closed_from, now, pairs, levels))]
+                out: list[tuple[str, str, str | None, str, int]] = []
+                for code, n in coded:
+                    p, lv, o = code // 10000, code // 10 % 1000, code % 10
+                    if p == 0 or lv == 999 or o == 9:
+                        break
+                    kind, rule = pairs[p - 1]
+                    out.append((kind, rule, levels[lv - 1] if lv else None, KPI_OUTCOME_CODES[o], n))
+                else:
+                    return out
             return [(r.kind, r.rule, r.level, r.outcome, int(r.n))
                     for r in conn.execute(kpi_count_statement(start, end, closed_from, now))]
 

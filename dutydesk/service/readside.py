@@ -3,7 +3,7 @@ reader is typed without depending on ``Desk`` and its write path."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,7 +34,8 @@ class ReadSide(Protocol):
                              closed_from: datetime | None = None) -> list[int]: ...
     def journal_between(self, start: datetime, end: datetime) -> list[JournalView]: ...
     def status_events(self, incident_ids: Iterable[int]) -> dict[int, list[tuple[str, datetime, dict[str, Any]]]]: ...
-    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime
+    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime,
+                     pairs: Sequence[tuple[str, str]] = (), levels: Sequence[str] = ()
                      ) -> list[tuple[str, str, str | None, str, int]]: ...
     def kpi_misses(self, start: datetime, end: datetime, closed_from: datetime, now: datetime) -> list[Row[Any]]: ...
     def kpi_first(self, start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str,
