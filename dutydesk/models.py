@@ -9,6 +9,7 @@ runs the same code.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -26,11 +27,11 @@ def core_table(model: type[SQLModel]) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -40,7 +41,7 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -48,7 +49,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def utc_field(*, nullable: bool = False, index: bool = False):
+def utc_field(*, nullable: bool = False, index: bool = False) -> Any:  # noqa: ANN401 - what Field gives (SQLModel types it Any)
     return Field(
         default=None if nullable else ...,
         sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index),

@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -168,7 +169,7 @@ class DeadlineRule(_Short):
     def _check(self) -> "DeadlineRule":
         if (self.minutes is None) == (self.minutes_by_level is None):
             raise ValueError("give exactly one of 'minutes' or 'minutes_by_level'")
-        values = [self.minutes] if self.minutes is not None else list(self.minutes_by_level.values())
+        values = [self.minutes] if self.minutes is not None else list((self.minutes_by_level or {}).values())
         if any(not math.isfinite(v) for v in values):
             raise ValueError("minutes must be a finite number")
         if any(v <= 0 for v in values):
@@ -193,7 +194,7 @@ class DeadlineRule(_Short):
         return True
 
     def duration(self, level: str) -> timedelta:
-        minutes = self.minutes if self.minutes is not None else self.minutes_by_level[level]
+        minutes = self.minutes if self.minutes is not None else (self.minutes_by_level or {})[level]
         return timedelta(minutes=minutes)
 
     def short_for(self, to: str | None = None, lang: str | None = None) -> str:
@@ -430,7 +431,7 @@ class Playbooks:
             raise Refused("kind", _("unknown kind '{kind}'; kinds: {kinds}").format(
                 kind=key, kinds=", ".join(k.quoted() for k in self.kinds.values()))) from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Kind]:
         return iter(self.kinds.values())
 
     def kind_short(self, kind: str) -> str:
@@ -547,7 +548,7 @@ def _merge_kind(base: dict[str, Any], over: dict[str, Any], path: str, where: st
     return merged
 
 
-def _error_key(kind_key: str, raw: dict[str, Any], loc: tuple) -> str:
+def _error_key(kind_key: str, raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     parts = [f"kind.{kind_key}"]
     container: Any = raw
     for part in loc:
@@ -578,7 +579,7 @@ def _validate(kind_key: str, raw: dict[str, Any], path: str) -> Kind:
         raise PlaybookError(path, _error_key(kind_key, raw, loc), msg) from None
 
 
-_CACHE: dict[tuple, Playbooks] = {}
+_CACHE: dict[tuple[Any, ...], Playbooks] = {}
 
 
 def load_playbooks(override: Path | None = None) -> Playbooks:
