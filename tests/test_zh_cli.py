@@ -289,3 +289,11 @@ def test_refusals_name_levels_roles_and_states_by_label(tour):
     assert "群体性事件" in refused("incident", "level", "2", "红色", "--reason", "x")
     assert "封控警戒" in refused("incident", "assign", "2", "警戒", "PS1")
     assert "涉警舆情" in refused("incident", "open", "--kind", "群体", "--title", "t", "--place", "p", "--level", "A")
+
+
+def test_playbook_show_says_who_fills_a_role_and_what_a_rule_counts_from_in_chinese(zh):
+    """The keys stay (they are what one types), but 'staff', 'any', 'reported', 'level_set' were English."""
+    out = zh("playbook", "show", "opinion").stdout
+    assert "人员" in out and "单位或个人" in out and "接报时起" in out, out
+    for word in ("staff", "any", "reported", "level_set", "instruction"):
+        assert not re.search(rf"│ {word}\b", out), (word, out)

@@ -9,7 +9,7 @@ import typer
 
 from dutydesk.commands.common import (JsonOpt, _console, _emit_json, _state,
                                       guard, sub_app)
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _, translate_marked
 
 
 playbook_app = sub_app(_("Show and check the response playbooks."))
@@ -41,7 +41,7 @@ def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argum
         for col in (_("Role"), _("Meaning"), _("Filled by"), _("Required")):
             t.add_column(col)
         for r in k.roles:
-            t.add_row(r.key, r.text(), r.assignee, _("yes") if r.required else _("no"))
+            t.add_row(r.key, r.text(), translate_marked(ASSIGNEES.get(r.assignee, r.assignee)), _("yes") if r.required else _("no"))
         console.print(t)
         t = Table(title=_("Deadline rules"))
         for col in (_("Rule"), _("What"), _("From"), _("Time by level")):
@@ -49,7 +49,7 @@ def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argum
         for d in k.deadlines:
             times = ", ".join(f"{lv}: {_minutes(d.duration(lv).total_seconds() / 60)}"
                               for lv in k.level_keys() if d.applies_to(lv))
-            anchor = d.anchor + (f" ({', '.join(d.instruction_kinds)})" if d.instruction_kinds else "")
+            anchor = translate_marked(ANCHORS.get(d.anchor, d.anchor)) + (f" ({', '.join(d.instruction_kinds)})" if d.instruction_kinds else "")
             t.add_row(d.key, d.text(), anchor, times)
         console.print(t)
         t = Table(title=_("Risk factors"))
@@ -63,6 +63,12 @@ def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argum
             t.add_row(f"{f.key} ({f.text()})", vals)
         console.print(t)
         console.print(_("Suggested level: ") + ", ".join(f"{th.level} >= {th.min_score:g}" for th in k.thresholds))
+
+
+# Who fills a role and what a rule counts from, in the reader's words (the playbook keeps the keys).
+ASSIGNEES = {"unit": N_("a unit"), "staff": N_("a person"), "any": N_("a unit or a person")}
+ANCHORS = {"reported": N_("from the report"), "occurred": N_("from when it happened"),
+           "level_set": N_("from when the level was set"), "instruction": N_("from each instruction")}
 
 
 def _minutes(m: float) -> str:
