@@ -23,6 +23,8 @@ def _fmt(message: str, **values: Any) -> Callable[[dict[str, Any]], str]:
     return describe
 
 
+_STAGES = {"soon": N_("due soon"), "due": N_("due")}  # an alarm's stages (dutydesk.alarms), in words
+
 _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
     Action.INCIDENT_OPEN: _fmt(N_("opened at level {level}: {title}"), level="level", title="title"),
     Action.INCIDENT_ESCALATE: _fmt(N_("escalated {a} → {b}: {reason}"), a="from", b="to", reason="reason"),
@@ -37,7 +39,8 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
     Action.INCIDENT_NOTE: _fmt(N_("note: {text}"), text="text"),
     Action.DEADLINE_MEET: _fmt(N_("deadline {rule} met"), rule="rule"),
     Action.DEADLINE_WAIVE: _fmt(N_("deadline {rule} waived: {reason}"), rule="rule", reason="reason"),
-    Action.ALARM_ACK: _fmt(N_("alarm acknowledged: {rule} ({stage})"), rule="rule", stage="stage"),
+    Action.ALARM_ACK: _fmt(N_("alarm acknowledged: {rule} ({stage})"), rule="rule",
+                      stage=lambda p: translate_marked(_STAGES.get(p.get("stage", ""), p.get("stage", "")))),
     Action.INCIDENT_CLOSE: _fmt(N_("closed: {summary}"), summary="summary"),
     Action.SHIFT_START: _fmt(N_("shift started, duty commander {who}"), who="commander"),
     Action.SHIFT_END: _fmt(N_("shift ended; handover to {to}: {note}"), to=lambda p: p.get("handover_to") or "-",

@@ -297,3 +297,17 @@ def test_playbook_show_says_who_fills_a_role_and_what_a_rule_counts_from_in_chin
     assert "人员" in out and "单位或个人" in out and "接报时起" in out, out
     for word in ("staff", "any", "reported", "level_set", "instruction"):
         assert not re.search(rf"│ {word}\b", out), (word, out)
+
+
+def test_alarm_acknowledgement_in_the_log_names_its_stage_in_words():
+    """The timeline and the audit log said 告警已确认：…（soon）: the stage is 临期 or 到期."""
+    from dutydesk.i18n import using_language
+    from dutydesk.journal_text import describe, playbook_labels
+    from dutydesk.playbook import load_playbooks
+    from dutydesk.vocab import Action
+
+    labels = playbook_labels(load_playbooks(), "opinion")
+    with using_language("zh_CN"):
+        soon = describe(Action.ALARM_ACK, {"rule": "first_statement", "stage": "soon"}, labels=labels)
+        due = describe(Action.ALARM_ACK, {"rule": "first_statement", "stage": "due"}, labels=labels)
+    assert "临期" in soon and "到期" in due and not english_words(soon + due), (soon, due)
