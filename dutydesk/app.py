@@ -29,7 +29,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -43,8 +43,6 @@ from dutydesk.errors import Conflict, DeskError
 from dutydesk.i18n import N_, _, ngettext, translate_marked
 from dutydesk.messages import AlarmsChanged, DeskChanged, DeskDone, DeskRefused, HealthChanged, Tick
 from dutydesk.timefmt import fmt_local
-
-T = TypeVar("T")
 
 # No good read of the desk for this many ticks (seconds: a read hanging on a
 # lock, a server gone) and the banner says so; the poll runs every half second.
@@ -200,13 +198,6 @@ class DutyDeskApp(App):
         self._desk_worker(fn, lambda result: screen.post_message(DeskDone(tag, result)),
                           lambda error: screen.post_message(DeskRefused(tag, error, conflict=isinstance(error, Conflict))))
 
-    def run_desk(self, fn: Callable[[], T], then: Callable[[T], Any] | None = None,
-                 on_error: Callable[[DeskError], Any] | None = None) -> None:
-        """The old form of ``desk_call`` (callbacks on the UI thread), kept while
-        screens move to the messages."""
-        self._desk_worker(fn, (lambda result: self.call_from_thread(then, result)) if then else None,
-                          (lambda error: self.call_from_thread(on_error, error)) if on_error else None)
-
     @work(thread=True, group="desk")
     def _desk_worker(self, fn, done, refused) -> None:  # noqa: ANN001
         try:
@@ -303,10 +294,6 @@ class DutyDeskApp(App):
         self.update_alarms(now)
         for screen in self.screen_stack:
             screen.post_message(Tick(now))
-            if not _handles(screen, Tick):  # a screen not moved to the messages yet
-                hook = getattr(screen, "refresh_countdowns", None)
-                if hook is not None:
-                    hook(now)
 
     def poll(self) -> None:
         self._poll_worker()
@@ -401,10 +388,6 @@ class DutyDeskApp(App):
         """Something changed on the desk: every open screen reloads, alerts follow."""
         for screen in self.screen_stack:
             screen.post_message(DeskChanged())
-            if not _handles(screen, DeskChanged):  # a screen not moved to the messages yet
-                hook = getattr(screen, "reload", None)
-                if hook is not None:
-                    hook()
         self.reconcile_alerts()
 
     # -- alerts and alarms ----------------------------------------------------------
@@ -650,14 +633,6 @@ def _clock_time(at: datetime, now: datetime) -> str:
 
     local = to_local(at)
     return local.strftime("%H:%M:%S" if local.date() == to_local(now).date() else "%m-%d %H:%M:%S")
-
-
-def _handles(screen: Screen, message: type) -> bool:
-    """Whether ``screen`` has a handler for ``message`` (``on_tick`` or ``@on(Tick)``)."""
-    handler_name = getattr(message, "handler_name", "")
-    if handler_name and callable(getattr(screen, handler_name, None)):
-        return True
-    return any(message in getattr(cls, "_decorated_handlers", {}) for cls in type(screen).__mro__)
 
 
 def run_console(desk: Desk, *, ask_actor: bool = False, alarm_repeat_minutes: float = 2.0) -> int:
