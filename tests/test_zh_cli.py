@@ -311,3 +311,11 @@ def test_alarm_acknowledgement_in_the_log_names_its_stage_in_words():
         soon = describe(Action.ALARM_ACK, {"rule": "first_statement", "stage": "soon"}, labels=labels)
         due = describe(Action.ALARM_ACK, {"rule": "first_statement", "stage": "due"}, labels=labels)
     assert "临期" in soon and "到期" in due and not english_words(soon + due), (soon, due)
+
+
+def test_audit_log_names_what_each_entry_is_about_in_chinese(tour):
+    """The audit log's subject column said 'unit 1', 'staff 2', 'shift 1', 'desk …': 单位 1, 人员 2, 班次 1, 值班台 …."""
+    out = tour("audit", "log").stdout
+    for word in ("单位 1", "人员 1", "班次 1", "值班台"):
+        assert word in out, (word, out)
+    assert not re.search(r"│ (unit|staff|shift|desk|incident|import) ", out), out

@@ -8,7 +8,7 @@ import typer
 
 from dutydesk.commands.common import (JsonOpt, _emit_json, _state,
                                       _table, guard, sub_app)
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, _, translate_marked
 
 
 audit_app = sub_app(_("Verify and read the journal."))
@@ -55,4 +55,10 @@ def audit_log(ctx: typer.Context,
     labels = playbook_labels(desk.playbooks)
     _table([_("Seq"), _("Event time"), _("Actor"), _("Action"), _("Entity"), _("Details")],
            [(r.seq, fmt_local(r.event_at, seconds=True) + (" " + _("(late)") if r.late else ""), r.actor, r.action,
-             f"{r.entity} {r.entity_id}", describe(r.action, r.payload, labels=labels)) for r in rows], flex=(5,))
+             f"{translate_marked(SUBJECTS.get(r.entity, r.entity))} {r.entity_id}", describe(r.action, r.payload, labels=labels))
+            for r in rows], flex=(5,))
+
+
+# What a journal entry is about, in words (the journal keeps the key: --json shows it).
+SUBJECTS = {"incident": N_("incident"), "unit": N_("unit"), "staff": N_("staff"), "shift": N_("shift"),
+            "desk": N_("desk"), "import": N_("import")}
