@@ -213,20 +213,6 @@ class BoardScreen(Screen):
         (N_("Shift"), N_("Start, hand over or end the duty shift"), "shift"),
         (N_("History"), N_("Search closed incidents"), "history"),
     ]
-    DEFAULT_CSS = """
-    BoardScreen #rail-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $text-muted;
-    }
-    BoardScreen #rail-row {
-        height: 1fr;
-    }
-    BoardScreen #rail {
-        height: 1fr;
-    }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -324,7 +310,6 @@ class BoardScreen(Screen):
     def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None,
                   *, loaded: bool = True) -> None:
         table = self.query_one("#board", DataTable)
-        rail = self.query_one("#rail", DataTable)
         selected, selected_deadline = self.selected_id(), self.selected_deadline()
         pending = sorted(pending, key=lambda d: d.due_at)  # so from the read model already; the strip relies on it
         self.rows, self.pending, self.shift = rows, pending, shift
@@ -364,14 +349,29 @@ class BoardScreen(Screen):
             if selected is not None and selected in by_id:
                 table.move_cursor(row=table.get_row_index(str(selected)))
 
-        # The rail: every pending deadline, overdue first, then soonest.
+        rail_args = (now, width, avail - board_h - 1, selected_deadline)
+        if self.loaded or not loaded:
+            self._show_rail(*rail_args)
+        else:  # the first rows: the incidents paint first, the rail a moment after (first paint)
+            self.call_after_refresh(self._show_rail, *rail_args)
+
+        self.query_one("#empty").display = not rows and loaded
+        self.query_one("#board-row").display = bool(rows)
+        self.loaded = self.loaded or loaded
+        self.refresh_countdowns(now)
+        if self.announce_overdue and loaded:
+            self.announce()
+
+    def _show_rail(self, now: datetime, width: int, rail_h: int, selected_deadline: int | None) -> None:
+        """The rail: every pending deadline, overdue first, then soonest."""
+        by_id = {r.id: r for r in self.rows}
+        rail = self.query_one("#rail", DataTable)
         rail_countdowns = self.query_one("#rail-countdowns", CountdownColumn)
         rail_countdowns.set_rows(list(self.rail), now)
         rail_texts = [self._rail_texts(d, by_id.get(d.subject_id), now) for d in self.rail]
-        rail_h = max(1, avail - board_h - 1)
         wide = width >= RAIL_WIDE
         keys = ("at", "id", "level", "what", "deadline", "title")
-        rail_cols = plan_rail(width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > rail_h,
+        rail_cols = plan_rail(width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > max(1, rail_h),
                               {k: [t[k] for t in rail_texts] for k in keys})
         with rail_countdowns.hold():
             rail.clear(columns=True)
@@ -386,6 +386,7 @@ class BoardScreen(Screen):
                 rail.add_row(*cells(*[values[k] for k in self.rail_keys]), key=str(d.id))
             if selected_deadline is not None and selected_deadline in {d.id for d in self.rail}:
                 rail.move_cursor(row=rail.get_row_index(str(selected_deadline)))
+        pending = self.pending
         overdue = sum(1 for d in pending if d.due_at < now)
         heading = (_("Pending deadlines: {n}, overdue first, then soonest").format(n=len(pending)) if overdue else
                    _("Pending deadlines: {n}, soonest first").format(n=len(pending)))
@@ -393,14 +394,8 @@ class BoardScreen(Screen):
             heading = _("Deadlines: {n}").format(n=len(pending))
         self.query_one("#rail-title", Static).update(heading)
 
-        self.query_one("#empty").display = not rows and loaded
-        self.query_one("#board-row").display = bool(rows)
         self.query_one("#rail-title").display = bool(self.rail)
         self.query_one("#rail-row").display = bool(self.rail)
-        self.loaded = self.loaded or loaded
-        self.refresh_countdowns(now)
-        if self.announce_overdue and loaded:
-            self.announce()
 
     def _rail_texts(self, d: DeadlineView, inc: IncidentSummary | None, now: datetime) -> dict[str, str]:
         pb = self.app.desk.playbooks
