@@ -388,3 +388,14 @@ async def test_history_search_keeps_the_focus_in_the_search_box(desk, clock):
         await settle(pilot)
         assert app.focused is app.screen.query_one("#search", Input)
         assert app.screen.query_one("#history", DataTable).row_count == 1
+
+
+def test_cli_show_of_a_closed_incident_reports_no_unfilled_roles(seeded):
+    from tests.clitools import ok
+
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Site", "--level", "B"))
+    ok(seeded("incident", "assign", "1", "cordon", "SPD"))
+    assert "UNFILLED" in ok(seeded("incident", "show", "1")).stdout  # live: the wanting roles say so
+    ok(seeded("incident", "close", "1", "--summary", "Dispersed"))
+    shown = ok(seeded("incident", "show", "1")).stdout
+    assert "UNFILLED" not in shown, shown  # closed: its holders were released, nothing is wanting

@@ -114,7 +114,8 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
            [(fmt_local(c.at), _level_name(desk, d.kind, c.from_level), _level_name(desk, d.kind, c.to_level), c.reason, c.by)
             for c in d.level_changes], _("Level history"), flex=(3,))
     _table([_("Role"), _("Held by")],
-           [(r.label, ", ".join(f"{a.who} {a.who_name}" for a in r.holders) or _("UNFILLED")) for r in d.roles], _("Roles"))
+           [(r.label, ", ".join(f"{a.who} {a.who_name}" for a in r.holders)
+             or ("-" if d.status == "closed" else _("UNFILLED"))) for r in d.roles], _("Roles"))  # closed: released, not wanting
     _print_deadlines(desk, d.deadlines)
     if d.instructions:
         _table([_("ID"), _("To"), _("Sent"), _("Acknowledged"), _("Latency"), _("Text")],
