@@ -69,6 +69,16 @@ def test_missing_desk_exits_3_and_creates_nothing(tmp_path, units_csv, args):
     assert not path.exists() and not path.parent.exists()
 
 
+@pytest.mark.parametrize("args", [["board"], ["incident", "list"], ["incident", "note", "1", "x"]],
+                         ids=lambda a: " ".join(a))
+def test_demo_with_a_mistyped_db_is_no_desk_either(tmp_path, args):
+    """--demo makes the demo desk at its own address only: with --db, a typo
+    there made an empty desk and exited 0 (seen in a night-shift trial)."""
+    path = tmp_path / "typo" / "demo.sqlite"
+    no_desk(runner.invoke(app, ["--demo", "--db", f"sqlite:///{path}", *args]), str(path))
+    assert not path.exists() and not path.parent.exists()
+
+
 @pytest.mark.parametrize("args", [["incident", "list"], ["unit", "add", "PS1", "Station 1"], []])
 def test_missing_desk_from_the_environment_exits_3(tmp_path, monkeypatch, args):
     path = tmp_path / "nowhere.sqlite"

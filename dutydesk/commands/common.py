@@ -66,7 +66,10 @@ class State:
 
             settings = self.settings()
             self.actor_given = settings.actor_given
-            self._desk = Desk.open(settings.db_url, actor=settings.actor, create=create or self.demo,
+            # The demo desk makes itself only at its own address: ``--demo --db
+            # TYPO`` is a mistyped address like any other (exit 3, nothing made).
+            makes_itself = self.demo and not self.db
+            self._desk = Desk.open(settings.db_url, actor=settings.actor, create=create or makes_itself,
                                    playbook_override=settings.playbook_override)
             if self.demo:
                 if "desk_id" not in self._desk.meta():
