@@ -315,6 +315,8 @@ class DutyDeskApp(App):
         import os
 
         if self._desk_file is None:
+            if not getattr(self.desk, "ready", True):
+                return  # a console desk still reading light: its full desk (and engine) is not open yet; not forced here
             engine = getattr(self.desk, "engine", None)
             url = getattr(engine, "url", None)
             database = getattr(url, "database", None) if url is not None and url.get_backend_name() == "sqlite" else None
