@@ -7,20 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk.alarms import DUE, SOON, STAGES, stage_of
 from dutydesk.errors import NotFound, Refused
 from dutydesk.i18n import _
-from dutydesk.models import AlarmAck, Deadline, Incident, deadline_state_label
+from dutydesk.models import AlarmAck, Deadline, Incident, core_table, deadline_state_label
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.timefmt import fmt_local
 from dutydesk.vocab import Action, AlarmAckPayload, DeadlineState
 
+if TYPE_CHECKING:
+    from dutydesk.playbook import Kind
+    from dutydesk.views import DeadlineView
 
-class Alarms:
+
+class Alarms(UnitOfWork):
     """Acknowledging alarms, and the reads the alarm list is built from."""
+
+    if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Queries'
+        def _deadline_view(self, d: Deadline, kind: Kind | None) -> DeadlineView: ...
+        def kind_or_none(self, key: str) -> Kind | None: ...
 
     def acknowledge_alarm(self, deadline_id: int, stage: str) -> dict[str, object]:
         """Acknowledge deadline ``deadline_id``'s alarm at ``stage`` (``soon`` or ``due``).
@@ -37,14 +47,14 @@ class Alarms:
             if dl.state != DeadlineState.PENDING:
                 raise Refused("deadline", _("deadline {id} is {state}, not pending").format(
                     id=deadline_id, state=deadline_state_label(dl.state)))
-            kind = s.scalar(select(Incident.kind).where(Incident.id == dl.subject_id))
+            kind = s.scalar(select(col(Incident.kind)).where(col(Incident.id) == dl.subject_id))
             view = self._deadline_view(dl, self.kind_or_none(kind) if kind else None)
             reached = stage_of(view, now)
             if reached is None or (stage == DUE and reached != DUE):
                 what = _("due") if stage == DUE else _("due soon")
                 raise Refused("stage", _("deadline {id} is not {what} yet (due {at})").format(
                     id=deadline_id, what=what, at=fmt_local(dl.due_at, seconds=True)))
-            done = s.scalars(select(AlarmAck).where(AlarmAck.deadline_id == deadline_id, AlarmAck.stage == stage)).first()
+            done = s.scalars(select(AlarmAck).where(col(AlarmAck.deadline_id) == deadline_id, col(AlarmAck.stage) == stage)).first()
             if done is not None:
                 raise Refused("stage", _("alarm already acknowledged by {who} at {at}").format(
                     who=done.acked_by, at=fmt_local(done.acked_at, seconds=True)))
@@ -60,11 +70,11 @@ class Alarms:
     def alarm_acks(self, deadline_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
         """The (deadline id, stage) pairs acknowledged; of ``deadline_ids`` if given,
         else of the pending deadlines."""
-        t = AlarmAck.__table__
+        t = core_table(AlarmAck)
         with self._read() as s:
             stmt = select(t.c.deadline_id, t.c.stage)
             if deadline_ids is None:
-                dt = Deadline.__table__
+                dt = core_table(Deadline)
                 stmt = stmt.join(dt, dt.c.id == t.c.deadline_id).where(dt.c.state == DeadlineState.PENDING)
             else:
                 ids = list(deadline_ids)
@@ -75,7 +85,7 @@ class Alarms:
 
     def alarm_ack_log(self, deadline_id: int) -> list[tuple[str, datetime, str]]:
         """Who acknowledged which stage of a deadline, and when: (stage, at, by)."""
-        t = AlarmAck.__table__
+        t = core_table(AlarmAck)
         with self._read() as s:
             return [(st, at, by) for st, at, by in s.execute(
                 select(t.c.stage, t.c.acked_at, t.c.acked_by).where(t.c.deadline_id == deadline_id).order_by(t.c.acked_at))]
@@ -85,7 +95,7 @@ class Alarms:
         ids = list(set(incident_ids))
         if not ids:
             return {}
-        t = Incident.__table__
+        t = core_table(Incident)
         with self._read() as s:
             return {int(i): str(title) for i, title in s.execute(select(t.c.id, t.c.title).where(t.c.id.in_(ids)))}
 
