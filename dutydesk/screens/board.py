@@ -29,7 +29,7 @@ from textual.widgets import DataTable, Static
 from dutydesk.alerts import warn_lead
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.messages import DeskChanged, Loaded, LoadFailed, Tick
-from dutydesk.models import status_label
+from dutydesk.vocab import status_label
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_local, to_local
 from dutydesk.views import DeadlineView, IncidentSummary, ShiftView
