@@ -200,7 +200,7 @@ def strip_text(width: int, now: datetime, overdue: int, soon: int, live: int,
 
 class BoardScreen(Screen):
     BINDINGS = [
-        Binding("o", "open_incident", N_("Open incident")),
+        Binding("o", "open_incident", N_("Open incident"), priority=True),  # at once: text typed after it is the form's
         Binding("enter", "show_incident", N_("Show"), show=False),
         Binding("tab", "switch_list", N_("Deadlines")),
         Binding("s", "shift", N_("Shift")),

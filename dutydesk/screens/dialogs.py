@@ -31,10 +31,44 @@ from dutydesk.messages import Loaded, LoadFailed
 from dutydesk.text import plain
 
 
+def _fresh(key: str, character: str | None) -> events.Key:
+    """A key as the terminal sends it: made here it would name this dialog as its
+    sender, and Textual stops a message bubbling past its sender (so a key handed
+    to a field never reached the bindings above it)."""
+    event = events.Key(key, character)
+    event._sender = None
+    return event
+
+
+async def deliver(app: Any, keys: list[events.Key]) -> None:
+    """Give keys held by a dialog to the screen now on top, in the order typed,
+    each acted on before the next: a dialog that is opening or waiting on an Esc
+    holds them first in line; when a key closes or opens a screen, the rest
+    follow once that change is done (its callbacks ran)."""
+    while keys:
+        top = app.screen
+        if isinstance(top, Dialog):
+            if not top._keys_ready or top._holding:
+                top._early[:0] = keys  # older than any key on its way there
+                return
+            keys = await top._hand_over(keys)
+        else:
+            key = keys.pop(0)
+            if not await app._check_bindings(key.key, priority=True) and not await app._check_bindings(key.key):
+                (app.focused or top)._forward_event(_fresh(key.key, key.character))
+        if keys and app.screen is not top:
+            app.call_after_refresh(deliver, app, keys)
+            return
+
+
 class Dialog(ModalScreen):
     """The base of every dialog: type-ahead, Esc that asks, errors by field."""
 
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+    # Tab, Shift+Tab and Esc act as they arrive (priority), so a key typed after
+    # them in one burst goes where they sent the focus (see _after_typed for Esc).
+    BINDINGS = [Binding("escape", "escape", N_("Cancel"), priority=True),
+                Binding("tab", "next_field", show=False, priority=True),
+                Binding("shift+tab", "previous_field", show=False, priority=True)]
     DEFAULT_CLASSES = "dialog"
     AUTO_FOCUS = ""  # none: _get_ready focuses the first field, then hands it the keys typed meanwhile
     # Enter typed ahead in these text fields (by id) runs this method when it is
@@ -46,6 +80,7 @@ class Dialog(ModalScreen):
         super().__init__()
         self._keys_ready = False
         self._early: list[events.Key] = []
+        self._holding = False  # Esc waits for the keys typed before it to reach their field
         self._initial: dict[str, Any] = {}
         self.error_field: str | None = None
         self.initial_error = ""  # a refusal to show when the dialog opens again with what was typed
@@ -69,7 +104,20 @@ class Dialog(ModalScreen):
         if self.initial_error:
             self.error(self.initial_error)
         early, self._early = self._early, []
-        for key in early:  # in the order typed, routed as the app routes a key (App.on_event)
+        await deliver(self.app, early)
+
+    async def _hand_over(self, keys: list[events.Key]) -> list[events.Key]:
+        """Act on ``keys`` in this dialog, each before the next, as the app
+        routes a key (App.on_event) but with bindings looked up at once; the
+        keys left over when the dialog closed or opened another are returned."""
+        keys = list(keys)
+        while keys:
+            if self._holding:  # an Esc among them: the rest wait for it
+                self._early.extend(keys)
+                return []
+            if self.app.screen is not self:
+                return keys
+            key = keys.pop(0)
             focused = self.app.focused
             if isinstance(focused, Input) and key.is_printable and key.character:
                 focused.insert_text_at_cursor(key.character)  # at once: an Enter after it submits it
@@ -77,14 +125,57 @@ class Dialog(ModalScreen):
                 focused.action_delete_left()
             elif isinstance(focused, Input) and key.key == "enter" and focused.id in self.SUBMITS:
                 getattr(self, self.SUBMITS[focused.id])()
-            elif not await self.app._check_bindings(key.key, priority=True):
-                (focused or self.app.screen)._forward_event(events.Key(key.key, key.character))
+            elif not await self.app._check_bindings(key.key, priority=True) \
+                    and not await self.app._check_bindings(key.key):
+                (focused or self)._forward_event(_fresh(key.key, key.character))
+        return []
 
     def on_key(self, event: events.Key) -> None:
-        if not self._keys_ready:
+        if not self._keys_ready or self._holding:
             self._early.append(event)
             event.stop()
             event.prevent_default()
+
+    def _queue_key(self, key: str) -> bool:
+        """While the dialog opens or Esc waits, a priority key joins the keys
+        held, after those typed before it (they are still on their way here)."""
+        if self._keys_ready and not self._holding:
+            return False
+        self._forward_event(_fresh(key, None))
+        return True
+
+    def action_next_field(self) -> None:
+        if not self._queue_key("tab"):
+            self.focus_next()
+
+    def action_previous_field(self) -> None:
+        if not self._queue_key("shift+tab"):
+            self.focus_previous()
+
+    def action_escape(self) -> None:
+        if not self._queue_key("escape"):
+            self._after_typed(self.action_cancel)
+
+    def _after_typed(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the keys already sent to the focused field are in
+        it (Esc asks only if something was typed); keys typed meanwhile are held
+        (the focus is off every field) and handed over afterwards, in order, to
+        the dialog or to whatever ``then`` opened."""
+        field = self.focused
+        self._holding = True
+        self.set_focus(None)
+        (field or self).call_later(self._release, then, field)
+
+    async def _release(self, then: Callable[[], object], field: Widget | None) -> None:
+        if field is not None and field.is_attached:
+            selection = field.selection if isinstance(field, Input) else None
+            self.set_focus(field)
+            if selection is not None:  # as it was, not all selected by the focus
+                field.call_later(setattr, field, "selection", selection)
+        self._holding = False
+        held, self._early = self._early, []
+        then()
+        await deliver(self.app, held)
 
     # -- Esc asks before discarding ------------------------------------------------
     def _values(self) -> dict[str, Any]:
@@ -268,8 +359,9 @@ class ChoiceDialog(Dialog):
             yield self.buttons(self.ok)
 
     def first_field(self) -> Widget | None:
-        # Keys typed ahead are a reason more often than a choice: with a value chosen, the reason.
-        if self.reason_label and self.value is not None:
+        # Keys typed ahead are a reason (l then the reason in one go; the level is
+        # chosen after, Shift+Tab): text never goes to the dropdown, which drops it.
+        if self.reason_label:
             return self.query_one("#reason", Input)
         return self.query_one("#choice", Select)
 

@@ -1,0 +1,82 @@
+"""Type-ahead (issue 13, night-shift trial item 1): every key reaches the
+widget that has, or is about to have, the focus, in the order typed -- Tab,
+Shift+Tab and Esc included -- whatever the timing.  Keys are sent as one burst
+(all queued before the console handles the first), as a terminal delivers a
+paste or fast typing."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
+from dutydesk.screens.open_incident import OpenIncidentScreen
+from tests.test_console import make_app, open_incident_screen, settle
+from tests.test_incident_screen import burst, opened, stack  # noqa: F401 - the fixture
+
+__all__ = ["opened"]
+
+
+def fields(screen) -> dict[str, str]:  # noqa: ANN001
+    return {w.id: w.value for w in screen.query(Input) if w.id}
+
+
+async def test_o_and_text_in_one_burst_fill_the_open_form(desk):
+    """Was: 'o' then 'AAA' left Title empty; with Tabs, Title got the last field's text."""
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        burst(app, ["o", *"Fight at bus depot", "tab", *"Depot 4", "tab", *"17:20"])
+        await settle(pilot)
+        assert isinstance(app.screen, OpenIncidentScreen), stack(app)
+        got = fields(app.screen)
+        assert (got["title"], got["place"], got["at"]) == ("Fight at bus depot", "Depot 4", "17:20"), got
+        assert app.focused is app.screen.query_one("#at", Input)
+
+
+async def test_tab_in_a_burst_moves_between_the_characters_typed_before_and_after(desk):
+    """Was: 'AAA' Tab 'BBB' Tab '17:00' on an open form gave Title 'AAABBB17:00'."""
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        burst(app, [*"AAA", "tab", *"BBB", "tab", *"17:00", "shift+tab", *"C"])
+        await settle(pilot)
+        got = fields(app.screen)
+        # as when typed slowly: a field reached by Tab has its text selected, and typing replaces it
+        assert (got["title"], got["place"], got["at"]) == ("AAA", "C", "17:00"), got
+        assert app.focused is app.screen.query_one("#place", Input)
+
+
+async def test_l_and_a_reason_in_one_burst_keep_the_reason(desk, opened):
+    """Was: the reason went to the New level dropdown and was dropped."""
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, slow.id)
+        burst(app, ["l", *"crowd growing"])
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog), stack(app)
+        assert app.screen.query_one("#reason", Input).value == "crowd growing"
+
+
+async def test_y_right_after_esc_answers_the_discard_prompt(desk, opened):
+    """Was: 'y' typed within ~0.3 s of Esc was lost (it went to the text field)."""
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        burst(app, [*"half a note", "escape", "y"])
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+        burst(app, ["n", *"other", "escape", "n"])  # n: keep typing; the text is as typed, no 'n' in it
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        assert app.screen.query_one("#text", Input).value == "other"
+        burst(app, ["escape", "y", "m"])  # after the dialog, the next key is the incident screen's
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), stack(app)
+    assert desk.get_incident(slow.id).notes == []
