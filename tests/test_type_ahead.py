@@ -6,6 +6,7 @@ paste or fast typing."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
 
 from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
@@ -79,4 +80,24 @@ async def test_y_right_after_esc_answers_the_discard_prompt(desk, opened):
         burst(app, ["escape", "y", "m"])  # after the dialog, the next key is the incident screen's
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog), stack(app)
+    assert desk.get_incident(slow.id).notes == []
+
+
+async def test_esc_and_y_in_one_read_from_the_terminal_discard(desk, opened):
+    """A terminal read of Esc and y together is parsed as Alt+y (character 'y');
+    it went into the text field and the dialog stayed open."""
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        burst(app, ["n", *"half a note"])
+        app.post_message(events.Key("alt+y", "y"))
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+        await pilot.press("n", *"keep")
+        await settle(pilot)
+        app.post_message(events.Key("alt+n", "n"))  # Esc, then n: keep typing
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        assert app.screen.query_one("#text", Input).value == "keep"
     assert desk.get_incident(slow.id).notes == []

@@ -13,6 +13,7 @@ before throwing the typing away.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -68,7 +69,9 @@ class Dialog(ModalScreen):
     # them in one burst goes where they sent the focus (see _after_typed for Esc).
     BINDINGS = [Binding("escape", "escape", N_("Cancel"), priority=True),
                 Binding("tab", "next_field", show=False, priority=True),
-                Binding("shift+tab", "previous_field", show=False, priority=True)]
+                Binding("shift+tab", "previous_field", show=False, priority=True),
+                *[Binding(f"alt+{c}", f"escape_then('{c}')", show=False, priority=True)
+                  for c in string.ascii_lowercase + string.digits]]
     DEFAULT_CLASSES = "dialog"
     AUTO_FOCUS = ""  # none: _get_ready focuses the first field, then hands it the keys typed meanwhile
     # Enter typed ahead in these text fields (by id) runs this method when it is
@@ -119,7 +122,7 @@ class Dialog(ModalScreen):
                 return keys
             key = keys.pop(0)
             focused = self.app.focused
-            if isinstance(focused, Input) and key.is_printable and key.character:
+            if isinstance(focused, Input) and key.is_printable and key.character and not key.key.startswith("alt+"):
                 focused.insert_text_at_cursor(key.character)  # at once: an Enter after it submits it
             elif isinstance(focused, Input) and key.key == "backspace":
                 focused.action_delete_left()
@@ -155,6 +158,16 @@ class Dialog(ModalScreen):
     def action_escape(self) -> None:
         if not self._queue_key("escape"):
             self._after_typed(self.action_cancel)
+
+    def action_escape_then(self, char: str) -> None:
+        """Esc with a key straight after it comes in one read, which the terminal
+        parser makes Alt+key (it went into the text field): Esc, then the key.
+        The console binds no Alt key."""
+        if self._queue_key("escape"):
+            self._forward_event(_fresh(char, char))
+            return
+        self._after_typed(self.action_cancel)
+        self._early.append(_fresh(char, char))
 
     def _after_typed(self, then: Callable[[], object]) -> None:
         """Run ``then`` once the keys already sent to the focused field are in
