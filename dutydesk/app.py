@@ -29,7 +29,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -38,11 +38,13 @@ from textual.screen import Screen
 
 from dutydesk import log
 from dutydesk.alerts import AlertJob, AlertScheduler
-from dutydesk.desk import Desk
 from dutydesk.errors import Conflict, DeskError
 from dutydesk.i18n import N_, _, ngettext, translate_marked
 from dutydesk.messages import AlarmsChanged, DeskChanged, DeskDone, DeskRefused, HealthChanged, Tick
 from dutydesk.timefmt import fmt_local
+
+if TYPE_CHECKING:  # the full desk (SQLAlchemy, the models: ~280 ms) is not imported before the first frame
+    from dutydesk.desk import Desk
 
 # No good read of the desk for this many ticks (seconds: a read hanging on a
 # lock, a server gone) and the banner says so; the poll runs every half second.
@@ -323,9 +325,12 @@ class DutyDeskApp(App):
             if not database or database == ":memory:":
                 self._desk_file = ""
                 return
-            self._desk_file = os.path.abspath(database)
-            st = os.stat(self._desk_file)
-            self._desk_inode = (st.st_dev, st.st_ino)
+            path = os.path.abspath(database)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                raise FileNotFoundError(_("the desk file {path} is gone").format(path=path)) from None
+            self._desk_file, self._desk_inode = path, (st.st_dev, st.st_ino)  # together: the file watched is this one
         if not self._desk_file:
             return
         try:

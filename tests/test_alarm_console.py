@@ -376,7 +376,8 @@ def test_a_bad_bell_interval_stops_the_cli_in_one_line(monkeypatch, tmp_path):
         "error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
 
 
-async def test_a_desk_file_deleted_under_the_console_shows_in_red(desk, clock, tmp_path):
+@pytest.mark.parametrize("looked", [0.0, 0.5], ids=["before-the-first-look", "after"])
+async def test_a_desk_file_deleted_under_the_console_shows_in_red(desk, clock, tmp_path, looked):
     """SQLite keeps answering through the open connections to a deleted file:
     the console must not go on as if the desk were there."""
     app = make_app(desk, poll_interval=0.2)
@@ -385,6 +386,7 @@ async def test_a_desk_file_deleted_under_the_console_shows_in_red(desk, clock, t
         await settle(pilot)
         assert await _until(pilot, lambda: app.last_good is not None, 3)
         assert banner(app) == ""
+        await pilot.pause(looked)  # gone before the poll first looked at it (the alarm read came first), or after
         path.rename(tmp_path / "moved.sqlite")
         assert await _until(pilot, lambda: "Desk unreachable since" in banner(app), 5.0)
         (tmp_path / "moved.sqlite").rename(path)
