@@ -62,7 +62,7 @@ async def test_note_typed_then_ctrl_o_at_once_is_the_note_sent(desk, clock):
         screen.query_one("#commander", Input).value = "DC2"
         screen.query_one("#note", Input).focus()
         await pilot.pause()
-        type_ahead(app, [*"Quiet night; watch Route 205", "ctrl+o"])
+        type_ahead(app, [*"Quiet night; watch Route 205", "ctrl+o", "y"])
         await settle(pilot)
         assert "must not be empty" not in str(screen.query_one("#error", Static).render())
     assert desk.current_shift().commander == "DC2"
@@ -81,7 +81,7 @@ async def test_ctrl_r_after_a_handover_previews_the_shift_handed_over(desk, cloc
     app = make_app(desk)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_shift(pilot)
-        await pilot.press(*"DC2", "tab", *"Route 205 quiet", "ctrl+o")
+        await pilot.press(*"DC2", "tab", *"Route 205 quiet", "ctrl+o", "y")
         await settle(pilot)
         assert desk.current_shift().commander == "DC2"
         assert screen.query_one("#note", Input).value == ""  # sent: never sent twice by a second Ctrl+O
@@ -341,10 +341,10 @@ async def test_call_sign_tab_note_ctrl_o_typed_at_once(desk, clock):
     app = make_app(desk)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_shift(pilot)
-        type_ahead(app, [*"DC2", "tab", *"Route 205 quiet; wage case talks at 9", "ctrl+o"])
+        type_ahead(app, [*"DC2", "tab", *"Route 205 quiet; wage case talks at 9", "ctrl+o", "y"])
         await settle(pilot)
         assert desk.current_shift().commander == "DC2"
-        type_ahead(app, [*"DC1", "enter", *"All quiet", "enter"])
+        type_ahead(app, [*"DC1", "enter", *"All quiet", "enter", "enter"])
         await settle(pilot)
         assert str(screen.query_one("#error", Static).render()) == ""
     assert desk.current_shift().commander == "DC1"
@@ -375,7 +375,7 @@ async def test_keys_typed_while_the_shift_screen_opens_reach_its_form(desk, cloc
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         app.push_screen(ShiftScreen())  # as the board does on "s"
-        type_ahead(app, [*"DC2", "tab", *"All quiet", "ctrl+o"])
+        type_ahead(app, [*"DC2", "tab", *"All quiet", "ctrl+o", "y"])
         await settle(pilot)
         assert isinstance(app.screen, ShiftScreen)
     assert desk.current_shift().commander == "DC2"
@@ -395,3 +395,76 @@ async def test_page_down_scrolls_the_handover_list_from_the_form(desk, clock):
         await settle(pilot)
         assert screen.query_one("#handover-list").scroll_y > 0
         assert isinstance(app.focused, Input)
+
+
+async def test_ctrl_o_asks_first_naming_to_whom_and_y_typed_after_it_answers(desk, clock):
+    """Night-shift trial, defect 10: Ctrl+O handed over at once.  It asks now,
+    naming the shift and the next commander; a 'y' typed in the same burst
+    answers the question (it is not added to the note)."""
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    desk.start_shift("DC1")
+    clock.advance(hours=12)
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_shift(pilot)
+        type_ahead(app, [*"DC2", "tab", *"All quiet", "ctrl+o"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Hand over shift 1 to DC2?" == app.screen.title_text
+        assert desk.current_shift().commander == "DC1"  # nothing changed yet
+        type_ahead(app, ["n"])
+        await settle(pilot)
+        assert app.screen is screen and desk.current_shift().commander == "DC1"
+        assert screen.query_one("#note", Input).value == "All quiet"  # kept
+        type_ahead(app, ["ctrl+o", "y"])
+        await settle(pilot)
+        assert app.screen is screen
+    assert desk.current_shift().commander == "DC2"
+    ended = [e.payload["note"] for e in desk.journal_entries(entity="shift") if e.action == "shift.end"]
+    assert ended == ["All quiet"]
+
+
+async def test_ctrl_e_asks_first_naming_the_shift(desk, clock):
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    desk.start_shift("DC1")
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_shift(pilot)
+        type_ahead(app, ["ctrl+e"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and app.screen.title_text == "End shift 1?"
+        assert desk.current_shift() is not None
+        type_ahead(app, ["y"])
+        await settle(pilot)
+    assert desk.current_shift() is None
+
+
+async def test_esc_with_a_typed_note_asks_before_discarding(desk, clock):
+    """Night-shift trial, defect 10: Esc threw a typed handover note away."""
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    desk.start_shift("DC1")
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_shift(pilot)
+        type_ahead(app, [*"DC2", "tab", *"Road closed at depot", "escape"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        type_ahead(app, ["n"])
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#note", Input).value == "Road closed at depot"
+        type_ahead(app, ["escape", "y"])
+        await settle(pilot)
+        assert not isinstance(app.screen, (ShiftScreen, ConfirmDialog))
+
+
+async def test_esc_with_nothing_typed_goes_back_at_once(desk, clock):
+    desk.start_shift("DC1")
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_shift(pilot)
+        type_ahead(app, ["escape"])
+        await settle(pilot)
+        assert not isinstance(app.screen, ShiftScreen)

@@ -79,7 +79,7 @@ class ShiftScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("escape", "back", N_("Back"), priority=True),  # asks first when something was typed
         Binding("ctrl+s", "start", N_("Start shift"), priority=True),
         Binding("ctrl+o", "handover", N_("Hand over"), priority=True),
         Binding("ctrl+e", "end", N_("End shift"), priority=True),
@@ -115,6 +115,10 @@ class ShiftScreen(Screen):
         # sign typed at once): held, then replayed in order once the form has the focus.
         self._ready = False
         self._early: list[tuple[str, object]] = []
+        # While a confirmation is on its way (Ctrl+O, Ctrl+E, Esc with text typed) no
+        # field has the focus: keys typed meanwhile ('y') are held for the dialog.
+        self._holding = False
+        self._held: list[events.Key] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="current")
@@ -176,6 +180,8 @@ class ShiftScreen(Screen):
         none of these came up from one)."""
         if not self._ready:
             self._early.append(("key", event))
+        elif self._holding:
+            self._held.append(event)
         elif event.is_printable and isinstance(self.focused, Input):
             self.focused._forward_event(events.Key(event.key, event.character))
         else:
@@ -268,14 +274,24 @@ class ShiftScreen(Screen):
         lst = self.query_one("#handover-list", VerticalScroll)
         lst.scroll_page_down() if step > 0 else lst.scroll_page_up()
 
+    def _held_key(self, key: str) -> bool:
+        """A priority key while a confirmation is on its way: held for it (True)."""
+        if self._holding:
+            from dutydesk.screens.dialogs import _fresh
+
+            self._held.append(_fresh(key, None))
+        return self._holding
+
     def action_move(self, step: int) -> None:
+        if self._held_key("tab" if step > 0 else "shift+tab"):
+            return
         if not self._hold("now", lambda: self.action_move(step)):
             self.focus_next() if step > 0 else self.focus_previous()
 
     def action_enter(self) -> None:
         """Enter in the call sign goes to the note; in the note it hands over
         when a shift runs, else starts one; on a button it presses it."""
-        if self._hold("now", self.action_enter):
+        if self._hold("now", self.action_enter) or self._held_key("enter"):
             return
         focused = self.focused
         if isinstance(focused, Input) and focused.id == "commander":
@@ -335,29 +351,110 @@ class ShiftScreen(Screen):
             return
         self._send(lambda: self.app.desk.start_shift(who), "start")
 
+    # A handover and an end of shift are state changes: a dialog names to whom /
+    # which shift first.  The keys typed after Ctrl+O ('y') go to that dialog.
+    def _confirm(self, ask: Callable[[], tuple[Screen, Callable[[bool | None], None]] | None]) -> None:
+        """Once the fields have taken in the keys typed before, ``ask()`` refuses
+        (None) or gives the dialog to push and what to do with its answer; the
+        keys typed meanwhile are held (no field has the focus), then handed, in
+        order, to the dialog (or back to the field on a refusal)."""
+        if self._hold("now", lambda: self._confirm(ask)) or self._holding or self.busy:
+            return
+        field = self.focused
+        self._holding = True
+        self.set_focus(None)
+        self._after_typing(lambda: self.call_later(self._ask, ask, field))
+
+    async def _ask(self, ask: Callable[[], tuple[Screen, Callable[[bool | None], None]] | None],
+                   field: object) -> None:
+        from dutydesk.screens.dialogs import deliver
+
+        self._holding = False
+        held, self._held = self._held, []
+        asked = ask()
+        back = field if isinstance(field, Input) and field.is_attached else self.query_one("#commander", Input)
+        if asked is None:
+            self.set_focus(back)
+        else:
+            dialog, then = asked
+
+            def answered(yes: bool | None) -> None:
+                if self.is_attached and self.app.screen is self:
+                    self.set_focus(back)
+                then(yes)
+
+            self.app.push_screen(dialog, answered)
+        await deliver(self.app, held)
+
+    def _shift_running(self):  # noqa: ANN202
+        return self.data[0] if self.data is not None else None
+
     @on(Button.Pressed, "#handover")
     def action_handover(self) -> None:
-        self._after_typing(self._handover)
+        self._confirm(self._handover)
 
-    def _handover(self) -> None:
+    def _handover(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
+        from dutydesk.screens.dialogs import ConfirmDialog
+
         who = self.query_one("#commander", Input).value.strip()
         note = self.query_one("#note", Input).value.strip()
         if not who:
             self._refuse(_("Hand over: enter the call sign of the next commander"))
-            return
+            return None
         if not note:
             self._refuse(_("Hand over: the handover note must not be empty"))
-            return
-        self.sending_to = who
-        self._send(lambda: self.app.desk.end_shift(note, handover_to=who), "handover")
+            return None
+        shift = self._shift_running()
+        title = (_("Hand over shift {id} to {who}?").format(id=shift.id, who=who) if shift is not None
+                 else _("Hand over to {who}?").format(who=who))
+        lines = [_("Handover note: {note}").format(note=note)]
+
+        def then(yes: bool | None) -> None:
+            if yes:
+                self.sending_to = who
+                self._send(lambda: self.app.desk.end_shift(note, handover_to=who), "handover")
+
+        return ConfirmDialog(title, lines, ok=_("Hand over"), cancel=_("Cancel")), then
 
     @on(Button.Pressed, "#end")
     def action_end(self) -> None:
-        self._after_typing(self._end)
+        self._confirm(self._end)
 
-    def _end(self) -> None:
+    def _end(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
+        from dutydesk.screens.dialogs import ConfirmDialog
+
         note = self.query_one("#note", Input).value.strip()
-        self._send(lambda: self.app.desk.end_shift(note or None), "end")
+        shift = self._shift_running()
+        title = _("End shift {id}?").format(id=shift.id) if shift is not None else _("End the running shift?")
+        lines = [_("Duty commander: {who}").format(who=shift.commander)] if shift is not None else []
+        lines.append(_("No one takes over until a shift is started."))
+        if note:
+            lines.append(_("Handover note: {note}").format(note=note))
+
+        def then(yes: bool | None) -> None:
+            if yes:
+                self._send(lambda: self.app.desk.end_shift(note or None), "end")
+
+        return ConfirmDialog(title, lines, ok=_("End shift"), cancel=_("Cancel")), then
+
+    def action_back(self) -> None:
+        """Esc: back to the board; with a call sign or a note typed, ask first."""
+        if self._held_key("escape"):
+            return
+        self._confirm(self._back)
+
+    def _back(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
+        from dutydesk.screens.dialogs import ConfirmDialog
+
+        if not any(w.value.strip() for w in self.query(Input)):
+            self.app.pop_screen()
+            return None
+
+        def then(discard: bool | None) -> None:
+            if discard:
+                self.app.pop_screen()
+
+        return ConfirmDialog(_("Discard what you typed?"), [], ok=_("Discard"), cancel=_("Keep typing")), then
 
     @on(DeskDone)
     def _done(self, message: DeskDone) -> None:
