@@ -68,7 +68,7 @@ async def test_each_row_says_what_is_due_with_state_in_words(desk, clock, busy):
         assert cell(table, str(mass.id), "what") == "ack PS1"
         assert cell(table, str(opinion.id), "what") == "joint response"
         assert board.countdown_text(mass.id) == "OVERDUE 02:00"
-        assert board.countdown_text(opinion.id) == "27:00"
+        assert board.countdown_text(opinion.id) == "in 27:00"
         assert cell(table, str(mass.id), "level").strip() == "B"  # the level in words on its badge
         assert columns(table) == ["id", "level", "what", "title", "place"]
         # the title takes the spare width: longer than the 17 cells it had, the whole screen used
@@ -93,13 +93,13 @@ def test_countdown_words_and_colours():
                      "pending", now - timedelta(minutes=25))
     soon = countdown(d, now, words=True)
     assert soon.plain == "soon 05:00" and "yellow" in str(soon.style)
-    assert countdown(d, now).plain == "05:00"  # without words: as before
+    assert countdown(d, now).plain == "soon 05:00"  # one wording, with or without words
     late = countdown(d, now + timedelta(minutes=14), words=True)
     assert late.plain == "OVERDUE 09:00" and "red" in str(late.style)
-    assert countdown(d, now + timedelta(minutes=14)).plain == "+09:00"
+    assert countdown(d, now + timedelta(minutes=14)).plain == "OVERDUE 09:00"
     # the playbook's own warning lead wins over the default quarter (the alarm sounds then too)
     d.warn_before = timedelta(minutes=2)
-    assert countdown(d, now, words=True).plain == "05:00"
+    assert countdown(d, now, words=True).plain == "in 05:00"
 
 
 async def test_rail_lists_every_pending_deadline_overdue_first(desk, clock, busy):
@@ -111,8 +111,8 @@ async def test_rail_lists_every_pending_deadline_overdue_first(desk, clock, busy
         await settle(pilot)
         lines = app.screen.rail_text()
         assert lines[0].startswith("OVERDUE 02:00") and f" {mass.id} " in lines[0] and "ack PS1" in lines[0]
-        assert lines[1].startswith("12:00") and f" {mass.id} " in lines[1] and "depart SPD" in lines[1]
-        assert lines[2].startswith("27:00") and "joint response" in lines[2]
+        assert lines[1].startswith("in 12:00") and f" {mass.id} " in lines[1] and "depart SPD" in lines[1]
+        assert lines[2].startswith("in 27:00") and "joint response" in lines[2]
         assert " B " in lines[0] and " red " in lines[2]  # the level
         due = [d.due_at for d in app.screen.rail]
         assert due == sorted(due) and len(due) == len(desk.list_deadlines())
@@ -251,7 +251,7 @@ async def test_a_countdown_going_overdue_keeps_the_board_within_the_screen(desk,
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         board = app.screen
-        assert board.countdown_text(inc.id) == "30:00"
+        assert board.countdown_text(inc.id) == "in 30:00"
         clock.advance(minutes=31)
         board.post_message(Tick(clock.now()))
         await settle(pilot)
@@ -284,3 +284,51 @@ def busy_demo(db_url):
 def test_busy_board_snapshot(snap_compare, busy_demo, size):
     """What a monochrome terminal still says: OVERDUE and soon in words, the overdue count."""
     assert snap_compare(make_app(busy_demo), terminal_size=size, run_before=settle)
+
+
+def test_one_countdown_wording_on_every_screen():
+    """Defects 7 and 11 (night-shift trial): a running countdown read like a clock time ('17:42' at
+    17:30); the first minute past due read 'DUE +00:10' on the alarm screen, '+00:01 OVERDUE' on the
+    incident screen and 'OVERDUE 00:42' on the board. One function, one wording, as the README says:
+    'in 17:42', 'soon 02:00', 'DUE +00:10' for its first minute, then 'OVERDUE 1:16:00'."""
+    from datetime import datetime, timezone
+
+    from dutydesk.alarms import DUE, SOON
+    from dutydesk.screens import shift as shift_screen
+    from dutydesk.widgets.format import countdown_left
+    from dutydesk.screens.incident import tables as incident_tables
+
+    now = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)
+
+    def dl(due_in: timedelta) -> DeadlineView:
+        return DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + due_in,
+                            "pending", now + due_in - timedelta(hours=2))
+
+    cases = [(timedelta(minutes=17, seconds=42), "in 17:42", None),
+             (timedelta(hours=1, minutes=5), "in 1:05:00", None),
+             (timedelta(minutes=2), "soon 02:00", SOON),
+             (timedelta(seconds=-10), "DUE +00:10", DUE),
+             (timedelta(hours=-1, minutes=-16), "OVERDUE 1:16:00", DUE)]
+    for due_in, expected, stage in cases:
+        d = dl(due_in)
+        assert countdown(d, now).plain == expected
+        assert countdown(d, now, words=True).plain == expected
+        assert incident_tables.left_text(d, now).plain == expected
+        assert shift_screen.left_text(d, now).plain == expected
+        if stage is not None:  # the alarm screen's stage-aware form (its State column says the word)
+            assert countdown_left(d.due_at - now, soon=stage == SOON).plain == expected
+    assert "yellow1" in str(countdown(dl(timedelta(minutes=2)), now).style)  # true yellow, not ANSI 'yellow'
+    assert "red" in str(countdown(dl(timedelta(seconds=-10)), now).style)
+
+
+async def test_a_wide_board_shows_long_titles_in_full(desk, clock):
+    """Defect 11 (night-shift trial): at 200x50 titles were cut at ~50 characters ('…') although
+    the screen had room: the deadline's full name took every spare cell. The titles come first."""
+    title = "Crowd of about two hundred outside the North Square metro exit, gate 2, growing"
+    inc = desk.open_incident(kind="mass", title=title, place="North Square", level="B")
+    app = make_app(desk)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#board", DataTable)
+        assert cell(table, str(inc.id), "title") == title
+        assert "deadline" in [str(k.value) for k in table.columns]  # and the full name still has a column

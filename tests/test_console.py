@@ -49,7 +49,7 @@ async def test_board_lists_live_incidents_most_urgent_first(desk, clock, opened)
         assert isinstance(board, BoardScreen)
         table = board.query_one("#board", DataTable)
         assert [table.get_row_at(i)[0] for i in range(table.row_count)] == [str(fast.id), str(slow.id)]
-        assert board.countdown_text(fast.id) == "30:00"
+        assert board.countdown_text(fast.id) == "in 30:00"
         assert cell(table, str(fast.id), "level") == " red "
         clock.advance(minutes=31)
         app.tick()

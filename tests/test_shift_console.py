@@ -327,7 +327,7 @@ async def test_pending_countdowns_follow_the_tick_in_words(desk, clock):
         clock.advance(seconds=15)
         screen.post_message(Tick(clock.now()))
         await pilot.pause()
-        assert "OVERDUE +00:05" in shown(screen.query_one("#deadline-list", Static))
+        assert "DUE +00:05" in shown(screen.query_one("#deadline-list", Static))
         assert queries == []
 
 

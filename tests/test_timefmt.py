@@ -67,7 +67,7 @@ def test_the_boards_overdue_countdown_rounds_a_miss_up():
 
     due = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
     d = DeadlineView(1, "incident", 1, "front_line_instruction", "ack", None, due, "pending", due - timedelta(minutes=1))
-    assert countdown(d, due + timedelta(seconds=9.6)).plain == "+00:10"
-    assert countdown(d, due + timedelta(seconds=0.4)).plain == "+00:01"
-    assert countdown(d, due - timedelta(seconds=9.6)).plain == "00:09"
+    assert countdown(d, due + timedelta(seconds=9.6)).plain == "DUE +00:10"
+    assert countdown(d, due + timedelta(seconds=0.4)).plain == "DUE +00:01"
+    assert countdown(d, due - timedelta(seconds=9.6)).plain == "soon 00:09"
     assert fmt_late(timedelta(seconds=9.6)) == "00:10" and fmt_late(timedelta(hours=1, seconds=0.2)) == "1:00:01"

@@ -116,7 +116,9 @@ def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[
     place_need = min(max([cell_len(p) for p in values["place"]] + [PLACE_MIN]), PLACE_WANT)
     spare = avail - used - title_need - place_need - PADDING
     if len(chosen) == len(OPTIONAL) - 1 and spare >= FULL_MIN:
-        widths["deadline"] = min(_width(values["deadline"], labels["deadline"]), spare)
+        # the titles in full first (a wide terminal has the room), the full name what is left (at least FULL_MIN)
+        in_full = avail - used - _width(values["title"], labels["title"]) - _width(values["place"], labels["place"]) - PADDING
+        widths["deadline"] = min(_width(values["deadline"], labels["deadline"]), FULL_MAX, spare, max(FULL_MIN, in_full))
         chosen.append("deadline")
         used += widths["deadline"] + PADDING
     order = [k for k, _l in BASE] + chosen

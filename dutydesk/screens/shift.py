@@ -24,12 +24,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from dutydesk import log
-from dutydesk.alerts import in_warning
 from dutydesk.i18n import N_, _
 from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Loaded, LoadFailed, Tick
 from dutydesk.text import safe
-from dutydesk.timefmt import fmt_duration, fmt_local
-from dutydesk.widgets.format import level_badge
+from dutydesk.timefmt import fmt_local
+from dutydesk.widgets.format import countdown, level_badge
 from dutydesk.widgets.keybar import KeyBar
 
 WIDE = 160  # from this many columns the handover list shows in two columns
@@ -52,14 +51,8 @@ def _section(title: str, items: list | tuple, rows: Table) -> Group:
 
 def left_text(d, now: datetime) -> Text:  # noqa: ANN001
     """Time left as a countdown, the state in words too (monochrome terminals):
-    red ``OVERDUE +mm:ss`` once past due, yellow ``soon mm:ss`` within its
-    warning lead (the one rule of the alarms and the board), else ``mm:ss``."""
-    left = d.due_at - now
-    if left.total_seconds() < 0:
-        return Text(_("OVERDUE {late}").format(late=fmt_duration(left)), style="bold white on red3")
-    if in_warning(d, now, d.warn_before):
-        return Text(_("soon {left}").format(left=fmt_duration(left)), style="bold black on yellow")
-    return Text(fmt_duration(left))
+    ``in mm:ss``, yellow ``soon mm:ss``, red ``DUE +mm:ss`` then ``OVERDUE mm:ss``."""
+    return countdown(d, now)  # the one countdown wording of every screen (widgets/format)
 
 
 class ShiftScreen(Screen):

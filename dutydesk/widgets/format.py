@@ -6,7 +6,7 @@ overdue countdown carries a ``+`` and counts up.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 
@@ -43,21 +43,32 @@ def deadline_state(deadline: DeadlineView, now: datetime) -> str:
     return "pending"
 
 
-def countdown(deadline: DeadlineView | None, now: datetime, *, words: bool = False) -> Text:
-    """``mm:ss`` / ``h:mm:ss`` left; yellow while due soon (its warning lead);
-    red and counting up (``+12:03``) once overdue.  With ``words`` the state is
-    written out too, for a terminal without colour (``OVERDUE 12:03``, ``soon 04:10``)."""
+def countdown(deadline: DeadlineView | None, now: datetime, *, words: bool = True) -> Text:
+    """The one countdown of every screen (board, rail, incident, alarms, shift), the state in words
+    (a terminal without colour reads it; a running countdown never reads like a clock time):
+    ``in 17:42`` / ``in 1:05:00``; yellow ``soon 04:10`` within its warning lead; red ``DUE +00:10``
+    for its first minute past due, then ``OVERDUE 12:03``.  ``words`` is kept for callers: one
+    wording whatever it says."""
+    del words
     if deadline is None:
         return Text("-", style="dim")
-    left = deadline.due_at - now
-    state = deadline_state(deadline, now)
-    if state == "overdue":
+    return countdown_left(deadline.due_at - now, soon=deadline_state(deadline, now) == "soon")
+
+
+def countdown_left(left: timedelta, *, soon: bool) -> Text:
+    """:func:`countdown` for ``left`` (due at minus now; ``soon``: inside the warning lead): for a
+    caller that knows the stage and not the deadline (an alarm)."""
+    from dutydesk.alarms import DUE_GRACE  # the alarm screen's DUE and the countdowns' agree
+
+    if left <= timedelta(0):
         late = fmt_late(-left)  # rounded up: a miss is never shown smaller
-        return Text(_("OVERDUE {late}").format(late=late) if words else "+" + late, style=OVERDUE_STYLE)
+        if -left < DUE_GRACE:
+            return Text(_("DUE +{late}").format(late=late), style=OVERDUE_STYLE)
+        return Text(_("OVERDUE {late}").format(late=late), style=OVERDUE_STYLE)
     text = fmt_duration(left)
-    if state == "soon":
-        return Text(_("soon {left}").format(left=text) if words else text, style=SOON_STYLE)
-    return Text(text)
+    if soon:
+        return Text(_("soon {left}").format(left=text), style=SOON_STYLE)
+    return Text(_("in {left}").format(left=text))
 
 
 def cells(*values) -> list:  # noqa: ANN002

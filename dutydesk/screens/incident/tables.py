@@ -43,7 +43,7 @@ def widths(table_id: str, width: int, short_date: str, stamp: str) -> dict[str, 
     columns that wrap or cut (a deadline's name, a text) take what is left.
     ``short_date`` and ``stamp``: a due time and a time with seconds, as shown."""
     if table_id == "deadlines":
-        fixed = {"id": 4, "due": cell_len(short_date), "left": 9, "state": 18}
+        fixed = {"id": 4, "due": cell_len(short_date), "left": 11, "state": 18}  # "in 23:48:00", "DUE +00:10" on one line
         used = sum(fixed.values()) + PAD * 5 + 2
         return {**fixed, "what": max(16, width - used)}
     if table_id == "instructions":
