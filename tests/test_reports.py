@@ -273,3 +273,23 @@ def test_journal_words_name_roles_and_deadlines_from_the_playbook(desk):
     assert describe("incident.assign", {"who": "SPD", "role": "cordon"}) == "SPD assigned to cordon"
     with using_language("zh_CN"):
         assert "封控警戒" in describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_margin_is_one_unit_for_wrapping(lang):
+    """Night-shift trial, defect 10: a margin wrapped mid-value ('49 min 54' /
+    's spare').  It moves to the next line whole; Markdown and HTML carry no mark."""
+    from dutydesk.reports.document import Document, Table, margin_text, sanitized, unbroken
+    from dutydesk.reports.formats import render_html, render_md, render_text
+
+    with using_language(lang):
+        margin = margin_text(49 * 60 + 54)
+        doc = sanitized(Document("Shift 1", "", "", [
+            Table(["Deadline", "Outcome", "Margin"],
+                  [["Instruction reaches the front-line unit at the gate", "met on time",
+                    unbroken(margin)]], [30, 12, 10]),
+        ]))
+        text = render_text(doc, 50)
+        assert any(line.rstrip().endswith(margin) for line in text.splitlines()), text
+        for out in (text, render_md(doc), render_html(doc)):
+            assert "\u2060" not in out and "\\u2060" not in out

@@ -34,11 +34,29 @@ def keep_together(tokens: list[str]) -> list[str]:
     return out
 
 
-# The pieces a line breaks between: a Chinese date and time (11月23日 14:05) and a short
+# A span that is one unit for wrapping (a report's margin: never '49 min 54' / 's spare'):
+# marked by a WORD JOINER (zero width) at each end, it is one TOKEN; wrap() gives its
+# lines without the marks (render_md/render_html drop them with unmark()).  The
+# console's text never holds the mark (dutydesk.text.safe drops U+2060 from data).
+KEEP = "\u2060"
+
+
+def unbroken(text: str) -> str:
+    """``text`` as one unit for wrap(): moved to the next line whole, never split
+    at its spaces nor between its wide characters (unless longer than a line)."""
+    return KEEP + text.replace(KEEP, "") + KEEP
+
+
+def unmark(text: str) -> str:
+    """``text`` without the marks of unbroken()."""
+    return text.replace(KEEP, "")
+
+
+# The pieces a line breaks between: a span kept unbroken; a Chinese date and time (11月23日 14:05) and a short
 # bracketed label ([红色]) are one word each; every other wide character is a piece of its
 # own; a run of narrow characters is a word; and runs of spaces.
-TOKEN = re.compile(r"\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
-                   r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
+TOKEN = re.compile(KEEP + "[^" + KEEP + "\n]+" + KEEP + r"|\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
+                   r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2060\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\u2060|\s+")
 
 
 def cells(text: str) -> int:
@@ -56,6 +74,12 @@ def wrap(text: str, width: int, measure: Callable[[str], float] = cells) -> list
     punctuation; a word longer than a line is cut.  Each newline starts a paragraph.  For a
     console cell that would otherwise be folded character by character (Textual does not know
     these rules): ``"\n".join(wrap(label, column_width))``."""
+    if KEEP in text:
+        return [unmark(line) for line in _wrap(text, width, lambda t: measure(unmark(t)) if KEEP in t else measure(t))]
+    return _wrap(text, width, measure)
+
+
+def _wrap(text: str, width: int, measure: Callable[[str], float]) -> list[str]:
     if "\n" not in text and measure(text) <= width:
         return [text]
     out: list[str] = []

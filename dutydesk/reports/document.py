@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dutydesk.i18n import _
+from dutydesk.i18n.linebreak import KEEP, unbroken
 from dutydesk.reports.data import OUTCOMES, IncidentReport, KpiReport, ShiftReport, outcome_label
 from dutydesk.timefmt import fmt_local, whole_seconds
 
@@ -88,6 +89,8 @@ def _sanitized(value, multiline: bool = False):  # noqa: ANN001, ANN202
     from dutydesk.text import safe
 
     if isinstance(value, str):
+        if len(value) > 1 and value[0] == value[-1] == KEEP and KEEP not in value[1:-1]:  # a span unbroken()
+            return KEEP + _sanitized(value[1:-1], multiline) + KEEP
         if not value.isprintable():
             value = value.replace("\r\n", "\n").replace("\t", " ")
             if not multiline:
@@ -207,7 +210,7 @@ def _deadline_table(rows, with_incident: bool, empty: str | None = None, level_n
     for d in rows:
         body.append(([f"#{d.incident_id}"] if with_incident else []) + [
             d.label + (f" [{level_name(None, d.level)}]" if d.level else ""), when(d.due_at), deadline_outcome_text(d),
-            when(d.met_at) if d.met_at else "-", margin_text(d.margin_seconds)])
+            when(d.met_at) if d.met_at else "-", unbroken(margin_text(d.margin_seconds))])
         marks.append("bad" if d.outcome in ("late", "missed", "overdue") else "")
     return Table(cols, body, widths, marks, empty=empty or _("No deadlines in this period."))
 
@@ -364,7 +367,7 @@ def kpi_document(r: KpiReport, kind_label) -> Document:  # noqa: ANN001
             if "deadline" in m:
                 rows.append([x.label, f"#{m['incident']} {m['title']}", when(m["due_at"]),
                              _("not acknowledged") if m.get("not_acknowledged") else
-                             outcome_label(m["outcome"]) + " " + margin_text(m["margin_seconds"])])
+                             unbroken(outcome_label(m["outcome"]) + " " + margin_text(m["margin_seconds"]))])
             elif "dispute" in m:
                 status = dispute_status_label(m["status"])
                 if m.get("resolved_at") is not None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
-from dutydesk.i18n.linebreak import TOKEN, cells, wrap
+from dutydesk.i18n.linebreak import KEEP, TOKEN, cells, unmark, wrap
 from dutydesk.reports.document import (
     LEVEL_COLOURS,
     sanitized,
@@ -42,9 +42,11 @@ def column_widths(table: Table, total: int, measure=cells, gap: int = 2, cap: in
     n = len(table.columns)
     avail = total - gap * (n - 1)
     cells = [[table.columns[i]] + [r[i] for r in table.rows] for i in range(n)]
-    need = [max(max(measure(line) for line in c.split("\n")) for c in col) or 1 for col in cells]
-    floor = [min(need[i], cap, max((measure(tok) for c in cells[i] for tok in _TOKEN.findall(c)
-                                    if not tok.isspace()), default=1)) for i in range(n)]
+    need = [max(max(measure(unmark(line)) for line in c.split("\n")) for c in col) or 1 for col in cells]
+    # at least its longest word (up to ``cap``) or its longest span kept unbroken (a margin)
+    floor = [min(need[i], max((measure(unmark(tok)) if tok.startswith(KEEP) else min(cap, measure(tok))
+                               for c in cells[i] for tok in _TOKEN.findall(c) if not tok.isspace()), default=1))
+             for i in range(n)]
     if sum(need) <= avail:
         return need
     if sum(floor) >= avail:
@@ -198,7 +200,7 @@ def render_md(doc: Document) -> str:
         elif isinstance(b, Signatures):
             out += [_md(line, block=True) + "  " for line in b.lines] + [""]
     out += ["---", "", _md(doc.footer, block=True), ""]
-    return "\n".join(out)
+    return unmark("\n".join(out))  # the marks of spans kept unbroken (margins) are for wrap() only
 
 
 # -- charts as shapes (SVG here, PDF in pdf.py) ------------------------------------
@@ -346,7 +348,7 @@ def render_html(doc: Document) -> str:
         elif isinstance(b, Signatures):
             out.append('<div class="signatures">' + "".join(f"<p>{e(x)}</p>" for x in b.lines) + "</div>")
     out.append(f"<footer>{e(doc.footer)}</footer></body></html>\n")
-    return "".join(out)
+    return unmark("".join(out))  # the marks of spans kept unbroken (margins) are for wrap() only
 
 
 __all__ = ["render_html", "render_md", "render_text", "wrap"]
