@@ -332,3 +332,50 @@ async def test_a_wide_board_shows_long_titles_in_full(desk, clock):
         table = app.screen.query_one("#board", DataTable)
         assert cell(table, str(inc.id), "title") == title
         assert "deadline" in [str(k.value) for k in table.columns]  # and the full name still has a column
+
+
+async def test_the_cursor_stays_on_its_incident_after_another_screen(desk, clock):
+    """Defect 11 (night-shift trial): after coming back from another screen the cursor should
+    be on the incident it was on, even when the rows were re-sorted meanwhile (README)."""
+    from dutydesk.messages import DeskChanged
+
+    first = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    second = desk.open_incident(kind="mass", title="Gathering at the gate", place="Riverside Road", level="B")
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = app.screen
+        table = board.query_one("#board", DataTable)
+        table.move_cursor(row=table.get_row_index(str(second.id)))
+        before = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        await pilot.press("s")  # the shift screen on top
+        await settle(pilot)
+        assert app.screen is not board
+        desk.instruct(second.id, "PS1", "Send two cars")  # 1 minute: now the most urgent, re-sorted first
+        clock.advance(minutes=2)  # its acknowledgement overdue
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is board
+        board.post_message(DeskChanged())
+        await settle(pilot)
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] != before  # re-sorted
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert key == str(second.id)
+
+
+async def test_at_60x20_the_rail_shows_its_last_row_and_marks_cut_titles(busy_demo):
+    """Defect 11 (night-shift trial, 60x20): the lower table's titles were cut with no '…' and
+    its last row cut off at the bottom. Each title reads in full or ends in '…'; the rail's
+    rows (9 here) all fit in its height, none under the key bar."""
+    titles = {str(i.id): i.title for i in busy_demo.list_incidents()}
+    app = make_app(busy_demo)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        rail = app.screen.query_one("#rail", DataTable)
+        assert rail.row_count == 9 and rail.region.height >= rail.row_count + 1
+        assert rail.region.bottom <= app.screen.query_one("KeyBar").region.y
+        for i in range(rail.row_count):
+            row = rail.get_row_at(i)
+            title = getattr(row[-1], "plain", str(row[-1]))
+            full = titles[getattr(row[0], "plain", str(row[0])).strip()]  # no "At" column below 70
+            assert title == full or (title.endswith("…") and full.startswith(title[:-1])), (title, full)
