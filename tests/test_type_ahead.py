@@ -101,3 +101,57 @@ async def test_esc_and_y_in_one_read_from_the_terminal_discard(desk, opened):
         assert isinstance(app.screen, PromptDialog), stack(app)
         assert app.screen.query_one("#text", Input).value == "keep"
     assert desk.get_incident(slow.id).notes == []
+
+
+# -- the instruction dialog (night-shift trial item 2) ------------------------------------------
+
+
+async def test_instruction_dialog_names_the_recipient_field_and_ctrl_s_sends(desk, opened):
+    """Was: the recipient field had no label, and Ctrl+S did nothing (only Enter sent)."""
+    from textual.widgets import Label
+
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        burst(app, ["i", *"DC2", "tab", "tab", *"Call the site manager"])
+        await settle(pilot)
+        labels = [str(w.render()) for w in app.screen.query(Label)]
+        assert "To" in labels, labels
+        burst(app, ["ctrl+s"])
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+    ins = desk.get_incident(slow.id).instructions
+    assert [(i.unit, i.text) for i in ins] == [("DC2", "Call the site manager")]
+
+
+async def test_ctrl_s_sends_a_note_typed_in_the_same_burst(desk, opened):
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        burst(app, ["n", *"gate shut"])
+        await settle(pilot)
+        burst(app, [*" at 18:00", "ctrl+s"])
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+    assert [n.text for n in desk.get_incident(slow.id).notes] == ["gate shut at 18:00"]
+
+
+async def test_text_typed_while_the_list_or_a_button_has_focus_is_not_dropped(desk, opened):
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, slow.id)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#items").focus()
+        await settle(pilot)
+        await pilot.press(*"DC2")
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == "DC2"
+        app.screen.query_one("#ok").focus()
+        await settle(pilot)
+        await pilot.press(*"Call")
+        await settle(pilot)
+        assert app.screen.query_one("#text", Input).value == "Call"

@@ -70,6 +70,7 @@ class Dialog(ModalScreen):
     BINDINGS = [Binding("escape", "escape", N_("Cancel"), priority=True),
                 Binding("tab", "next_field", show=False, priority=True),
                 Binding("shift+tab", "previous_field", show=False, priority=True),
+                Binding("ctrl+s", "submit", N_("Send"), priority=True),
                 *[Binding(f"alt+{c}", f"escape_then('{c}')", show=False, priority=True)
                   for c in string.ascii_lowercase + string.digits]]
     DEFAULT_CLASSES = "dialog"
@@ -103,6 +104,8 @@ class Dialog(ModalScreen):
         target = self.first_field()
         if target is not None:
             self.set_focus(target)
+            if isinstance(target, Input):  # the cursor after the text, none of it selected: typing adds to it
+                target.call_later(lambda: setattr(target, "cursor_position", len(target.value)))
         self._keys_ready = True
         if self.initial_error:
             self.error(self.initial_error)
@@ -138,6 +141,30 @@ class Dialog(ModalScreen):
             self._early.append(event)
             event.stop()
             event.prevent_default()
+            return
+        field = self.typing_field() if event.is_printable and event.character else None
+        if field is not None and not isinstance(self.focused, (Input, Select)) and event.character:
+            # typed on the list or a button: it is text for the field, not lost
+            event.stop()
+            event.prevent_default()
+            if self.focused is not field:
+                self.set_focus(field)
+                field.call_later(lambda: setattr(field, "cursor_position", len(field.value)))  # not all selected
+            field.insert_text_at_cursor(event.character)
+
+    def typing_field(self) -> Input | None:
+        """The text field that takes text typed while the focus is on a list or
+        a button (None: such keys stay where they are)."""
+        return None
+
+    def action_submit(self) -> None:
+        """Ctrl+S: what OK does, once the keys typed before it are in their field."""
+        if not self._queue_key("ctrl+s"):
+            self._after_typed(self.submit)
+
+    def submit(self) -> None:
+        for ok in self.query("#ok").results(Button):  # none in a text shown in full
+            ok.press()
 
     def _queue_key(self, key: str) -> bool:
         """While the dialog opens or Esc waits, a priority key joins the keys
@@ -334,6 +361,9 @@ class PromptDialog(Dialog):
         await super()._get_ready()
         self._initial["text"] = ""  # text given back after a refusal counts as typed
 
+    def typing_field(self) -> Input | None:
+        return self.query_one("#text", Input)
+
     @on(Input.Submitted, "#text")
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -382,6 +412,9 @@ class ChoiceDialog(Dialog):
         await super()._get_ready()
         if self.reason_label:
             self._initial["reason"] = ""
+
+    def typing_field(self) -> Input | None:
+        return self.query_one("#reason", Input) if self.reason_label else None
 
     @on(Input.Submitted, "#reason")
     @on(Button.Pressed, "#ok")
@@ -432,6 +465,8 @@ class PickerDialog(Dialog):
                 yield Label(_("Kind of instruction"))
                 yield Select([(plain(p), v) for p, v in self.kinds], value=self.kind or self.kinds[0][1], id="kind",
                              allow_blank=False)
+            if self.text_label:  # an instruction: to whom
+                yield Label(_("To"))
             yield Input(placeholder=_("type to filter"), id="filter", value=self.who or "")
             yield OptionList(id="items")
             yield Static("", id="empty", classes="warning", markup=False)
@@ -442,6 +477,11 @@ class PickerDialog(Dialog):
             yield self.buttons(self.ok)
 
     def on_mount(self) -> None:
+        if self.text_label:  # the list as long as it needs, the text field right under it
+            items = self.query_one("#items", OptionList)
+            items.styles.height = "auto"
+            items.styles.max_height = 10
+            self.query_one(".box").remove_class("tall")
         if self.loader is not None:
             self.query_one("#empty", Static).update(_("Loading..."))
             self._load()
@@ -449,6 +489,11 @@ class PickerDialog(Dialog):
             self._refilter()
 
     def first_field(self) -> Widget | None:
+        return self.query_one("#filter", Input)
+
+    def typing_field(self) -> Input | None:
+        if self.text_label and isinstance(self.focused, Button):
+            return self.query_one("#text", Input)
         return self.query_one("#filter", Input)
 
     async def _get_ready(self) -> None:
