@@ -230,7 +230,8 @@ def test_shift_report_lists_what_was_overdue_from_before_the_shift(before_and_du
     desk, mass, opinion, ins = before_and_during
     r = reports.build(desk, "shift", shift_id=1)
     assert [(d.incident_id, d.rule, d.outcome, d.not_acknowledged) for d in r.carried_over] == [
-        (mass.id, "front_line_instruction", "missed", True),      # due 06:11, settled missed at 13:00
+        (mass.id, "front_line_instruction", "overdue", True),     # due 06:11, settled missed at 13:00, after the
+                                                                  # shift's end (12:00): overdue as at its end
         (mass.id, "first_public_information", "late", False),   # due 07:30, met 09:00
     ]
     text = reports.render(desk, r, "text").decode()

@@ -9,7 +9,7 @@ Times stay aware UTC here; renderers show them in the desk's local zone.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -90,9 +90,12 @@ def _lines_of(desk: ReadSide, d: IncidentDetail) -> Callable[[DeadlineView, date
     acked = {i.id: i.acknowledged_at for i in d.instructions}
 
     def line(dl: DeadlineView, as_of: datetime) -> DeadlineLine:
+        """The line as it stood at ``as_of`` (what was settled or acknowledged after it had not happened yet)."""
         rule = kind.deadline_rule(dl.rule) if kind is not None else None
         by_ack = dl.instruction_id is not None and rule is not None and rule.met_by == "ack"
-        return deadline_line(dl, d.title, d.kind, as_of, by_ack=by_ack, acknowledged_at=acked.get(dl.instruction_id))
+        ack = acked.get(dl.instruction_id)
+        return deadline_line(as_at(dl, as_of), d.title, d.kind, as_of, by_ack=by_ack,
+                             acknowledged_at=ack if ack is not None and ack <= as_of else None)
 
     return line
 
@@ -103,6 +106,16 @@ def settled_at(d: DeadlineView) -> datetime | None:
     if d.state == "pending":
         return None
     return d.met_at if d.state == "met" else d.closed_at
+
+
+def as_at(d: DeadlineView, when: datetime) -> DeadlineView:
+    """The deadline as it stood at ``when``: one settled after it (met, missed,
+    waived, cancelled) was pending then.  A report of a period states what stood
+    at the period's end, whatever happened later."""
+    settled = settled_at(d)
+    if settled is None or settled <= when:
+        return d
+    return replace(d, state="pending", met_at=None, met_by=None, closed_at=None, closed_by=None, reason=None)
 
 
 def level_at(d: IncidentDetail, when: datetime) -> str:
@@ -316,14 +329,16 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
             continue
         if until is not None and a.assigned_at >= until:
             continue
-        roles.append(RoleLine(a.role, labels.get(a.role, a.role), a.who, a.assigned_at, a.released_at))
+        released = a.released_at if until is None or (a.released_at is not None and a.released_at < until) else None
+        roles.append(RoleLine(a.role, labels.get(a.role, a.role), a.who, a.assigned_at, released))
         held.add(a.role)
     unfilled = [r.label for r in d.roles if r.required and r.key not in held]
     counts: dict[str, int] = {}
+    at = min(until, as_of) if until is not None else as_of  # a period's outcomes as they stood at its end
     for dl in d.deadlines:
         if since is not None and not (since <= dl.due_at < (until or as_of)):
             continue
-        o = outcome(dl, as_of)
+        o = outcome(as_at(dl, at), at)
         counts[o] = counts.get(o, 0) + 1
     level, level_label = d.level, d.level_label
     if until is not None:
@@ -331,8 +346,9 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
         if level != d.level and level_text is not None:
             level_label = level_text(d.kind, level)
     status = status or d.status
+    closed_at = d.closed_at if until is None or (d.closed_at is not None and d.closed_at < until) else None
     return IncidentLine(d.id, d.kind, d.kind_label, d.title, d.place, level, level_label, status,
-                        status_label(status), d.reported_at, d.closed_at, d.received_by, roles, unfilled, counts)
+                        status_label(status), d.reported_at, closed_at, d.received_by, roles, unfilled, counts)
 
 
 def _statuses_at(desk: ReadSide, details: list[IncidentDetail], when: datetime) -> dict[int, str]:
@@ -416,9 +432,10 @@ def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
         closed += d.closed_at is not None and start <= d.closed_at < end
         live += d.closed_at is None or d.closed_at >= end
         line = _lines_of(desk, d)
-        deadlines += [line(dl, now) for dl in d.deadlines if start <= dl.due_at < end]
-        missed += [line(dl, now) for dl in d.deadlines if start <= dl.due_at < end and went_overdue(dl, min(end, now))]
-        carried += [line(dl, now) for dl in d.deadlines
+        at = min(end, now)  # outcomes and margins as they stood at the period's end (defect 9)
+        deadlines += [line(dl, at) for dl in d.deadlines if start <= dl.due_at < end]
+        missed += [line(dl, at) for dl in d.deadlines if start <= dl.due_at < end and went_overdue(dl, at)]
+        carried += [line(dl, at) for dl in d.deadlines
                     if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
     carried.sort(key=lambda x: (x.due_at, x.id))

@@ -37,6 +37,7 @@ class Table:
     widths: list[int]          # relative widths
     marks: list[str] = field(default_factory=list)  # per row: "" | "bad" | "good"
     empty: str = ""
+    keep: tuple[int, ...] = ()  # columns whose cells are one unit for wrapping (margins: never '49 min 54' / 's spare')
 
 
 @dataclass
@@ -210,9 +211,9 @@ def _deadline_table(rows, with_incident: bool, empty: str | None = None, level_n
     for d in rows:
         body.append(([f"#{d.incident_id}"] if with_incident else []) + [
             d.label + (f" [{level_name(None, d.level)}]" if d.level else ""), when(d.due_at), deadline_outcome_text(d),
-            when(d.met_at) if d.met_at else "-", unbroken(margin_text(d.margin_seconds))])
+            when(d.met_at) if d.met_at else "-", margin_text(d.margin_seconds)])
         marks.append("bad" if d.outcome in ("late", "missed", "overdue") else "")
-    return Table(cols, body, widths, marks, empty=empty or _("No deadlines in this period."))
+    return Table(cols, body, widths, marks, empty=empty or _("No deadlines in this period."), keep=(len(cols) - 1,))
 
 
 def _deadline_blocks(rows, with_incident: bool, level_name=_key) -> list[Block]:  # noqa: ANN001

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
-from dutydesk.i18n.linebreak import KEEP, TOKEN, cells, unmark, wrap
+from dutydesk.i18n.linebreak import KEEP, TOKEN, cells, unbroken, unmark, wrap
 from dutydesk.reports.document import (
     LEVEL_COLOURS,
     sanitized,
@@ -35,13 +35,21 @@ WIDTH = 80
 _TOKEN = TOKEN
 
 
+def kept_rows(table: Table) -> list[list[str]]:
+    """The table's rows with the cells of its ``keep`` columns as one unit for wrap()."""
+    if not table.keep:
+        return table.rows
+    return [[unbroken(c) if i in table.keep else c for i, c in enumerate(row)] for row in table.rows]
+
+
 def column_widths(table: Table, total: int, measure=cells, gap: int = 2, cap: int = 16) -> list[int]:  # noqa: ANN001
     """Column widths that fit ``total``: each column at least as wide as its
     longest word (up to ``cap``), no wider than its widest cell, and the rest
     shared out by the table's relative widths."""
     n = len(table.columns)
     avail = total - gap * (n - 1)
-    cells = [[table.columns[i]] + [r[i] for r in table.rows] for i in range(n)]
+    rows = kept_rows(table)
+    cells = [[table.columns[i]] + [r[i] for r in rows] for i in range(n)]
     need = [max(max(measure(unmark(line)) for line in c.split("\n")) for c in col) or 1 for col in cells]
     # at least its longest word (up to ``cap``) or its longest span kept unbroken (a margin)
     floor = [min(need[i], max((measure(unmark(tok)) if tok.startswith(KEEP) else min(cap, measure(tok))
@@ -110,7 +118,7 @@ def _text_block(b, width: int = WIDTH) -> Iterator[str]:  # noqa: ANN001
 
         yield from lines(b.columns, "  ")
         yield "  " + "  ".join("-" * w for w in widths)
-        for r, row in enumerate(b.rows):
+        for r, row in enumerate(kept_rows(b)):
             yield from lines(row, "! " if r < len(b.marks) and b.marks[r] == "bad" else "  ")
     elif isinstance(b, Bars):
         yield ""

@@ -16,7 +16,7 @@ from dutydesk.config import pdf_font
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.reports.document import Bars, Document, Fields, Heading, Para, Signatures, Table, Timeline
-from dutydesk.reports.formats import CHART_W, bar_shapes, column_widths, timeline_shapes, wrap
+from dutydesk.reports.formats import CHART_W, bar_shapes, column_widths, kept_rows, timeline_shapes, wrap
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -186,7 +186,7 @@ def _table(pdf, t: Table, page_w: float, bottom: float, measure, room, lines_at)
 
     room(line_h * 3)
     header()
-    for r, row in enumerate(t.rows):
+    for r, row in enumerate(kept_rows(t)):
         cells = [wrap(c, w - pad * 2 + 0.05, measure) for c, w in zip(row, cols)]
         h = max(len(x) for x in cells) * line_h + 1
         if pdf.get_y() + h > bottom:
