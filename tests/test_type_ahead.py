@@ -155,3 +155,23 @@ async def test_text_typed_while_the_list_or_a_button_has_focus_is_not_dropped(de
         await pilot.press(*"Call")
         await settle(pilot)
         assert app.screen.query_one("#text", Input).value == "Call"
+
+
+async def test_backspace_then_tab_in_a_burst_edit_the_field_they_were_typed_in(desk, opened):
+    """Was (with Tab acted on at once): two Backspaces typed in the filter before a Tab
+    deleted two characters of the instruction text typed after it."""
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        await pilot.press("i")
+        await settle(pilot)
+        burst(app, [*"PS", "backspace", "backspace", *"DC2", "tab", "tab", *"Send two cars", "left", "backspace",
+                    "right", *"!", "enter", "m"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), stack(app)  # m, after the instruction was sent
+        app.screen.dismiss(False)
+        await settle(pilot)
+        assert app.screen is screen
+    ins = desk.get_incident(slow.id).instructions
+    assert [(i.unit, i.text) for i in ins] == [("DC2", "Send two cas!")]

@@ -62,6 +62,12 @@ async def deliver(app: Any, keys: list[events.Key]) -> None:
             return
 
 
+# Keys a field acts on by its bindings (looked up by Textual only once the key has
+# bubbled back up, by then maybe in another field after a Tab): taken as they
+# arrive and acted on in the field that had the focus, after the text before them.
+FIELD_KEYS = ("backspace", "delete", "left", "right", "home", "end", "enter", "up", "down")
+
+
 class Dialog(ModalScreen):
     """The base of every dialog: type-ahead, Esc that asks, errors by field."""
 
@@ -71,6 +77,7 @@ class Dialog(ModalScreen):
                 Binding("tab", "next_field", show=False, priority=True),
                 Binding("shift+tab", "previous_field", show=False, priority=True),
                 Binding("ctrl+s", "submit", N_("Send"), priority=True),
+                *[Binding(k, f"in_field('{k}')", show=False, priority=True) for k in FIELD_KEYS],
                 *[Binding(f"alt+{c}", f"escape_then('{c}')", show=False, priority=True)
                   for c in string.ascii_lowercase + string.digits]]
     DEFAULT_CLASSES = "dialog"
@@ -131,6 +138,8 @@ class Dialog(ModalScreen):
                 focused.action_delete_left()
             elif isinstance(focused, Input) and key.key == "enter" and focused.id in self.SUBMITS:
                 getattr(self, self.SUBMITS[focused.id])()
+            elif key.key in FIELD_KEYS and focused is not None:
+                await self._field_key(focused, key.key)
             elif not await self.app._check_bindings(key.key, priority=True) \
                     and not await self.app._check_bindings(key.key):
                 (focused or self)._forward_event(_fresh(key.key, key.character))
@@ -185,6 +194,30 @@ class Dialog(ModalScreen):
     def action_escape(self) -> None:
         if not self._queue_key("escape"):
             self._after_typed(self.action_cancel)
+
+    def action_in_field(self, key: str) -> None:
+        if self._queue_key(key):
+            return
+        field = self.focused
+        if isinstance(field, Input) and key == "enter" and field.id in self.SUBMITS:
+            self._after_typed(getattr(self, self.SUBMITS[field.id]))  # keys after it wait for the result
+        elif field is not None:
+            field.call_later(self._field_key, field, key)
+        else:
+            self.call_later(self._field_key, self, key)
+
+    async def _field_key(self, field: Widget, key: str) -> None:
+        """``key`` on ``field``: its own binding or the nearest one above it up to
+        this dialog; with none, the key itself."""
+        node: Any = field
+        while node is not None:
+            for binding in node._bindings.key_to_bindings.get(key, ()):
+                if not binding.priority and await self.app.run_action(binding.action, node):
+                    return
+            if node is self:
+                break
+            node = node.parent
+        field._forward_event(_fresh(key, None))
 
     def action_escape_then(self, char: str) -> None:
         """Esc with a key straight after it comes in one read, which the terminal
@@ -453,6 +486,7 @@ class PickerDialog(Dialog):
         self.text_label, self.kinds, self.ok = text_label, kinds, ok or _("OK")
         self.text, self.who, self.kind = text, who, kind
         self.loaded = self.loader is None
+        self._filtered: tuple[str, object] | None = None  # the filter and role the list shows
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box tall"):
@@ -530,10 +564,14 @@ class PickerDialog(Dialog):
     def _filter(self) -> None:
         self._refilter()
 
+    def _role(self) -> object:
+        return self.query_one("#role", Select).value if self.roles is not None else None
+
     def _refilter(self) -> None:
         if not self.loaded:
             return
         needle = self.query_one("#filter", Input).value.strip().lower()
+        self._filtered = (needle, self._role())
         allowed = "any"
         if self.roles is not None:
             role = self.query_one("#role", Select).value
@@ -554,6 +592,8 @@ class PickerDialog(Dialog):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        if self._filtered != (self.query_one("#filter", Input).value.strip().lower(), self._role()):
+            self._refilter()  # the filter's last Changed is still on the way
         options = self.query_one("#items", OptionList)
         if options.option_count:
             options.highlighted = options.highlighted or 0
@@ -583,6 +623,8 @@ class PickerDialog(Dialog):
             result["role"] = str(role)
         if self.kinds is not None:
             result["kind"] = str(self.query_one("#kind", Select).value)
+        if self._filtered != (self.query_one("#filter", Input).value.strip().lower(), self._role()):
+            self._refilter()  # text typed in one go with the send key: its Changed is still on the way
         options = self.query_one("#items", OptionList)
         if options.highlighted is None or not options.option_count:
             self.error(_("Choose from the list (type to filter)"), "filter")
