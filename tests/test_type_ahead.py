@@ -175,3 +175,23 @@ async def test_backspace_then_tab_in_a_burst_edit_the_field_they_were_typed_in(d
         assert app.screen is screen
     ins = desk.get_incident(slow.id).instructions
     assert [(i.unit, i.text) for i in ins] == [("DC2", "Send two cas!")]
+
+
+async def test_esc_on_an_open_dropdown_closes_the_dropdown_not_the_dialog(desk, opened):
+    from textual.widgets import Select
+
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, slow.id)
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#choice", Select).focus()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#choice", Select).expanded
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog), stack(app)
+        assert not app.screen.query_one("#choice", Select).expanded

@@ -192,8 +192,16 @@ class Dialog(ModalScreen):
             self.focus_previous()
 
     def action_escape(self) -> None:
-        if not self._queue_key("escape"):
-            self._after_typed(self.action_cancel)
+        if self._queue_key("escape"):
+            return
+        field = self.focused
+        node: Any = field
+        while node is not None and node is not self:  # an open dropdown closes first (its own Esc)
+            if any(not b.priority for b in node._bindings.key_to_bindings.get("escape", ())):
+                field.call_later(self._field_key, field, "escape")
+                return
+            node = node.parent
+        self._after_typed(self.action_cancel)
 
     def action_in_field(self, key: str) -> None:
         if self._queue_key(key):
