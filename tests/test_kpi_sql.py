@@ -44,7 +44,7 @@ def reference_counts(desk, start: datetime, end: datetime) -> tuple[list[tuple],
         for dl in d.deadlines:
             if not (start <= dl.due_at < end):
                 continue
-            line = make(dl, now)
+            line = make(dl, min(end, now))  # as it stood at the period's end (defect 9)
             kind = desk.kind_or_none(d.kind)
             rule = kind.deadline_rule(dl.rule) if kind else None
             key = (d.kind, dl.rule, dl.level if rule is not None and rule.minutes_by_level else None)

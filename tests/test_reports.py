@@ -331,3 +331,29 @@ def test_a_shift_report_shows_status_as_at_the_shifts_end(desk, clock):
     plain_after, plain_before = reports.to_plain(after), reports.to_plain(before)
     plain_after.pop("generated_at"), plain_before.pop("generated_at")
     assert plain_after == plain_before
+
+
+def test_a_kpi_report_counts_outcomes_as_at_the_periods_end(desk, clock):
+    """Night-shift trial, defect 9, the KPI report too: a deadline overdue at
+    the period's end and met (or settled missed) after it counts as overdue in
+    that period, its lateness at the end; the report of a past period is the
+    same whenever printed."""
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    sent = desk.instruct(inc.id, "PS1", "Send two cars")
+    start = clock.now()
+    clock.advance(minutes=130)
+    end = clock.now()
+    before = reports.build(desk, "kpi", since=start, until=end)
+    clock.advance(minutes=30)
+    desk.acknowledge(sent.id)
+    desk.meet_deadline(deadline(desk.get_incident(inc.id), "first_public_information").id)
+    clock.advance(minutes=5)
+    desk.close_incident(inc.id, "Dispersed")
+    after = reports.build(desk, "kpi", since=start, until=end)
+    for r in (before, after):
+        misses = {m["rule"]: (m["outcome"], m["margin_seconds"]) for x in r.lines for m in x.misses if "rule" in m}
+        assert misses["first_public_information"][0] == "overdue", misses
+        assert misses["front_line_instruction"] == ("overdue", None), misses
+    plain_after, plain_before = reports.to_plain(after), reports.to_plain(before)
+    plain_after.pop("generated_at"), plain_before.pop("generated_at")
+    assert plain_after == plain_before

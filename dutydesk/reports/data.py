@@ -495,6 +495,7 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
     if end <= start:
         raise Refused("to", _("--to must be after --from"))
     now = as_utc(desk.clock.now())
+    at = min(end, now)  # outcomes as they stood at the period's end (a later settlement changes nothing)
     # Incidents closed up to two days before the period still count: their
     # deadlines may fall due after the close.
     closed_from = start - timedelta(days=2)
@@ -518,7 +519,7 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
     counted: dict[str, dict[str, int]] = {}
     pairs = [(kind.key, rule.key) for kind in desk.playbooks for rule in kind.deadlines]
     levels = list(dict.fromkeys(lvl for kind in desk.playbooks for lvl in kind.level_keys()))
-    for kind_key, rule_key, level, out, n in desk.kpi_outcomes(start, end, closed_from, now, pairs, levels):
+    for kind_key, rule_key, level, out, n in desk.kpi_outcomes(start, end, closed_from, at, pairs, levels):
         tally = tallies.setdefault(group(kind_key, rule_key, level), {})
         tally[out] = tally.get(out, 0) + n
         per_kind = counted.setdefault(kind_key, {})
@@ -533,14 +534,15 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
         extra.sort(key=first)
         tallies = {k: tallies[k] for k in [*list(tallies)[:listed], *extra]}
     misses: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
-    for row in desk.kpi_misses(start, end, closed_from, now):
+    for row in desk.kpi_misses(start, end, closed_from, at):
         rule = rule_of(row.kind, row.rule)
         view = DeadlineView(row.id, row.subject_type, row.incident_id, row.rule, rule.text() if rule else row.rule,
                             row.level, row.due_at, row.state, row.created_at, row.met_at, row.met_by, row.closed_at,
                             row.closed_by, None, row.instruction_id)
         by_ack = row.instruction_id is not None and rule is not None and rule.met_by == "ack"
+        ack = row.acknowledged_at if row.acknowledged_at is not None and row.acknowledged_at <= at else None
         misses.setdefault(group(row.kind, row.rule, row.level), []).append(_miss(deadline_line(
-            view, row.title, row.kind, now, by_ack=by_ack, acknowledged_at=row.acknowledged_at)))
+            as_at(view, at), row.title, row.kind, at, by_ack=by_ack, acknowledged_at=ack)))
     for (kind_key, rule_key, lvl), tally in tallies.items():
         kind = desk.kind_or_none(kind_key)
         rule = kind.deadline_rule(rule_key) if kind else None

@@ -52,17 +52,29 @@ _INSTRUCTION = _table(Instruction)
 # A deadline counts when it falls due in [start, end) and its incident was
 # reported before ``end`` and not closed before ``closed_from``.
 
-def kpi_outcome(now: datetime) -> ColumnElement[str]:
-    """A deadline's outcome as ``dutydesk.reports.data.outcome`` gives it at
-    ``now``: met (on time) | late | overdue (pending past due) | pending | its
-    state otherwise (missed, waived, cancelled)."""
+def _settled_by(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(met by ``now``, settled otherwise by ``now``): a deadline settled after
+    ``now`` was pending then (``dutydesk.reports.data.as_at``)."""
     d = _DEADLINE.c
+    met = and_(d.state == DeadlineState.MET, or_(d.met_at.is_(None), d.met_at <= now))
+    other = and_(d.state != DeadlineState.MET, d.state != DeadlineState.PENDING,
+                 or_(d.closed_at.is_(None), d.closed_at <= now))
+    return met, other
+
+
+def kpi_outcome(now: datetime) -> ColumnElement[str]:
+    """A deadline's outcome as ``dutydesk.reports.data.outcome`` gives it as it
+    stood at ``now`` (the period's end, or now if sooner; as_at): met (on time)
+    | late | overdue (pending past due) | pending | its state otherwise
+    (missed, waived, cancelled)."""
+    d = _DEADLINE.c
+    met, other = _settled_by(now)
     return case(
-        (and_(d.state == DeadlineState.MET, d.met_at.is_not(None), d.met_at <= d.due_at), literal("met")),
-        (d.state == DeadlineState.MET, literal("late")),
-        (and_(d.state == DeadlineState.PENDING, d.due_at < now), literal("overdue")),
-        (d.state == DeadlineState.PENDING, literal("pending")),
-        else_=d.state)
+        (and_(met, d.met_at.is_not(None), d.met_at <= d.due_at), literal("met")),
+        (met, literal("late")),
+        (other, d.state),
+        (d.due_at < now, literal("overdue")),
+        else_=literal("pending"))
 
 
 def _kpi_scope(start: datetime, end: datetime, closed_from: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -107,15 +119,16 @@ def kpi_coded_statement(start: datetime, end: datetime, closed_from: datetime, n
     level: ColumnElement[int] = case(
         {key: n for n, key in enumerate(levels, start=1)}, value=d.level,
         else_=case((d.level.is_(None), 0), else_=999)) if levels else case((d.level.is_(None), 0), else_=999)
+    met, other = _settled_by(now)  # as it stood at ``now`` (kpi_outcome)
     outcome = case(
-        (and_(d.state == DeadlineState.MET, d.met_at.is_not(None), d.met_at <= d.due_at), 0),
-        (d.state == DeadlineState.MET, 1),
-        (and_(d.state == DeadlineState.PENDING, d.due_at < now), 2),
-        (d.state == DeadlineState.PENDING, 3),
-        (d.state == DeadlineState.MISSED, 4),
-        (d.state == DeadlineState.WAIVED, 5),
-        (d.state == DeadlineState.CANCELLED, 6),
-        else_=9)
+        (and_(met, d.met_at.is_not(None), d.met_at <= d.due_at), 0),
+        (met, 1),
+        (and_(other, d.state == DeadlineState.MISSED), 4),
+        (and_(other, d.state == DeadlineState.WAIVED), 5),
+        (and_(other, d.state == DeadlineState.CANCELLED), 6),
+        (other, 9),
+        (d.due_at < now, 2),
+        else_=3)
     rows = (select((pair * 10000 + level * 10 + outcome).label("code"))
             .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
             .where(*_kpi_scope(start, end, closed_from)).subquery("kpi_codes"))
