@@ -391,3 +391,30 @@ async def test_a_desk_file_deleted_under_the_console_shows_in_red(desk, clock, t
         assert await _until(pilot, lambda: "Desk unreachable since" in banner(app), 5.0)
         (tmp_path / "moved.sqlite").rename(path)
         assert await _until(pilot, lambda: banner(app) == "", 5.0)
+
+
+async def test_navigating_while_an_alarm_waits_never_rings(desk, clock, video):
+    """Night-shift trial defect 5: a BEL byte went to the terminal each time a
+    screen opened (Textual ends its mouse-pointer-shape escape, OSC 22, with
+    BEL). Only a new alarm and the repeat interval write BEL."""
+    _inc, first = video
+    clock.set(first.due_at + timedelta(seconds=5))
+    app = make_app(desk, alarm_repeat=timedelta(minutes=2))
+    rung = bells(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert len(rung) == 1  # the alarm appeared
+        written: list[str] = []
+        driver_write = app._driver.write
+        app._driver.write = lambda data: (written.append(data), driver_write(data))[1]
+        for _round in range(2):
+            for key in ["enter", "escape", "f2", "escape", "question_mark", "escape", "s", "escape"]:
+                await pilot.press(key)
+                await settle(pilot)
+                clock.advance(seconds=5)
+                app.tick()
+        assert app.alarms and len(rung) == 1  # 80 seconds of navigation: no bell
+        assert not [w for w in written if "\x07" in w]
+        clock.advance(seconds=45)  # two minutes after the first: the repeat
+        app.tick()
+        assert len(rung) == 2
