@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlmodel import Session, col
 
 from dutydesk.alarms import DUE, SOON, STAGES, stage_of
@@ -29,7 +29,7 @@ class Alarms(UnitOfWork):
     """Acknowledging alarms, and the reads the alarm list is built from."""
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Queries'
-        def _deadline_view(self, d: Deadline, kind: Kind | None) -> DeadlineView: ...
+        def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView: ...
         def kind_or_none(self, key: str) -> Kind | None: ...
 
     def acknowledge_alarm(self, deadline_id: int, stage: str) -> dict[str, object]:

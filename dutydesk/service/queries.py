@@ -9,10 +9,10 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import Row, or_, select
+from sqlmodel import Session, col
 
 from dutydesk import reasons
 from dutydesk.bulk import chunks
@@ -30,11 +30,13 @@ from dutydesk.models import (
     Note,
     Staff,
     Unit,
+    core_table,
 )
 from dutydesk.playbook import (
     Kind,
 )
 from dutydesk.risk import reason_text
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.views import (
     AssignmentView,
     DeadlineView,
@@ -52,7 +54,7 @@ from dutydesk.vocab import DeadlineState, IncidentStatus
 # closing sets it) and lets the planner take the closed_at index: with
 # statistics, a status index looks too coarse and a desk with years of
 # closed incidents was scanned whole on every board refresh (18 ms at 100k).
-_LIVE = (Incident.closed_at.is_(None), Incident.status.in_(LIVE_STATUSES))
+_LIVE = (col(Incident.closed_at).is_(None), col(Incident.status).in_(LIVE_STATUSES))
 
 
 def _level_labeller(kind: Kind | None) -> Callable[[str], str]:
@@ -86,14 +88,14 @@ def _warn_before(rule: Any) -> timedelta | None:
     return timedelta(minutes=minutes) if minutes is not None else None
 
 
-class Queries:
+class Queries(UnitOfWork):
     """Reads shared by the console, the CLI and the reports."""
 
     # -- reads -------------------------------------------------------------------
-    def _deadline_view(self, d: Deadline, kind: Kind | None) -> DeadlineView:
+    def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView:
         rule = kind.deadline_rule(d.rule) if kind else None
         reason = reasons.render(d.reason_key, d.reason, level_label=_level_labeller(kind)) or None
-        return DeadlineView(d.id, d.subject_type, d.subject_id, d.rule, rule.text() if rule else d.rule, d.level,
+        return DeadlineView(cast(int, d.id), d.subject_type, d.subject_id, d.rule, rule.text() if rule else d.rule, d.level,
                             d.due_at, d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, reason,
                             d.instruction_id, warn_before=_warn_before(rule))
 
@@ -110,8 +112,8 @@ class Queries:
         to: dict[int, str] = {}
         for chunk in chunks(ids, 500):
             for iid, code, callsign in s.execute(
-                    select(Instruction.id, Unit.code, Staff.callsign).where(Instruction.id.in_(chunk))
-                    .outerjoin(Unit, Unit.id == Instruction.unit_id).outerjoin(Staff, Staff.id == Instruction.staff_id)):
+                    select(col(Instruction.id), col(Unit.code), col(Staff.callsign)).where(col(Instruction.id).in_(chunk))
+                    .outerjoin(Unit, col(Unit.id) == col(Instruction.unit_id)).outerjoin(Staff, col(Staff.id) == col(Instruction.staff_id))):
                 to[iid] = code or callsign or ""
         for view, kind in pairs:
             rule = kind.deadline_rule(view.rule) if kind else None
@@ -119,23 +121,23 @@ class Queries:
                 view.to = view.to or to.get(view.instruction_id)
             view.short = rule.short_for(view.to) if rule else view.rule
 
-    def _summaries(self, s: Session, incidents: list[Incident]) -> list[IncidentSummary]:
+    def _summaries(self, s: Session, incidents: list[Row[Any]]) -> list[IncidentSummary]:
         if not incidents:
             return []
         ids = [i.id for i in incidents]
         now = as_utc(self.clock.now())
-        pending: dict[int, list[Deadline]] = defaultdict(list)
+        pending: dict[int, list[Row[Any]]] = defaultdict(list)
         for chunk in chunks(ids, 500):
-            for d in s.execute(select(Deadline.__table__).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(chunk),
-                                                      Deadline.state == DeadlineState.PENDING).order_by(Deadline.due_at)):
+            for d in s.execute(select(core_table(Deadline)).where(col(Deadline.subject_type) == "incident", col(Deadline.subject_id).in_(chunk),
+                                                      col(Deadline.state) == DeadlineState.PENDING).order_by(col(Deadline.due_at))):
                 pending[d.subject_id].append(d)
         held: dict[int, set[str]] = defaultdict(set)
         for chunk in chunks(ids, 500):
-            for inc_id, role in s.execute(select(Assignment.incident_id, Assignment.role).where(
-                    Assignment.incident_id.in_(chunk), Assignment.released_at.is_(None))):
+            for inc_id, role in s.execute(select(col(Assignment.incident_id), col(Assignment.role)).where(
+                    col(Assignment.incident_id).in_(chunk), col(Assignment.released_at).is_(None))):
                 held[inc_id].add(role)
         staff_ids = {i.received_by_id for i in incidents if i.received_by_id}
-        callsigns = dict(s.execute(select(Staff.id, Staff.callsign).where(Staff.id.in_(staff_ids))).all()) if staff_ids else {}
+        callsigns = dict(s.execute(select(col(Staff.id), col(Staff.callsign)).where(col(Staff.id).in_(staff_ids))).all()) if staff_ids else {}
         out = []
         for inc in incidents:
             k = self._kind_or_none(inc.kind)
@@ -158,23 +160,23 @@ class Queries:
         """Live incidents, most urgent first (next deadline, then gravity).
         With ``include_closed`` / ``closed_only``: newest first, paged by ``limit``/``offset``."""
         with self._read() as s:
-            stmt = select(Incident.__table__)
+            stmt = select(core_table(Incident))
             if closed_only:
-                stmt = stmt.where(Incident.status == IncidentStatus.CLOSED)
+                stmt = stmt.where(col(Incident.status) == IncidentStatus.CLOSED)
             elif not include_closed:
                 stmt = stmt.where(*_LIVE)
             if kind:
-                stmt = stmt.where(Incident.kind == kind)
+                stmt = stmt.where(col(Incident.kind) == kind)
             if search:
                 day = _local_day(search)
                 if day is not None:  # a date: incidents reported that (local) day
-                    stmt = stmt.where(Incident.reported_at >= day[0], Incident.reported_at < day[1])
+                    stmt = stmt.where(col(Incident.reported_at) >= day[0], col(Incident.reported_at) < day[1])
                 else:
                     like = f"%{search}%"
-                    stmt = stmt.where(or_(Incident.title.like(like), Incident.place.like(like),
-                                          Incident.level == search, Incident.kind == search))
+                    stmt = stmt.where(or_(col(Incident.title).like(like), col(Incident.place).like(like),
+                                          col(Incident.level) == search, col(Incident.kind) == search))
             if include_closed or closed_only:
-                stmt = stmt.order_by(Incident.reported_at.desc(), Incident.id.desc())
+                stmt = stmt.order_by(col(Incident.reported_at).desc(), col(Incident.id).desc())
                 if limit:
                     stmt = stmt.limit(limit)
                 if offset:
@@ -183,7 +185,7 @@ class Queries:
             rows = self._summaries(s, list(s.execute(stmt)))
         far = datetime.max.replace(tzinfo=as_utc(self.clock.now()).tzinfo)
 
-        def urgency(r: IncidentSummary):
+        def urgency(r: IncidentSummary) -> tuple[datetime, int, int]:
             k = self._kind_or_none(r.kind)
             try:
                 gravity = k.gravity(r.level) if k else 0
@@ -210,31 +212,31 @@ class Queries:
         return out
 
     def _details(self, s: Session, ids: list[int]) -> list[IncidentDetail]:
-        incs = {i.id: i for i in s.execute(select(Incident.__table__).where(Incident.id.in_(ids)))}
+        incs = {i.id: i for i in s.execute(select(core_table(Incident)).where(col(Incident.id).in_(ids)))}
         order = [i for i in ids if i in incs]
         summaries = {x.id: x for x in self._summaries(s, [incs[i] for i in order])}
-        by: dict[str, dict[int, list]] = {name: defaultdict(list) for name in
+        by: dict[str, dict[int, list[Row[Any]]]] = {name: defaultdict(list) for name in
                                           ("deadlines", "assignments", "instructions", "changes", "notes")}
-        for d in s.execute(select(Deadline.__table__).where(Deadline.subject_type == "incident", Deadline.subject_id.in_(order))
-                           .order_by(Deadline.due_at, Deadline.id)):
+        for d in s.execute(select(core_table(Deadline)).where(col(Deadline.subject_type) == "incident", col(Deadline.subject_id).in_(order))
+                           .order_by(col(Deadline.due_at), col(Deadline.id))):
             by["deadlines"][d.subject_id].append(d)
-        for a in s.execute(select(Assignment.__table__).where(Assignment.incident_id.in_(order))
-                           .order_by(Assignment.assigned_at, Assignment.id)):
+        for a in s.execute(select(core_table(Assignment)).where(col(Assignment.incident_id).in_(order))
+                           .order_by(col(Assignment.assigned_at), col(Assignment.id))):
             by["assignments"][a.incident_id].append(a)
-        for i in s.execute(select(Instruction.__table__).where(Instruction.incident_id.in_(order))
-                           .order_by(Instruction.sent_at, Instruction.id)):
+        for i in s.execute(select(core_table(Instruction)).where(col(Instruction.incident_id).in_(order))
+                           .order_by(col(Instruction.sent_at), col(Instruction.id))):
             by["instructions"][i.incident_id].append(i)
-        for c in s.execute(select(LevelChange.__table__).where(LevelChange.incident_id.in_(order))
-                           .order_by(LevelChange.at, LevelChange.id)):
+        for c in s.execute(select(core_table(LevelChange)).where(col(LevelChange.incident_id).in_(order))
+                           .order_by(col(LevelChange.at), col(LevelChange.id))):
             by["changes"][c.incident_id].append(c)
-        for n in s.execute(select(Note.__table__).where(Note.incident_id.in_(order)).order_by(Note.at, Note.id)):
+        for n in s.execute(select(core_table(Note)).where(col(Note.incident_id).in_(order)).order_by(col(Note.at), col(Note.id))):
             by["notes"][n.incident_id].append(n)
         unit_ids = {a.unit_id for rows in by["assignments"].values() for a in rows if a.unit_id} | {
             i.unit_id for rows in by["instructions"].values() for i in rows if i.unit_id}
         staff_ids = {a.staff_id for rows in by["assignments"].values() for a in rows if a.staff_id} | {
             i.staff_id for rows in by["instructions"].values() for i in rows if i.staff_id}
-        units = {u.id: u for u in s.execute(select(Unit.__table__).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
-        people = {p.id: p for p in s.execute(select(Staff.__table__).where(Staff.id.in_(staff_ids)))} if staff_ids else {}
+        units = {u.id: u for u in s.execute(select(core_table(Unit)).where(col(Unit.id).in_(unit_ids)))} if unit_ids else {}
+        people = {p.id: p for p in s.execute(select(core_table(Staff)).where(col(Staff.id).in_(staff_ids)))} if staff_ids else {}
         details = []
         for iid in order:
             inc, summary = incs[iid], summaries[iid]
@@ -299,7 +301,7 @@ class Queries:
             d = s.get(Deadline, deadline_id)
             if d is None:
                 raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
-            kind = s.scalar(select(Incident.kind).where(Incident.id == d.subject_id)) if d.subject_type == "incident" else None
+            kind = s.scalar(select(col(Incident.kind)).where(col(Incident.id) == d.subject_id)) if d.subject_type == "incident" else None
             k = self._kind_or_none(kind) if kind else None
             view = self._deadline_view(d, k)
             self._shorten(s, [(view, k)])
@@ -311,12 +313,12 @@ class Queries:
         ``incident_id``: every deadline of that incident; with ``closed_since``:
         those settled (met, missed, waived, cancelled) at or after that time."""
         with self._read() as s:
-            stmt = select(Deadline.__table__, Incident.kind).join(Incident, Incident.id == Deadline.subject_id).where(
-                Deadline.subject_type == "incident")
+            stmt = select(core_table(Deadline), col(Incident.kind)).join(Incident, col(Incident.id) == col(Deadline.subject_id)).where(
+                col(Deadline.subject_type) == "incident")
             if incident_id is not None:
                 if s.get(Incident, incident_id) is None:
                     raise NotFound("incident", _("no incident {id}").format(id=incident_id))
-                stmt = stmt.where(Deadline.subject_id == incident_id)
+                stmt = stmt.where(col(Deadline.subject_id) == incident_id)
             elif states is None and closed_since is None:
                 states = [DeadlineState.PENDING]
                 # Pending deadlines belong to live incidents (closing settles them):
@@ -324,15 +326,15 @@ class Queries:
                 # from being walked through the due_at index (140 ms at 400k).
                 stmt = stmt.where(*_LIVE)
             if states is not None:
-                stmt = stmt.where(Deadline.state.in_(list(states)))
+                stmt = stmt.where(col(Deadline.state).in_(list(states)))
             if closed_since is not None:
                 # Sorted here, not in SQL: an ORDER BY would tempt the planner
                 # to walk every deadline by due time instead of the few settled
                 # since then by the closed_at index.
-                stmt = stmt.where(Deadline.closed_at >= as_utc(closed_since))
+                stmt = stmt.where(col(Deadline.closed_at) >= as_utc(closed_since))
                 rows = sorted(s.execute(stmt), key=lambda row: (row.due_at, row.id))
             else:
-                rows = list(s.execute(stmt.order_by(Deadline.due_at, Deadline.id)))
+                rows = list(s.execute(stmt.order_by(col(Deadline.due_at), col(Deadline.id))))
             pairs = [(self._deadline_view(d, kind), kind) for d in rows for kind in [self.kind_or_none(d.kind)]]
             self._shorten(s, pairs)
             return [view for view, _kind in pairs]
@@ -340,12 +342,12 @@ class Queries:
     def journal_entries(self, *, entity: str | None = None, entity_id: Any = None, after_seq: int = 0,
                         limit: int | None = None) -> list[JournalView]:
         with self._read() as s:
-            stmt = select(JournalEntry.__table__).where(JournalEntry.seq > after_seq)
+            stmt = select(core_table(JournalEntry)).where(col(JournalEntry.seq) > after_seq)
             if entity:
-                stmt = stmt.where(JournalEntry.entity == entity)
+                stmt = stmt.where(col(JournalEntry.entity) == entity)
             if entity_id is not None:
-                stmt = stmt.where(JournalEntry.entity_id == str(entity_id))
-            stmt = stmt.order_by(JournalEntry.seq)
+                stmt = stmt.where(col(JournalEntry.entity_id) == str(entity_id))
+            stmt = stmt.order_by(col(JournalEntry.seq))
             if limit:
                 stmt = stmt.limit(limit)
             return [JournalView(e.seq, e.at, e.event_at, e.late, e.actor, e.action, e.entity, e.entity_id,
