@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -357,3 +358,18 @@ def test_a_kpi_report_counts_outcomes_as_at_the_periods_end(desk, clock):
     plain_after, plain_before = reports.to_plain(after), reports.to_plain(before)
     plain_after.pop("generated_at"), plain_before.pop("generated_at")
     assert plain_after == plain_before
+
+
+def test_cli_subprocess_shift_report_as_at_its_end_with_margins_whole(scenario, db_url):
+    """The real command: shift 1 (08:00-12:00, printed at 12:30) says #2's
+    first statement, due 11:30, was 30 min late at the end (defects 9 and 10:
+    not the lateness at printing; the margin on one line)."""
+    env = {**os.environ, "DUTYDESK_DB": db_url}
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1"], env=env,
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout.decode()
+    section = text.split("Missed during this period\n", 1)[1].split("Deadlines due in this period", 1)[0]
+    assert "30 min late" in section and "1 h late" not in section
+    ends = [line.rstrip() for line in text.splitlines() if line.rstrip().endswith(("spare", "late"))]
+    assert ends and all(re.search(r"\d+ (s|min|h) (spare|late)$", line) for line in ends), ends
