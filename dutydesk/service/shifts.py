@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Row, select
+from sqlmodel import Session, col
 
 from dutydesk import config, journal
 from dutydesk.clock import as_utc
@@ -21,8 +21,11 @@ from dutydesk.models import (
     JournalSeal,
     Shift,
     Staff,
+    core_table,
 )
+from dutydesk.playbook import Kind
 from dutydesk.service.queries import _LIVE
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.views import (
     DeadlineView,
     ShiftView,
@@ -43,16 +46,21 @@ def went_overdue(d: DeadlineView | Deadline, as_of: datetime) -> bool:
     return settled is None or settled > d.due_at
 
 
-class Shifts:
+class Shifts(UnitOfWork):
     """Duty shifts."""
+
+    if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Queries' and Directory's
+        def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView: ...
+        def kind_or_none(self, key: str) -> Kind | None: ...
+        def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff: ...
 
     def overdue_during(self, start: datetime, end: datetime) -> list[DeadlineView]:
         """The deadlines that fell due in [start, end) and went overdue
         (:func:`went_overdue`), of live and closed incidents, by due time."""
         with self._read() as s:
-            stmt = (select(Deadline.__table__, Incident.kind).join(Incident, Incident.id == Deadline.subject_id)
-                    .where(Deadline.subject_type == "incident", Deadline.due_at >= as_utc(start),
-                           Deadline.due_at < as_utc(end)).order_by(Deadline.due_at, Deadline.id))
+            stmt = (select(core_table(Deadline), col(Incident.kind)).join(Incident, col(Incident.id) == col(Deadline.subject_id))
+                    .where(col(Deadline.subject_type) == "incident", col(Deadline.due_at) >= as_utc(start),
+                           col(Deadline.due_at) < as_utc(end)).order_by(col(Deadline.due_at), col(Deadline.id)))
             views = [self._deadline_view(d, self.kind_or_none(d.kind)) for d in s.execute(stmt)]
         return [d for d in views if went_overdue(d, end)]
 
@@ -61,14 +69,14 @@ class Shifts:
         def op(s: Session, now: datetime) -> int:
             staff = self._staff(s, commander, "commander")
             event = self._event_time(at, now)
-            open_shift = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))
+            open_shift = s.scalar(select(Shift).where(col(Shift.ended_at).is_(None)))
             if open_shift is not None:
                 raise Refused("shift", _("shift {id} is still running; hand it over or end it first").format(id=open_shift.id))
-            row = Shift(commander_id=staff.id, started_at=event, started_by=self.actor)
+            row = Shift(commander_id=cast(int, staff.id), started_at=event, started_by=self.actor)
             s.add(row)
             s.flush()
             self._journal(s, now, Action.SHIFT_START, "shift", row.id, {"commander": staff.callsign}, event_at=event)
-            return row.id
+            return cast(int, row.id)
 
         return self.get_shift(self._write(op))
 
@@ -80,7 +88,7 @@ class Shifts:
 
         def op(s: Session, now: datetime) -> int:
             sealed.clear()
-            row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)))
+            row = s.scalar(select(Shift).where(col(Shift.ended_at).is_(None)))
             if row is None:
                 raise Refused("shift", _("no shift is running"))
             event = self._event_time(at, now, not_before=row.started_at, what=_("the shift started"))
@@ -88,13 +96,13 @@ class Shifts:
             row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
             # The automatic handover list, kept with the note in the journal.
             live = [{"id": i.id, "kind": i.kind, "level": i.level, "title": i.title, "status": i.status}
-                    for i in s.scalars(select(Incident).where(*_LIVE).order_by(Incident.id))]
+                    for i in s.scalars(select(Incident).where(*_LIVE).order_by(col(Incident.id)))]
             pending = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
-                       for d in s.scalars(select(Deadline).where(Deadline.state == DeadlineState.PENDING).order_by(Deadline.due_at))]
+                       for d in s.scalars(select(Deadline).where(col(Deadline.state) == DeadlineState.PENDING).order_by(col(Deadline.due_at)))]
             # Missed during the shift, as its screen and report list them: due in it, not met by due.
             missed = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
-                      for d in s.scalars(select(Deadline).where(Deadline.due_at >= row.started_at, Deadline.due_at < event)
-                                         .order_by(Deadline.due_at, Deadline.id))
+                      for d in s.scalars(select(Deadline).where(col(Deadline.due_at) >= row.started_at, col(Deadline.due_at) < event)
+                                         .order_by(col(Deadline.due_at), col(Deadline.id)))
                       if went_overdue(d, event)]
             self._journal(s, now, Action.SHIFT_END, "shift", row.id,
                           {"note": note_text, "handover_to": handover_to, "live_incidents": live,
@@ -103,16 +111,16 @@ class Shifts:
             # desk, beside the key (after the commit) and printed in the shift report.
             seal_seq, _digest, seal_mac = journal.head_full(s)
             if seal_mac is not None:
-                s.add(JournalSeal(shift_id=row.id, seq=seal_seq, mac=seal_mac, at=now))
+                s.add(JournalSeal(shift_id=cast(int, row.id), seq=seal_seq, mac=seal_mac, at=now))
                 sealed.update(shift=row.id, seq=seal_seq, mac=seal_mac, at=journal.ts(now),
-                              desk=s.get(DeskMeta, "desk_id").value)
+                              desk=cast(DeskMeta, s.get(DeskMeta, "desk_id")).value)  # written when the desk is created
             if nxt is not None:
-                new = Shift(commander_id=nxt.id, started_at=event, started_by=self.actor)
+                new = Shift(commander_id=cast(int, nxt.id), started_at=event, started_by=self.actor)
                 s.add(new)
                 s.flush()
                 self._journal(s, now, Action.SHIFT_START, "shift", new.id, {"commander": nxt.callsign, "from_shift": row.id},
                               event_at=event)
-            return row.id
+            return cast(int, row.id)
 
         shift_id = self._write(op)
         if sealed:
@@ -126,7 +134,7 @@ class Shifts:
 
     def current_shift(self) -> ShiftView | None:
         with self._read() as s:
-            row = s.scalar(select(Shift).where(Shift.ended_at.is_(None)).order_by(Shift.started_at.desc()))
+            row = s.scalar(select(Shift).where(col(Shift.ended_at).is_(None)).order_by(col(Shift.started_at).desc()))
             return self._shift_view(s, row) if row else None
 
     def get_shift(self, shift_id: int) -> ShiftView:
@@ -137,6 +145,6 @@ class Shifts:
             return self._shift_view(s, row)
 
     def _shift_view(self, s: Session, row: Shift) -> ShiftView:
-        staff = s.get(Staff, row.commander_id)
-        return ShiftView(row.id, staff.callsign, staff.name, row.started_at, row.started_by, row.ended_at,
+        staff = cast(Staff, s.get(Staff, row.commander_id))  # commander_id is a foreign key to staff
+        return ShiftView(cast(int, row.id), staff.callsign, staff.name, row.started_at, row.started_by, row.ended_at,
                          row.ended_by, row.handover_note)
