@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dutydesk.alerts import in_warning
+from dutydesk.alerts import deadline_name, in_warning
 from dutydesk.views import DeadlineView
 
 SOON = "soon"
@@ -40,6 +40,12 @@ class Alarm:
     label: str  # the deadline's name in full
     due_at: datetime
     stage: str  # SOON | DUE
+    to: str | None = None  # an instruction's deadline: to whom (unit code or call sign)
+
+    @property
+    def name(self) -> str:
+        """The deadline's name with its recipient: two instructions of one incident are told apart."""
+        return deadline_name(self.label, self.to)
 
     @property
     def key(self) -> tuple[int, str]:
@@ -74,7 +80,7 @@ def alarm_list(deadlines: Iterable[DeadlineView], acks: Collection[tuple[int, st
         stage = stage_of(d, now)
         if stage is None or (d.id, stage) in acks:
             continue
-        out.append(Alarm(d.id, d.subject_id, titles.get(d.subject_id, ""), d.rule, d.label, d.due_at, stage))
+        out.append(Alarm(d.id, d.subject_id, titles.get(d.subject_id, ""), d.rule, d.label, d.due_at, stage, d.to))
     out.sort(key=lambda a: (a.stage != DUE, a.due_at, a.deadline_id))
     return out
 

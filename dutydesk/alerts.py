@@ -51,6 +51,14 @@ def in_warning(deadline: DeadlineView, now: datetime, warn_before: timedelta | N
     return timedelta(0) <= left <= warn_lead(deadline, warn_before)
 
 
+def deadline_name(label: str, to: str | None) -> str:
+    """A deadline's name with to whom its instruction went ("Instruction reaches
+    the front-line unit (to PS-RV)"): the alarm list, its dialog and the notices."""
+    from dutydesk.i18n import _
+
+    return _("{label} (to {to})").format(label=label, to=to) if to else label
+
+
 def _own_lead(deadline: DeadlineView) -> timedelta | None:
     return deadline.warn_before
 
@@ -66,9 +74,11 @@ def plan_alerts(deadlines: Iterable[DeadlineView], now: datetime,
         stamp = d.due_at.strftime("%Y%m%dT%H%M%S%f")
         warn_at = d.due_at - warn_lead(d, warn_before(d))
         if warn_at > now and warn_at < d.due_at:
-            jobs.append(AlertJob(f"warn:{d.id}:{stamp}", d.id, d.subject_id, "warn", warn_at, d.label, d.due_at))
+            jobs.append(AlertJob(f"warn:{d.id}:{stamp}", d.id, d.subject_id, "warn", warn_at, deadline_name(d.label, d.to),
+                                d.due_at))
         if d.due_at > now:
-            jobs.append(AlertJob(f"due:{d.id}:{stamp}", d.id, d.subject_id, "due", d.due_at, d.label, d.due_at))
+            jobs.append(AlertJob(f"due:{d.id}:{stamp}", d.id, d.subject_id, "due", d.due_at, deadline_name(d.label, d.to),
+                                d.due_at))
     return jobs
 
 

@@ -418,3 +418,37 @@ async def test_navigating_while_an_alarm_waits_never_rings(desk, clock, video):
         clock.advance(seconds=45)  # two minutes after the first: the repeat
         app.tick()
         assert len(rung) == 2
+
+
+async def test_two_instruction_alarms_of_one_incident_say_to_whom(desk, clock):
+    """Night-shift trial defect 6: the list, the acknowledge dialog and the
+    notice said only 'Instruction reaches ...' for both; each names its recipient."""
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
+    clock.advance(minutes=10)
+    desk.instruct(inc.id, "PS1", "Go", at=clock.now() - timedelta(minutes=5))
+    desk.instruct(inc.id, "PS2", "Go too", at=clock.now() - timedelta(minutes=5))
+    app = make_app(desk)
+    notices: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        mine = [a for a in app.alarms if a.incident_id == inc.id and a.to]
+        assert sorted(a.to for a in mine) == ["PS1", "PS2"]
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AlarmScreen)
+        table = screen.query_one("#alarms")
+        rows = [" ".join(" ".join(str(c) for c in table.get_row_at(i)).split()) for i in range(table.row_count)]
+        assert any("(to PS1)" in r for r in rows) and any("(to PS2)" in r for r in rows)
+        index = next(i for i, a in enumerate(screen.shown) if a.to == "PS2")
+        screen.query_one("#alarms").move_cursor(row=index)
+        screen.notify = lambda message, **kw: notices.append(message)
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "(to PS2)" in " ".join(" ".join(str(w.render()) for w in app.screen.query("Static")).split())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notices and "(to PS2)" in notices[-1] and "PS1" not in notices[-1]

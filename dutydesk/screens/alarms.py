@@ -53,7 +53,7 @@ def describe(alarm: Alarm, now: datetime) -> str:
     """One line naming the alarm (the confirmation shows it)."""
     return _("{state} {left} — incident {id} {title} — {label} (due {at})").format(
         state=state_word(alarm, now).plain, left=left_text(alarm, now).plain, id=alarm.incident_id,
-        title=alarm.incident_title, label=alarm.label, at=fmt_local(alarm.due_at, short=True))
+        title=alarm.incident_title, label=alarm.name, at=fmt_local(alarm.due_at, short=True))
 
 
 class AlarmScreen(Screen):
@@ -82,6 +82,7 @@ class AlarmScreen(Screen):
         self.width_seen = 0
         self.wide = False
         self.label_width = self.incident_width = 40
+        self.acking: dict[tuple[int, str], Alarm] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarm-head", markup=False)
@@ -138,7 +139,7 @@ class AlarmScreen(Screen):
             incident.truncate(self.incident_width, overflow="ellipsis")  # one line: the deadline below is what matters
             cells = [state_word(a, now), left_text(a, now), fmt_local(a.due_at, short=True)]
             # The deadline's name in full, wrapped: two "Instruction reaches the..." rows are told apart.
-            label = wrap(safe(a.label), self.label_width) or [""]
+            label = wrap(safe(a.name), self.label_width) or [""]
             if self.wide:
                 table.add_row(*cells, incident, Text("\n".join(label)), key=key, height=len(label))
             else:
@@ -203,6 +204,7 @@ class AlarmScreen(Screen):
         def answer(yes: bool | None) -> None:
             if yes:
                 desk = self.app.desk
+                self.acking[alarm.key] = alarm  # the notice names it
                 self.app.desk_call(self, lambda: desk.acknowledge_alarm(alarm.deadline_id, alarm.stage), tag="ack")
 
         self.app.push_screen(ConfirmDialog(_("Acknowledge this alarm?"), lines, ok=_("Acknowledge"), cancel=_("Cancel")),
@@ -212,5 +214,9 @@ class AlarmScreen(Screen):
     def _done(self, message: DeskDone) -> None:
         if message.tag == "ack":
             result = message.result
-            self.notify(_("Alarm acknowledged by {who} at {at}").format(
-                who=result["acked_by"], at=fmt_local(result["acked_at"], seconds=True)), timeout=5)
+            text = _("Alarm acknowledged by {who} at {at}").format(
+                who=result["acked_by"], at=fmt_local(result["acked_at"], seconds=True))
+            alarm = self.acking.pop((result["deadline"], result["stage"]), None)
+            if alarm is not None:
+                text += "\n" + _("{what} — incident {id}").format(what=alarm.name, id=alarm.incident_id)
+            self.notify(text, timeout=5)
