@@ -4,10 +4,10 @@ acknowledge, note, close."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk import journal, reasons
 from dutydesk import text as txt
@@ -31,8 +31,9 @@ from dutydesk.playbook import (
     Kind,
     derive_instruction_deadlines,
 )
-from dutydesk.risk import assess, parse_factor_args, validate_factors
+from dutydesk.risk import Suggestion, assess, parse_factor_args, validate_factors
 from dutydesk.service.deadlines import _graver
+from dutydesk.service.uow import UnitOfWork
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import (
     AssignmentView,
@@ -46,6 +47,7 @@ from dutydesk.vocab import (
     AssignPayload,
     ClosePayload,
     DeadlineState,
+    DueRef,
     IncidentOpenPayload,
     IncidentStatus,
     InstructPayload,
@@ -70,13 +72,22 @@ def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
 
 
 
-class Incidents:
+class Incidents(UnitOfWork):
     """The incident lifecycle (every change through ``_write``)."""
+
+    if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Directory's, Deadlines' and Queries'
+        def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff: ...
+        def _who(self, s: Session, who: str, field: str = "assignee") -> Unit | Staff: ...
+        def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *,
+                      escalating: bool) -> dict[str, list[dict[str, Any]]]: ...
+        def _kind_or_none(self, key: str) -> Kind | None: ...
+        def get_incident(self, incident_id: int) -> IncidentDetail: ...
+        def get_instruction(self, instruction_id: int) -> InstructionView: ...
 
     # -- incidents ---------------------------------------------------------------
     def _incident(self, s: Session, incident_id: int, *, live: bool = True,
                   expected_version: int | None = None) -> Incident:
-        inc = s.get(Incident, incident_id, with_for_update=True) if s.bind.dialect.name == "postgresql" else s.get(Incident, incident_id)
+        inc = s.get(Incident, incident_id, with_for_update=True) if s.bind.dialect.name == "postgresql" else s.get(Incident, incident_id)  # type: ignore[union-attr]  # a desk session is bound
         if inc is None:
             raise NotFound("incident", _("no incident {id}").format(id=incident_id))
         if expected_version is not None and inc.version != expected_version:
@@ -89,7 +100,7 @@ class Incidents:
     def _touch(self, inc: Incident) -> None:
         inc.version += 1
 
-    def suggest(self, kind: str, factors: dict[str, Any] | list[str] | None):
+    def suggest(self, kind: str, factors: dict[str, Any] | list[str] | None) -> Suggestion:
         """The risk model's suggestion (for a screen showing it live)."""
         k = self.playbooks.get(kind)
         values = parse_factor_args(k, factors) if isinstance(factors, list) else validate_factors(k, factors or {})
@@ -132,7 +143,7 @@ class Incidents:
             if received_by:
                 receiver = self._staff(s, received_by, "received-by")
             else:
-                receiver = s.scalar(select(Staff).where(Staff.callsign == self.actor))
+                receiver = s.scalar(select(Staff).where(col(Staff.callsign) == self.actor))
             participants = suggestion.values.get("participants")
             inc = Incident(
                 kind=kind, title=title, place=place, level=level, status=IncidentStatus.REPORTED,
@@ -145,19 +156,19 @@ class Incidents:
             )
             s.add(inc)
             s.flush()
-            s.add(LevelChange(incident_id=inc.id, from_level=None, to_level=level, suggested_level=suggestion.level,
+            s.add(LevelChange(incident_id=cast(int, inc.id), from_level=None, to_level=level, suggested_level=suggestion.level,
                               reason=typed_reason, reason_key=reason_key, by=self.actor, at=reported))
-            created = []
-            for row in opening_deadlines(k, level, reported, happened, incident_id=inc.id, now=now):
-                s.add(Deadline(**row))
-                created.append({"rule": row["rule"], "due_at": row["due_at"]})
+            created: list[DueRef] = []
+            for row in opening_deadlines(k, level, reported, happened, incident_id=cast(int, inc.id), now=now):
+                s.add(Deadline(**row))  # type: ignore[arg-type]  # opening_deadlines' rows hold Deadline's columns
+                created.append({"rule": cast(str, row["rule"]), "due_at": cast(datetime, row["due_at"])})
             self._journal(s, now, Action.INCIDENT_OPEN, "incident", inc.id, IncidentOpenPayload({
                 "kind": kind, "title": title, "place": place, "level": level,
                 "suggested_level": suggestion.level, "factors": suggestion.values,
                 "received_by": receiver.callsign if receiver else None, "reason": typed_reason or None,
                 "reason_key": reason_key, "occurred_at": happened, "deadlines": created,
             }), event_at=reported)
-            return inc.id
+            return cast(int, inc.id)
 
         return self.get_incident(self._write(op))
 
@@ -172,11 +183,11 @@ class Incidents:
             if level == inc.level:
                 raise Refused("level", _("incident {id} is already at level {level}").format(
                     id=incident_id, level=k.level(level).quoted()))
-            last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
+            last = s.scalar(select(func.max(col(LevelChange.at))).where(col(LevelChange.incident_id) == inc.id))
             event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
             suggested = self.suggest(inc.kind, factors).level if factors else inc.suggested_level
             old = inc.level
-            s.add(LevelChange(incident_id=inc.id, from_level=old, to_level=level, suggested_level=suggested,
+            s.add(LevelChange(incident_id=cast(int, inc.id), from_level=old, to_level=level, suggested_level=suggested,
                               reason=reason, by=self.actor, at=event))
             s.flush()
             inc.level = level
@@ -221,21 +232,21 @@ class Incidents:
             if r.assignee == "staff" and is_unit:
                 raise Refused("assignee", _("role '{role}' is filled by a person (call sign), not a unit").format(role=r.quoted()))
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            holder = Assignment.unit_id == target.id if is_unit else Assignment.staff_id == target.id
-            dup = s.scalar(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
-                                                    Assignment.released_at.is_(None), holder))
+            holder = col(Assignment.unit_id) == target.id if is_unit else col(Assignment.staff_id) == target.id
+            dup = s.scalar(select(Assignment).where(col(Assignment.incident_id) == inc.id, col(Assignment.role) == role,
+                                                    col(Assignment.released_at).is_(None), holder))
             label = target.code if is_unit else target.callsign  # type: ignore[union-attr]
             if dup is not None:
                 raise Refused("assignee", _("{who} already holds role '{role}'").format(who=label, role=r.quoted()))
-            row = Assignment(incident_id=inc.id, role=role, unit_id=target.id if is_unit else None,
+            row = Assignment(incident_id=cast(int, inc.id), role=role, unit_id=target.id if is_unit else None,
                              staff_id=None if is_unit else target.id, assigned_at=event, assigned_by=self.actor)
             s.add(row)
             self._touch(inc)
             s.flush()
             self._journal(s, now, Action.INCIDENT_ASSIGN, "incident", inc.id,
-                          AssignPayload({"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": row.id}),
+                          AssignPayload({"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": cast(int, row.id)}),
                           event_at=event)
-            return row.id
+            return cast(int, row.id)
 
         assignment_id = self._write(op)
         return next(a for a in self.get_incident(incident_id).assignments if a.id == assignment_id)
@@ -245,8 +256,8 @@ class Incidents:
         def op(s: Session, now: datetime) -> list[int]:
             inc = self._incident(s, incident_id, expected_version=expected_version)
             held = self.playbooks.get(inc.kind).role(role)
-            rows = s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.role == role,
-                                                      Assignment.released_at.is_(None))).all()
+            rows = s.scalars(select(Assignment).where(col(Assignment.incident_id) == inc.id, col(Assignment.role) == role,
+                                                      col(Assignment.released_at).is_(None))).all()
             if who:
                 target = self._who(s, who)
                 if isinstance(target, Unit):
@@ -261,8 +272,8 @@ class Incidents:
                 r.released_by = self.actor
             self._touch(inc)
             self._journal(s, now, Action.INCIDENT_RELEASE, "incident", inc.id,
-                          ReleasePayload({"role": role, "assignments": [r.id for r in rows]}), event_at=event)
-            return [r.id for r in rows]
+                          ReleasePayload({"role": role, "assignments": [cast(int, r.id) for r in rows]}), event_at=event)
+            return [cast(int, r.id) for r in rows]
 
         ids = self._write(op)
         return [a for a in self.get_incident(incident_id).assignments if a.id in ids]
@@ -282,23 +293,23 @@ class Incidents:
             is_unit = isinstance(target, Unit)
             label = target.code if isinstance(target, Unit) else target.callsign
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            row = Instruction(incident_id=inc.id, unit_id=target.id if is_unit else None,
+            row = Instruction(incident_id=cast(int, inc.id), unit_id=target.id if is_unit else None,
                               staff_id=None if is_unit else target.id, instruction_kind=kind, text=text,
                               sent_at=event, sent_by=self.actor)
             s.add(row)
             s.flush()
-            created = []
+            created: list[DueRef] = []
             for d in derive_instruction_deadlines(k, inc.level, kind, event):
-                dl = Deadline(subject_type="incident", subject_id=inc.id, rule=d.rule, level=inc.level,
+                dl = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=d.rule, level=inc.level,
                               instruction_id=row.id, due_at=d.due_at, created_at=now)
                 s.add(dl)
                 created.append({"rule": d.rule, "due_at": d.due_at})
             self._touch(inc)
             self._journal(s, now, Action.INCIDENT_INSTRUCT, "incident", inc.id,
-                          InstructPayload({"instruction": row.id, "to": label, "to_type": "unit" if is_unit else "staff",
+                          InstructPayload({"instruction": cast(int, row.id), "to": label, "to_type": "unit" if is_unit else "staff",
                                            "kind": kind, "text": text, "deadlines": created}),
                           event_at=event)
-            return row.id
+            return cast(int, row.id)
 
         return self.get_instruction(self._write(op))
 
@@ -318,14 +329,14 @@ class Incidents:
             ins.acknowledged_by = txt.line(by, "by", limit=txt.MAX_KEY, required=False) or self.actor
             k = self.playbooks.get(inc.kind)
             met = []
-            for dl in s.scalars(select(Deadline).where(Deadline.instruction_id == ins.id, Deadline.state == DeadlineState.PENDING)):
+            for dl in s.scalars(select(Deadline).where(col(Deadline.instruction_id) == ins.id, col(Deadline.state) == DeadlineState.PENDING)):
                 rule = k.deadline_rule(dl.rule)
                 if rule is not None and rule.met_by == "ack":
                     dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, ins.acknowledged_by
                     met.append({"id": dl.id, "rule": dl.rule, "on_time": event <= dl.due_at})
             self._touch(inc)
             self._journal(s, now, Action.INSTRUCTION_ACK, "incident", inc.id, AckPayload({
-                "instruction": ins.id, "by": ins.acknowledged_by,
+                "instruction": cast(int, ins.id), "by": ins.acknowledged_by,
                 "latency_seconds": (event - ins.sent_at).total_seconds(), "deadlines_met": met,
             }), event_at=event)
 
@@ -339,12 +350,12 @@ class Incidents:
         def op(s: Session, now: datetime) -> NoteView:
             inc = self._incident(s, incident_id, live=False, expected_version=expected_version)
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            note = Note(incident_id=inc.id, text=text, at=event, by=self.actor)
+            note = Note(incident_id=cast(int, inc.id), text=text, at=event, by=self.actor)
             s.add(note)
             self._touch(inc)
             s.flush()
-            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, NotePayload({"note": note.id, "text": text}), event_at=event)
-            return NoteView(note.id, text, self.actor, event)
+            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, NotePayload({"note": cast(int, note.id), "text": text}), event_at=event)
+            return NoteView(cast(int, note.id), text, self.actor, event)
 
         return self._write(op)
 
@@ -357,30 +368,31 @@ class Incidents:
 
         def op(s: Session, now: datetime) -> list[dict[str, Any]]:
             inc = self._incident(s, incident_id, expected_version=expected_version)
-            last = s.scalar(select(func.max(LevelChange.at)).where(LevelChange.incident_id == inc.id))
+            last = s.scalar(select(func.max(col(LevelChange.at))).where(col(LevelChange.incident_id) == inc.id))
             event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
             warnings: list[dict[str, Any]] = []
-            missed, cancelled = [], []
-            for dl in s.scalars(select(Deadline).where(Deadline.subject_type == "incident",
-                                                       Deadline.subject_id == inc.id, Deadline.state == DeadlineState.PENDING)
-                                .order_by(Deadline.due_at, Deadline.id)):
+            missed: list[int] = []
+            cancelled: list[int] = []
+            for dl in s.scalars(select(Deadline).where(col(Deadline.subject_type) == "incident",
+                                                       col(Deadline.subject_id) == inc.id, col(Deadline.state) == DeadlineState.PENDING)
+                                .order_by(col(Deadline.due_at), col(Deadline.id))):
                 warnings.append({"deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at,
                                  "overdue": dl.due_at < event})
                 dl.closed_at, dl.closed_by = event, self.actor
                 if dl.due_at < event:
                     dl.state = DeadlineState.MISSED
-                    missed.append(dl.id)
+                    missed.append(cast(int, dl.id))
                 else:
                     dl.state = DeadlineState.CANCELLED
                     dl.reason_key = reasons.key("incident_closed")
-                    cancelled.append(dl.id)
+                    cancelled.append(cast(int, dl.id))
             k = self._kind_or_none(inc.kind)
-            held = set(s.scalars(select(Assignment.role).where(Assignment.incident_id == inc.id,
-                                                               Assignment.assigned_at <= event)))
+            held = set(s.scalars(select(col(Assignment.role)).where(col(Assignment.incident_id) == inc.id,
+                                                               col(Assignment.assigned_at) <= event)))
             for role in k.roles_for(inc.level) if k else []:
                 if role.required and role.key not in held:
                     warnings.append({"role": role.key, "unfilled": True})
-            for a in s.scalars(select(Assignment).where(Assignment.incident_id == inc.id, Assignment.released_at.is_(None))):
+            for a in s.scalars(select(Assignment).where(col(Assignment.incident_id) == inc.id, col(Assignment.released_at).is_(None))):
                 a.released_at, a.released_by = max(event, a.assigned_at), self.actor
             inc.status, inc.closed_at, inc.summary = IncidentStatus.CLOSED, event, summary
             self._touch(inc)
