@@ -278,7 +278,7 @@ async def test_shift_start_and_handover(desk, clock):
         app.screen.query_one("#commander", Input).value = "DC2"
         app.screen.query_one("#note", Input).value = "Quiet night; Route 205 to watch"
         app.screen.query_one("#note", Input).focus()
-        await pilot.press("enter")  # Enter in the note hands over
+        await pilot.press("enter", "y")  # Enter in the note hands over, once confirmed (defect 10)
         await settle(pilot)
         assert "Duty commander: DC2" in str(app.screen.query_one("#current", Static).render())
     assert desk.current_shift().commander == "DC2"
