@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # the full desk (SQLAlchemy, the models: ~280 ms) is not impo
 # lock, a server gone) and the banner says so; the poll runs every half second.
 # Counted in ticks, not on the desk's clock, which a test or an offset may move.
 STALE_TICKS = 3
+# Below this many rows a dialog leaves the top row to the alarm banner.
+SHORT_ROWS = 24
 # Two bells closer than this are one (the alert job and the alarm list see the same moment).
 BELL_GAP = timedelta(seconds=2)
 
@@ -105,16 +107,37 @@ class DutyDeskApp(App):
         self._ticks_since_good = 0
         self._desk_file: str | None = None  # a SQLite desk's file, watched by the poll
         self._desk_inode: tuple[int, int] = (0, 0)
+        self._held_notices: list[dict[str, Any]] = []  # notices given while a dialog was on top
 
     def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
                timeout: float | None = None, markup: bool = False) -> None:
         """Every notice as plain text: messages quote titles, call signs and
         refusals (a title ``[/]`` was parsed as markup and crashed the
         console); whatever of the desk's data it holds is shown escaped."""
+        from textual.screen import ModalScreen
+
         from dutydesk.text import safe
 
-        super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
-                       markup=False)
+        notice = dict(message=safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout)
+        if self.screen_stack and isinstance(self.screen_stack[-1], ModalScreen):
+            # A toast would sit on the dialog's border or fields: it waits until the dialog
+            # closes (the banner and the bell say alarms meanwhile; a dialog shows its own errors).
+            self._held_notices.append(notice)
+            return
+        super().notify(**notice, markup=False)
+
+    def on_resize(self, event: Any) -> None:
+        """Under 24 rows a tall dialog would cover the banner's row: ``-short`` keeps it free (app.tcss)."""
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
+
+    def _screen_changed(self, screen: Screen) -> None:
+        from textual.screen import ModalScreen
+
+        self._ensure_banner(screen)
+        if self._held_notices and not isinstance(screen, ModalScreen):
+            held, self._held_notices = self._held_notices, []
+            for notice in held:
+                super().notify(**notice, markup=False)
 
     def take_prefetch(self, wait: float | None = None):
         """The board's first data, read during start-up (once; then ``None``).
@@ -174,8 +197,9 @@ class DutyDeskApp(App):
         self._read_meta()
         self.title = safe(self.desk_name) + (" — " + _("DEMO") if self.is_demo else "")
         # Every screen shows the alarm banner at its top: mounted here, so no screen can forget it.
-        self.screen_change_signal.subscribe(self, self._ensure_banner)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self._ensure_banner(self.screen)
+        self.set_class(self.size.height < SHORT_ROWS, "-short")
         if self.tick_interval:
             self.set_interval(self.tick_interval, self.tick)
         if self.poll_interval:

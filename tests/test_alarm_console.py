@@ -452,3 +452,51 @@ async def test_two_instruction_alarms_of_one_incident_say_to_whom(desk, clock):
         await pilot.press("enter")
         await settle(pilot)
         assert notices and "(to PS2)" in notices[-1] and "PS1" not in notices[-1]
+
+
+async def test_at_60x20_a_dialog_leaves_the_banner_visible(desk, clock, video):
+    """Night-shift trial defect 8: at 60x20 a modal covered the banner's line."""
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    _inc, first = video
+    clock.set(first.due_at + timedelta(seconds=5))
+    app = make_app(desk)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert "alarm" in banner(app)
+        for keys, kind in [(["question_mark"], None), (["o"], None), (["f2", "k"], ConfirmDialog)]:
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            dialog = app.screen
+            assert kind is None or isinstance(dialog, kind)
+            box = dialog.query_one(".box")
+            assert box.region.y >= 1, (dialog, box.region)  # row 0 is the banner's
+            assert app.screen_stack[-2].query_one(AlarmBanner).region.y == 0
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
+            await settle(pilot)
+
+
+async def test_a_notice_waits_while_a_dialog_is_on_top(desk, clock, video):
+    """Night-shift trial defect 8: a notice (toast) sat on a dialog's border and
+    fields. Given while a dialog is open, it shows once the dialog closes."""
+    from dutydesk.screens.dialogs import ConfirmDialog
+
+    _inc, first = video
+    clock.set(first.due_at + timedelta(seconds=5))
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        app.notify("DUE NOW: something else", severity="error")
+        await settle(pilot)
+        assert not any("something else" in n.message for n in app._notifications)  # no toast over the dialog
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("DUE NOW: something else" in n.message for n in app._notifications)
