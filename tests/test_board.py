@@ -339,7 +339,7 @@ async def test_the_cursor_stays_on_its_incident_after_another_screen(desk, clock
     be on the incident it was on, even when the rows were re-sorted meanwhile (README)."""
     from dutydesk.messages import DeskChanged
 
-    first = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
     second = desk.open_incident(kind="mass", title="Gathering at the gate", place="Riverside Road", level="B")
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
