@@ -1,4 +1,6 @@
-"""A one-line key bar: the screen's bindings, clickable.
+"""The key bar: the screen's bindings, clickable.  When they do not fit on one
+line it takes a second, broken between keys, rather than hide the last ones
+(at 80 columns the incident screen's Status, Close and Report were cut off).
 
 Textual's Footer recomposes whenever focus moves and cost about 100 ms of the
 board's first paint (measured with bench/console.py); this bar is rendered once.
@@ -17,7 +19,8 @@ class KeyBar(Static):
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;
-        height: 1;
+        height: auto;
+        max-height: 2;
         background: $panel;
         color: $text;
         padding: 0 1;
@@ -25,9 +28,30 @@ class KeyBar(Static):
     """
 
     def on_mount(self) -> None:
-        self.update(self.markup_for(self.screen))
+        self._parts = self.parts_for(self.screen)
+        self._lay_out(self.size.width or self.app.size.width)
 
-    def markup_for(self, screen) -> str:  # noqa: ANN001
+    def on_resize(self, event) -> None:  # noqa: ANN001
+        self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        """The keys in lines of ``width`` (less the padding), broken between keys."""
+        from rich.cells import cell_len
+
+        room = max(10, width - 2)
+        lines: list[list[str]] = [[]]
+        used = 0
+        for plain, markup in self._parts:
+            need = cell_len(plain) + (2 if lines[-1] else 0)
+            if lines[-1] and used + need > room:
+                lines.append([])
+                used, need = 0, cell_len(plain)
+            lines[-1].append(markup)
+            used += need
+        self.update("\n".join("  ".join(line) for line in lines))
+
+    def parts_for(self, screen) -> list[tuple[str, str]]:  # noqa: ANN001
+        """Each key as (its plain text, for measuring; its markup)."""
         parts = []
         for binding in list(getattr(screen, "BINDINGS", [])) + list(self.app.BINDINGS):
             if not isinstance(binding, Binding) or not binding.show:
@@ -35,8 +59,8 @@ class KeyBar(Static):
             key = self.app.get_key_display(Binding(binding.key.split(",")[0].strip(), ""))
             action = binding.action if "." in binding.action else f"screen.{binding.action}"
             # A binding's words were translated when its class was defined: in the reader's language now.
-            words = escape(translate_marked(binding.description))
-            parts.append(f"[b $accent]{escape(key)}[/] [@click={action}]{words}[/]")
-        palette = escape(_("palette"))  # outside the f-string, so that pybabel extracts it
-        parts.append(f"[b $accent]^p[/] [@click=app.command_palette]{palette}[/]")
-        return "  ".join(parts)
+            words = translate_marked(binding.description)
+            parts.append((f"{key} {words}", f"[b $accent]{escape(key)}[/] [@click={action}]{escape(words)}[/]"))
+        palette = _("palette")  # outside the f-string, so that pybabel extracts it
+        parts.append((f"^p {palette}", f"[b $accent]^p[/] [@click=app.command_palette]{escape(palette)}[/]"))
+        return parts
