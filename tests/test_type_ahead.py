@@ -195,3 +195,33 @@ async def test_esc_on_an_open_dropdown_closes_the_dropdown_not_the_dialog(desk, 
         await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog), stack(app)
         assert not app.screen.query_one("#choice", Select).expanded
+
+
+async def test_the_instruction_dialog_says_who_is_chosen_whatever_the_filter_shows(desk, opened):
+    """Was: a filter 'PS' left the To field reading 'PS' while the instruction
+    went to the list's first match (second night-shift trial): the dialog now
+    says in words who it goes to, and that is who gets it."""
+    from textual.widgets import OptionList, Static
+
+    slow, _ = opened
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_incident_screen(pilot, slow.id)
+        burst(app, ["i", *"PS"])
+        await settle(pilot)
+        dialog = app.screen
+        options = dialog.query_one("#items", OptionList)
+        assert options.option_count >= 2, "the test desk needs two units matching 'PS'"
+        first, second = (str(options.get_option_at_index(i).prompt) for i in (0, 1))
+        chosen = dialog.query_one("#chosen", Static)
+        assert str(chosen.render()) == f"Chosen: {first}"
+        options.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert str(chosen.render()) == f"Chosen: {second}"
+        dialog.query_one("#text", Input).focus()
+        burst(app, [*"Send two cars", "ctrl+s"])
+        await settle(pilot)
+        assert app.screen is screen, stack(app)
+    ins = desk.get_incident(slow.id).instructions
+    assert len(ins) == 1 and ins[0].unit in second, (ins, second)

@@ -512,6 +512,9 @@ class PickerDialog(Dialog):
             yield Input(placeholder=_("type to filter"), id="filter", value=self.who or "")
             yield OptionList(id="items")
             yield Static("", id="empty", classes="warning", markup=False)
+            # Who it goes to, in words, whatever the filter still shows (a filter 'PS'
+            # sent an instruction to the first match while the field read 'PS').
+            yield Static("", id="chosen", classes="chosen", markup=False)
             if self.text_label:
                 yield Label(plain(self.text_label), markup=False)
                 yield Input(id="text", value=self.text)
@@ -597,6 +600,16 @@ class PickerDialog(Dialog):
         else:
             empty = _("The list is empty")
         self.query_one("#empty", Static).update(plain(empty))
+        self._show_chosen()
+
+    @on(OptionList.OptionHighlighted, "#items")
+    def _show_chosen(self) -> None:
+        options = self.query_one("#items", OptionList)
+        chosen = ""
+        if options.option_count and options.highlighted is not None:
+            option = options.get_option_at_index(options.highlighted)
+            chosen = _("Chosen: {who}").format(who=str(option.prompt))
+        self.query_one("#chosen", Static).update(plain(chosen))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
