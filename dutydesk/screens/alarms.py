@@ -46,7 +46,8 @@ def left_text(alarm: Alarm, now: datetime) -> Text:
     left = alarm.due_at - now
     if left.total_seconds() <= 0:
         return Text("+" + fmt_late(-left), style="bold red3")  # a miss rounded up, as the report
-    return Text(fmt_duration(left), style="bold")
+    # Time left says so: a bare '00:12' read like a clock time (second night-shift trial).
+    return Text(_("in {left}").format(left=fmt_duration(left)), style="bold")
 
 
 def describe(alarm: Alarm, now: datetime) -> str:
@@ -101,7 +102,7 @@ class AlarmScreen(Screen):
         table.clear(columns=True)
         self.wide = width >= WIDE
         widest_day = datetime(2026, 12, 28, 23, 59, tzinfo=timezone.utc)  # two-digit month and day, any zone
-        widths = {"state": max(7, cell_len(_("OVERDUE"))), "left": 9,
+        widths = {"state": max(7, cell_len(_("OVERDUE"))), "left": max(11, cell_len(_("in {left}").format(left="0:00:00")) + 1),
                   "due": max(11, cell_len(fmt_local(widest_day, short=True)))}  # "11-23 14:18", "11月23日 14:18"
         table.add_column(_("State"), key="state", width=widths["state"])
         table.add_column(_("Left"), key="left", width=widths["left"])
