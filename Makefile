@@ -74,7 +74,7 @@ clean:
 
 # Refresh the translation template after changing user-visible strings.
 i18n: install-test
-	$(VENV)/bin/pybabel extract -k _ -k N_ -k ngettext:1,2 --sort-output --project dutydesk \
+	$(VENV)/bin/pybabel extract -k _ -k N_ -k ngettext:1,2 -k NP_:1c,2 --sort-output --project dutydesk \
 	    -o dutydesk/i18n/locale/dutydesk.pot dutydesk
 	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -D dutydesk \
 	    -i dutydesk/i18n/locale/dutydesk.pot -d dutydesk/i18n/locale

@@ -20,7 +20,7 @@ def test_catalogue_extracts():
 
     from dutydesk.i18n import DOMAIN, LOCALE_DIR
 
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}  # the Makefile's, and Babel's
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}  # the Makefile's, and Babel's
     code = {(context, message if isinstance(message, str) else tuple(message))
             for _f, _l, message, _c, context in extract_from_dir(str(PKG), keywords=keywords)}
     with open(LOCALE_DIR / f"{DOMAIN}.pot", "rb") as fh:

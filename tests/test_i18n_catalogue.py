@@ -22,7 +22,7 @@ from dutydesk.i18n import DOMAIN, LOCALE_DIR
 PKG = Path(dutydesk.__file__).parent
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}  # as `make i18n` extracts
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}  # as `make i18n` extracts
 
 
 def msgid(message, context=None) -> str | tuple:  # noqa: ANN001

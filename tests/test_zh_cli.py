@@ -136,6 +136,14 @@ def test_a_refusal_in_chinese(tour):
     chinese_only(r.stderr)
 
 
+def test_a_refusal_names_its_field_in_chinese(tour, db_url):
+    """Was: 错误：incident: 没有事件 98 (second night-shift trial); in English the key stays."""
+    r = tour("incident", "show", "98", code=1)
+    assert r.stderr.startswith("错误：事件: ") and "incident" not in r.stderr, r.stderr
+    r = runner.invoke(app, ["--db", db_url, "--lang", "en", "incident", "show", "98"])
+    assert r.exit_code == 1 and r.stderr.startswith("error: incident: no incident 98"), r.stderr
+
+
 def test_english_unchanged_for_keys(db_url):
     """In English the tables keep showing the keys (A, red) as before."""
     run = lambda *a: runner.invoke(app, ["--db", db_url, *a])  # noqa: E731
