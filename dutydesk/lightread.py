@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from dutydesk import __version__, reasons
+from dutydesk.reasons import reason_text
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _, pick
@@ -232,49 +233,6 @@ def _dt(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _local_day(text: str) -> tuple[datetime, datetime] | None:
-    """As ``service.queries._local_day``: ``2026-11-20`` -> the UTC bounds of that local day."""
-    from datetime import date
-    from datetime import time as dtime
-
-    from dutydesk.timefmt import localize
-
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    start = localize(datetime.combine(day, dtime(0)))
-    end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))
-    return as_utc(start), as_utc(end)
-
-
-def _reason_text(kind: LightKind | None, fact: Any) -> str:  # noqa: ANN401
-    """As ``risk.reason_text`` (which loads the validated playbooks): one reason in the reader's words."""
-    if not isinstance(fact, dict):
-        return str(fact)
-    if fact.get("none"):
-        return _("no risk factors given")
-    if "total" in fact:
-        if fact.get("level") is None:
-            return _("total {total}: below every threshold").format(total=_num(fact["total"]))
-        return _("total {total}: level {level} ({min} or more)").format(
-            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0)))
-    key = str(fact.get("factor", ""))
-    factor = next((f for f in kind.factors if f.key == key), None) if kind else None
-    name = factor.text() if factor else key
-    if "option" in fact:
-        option = kind.option_text(key, fact["option"]) if kind else fact["option"]
-        return _("{factor}: {value} (+{score})").format(factor=name, value=option, score=fact.get("score", 0))
-    if "value" in fact:
-        return _("{factor}: {value} (+{score}, {min} or more)").format(
-            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0)))
-    return _("{factor}: not given (+0)").format(factor=name)
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
 def _ts(at: datetime) -> str:
     """A bound time as SQLAlchemy writes it to SQLite (naive UTC, microseconds)."""
     return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -405,7 +363,9 @@ class LightDesk:
             where.append("incident.kind = ?")
             args.append(kind)
         if search:
-            day = _local_day(search)
+            from dutydesk.timefmt import local_day_bounds
+
+            day = local_day_bounds(search)
             if day is not None:
                 where.append("incident.reported_at >= ? AND incident.reported_at < ?")
                 args += [_ts(day[0]), _ts(day[1])]
@@ -506,7 +466,7 @@ class LightDesk:
             details.append(IncidentDetail(
                 **base, cause_field=inc["cause_field"], size_estimate=inc["size_estimate"],
                 factors=json.loads(inc["factors"] or "{}"), suggested_level=inc["suggested_level"],
-                suggested_reasons=[_reason_text(k, f) for f in json.loads(inc["suggested_reasons"] or "[]")],
+                suggested_reasons=[reason_text(k, f) for f in json.loads(inc["suggested_reasons"] or "[]")],
                 occurred_at=_dt(inc["occurred_at"]), opened_at=_dt(inc["opened_at"]),
                 opened_by=inc["opened_by"], summary=inc["summary"], deadlines=deadlines, roles=roles,
                 assignments=assignments, instructions=instructions, level_changes=changes, notes=notes,

@@ -14,6 +14,7 @@ from typing import Any
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.playbook import Kind
+from dutydesk.reasons import reason_text  # the words of a reason: light, shared with lightread
 
 
 @dataclass
@@ -100,31 +101,3 @@ def assess(kind: Kind, values: dict[str, str | float]) -> Suggestion:
     if level is None:
         facts.append({"total": total, "level": None})
     return Suggestion(level=level, score=total, facts=facts, values=values, kind=kind)
-
-
-def reason_text(kind: Kind | None, fact: Any) -> str:  # noqa: ANN401
-    """One reason in the reader's words.  A plain string is a reason stored
-    before reasons were kept as keys, shown as written."""
-    if not isinstance(fact, dict):
-        return str(fact)
-    if fact.get("none"):
-        return _("no risk factors given")
-    if "total" in fact:
-        if fact.get("level") is None:
-            return _("total {total}: below every threshold").format(total=_num(fact["total"]))
-        return _("total {total}: level {level} ({min} or more)").format(
-            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0)))
-    key = str(fact.get("factor", ""))
-    factor = next((f for f in kind.factors if f.key == key), None) if kind else None
-    name = factor.text() if factor else key
-    if "option" in fact:
-        option = kind.option_text(key, fact["option"]) if kind else fact["option"]
-        return _("{factor}: {value} (+{score})").format(factor=name, value=option, score=fact.get("score", 0))
-    if "value" in fact:
-        return _("{factor}: {value} (+{score}, {min} or more)").format(
-            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0)))
-    return _("{factor}: not given (+0)").format(factor=name)
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"

@@ -167,3 +167,18 @@ def fmt_duration(delta: timedelta) -> str:
     if h:
         return f"{sign}{h}:{m:02d}:{s:02d}"
     return f"{sign}{m:02d}:{s:02d}"
+
+
+def local_day_bounds(text: str) -> tuple[datetime, datetime] | None:
+    """``2026-11-20`` -> the UTC bounds of that day in the display zone (23 or 25
+    hours on a clock-change day); ``None`` if the text is not a date."""
+    from datetime import date
+    from datetime import time as dtime
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    start = localize(datetime.combine(day, dtime(0)))
+    end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

@@ -35,7 +35,7 @@ from dutydesk.models import (
 from dutydesk.playbook import (
     Kind,
 )
-from dutydesk.risk import reason_text
+from dutydesk.reasons import reason_text
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.views import (
     AssignmentView,
@@ -63,22 +63,6 @@ def _level_labeller(kind: Kind | None) -> Callable[[str], str]:
         return level.text() if level else key
     return label
 
-
-
-def _local_day(text: str) -> tuple[datetime, datetime] | None:
-    """``2026-11-20`` -> the UTC bounds of that day in the display zone."""
-    from datetime import date
-    from datetime import time as dtime
-
-    from dutydesk.timefmt import localize
-
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    start = localize(datetime.combine(day, dtime(0)))
-    end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))  # 23 or 25 hours on a clock-change day
-    return as_utc(start), as_utc(end)
 
 
 
@@ -168,7 +152,9 @@ class Queries(UnitOfWork):
             if kind:
                 stmt = stmt.where(col(Incident.kind) == kind)
             if search:
-                day = _local_day(search)
+                from dutydesk.timefmt import local_day_bounds
+
+                day = local_day_bounds(search)
                 if day is not None:  # a date: incidents reported that (local) day
                     stmt = stmt.where(col(Incident.reported_at) >= day[0], col(Incident.reported_at) < day[1])
                 else:
