@@ -182,3 +182,18 @@ def local_day_bounds(text: str) -> tuple[datetime, datetime] | None:
     start = localize(datetime.combine(day, dtime(0)))
     end = localize(datetime.combine(day + timedelta(days=1), dtime(0)))
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def countdown_words(left: timedelta, *, soon: bool, due_grace: timedelta) -> str:
+    """The one countdown wording of the console and the CLI (a running countdown
+    never reads like a clock time): ``in 17:42``; ``soon 02:00`` within the
+    warning lead; ``DUE +00:10`` for ``due_grace`` past due, then ``OVERDUE
+    12:03`` (how late, rounded up: a miss is never shown smaller)."""
+    if left <= timedelta(0):
+        late = fmt_late(-left)
+        if -left < due_grace:
+            return _("DUE +{late}").format(late=late)
+        return _("OVERDUE {late}").format(late=late)
+    if soon:
+        return _("soon {left}").format(left=fmt_duration(left))
+    return _("in {left}").format(left=fmt_duration(left))

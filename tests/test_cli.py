@@ -212,3 +212,21 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_deadline_list_words_countdowns_as_the_console_does(seeded, monkeypatch):
+    """Was '+03:09 OVERDUE' and a bare '19:35' beside the due time, which read
+    like a clock (second night-shift trial): 'in …', 'OVERDUE …' as on screen."""
+    from datetime import timedelta
+
+    from dutydesk.clock import SystemClock
+    from tests.clitools import ok
+
+    monkeypatch.setenv("COLUMNS", "200")
+    three_hours_ago = (SystemClock().now() - timedelta(hours=3)).isoformat(timespec="minutes")
+    ok(seeded("--actor", "DC1", "incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate",
+              "--level", "C", "--at", three_hours_ago))
+    ok(seeded("--actor", "DC1", "incident", "instruct", "1", "--to", "PS1", "Send two cars"))  # due in a minute
+    out = ok(seeded("--actor", "DC1", "deadline", "list")).stdout
+    assert "OVERDUE 1:00:" in out and ("│ in 0" in out or "│ soon 0" in out), out
+    assert " OVERDUE\n" not in out and "+" not in out.replace("OVERDUE +", ""), out

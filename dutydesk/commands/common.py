@@ -376,13 +376,16 @@ def _make_table(columns: list[str], rows: list[tuple], title: str | None = None,
 
 
 def _print_deadlines(desk: "Desk", deadlines) -> None:
-    from dutydesk.timefmt import fmt_duration, fmt_local
+    from dutydesk.alarms import DUE_GRACE
+    from dutydesk.alerts import in_warning
+    from dutydesk.timefmt import countdown_words, fmt_local
 
     now = desk.clock.now()
     rows = []
     for dl in deadlines:
         if dl.state == "pending":
-            left = fmt_duration(dl.due_at - now) + (" " + _("OVERDUE") if dl.overdue(now) else "")
+            # as the console words it: 'in 17:42', 'soon 02:00', 'DUE +00:10', 'OVERDUE 1:16:00'
+            left = countdown_words(dl.due_at - now, soon=in_warning(dl, now, dl.warn_before), due_grace=DUE_GRACE)
         elif dl.state == "met":
             left = _("met {at}").format(at=fmt_local(dl.met_at)) + ("" if dl.met_on_time else " " + _("(late)"))
         else:

@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from rich.text import Text
 
 from dutydesk.alerts import in_warning
-from dutydesk.i18n import _
-from dutydesk.timefmt import fmt_duration, fmt_late
 from dutydesk.views import DeadlineView
 
 BADGE_STYLES = {
@@ -59,16 +57,12 @@ def countdown_left(left: timedelta, *, soon: bool) -> Text:
     """:func:`countdown` for ``left`` (due at minus now; ``soon``: inside the warning lead): for a
     caller that knows the stage and not the deadline (an alarm)."""
     from dutydesk.alarms import DUE_GRACE  # the alarm screen's DUE and the countdowns' agree
+    from dutydesk.timefmt import countdown_words
 
+    text = countdown_words(left, soon=soon, due_grace=DUE_GRACE)
     if left <= timedelta(0):
-        late = fmt_late(-left)  # rounded up: a miss is never shown smaller
-        if -left < DUE_GRACE:
-            return Text(_("DUE +{late}").format(late=late), style=OVERDUE_STYLE)
-        return Text(_("OVERDUE {late}").format(late=late), style=OVERDUE_STYLE)
-    text = fmt_duration(left)
-    if soon:
-        return Text(_("soon {left}").format(left=text), style=SOON_STYLE)
-    return Text(_("in {left}").format(left=text))
+        return Text(text, style=OVERDUE_STYLE)
+    return Text(text, style=SOON_STYLE if soon else "")
 
 
 def cells(*values) -> list:  # noqa: ANN002
