@@ -41,7 +41,7 @@ from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _, pick
 from dutydesk.revision import HEAD_REVISION
-from dutydesk.views import (AssignmentView, DeadlineView, IncidentDetail, IncidentSummary, InstructionView, LevelChangeView,
+from dutydesk.views import (sort_by_urgency, AssignmentView, DeadlineView, IncidentDetail, IncidentSummary, InstructionView, LevelChangeView,
                             NoteView, RoleView, ShiftView)
 from dutydesk.vocab import LIVE_STATUSES, DeadlineState, IncidentStatus
 
@@ -380,17 +380,7 @@ class LightDesk:
                 args += [limit if limit else -1, offset]
             return self._summaries(list(self.con.execute(sql, args)))
         rows = self._summaries(list(self.con.execute(sql, args)))
-        far = datetime.max.replace(tzinfo=UTC)
-
-        def urgency(r: IncidentSummary) -> tuple[datetime, int, int]:
-            k = self.kind_or_none(r.kind)
-            try:
-                gravity = k.gravity(r.level) if k else 0
-            except ValueError:
-                gravity = 0
-            return (r.next_deadline.due_at if r.next_deadline else far, -gravity, r.id)
-
-        rows.sort(key=urgency)
+        sort_by_urgency(rows, self.kind_or_none)
         return rows[offset:offset + limit] if limit else rows[offset:]
 
     @_locked

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from dutydesk.timefmt import iso
@@ -233,3 +234,20 @@ class DisputeView(_View):
     status: str
     opened_at: datetime
     resolved_at: datetime | None
+
+
+def sort_by_urgency(rows: list[IncidentSummary], kind_of: Callable[[str], Any]) -> None:
+    """Most urgent first, in place: the next deadline soonest, then the graver
+    level (``kind_of(key)``: the kind, with ``gravity``, or ``None``), then the
+    id.  One rule for the read model and the light reader."""
+    far = datetime.max.replace(tzinfo=timezone.utc)
+
+    def urgency(r: IncidentSummary) -> tuple[datetime, int, int]:
+        k = kind_of(r.kind)
+        try:
+            gravity = int(k.gravity(r.level)) if k else 0
+        except ValueError:
+            gravity = 0
+        return (r.next_deadline.due_at if r.next_deadline else far, -gravity, r.id)
+
+    rows.sort(key=urgency)

@@ -38,6 +38,7 @@ from dutydesk.playbook import (
 from dutydesk.reasons import reason_text
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.views import (
+    sort_by_urgency,
     AssignmentView,
     DeadlineView,
     IncidentDetail,
@@ -169,17 +170,7 @@ class Queries(UnitOfWork):
                     stmt = stmt.offset(offset)
                 return self._summaries(s, list(s.execute(stmt)))
             rows = self._summaries(s, list(s.execute(stmt)))
-        far = datetime.max.replace(tzinfo=as_utc(self.clock.now()).tzinfo)
-
-        def urgency(r: IncidentSummary) -> tuple[datetime, int, int]:
-            k = self._kind_or_none(r.kind)
-            try:
-                gravity = k.gravity(r.level) if k else 0
-            except ValueError:
-                gravity = 0
-            return (r.next_deadline.due_at if r.next_deadline else far, -gravity, r.id)
-
-        rows.sort(key=urgency)
+        sort_by_urgency(rows, self._kind_or_none)
         return rows[offset:offset + limit] if limit else rows[offset:]
 
     def get_incident(self, incident_id: int) -> IncidentDetail:
