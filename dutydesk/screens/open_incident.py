@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, Static
 
 from dutydesk.errors import DeskError
@@ -164,7 +165,7 @@ class OpenIncidentScreen(Dialog):
         for f in kind.factors:
             try:
                 widget = self.query_one(f"#factor-{f.key}")
-            except Exception:
+            except NoMatches:  # a factor this form does not ask (none other is caught)
                 continue
             value = widget.value
             if value is Select.NULL or value in (None, ""):
