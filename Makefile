@@ -40,6 +40,7 @@ run: install
 # contracts, the strictly typed modules), then the suite.
 test: install-test fonts
 	$(VENV)/bin/ruff check dutydesk bench tests
+	$(VENV)/bin/ruff format --check dutydesk bench tests
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q

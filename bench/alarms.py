@@ -59,8 +59,7 @@ def build(path: Path) -> tuple[str, datetime]:
     n = 0
     i = 0
     while n < LIVE_DEADLINES:
-        inc = desk.open_incident(kind="mass" if i % 2 else "opinion", title=f"Live incident {i}", place="Square",
-                                 level="B" if i % 2 else "orange")
+        inc = desk.open_incident(kind="mass" if i % 2 else "opinion", title=f"Live incident {i}", place="Square", level="B" if i % 2 else "orange")
         n += sum(1 for d in inc.deadlines if d.state == "pending")
         i += 1
     clock.at = T0 + timedelta(minutes=5)
@@ -110,8 +109,7 @@ def run() -> list[Result]:
         samples = [asyncio.run(one_run(url, due)) for _ in range(RUNS)]
     print("banner after due, each run (s): " + " ".join(f"{s:.3f}" for s in samples), flush=True)
     median = statistics.median(samples)
-    return [Result(f"alarm banner after due, {LIVE_DEADLINES}+ live deadlines (median of {RUNS}; worst {max(samples):.3f} s)",
-                   median, 1.0, "s", 1.0)]
+    return [Result(f"alarm banner after due, {LIVE_DEADLINES}+ live deadlines (median of {RUNS}; worst {max(samples):.3f} s)", median, 1.0, "s", 1.0)]
 
 
 if __name__ == "__main__":

@@ -46,19 +46,38 @@ def run_all() -> list:
     home = desks.demo_home()
     env = bench_env(home)
     results = []
-    results.append(paired("dutydesk --help vs python -c 'import typer'",
-                          lambda: run(desks.cli(home, "--help"), env=env).seconds, _typer, budget=1.5, pairs=PAIRS_CHEAP))
-    results.append(paired("read: incident list --json (demo desk) vs python -c 'import typer'",
-                          lambda: run(desks.cli(home, "incident", "list", "--json"), env=env).seconds, _typer,
-                          budget=3.0, pairs=PAIRS_CHEAP))
+    results.append(
+        paired(
+            "dutydesk --help vs python -c 'import typer'",
+            lambda: run(desks.cli(home, "--help"), env=env).seconds,
+            _typer,
+            budget=1.5,
+            pairs=PAIRS_CHEAP,
+        )
+    )
+    results.append(
+        paired(
+            "read: incident list --json (demo desk) vs python -c 'import typer'",
+            lambda: run(desks.cli(home, "incident", "list", "--json"), env=env).seconds,
+            _typer,
+            budget=3.0,
+            pairs=PAIRS_CHEAP,
+        )
+    )
     _imports(home)
     with tempfile.TemporaryDirectory() as tmp:
         copy = desks.copy_home(home, Path(tmp))
         cenv = bench_env(copy)
         n = iter(range(10_000))
-        results.append(paired("write: incident note (demo desk) vs python -c 'import typer'",
-                              lambda: run(desks.cli(copy, "incident", "note", "11", f"bench note {next(n)}"), env=cenv).seconds,
-                              _typer, budget=4.0, pairs=PAIRS_CHEAP))
+        results.append(
+            paired(
+                "write: incident note (demo desk) vs python -c 'import typer'",
+                lambda: run(desks.cli(copy, "incident", "note", "11", f"bench note {next(n)}"), env=cenv).seconds,
+                _typer,
+                budget=4.0,
+                pairs=PAIRS_CHEAP,
+            )
+        )
         check = run(desks.cli(copy, "audit", "verify"), env=cenv, check=False)
         note(f"after the write bench: audit verify exit {check.returncode}")
         if check.returncode != 0:

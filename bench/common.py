@@ -108,15 +108,13 @@ class Run:
     stderr: bytes = b""
 
 
-def run(cmd: list[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None, check: bool = True,
-        cwd: str | Path | None = None) -> Run:
+def run(cmd: list[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None, check: bool = True, cwd: str | Path | None = None) -> Run:
     """Run ``cmd`` to its end; wall time from just before exec to its exit, and its own peak RSS."""
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
     with out, err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err,
-                                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
         if stdin is not None:
             assert proc.stdin is not None
             proc.stdin.write(stdin)
@@ -203,8 +201,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None,
-                 timeout: float = 30.0) -> float:
+def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None, timeout: float = 30.0) -> float:
     """Seconds from exec until ``marker`` appears on a pseudo-terminal of ``size`` (columns, rows)."""
     pid, fd, t = _spawn(cmd, size, env)
     try:
@@ -217,8 +214,16 @@ def first_output(cmd: list[str], marker: str, *, size: tuple[int, int] = (80, 24
     return found
 
 
-def cpu_share(cmd: list[str], marker: str, *, seconds: float, settle: float = 2.0, size: tuple[int, int] = (80, 24),
-              env: dict[str, str] | None = None, timeout: float = 60.0) -> float:
+def cpu_share(
+    cmd: list[str],
+    marker: str,
+    *,
+    seconds: float,
+    settle: float = 2.0,
+    size: tuple[int, int] = (80, 24),
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> float:
     """The share of one core the process uses over ``seconds``, measured from
     outside (/proc), ``settle`` seconds after ``marker`` is on its terminal."""
     pid, fd, t = _spawn(cmd, size, env)
@@ -307,8 +312,14 @@ class Paired:
         a, b = statistics.median(self.subject), statistics.median(self.reference)
         budget = f"budget <= {self.budget:g}x" if self.budget is not None else "no budget (reported)"
         verdict = "" if self.budget is None else ("PASS" if self.ok else "FAIL")
-        return (f"{self.name}: median ratio {med:.2f}x (min {lo:.2f}x, max {hi:.2f}x, {len(self.ratios)} pairs; "
-                f"medians {_fmt(a, self.unit)} vs {_fmt(b, self.unit)}) {budget} {verdict} [{self.load}]").replace("  ", " ").rstrip()
+        return (
+            (
+                f"{self.name}: median ratio {med:.2f}x (min {lo:.2f}x, max {hi:.2f}x, {len(self.ratios)} pairs; "
+                f"medians {_fmt(a, self.unit)} vs {_fmt(b, self.unit)}) {budget} {verdict} [{self.load}]"
+            )
+            .replace("  ", " ")
+            .rstrip()
+        )
 
 
 @dataclass
@@ -331,8 +342,10 @@ class Absolute:
         med, lo, hi = median_min_max(self.samples)
         budget = f"budget <= {_fmt(self.limit, self.unit)}" if self.limit is not None else "no budget (reported)"
         verdict = "" if self.limit is None else ("PASS" if self.ok else "FAIL")
-        return (f"{self.name}: median {_fmt(med, self.unit)} (min {_fmt(lo, self.unit)}, max {_fmt(hi, self.unit)}, "
-                f"{len(self.samples)} runs) {budget} {verdict} [{self.load}]").rstrip()
+        return (
+            f"{self.name}: median {_fmt(med, self.unit)} (min {_fmt(lo, self.unit)}, max {_fmt(hi, self.unit)}, "
+            f"{len(self.samples)} runs) {budget} {verdict} [{self.load}]"
+        ).rstrip()
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -341,8 +354,16 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
-def paired(name: str, subject: Callable[[], float], reference: Callable[[], float], *, budget: float | None,
-           pairs: int = PAIRS, warmup: int = 1, unit: str = "s") -> Paired:
+def paired(
+    name: str,
+    subject: Callable[[], float],
+    reference: Callable[[], float],
+    *,
+    budget: float | None,
+    pairs: int = PAIRS,
+    warmup: int = 1,
+    unit: str = "s",
+) -> Paired:
     """``pairs`` pairs A/B/A/B (after ``warmup`` unrecorded ones): each pair's ratio; the median is the verdict."""
     for _ in range(warmup):
         subject()
@@ -355,8 +376,7 @@ def paired(name: str, subject: Callable[[], float], reference: Callable[[], floa
     return Paired(name, a, b, budget, unit)
 
 
-def absolute(name: str, sample: Callable[[], float], *, limit: float | None, pairs: int = PAIRS, warmup: int = 0,
-             unit: str = "s") -> Absolute:
+def absolute(name: str, sample: Callable[[], float], *, limit: float | None, pairs: int = PAIRS, warmup: int = 0, unit: str = "s") -> Absolute:
     for _ in range(warmup):
         sample()
     return Absolute(name, [sample() for _ in range(pairs)], limit, unit)
@@ -442,8 +462,9 @@ class Result:
     def line(self) -> str:
         budget = f"budget <= {self.budget:g}x" if self.budget is not None else "no budget (reported)"
         verdict = "" if self.budget is None else ("PASS" if self.ok else "FAIL")
-        return (f"{self.name}: {self.value:.4g} {self.unit} vs reference {self.reference:.4g} {self.unit} "
-                f"= {self.ratio:.2f}x ({budget}) {verdict}").rstrip()
+        return (
+            f"{self.name}: {self.value:.4g} {self.unit} vs reference {self.reference:.4g} {self.unit} = {self.ratio:.2f}x ({budget}) {verdict}"
+        ).rstrip()
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:

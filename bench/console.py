@@ -35,10 +35,13 @@ def first_paint(name: str, home: Path, marker: str, size: tuple[int, int] = (80,
     env = common.bench_env(home)
     console = desks.cli(home)
     bare = common.python(str(BARE), marker)
-    return common.paired(f"console first paint, {name}, {size[0]}x{size[1]} (until '{marker}' is on the terminal) vs a bare Textual app",
-                         lambda: common.first_output(console, marker, size=size, env=env),
-                         lambda: common.first_output(bare, marker, size=size, env=env),
-                         budget=1.5, pairs=PAINT_PAIRS)
+    return common.paired(
+        f"console first paint, {name}, {size[0]}x{size[1]} (until '{marker}' is on the terminal) vs a bare Textual app",
+        lambda: common.first_output(console, marker, size=size, env=env),
+        lambda: common.first_output(bare, marker, size=size, env=env),
+        budget=1.5,
+        pairs=PAINT_PAIRS,
+    )
 
 
 def countdown_cpu() -> Result:
@@ -49,12 +52,13 @@ def countdown_cpu() -> Result:
     busy, idle = [], []
     for _ in range(3):
         for home, out in ((busy_home, busy), (idle_home, idle)):
-            out.append(common.cpu_share(desks.cli(home), "Quit", seconds=CPU_SECONDS, settle=2.0, size=(200, 50),
-                                        env=common.bench_env(home)))
+            out.append(common.cpu_share(desks.cli(home), "Quit", seconds=CPU_SECONDS, settle=2.0, size=(200, 50), env=common.bench_env(home)))
     b, i = statistics.median(busy), statistics.median(idle)
     extra = max(0.0, b - i) * 100
-    common.note(f"CPU from outside: idle console {i * 100:.1f} % of a core, with {LIVE} countdowns {b * 100:.1f} % "
-                f"(samples {[round(x * 100, 1) for x in busy]} vs {[round(x * 100, 1) for x in idle]}): +{extra:.1f} points; budget < 5")
+    common.note(
+        f"CPU from outside: idle console {i * 100:.1f} % of a core, with {LIVE} countdowns {b * 100:.1f} % "
+        f"(samples {[round(x * 100, 1) for x in busy]} vs {[round(x * 100, 1) for x in idle]}): +{extra:.1f} points; budget < 5"
+    )
     return Result(f"{LIVE} live countdowns: extra CPU, % of one core (cold consoles under a pty, median of 3)", extra, 5.0, "%", 1.0)
 
 
@@ -81,9 +85,12 @@ def alert_latency(tmp: Path) -> Result:
 
 
 def run() -> list:
-    results: list = [first_paint("demo desk", desks.demo_home(), desks.DEMO_TITLE),
-                     first_paint(f"{desks.CLOSED} closed incidents, {4 * desks.CLOSED} deadlines, {desks.JOURNAL} journal entries",
-                                 desks.big_home(), desks.BIG_TITLE)]
+    results: list = [
+        first_paint("demo desk", desks.demo_home(), desks.DEMO_TITLE),
+        first_paint(
+            f"{desks.CLOSED} closed incidents, {4 * desks.CLOSED} deadlines, {desks.JOURNAL} journal entries", desks.big_home(), desks.BIG_TITLE
+        ),
+    ]
     if os.environ.get("BENCH_PAINT_ONLY"):
         return results
     with tempfile.TemporaryDirectory() as tmp:

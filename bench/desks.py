@@ -91,8 +91,7 @@ def big_home() -> Path:
         run(cli(home, "staff", "add", "DC1", "Duty Commander One", "--unit", "PS1"), env=env)
         for i in range(5):
             kind, level = ("mass", "C") if i % 2 else ("opinion", "yellow")
-            run(cli(home, "incident", "open", "--kind", kind, "--title", f"Bench live {i}", "--place", "Square",
-                    "--level", level), env=env)
+            run(cli(home, "incident", "open", "--kind", kind, "--title", f"Bench live {i}", "--place", "Square", "--level", level), env=env)
         _bulk(home / "desk.sqlite")
 
     return _home(f"big-{CLOSED}-{JOURNAL}", 1, build)
@@ -110,20 +109,43 @@ def _bulk(path: Path) -> None:
         con.executemany(
             "INSERT INTO incident (kind, title, place, level, status, factors, suggested_reasons, reported_at, "
             "opened_at, opened_by, closed_at, summary, version) VALUES (?, ?, ?, ?, 'closed', '{}', '[]', ?, ?, 'DC1', ?, 'done', 2)",
-            ((("mass", f"Old incident {i}", f"Place {i % 97}", "C", ts(base + timedelta(minutes=i)),
-               ts(base + timedelta(minutes=i)), ts(base + timedelta(minutes=i + 50))) for i in range(CLOSED))))
+            (
+                (
+                    (
+                        "mass",
+                        f"Old incident {i}",
+                        f"Place {i % 97}",
+                        "C",
+                        ts(base + timedelta(minutes=i)),
+                        ts(base + timedelta(minutes=i)),
+                        ts(base + timedelta(minutes=i + 50)),
+                    )
+                    for i in range(CLOSED)
+                )
+            ),
+        )
         first = con.execute("SELECT min(id) FROM incident WHERE status = 'closed'").fetchone()[0]
         con.executemany(
             "INSERT INTO deadline (subject_type, subject_id, rule, level, due_at, state, created_at, met_at, closed_at) "
             "VALUES ('incident', ?, 'first_report', 'C', ?, ?, ?, ?, ?)",
-            ((first + i // 4, ts(base + timedelta(minutes=i // 4 + 30)), "missed" if i % 9 == 0 else "met",
-              ts(base + timedelta(minutes=i // 4)), None if i % 9 == 0 else ts(base + timedelta(minutes=i // 4 + 20)),
-              ts(base + timedelta(minutes=i // 4 + 30))) for i in range(4 * CLOSED)))
+            (
+                (
+                    first + i // 4,
+                    ts(base + timedelta(minutes=i // 4 + 30)),
+                    "missed" if i % 9 == 0 else "met",
+                    ts(base + timedelta(minutes=i // 4)),
+                    None if i % 9 == 0 else ts(base + timedelta(minutes=i // 4 + 20)),
+                    ts(base + timedelta(minutes=i // 4 + 30)),
+                )
+                for i in range(4 * CLOSED)
+            ),
+        )
         seq0 = con.execute("SELECT max(seq) FROM journalentry").fetchone()[0]
         con.executemany(
             "INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, prev_hash, hash) "
             "VALUES (?, ?, ?, 0, 'DC1', 'incident.note', 'incident', ?, '{}', ?, ?)",
-            ((seq0 + i + 1, ts(base), ts(base), str(first + i % CLOSED), "0" * 64, "f" * 64) for i in range(JOURNAL)))
+            ((seq0 + i + 1, ts(base), ts(base), str(first + i % CLOSED), "0" * 64, "f" * 64) for i in range(JOURNAL)),
+        )
         con.execute("UPDATE deskmeta SET value = ? WHERE key = 'journal_head'", (f"{seq0 + JOURNAL}:{'f' * 64}",))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a desk in use would have done long since
     con.execute("ANALYZE")
@@ -148,6 +170,7 @@ desk.close()
 
 def live_home(n: int) -> Path:
     """``n`` live incidents opened now (their countdowns run for hours: the rules' longest is a day)."""
+
     def build(home: Path) -> None:
         run([sys.executable, "-c", _LIVE_CODE, desk_url(home), str(n)], env=bench_env(home))
 

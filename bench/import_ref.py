@@ -21,8 +21,10 @@ def main(db: str, path: str) -> int:
         rows = csv.reader(fh)
         next(rows)
         con.execute("BEGIN IMMEDIATE")
-        con.executemany("INSERT INTO staff (callsign, name, unit_id, post, active) VALUES (?, ?, ?, ?, 1)",
-                        ((callsign, name, units[unit], post) for callsign, name, unit, post in rows))
+        con.executemany(
+            "INSERT INTO staff (callsign, name, unit_id, post, active) VALUES (?, ?, ?, ?, 1)",
+            ((callsign, name, units[unit], post) for callsign, name, unit, post in rows),
+        )
         con.execute("COMMIT")
     n = con.execute("SELECT count(*) FROM staff").fetchone()[0]
     con.close()

@@ -62,8 +62,7 @@ def _raw(csv_path: Path, db: Path) -> float:
         reader = csv.reader(fh)
         next(reader)
         con.execute("BEGIN")
-        con.executemany("INSERT INTO staff (callsign, name, unit_id, post, active) VALUES (?, ?, 1, ?, 1)",
-                        ((r[0], r[1], r[3]) for r in reader))
+        con.executemany("INSERT INTO staff (callsign, name, unit_id, post, active) VALUES (?, ?, 1, ?, 1)", ((r[0], r[1], r[3]) for r in reader))
         con.execute("COMMIT")
     elapsed = time.perf_counter() - t
     con.close()
@@ -81,8 +80,11 @@ def speed(tmp: Path) -> Result:
     for i in range(5):
         service.append(_service(path, tmp / f"svc{i}.sqlite"))
         raw.append(_raw(path, tmp / f"raw{i}.sqlite"))
-    print(f"  (import samples, s: dutydesk {[round(x, 2) for x in service]}, csv+executemany {[round(x, 2) for x in raw]};"
-          f" ratio of medians {statistics.median(service) / statistics.median(raw):.2f}x)", flush=True)
+    print(
+        f"  (import samples, s: dutydesk {[round(x, 2) for x in service]}, csv+executemany {[round(x, 2) for x in raw]};"
+        f" ratio of medians {statistics.median(service) / statistics.median(raw):.2f}x)",
+        flush=True,
+    )
     return Result(f"import of a {ROWS}-row staff CSV (fastest of 5)", min(service), min(raw), "s", 3.0)
 
 
@@ -91,10 +93,8 @@ def _peak_rss_mib(tmp: Path, rows: int) -> float:
     keeps the largest child so far: call with growing sizes.)"""
     path = tmp / f"big-{rows}.csv"
     make_csv(path, rows)
-    code = ("import sys; from pathlib import Path; from bench.imports import _service; "
-            "_service(Path(sys.argv[1]), Path(sys.argv[2]))")
-    proc = subprocess.run([sys.executable, "-c", code, str(path), str(tmp / f"big-{rows}.sqlite")],
-                          stdin=subprocess.DEVNULL)
+    code = "import sys; from pathlib import Path; from bench.imports import _service; _service(Path(sys.argv[1]), Path(sys.argv[2]))"
+    proc = subprocess.run([sys.executable, "-c", code, str(path), str(tmp / f"big-{rows}.sqlite")], stdin=subprocess.DEVNULL)
     path.unlink()
     if proc.returncode != 0:
         return float("inf")
@@ -130,8 +130,12 @@ def cli_speed(tmp: Path) -> common.Paired:
         shutil.rmtree(copy)
         return r.seconds
 
-    return common.paired(f"import of {desks.STAFF_ROWS} staff rows (Chinese names, {desks.UNITS} units), whole CLI process "
-                         "vs csv + executemany into the same table", dutydesk_import, reference, budget=3.0)
+    return common.paired(
+        f"import of {desks.STAFF_ROWS} staff rows (Chinese names, {desks.UNITS} units), whole CLI process vs csv + executemany into the same table",
+        dutydesk_import,
+        reference,
+        budget=3.0,
+    )
 
 
 def run() -> list:

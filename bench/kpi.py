@@ -44,15 +44,15 @@ from pathlib import Path
 from bench.common import Absolute, bench_env, cache_dir, dutydesk, note, python, report, run
 
 VERSION = 6
-TEMPLATE = 50                       # incidents in the template
-SPACING = timedelta(minutes=10)     # between two incidents' reports
+TEMPLATE = 50  # incidents in the template
+SPACING = timedelta(minutes=10)  # between two incidents' reports
 BASE = datetime(2020, 1, 1, tzinfo=timezone.utc)
-PERIOD = ("2020-01-01T00:00Z", "2023-01-01T00:00Z")   # the whole history of either desk
-MONTH = ("2020-02-01T00:00Z", "2020-03-01T00:00Z")    # a month both desks have
+PERIOD = ("2020-01-01T00:00Z", "2023-01-01T00:00Z")  # the whole history of either desk
+MONTH = ("2020-02-01T00:00Z", "2020-03-01T00:00Z")  # a month both desks have
 SIZES = tuple(int(x) for x in os.environ.get("BENCH_KPI_SIZES", "10000,100000").split(","))
-RUNS = {10_000: 5}                  # cold runs per size (median); 3 for the bigger ones
+RUNS = {10_000: 5}  # cold runs per size (median); 3 for the bigger ones
 TIME_LIMIT, RSS_LIMIT, GROWTH_LIMIT = 2.0, 150.0, 10.0
-FMT = "%Y-%m-%d %H:%M:%S.%f"        # how SQLAlchemy writes a DATETIME on SQLite
+FMT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes a DATETIME on SQLite
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m bench.kpi` finds the package
 
 
@@ -102,20 +102,23 @@ def make_template(url: str) -> None:
         t0 = BASE + n * SPACING
         if n % 2 == 0:
             level = rnd.choice(["C", "C", "B", "A"])
-            inc = desk.open_incident(kind="mass", title=f"Gathering {n} 群体聚集", place=f"Site {n}", level=level,
-                                     at=t0, occurred=t0 - timedelta(minutes=rnd.randrange(0, 40)))
+            inc = desk.open_incident(
+                kind="mass",
+                title=f"Gathering {n} 群体聚集",
+                place=f"Site {n}",
+                level=level,
+                at=t0,
+                occurred=t0 - timedelta(minutes=rnd.randrange(0, 40)),
+            )
             for k in range(rnd.choice([1, 2, 2])):
                 sent = t0 + timedelta(minutes=2 + 5 * k)
-                ins = step(desk.instruct, inc.id, rnd.choice(["PS1", "PS2", "PS3"]), "Send officers, report back.",
-                           at=sent)
+                ins = step(desk.instruct, inc.id, rnd.choice(["PS1", "PS2", "PS3"]), "Send officers, report back.", at=sent)
                 if ins is None or (n == 0 and k == 0):  # never acknowledged: missed at the close
                     continue
                 late = n == 10 and k == 0
-                step(desk.acknowledge, ins.id,
-                     at=sent + timedelta(seconds=rnd.randrange(70, 110) if late else rnd.randrange(15, 55)))
+                step(desk.acknowledge, ins.id, at=sent + timedelta(seconds=rnd.randrange(70, 110) if late else rnd.randrange(15, 55)))
             if rnd.random() < 0.3:
-                rein = step(desk.instruct, inc.id, "SPD", "Move two squads.", kind="reinforcement",
-                            at=t0 + timedelta(minutes=20))
+                rein = step(desk.instruct, inc.id, "SPD", "Move two squads.", kind="reinforcement", at=t0 + timedelta(minutes=20))
                 if rein is not None:
                     step(desk.acknowledge, rein.id, at=t0 + timedelta(minutes=20, seconds=30))
             if n % 25 == 2:
@@ -161,8 +164,7 @@ def _replicate(path: Path, incidents: int) -> None:
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()  # noqa: S608
             if table == "incident" and len(rows) != TEMPLATE:
                 raise RuntimeError(f"template has {len(rows)} incidents, not {TEMPLATE}")
-            parsed = [[datetime.strptime(v, FMT) if c in times and v is not None else v for c, v in zip(cols, row)]
-                      for row in rows]
+            parsed = [[datetime.strptime(v, FMT) if c in times and v is not None else v for c, v in zip(cols, row)] for row in rows]
             where = {i: links[c] for i, c in enumerate(cols) if c in links}
             when = [i for i, c in enumerate(cols) if c in times]
             ref = cols.index("ref") if "ref" in cols else None
@@ -187,8 +189,10 @@ def _replicate(path: Path, incidents: int) -> None:
         # the journal: the template incidents' entries, again for each copy
         cols = [r[1] for r in con.execute("PRAGMA table_info(journalentry)")]
         entity_tables = {"incident": "incident", "deadline": "deadline", "instruction": "instruction"}
-        rows = con.execute(f"SELECT {', '.join(cols)} FROM journalentry WHERE entity IN "  # noqa: S608
-                           "('incident', 'deadline', 'instruction') ORDER BY seq").fetchall()
+        rows = con.execute(
+            f"SELECT {', '.join(cols)} FROM journalentry WHERE entity IN "  # noqa: S608
+            "('incident', 'deadline', 'instruction') ORDER BY seq"
+        ).fetchall()
         seq = con.execute("SELECT max(seq) FROM journalentry").fetchone()[0]
         i_seq, i_at, i_ev, i_ent, i_eid = (cols.index(c) for c in ("seq", "at", "event_at", "entity", "entity_id"))
         i_prev, i_hash, i_mac = cols.index("prev_hash"), cols.index("hash"), cols.index("mac")
@@ -208,8 +212,11 @@ def _replicate(path: Path, incidents: int) -> None:
                     out[i_prev], out[i_hash], out[i_mac] = "0" * 64, "f" * 64, None
                     yield out
 
-        con.executemany(f"INSERT INTO journalentry ({', '.join(cols)}) VALUES "  # noqa: S608
-                        f"({', '.join('?' for _ in cols)})", entries())
+        con.executemany(
+            f"INSERT INTO journalentry ({', '.join(cols)}) VALUES "  # noqa: S608
+            f"({', '.join('?' for _ in cols)})",
+            entries(),
+        )
         con.execute("UPDATE deskmeta SET value = ? WHERE key = 'journal_head'", (f"{seq}:{'f' * 64}",))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as a desk in use would have done long since
     con.execute("ANALYZE")
@@ -221,8 +228,7 @@ def template_home() -> Path:
     if not (home / "desk.sqlite").exists():
         partial = home.with_name(f"partial-{os.getpid()}")
         partial.mkdir(parents=True, exist_ok=True)
-        r = run(python("-m", "bench.kpi", "template", f"sqlite:///{partial / 'desk.sqlite'}"), env=bench_env(partial),
-                cwd=ROOT)
+        r = run(python("-m", "bench.kpi", "template", f"sqlite:///{partial / 'desk.sqlite'}"), env=bench_env(partial), cwd=ROOT)
         note(r.stdout.decode().strip())
         os.replace(partial, home)
     return home
@@ -244,8 +250,10 @@ def desk_home(incidents: int) -> Path:
     _replicate(partial / "desk.sqlite", incidents)
     os.replace(partial, home)
     con = sqlite3.connect(home / "desk.sqlite")
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-              for t in ("incident", "deadline", "journalentry")}
+    counts = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+        for t in ("incident", "deadline", "journalentry")
+    }
     con.close()
     note(f"built the {incidents} desk at {home}: {counts}")
     return home
@@ -253,8 +261,7 @@ def desk_home(incidents: int) -> Path:
 
 # -- the bench ------------------------------------------------------------------------------
 def kpi_cmd(home: Path, *extra: str, period: tuple[str, str] = PERIOD) -> list[str]:
-    return dutydesk("--db", f"sqlite:///{home / 'desk.sqlite'}", "--actor", "DC1", "report", "kpi",
-                    "--from", period[0], "--to", period[1], *extra)
+    return dutydesk("--db", f"sqlite:///{home / 'desk.sqlite'}", "--actor", "DC1", "report", "kpi", "--from", period[0], "--to", period[1], *extra)
 
 
 @dataclass
@@ -273,8 +280,7 @@ class Growth:
         return self.ratio < self.limit
 
     def line(self) -> str:
-        return (f"{self.name}: {self.ratio:.2f}x ({self.big:.3g} s / {self.small:.3g} s) budget < {self.limit:g}x "
-                f"{'PASS' if self.ok else 'FAIL'}")
+        return f"{self.name}: {self.ratio:.2f}x ({self.big:.3g} s / {self.small:.3g} s) budget < {self.limit:g}x {'PASS' if self.ok else 'FAIL'}"
 
 
 def measure(incidents: int) -> tuple[Absolute, Absolute]:
@@ -288,24 +294,30 @@ def measure(incidents: int) -> tuple[Absolute, Absolute]:
         runs.append(run(kpi_cmd(home), env=env))
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    note(f"{incidents} incidents: CPU time (user + sys) median {statistics.median(cpu):.2f} s "
-         f"(min {min(cpu):.2f}, max {max(cpu):.2f}); wall time waits for the CPU on a loaded machine")
+    note(
+        f"{incidents} incidents: CPU time (user + sys) median {statistics.median(cpu):.2f} s "
+        f"(min {min(cpu):.2f}, max {max(cpu):.2f}); wall time waits for the CPU on a loaded machine"
+    )
     import json
 
     body = runs[-1].stdout.decode()
     data = json.loads(run(kpi_cmd(home, "--format", "json"), env=env).stdout)
     deadlines = [x for x in data["lines"] if "." in x["key"]]
-    note(f"{incidents} incidents: {sum(x['measured'] for x in deadlines)} deadlines counted, "
-         f"{sum(len(x['misses']) for x in deadlines)} misses listed; the text report is {len(body.splitlines())} "
-         f"lines, {len(body.encode()) / 1024:.0f} KiB")
+    note(
+        f"{incidents} incidents: {sum(x['measured'] for x in deadlines)} deadlines counted, "
+        f"{sum(len(x['misses']) for x in deadlines)} misses listed; the text report is {len(body.splitlines())} "
+        f"lines, {len(body.encode()) / 1024:.0f} KiB"
+    )
     month = run(kpi_cmd(home, period=MONTH), env=env)
-    note(f"{incidents} incidents, the report over one month ({MONTH[0]} to {MONTH[1]}): {month.seconds:.2f} s, "
-         f"{month.max_rss_mib:.0f} MiB (one run: the figures for a period do not depend on the history around it)")
+    note(
+        f"{incidents} incidents, the report over one month ({MONTH[0]} to {MONTH[1]}): {month.seconds:.2f} s, "
+        f"{month.max_rss_mib:.0f} MiB (one run: the figures for a period do not depend on the history around it)"
+    )
     big = incidents >= 100_000
-    return (Absolute(f"kpi report, {incidents} incidents, time", [r.seconds for r in runs],
-                     TIME_LIMIT if big else None),
-            Absolute(f"kpi report, {incidents} incidents, peak RSS", [r.max_rss_mib for r in runs],
-                     RSS_LIMIT if big else None, unit="MiB"))
+    return (
+        Absolute(f"kpi report, {incidents} incidents, time", [r.seconds for r in runs], TIME_LIMIT if big else None),
+        Absolute(f"kpi report, {incidents} incidents, peak RSS", [r.max_rss_mib for r in runs], RSS_LIMIT if big else None, unit="MiB"),
+    )
 
 
 def run_all() -> list:
@@ -317,8 +329,7 @@ def run_all() -> list:
         medians[size] = statistics.median(took.samples)
     if len(SIZES) >= 2:
         small, big = min(SIZES), max(SIZES)
-        results.append(Growth(f"kpi report time growth {small} -> {big} incidents", medians[small], medians[big],
-                              GROWTH_LIMIT))
+        results.append(Growth(f"kpi report time growth {small} -> {big} incidents", medians[small], medians[big], GROWTH_LIMIT))
     return results
 
 

@@ -75,10 +75,30 @@ class Plan:
     slow_faults: bool
 
 
-LONG = Plan(kill_writes=50, kill_imports=60, kill_import_rows=50_000, writers=8, notes_each=200, import_rows=300_000,
-            fuzz_examples=1000, corpus_runs=600, byte_runs=12, slow_faults=True)
-SHORT = Plan(kill_writes=3, kill_imports=3, kill_import_rows=5_000, writers=2, notes_each=20, import_rows=20_000,
-             fuzz_examples=0, corpus_runs=60, byte_runs=3, slow_faults=False)
+LONG = Plan(
+    kill_writes=50,
+    kill_imports=60,
+    kill_import_rows=50_000,
+    writers=8,
+    notes_each=200,
+    import_rows=300_000,
+    fuzz_examples=1000,
+    corpus_runs=600,
+    byte_runs=12,
+    slow_faults=True,
+)
+SHORT = Plan(
+    kill_writes=3,
+    kill_imports=3,
+    kill_import_rows=5_000,
+    writers=2,
+    notes_each=20,
+    import_rows=20_000,
+    fuzz_examples=0,
+    corpus_runs=60,
+    byte_runs=3,
+    slow_faults=False,
+)
 
 
 @dataclass
@@ -110,13 +130,11 @@ class Figures:
     escape_notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        tamper = ("tamper: not available" if self.tamper is None
-                  else f"tamper cases detected / tried: {self.tamper[0]} / {self.tamper[1]}")
+        tamper = "tamper: not available" if self.tamper is None else f"tamper cases detected / tried: {self.tamper[0]} / {self.tamper[1]}"
         return [
             f"kills survived: {self.kills_survived} / {self.kills}",
             f"acknowledged writes lost: {self.acknowledged_lost} (of {self.acknowledged})",
-            f"partial imports: {self.partial_imports} (of {self.import_kills} killed imports, "
-            f"{self.import_kills_mid} killed before finishing)",
+            f"partial imports: {self.partial_imports} (of {self.import_kills} killed imports, {self.import_kills_mid} killed before finishing)",
             f"locked errors shown: {self.locked_errors}",
             f"longest writer wait during an import: {self.longest_wait:.2f} s ({self.writes_during_import} writes "
             f"during a {self.import_rows}-row import of {self.import_seconds:.1f} s; budget {WAIT_BUDGET_S:g} s)",
@@ -130,10 +148,19 @@ class Figures:
 
     def ok(self) -> bool:
         tamper_ok = self.tamper is None or self.tamper[0] == self.tamper[1]
-        return (self.kills_survived == self.kills and self.acknowledged_lost == 0 and self.partial_imports == 0
-                and self.locked_errors == 0 and self.writer_errors == 0 and self.longest_wait <= WAIT_BUDGET_S
-                and self.faults_handled == self.faults_tried and self.internal_errors == 0 and self.tracebacks == 0
-                and tamper_ok and self.escapes == 0)
+        return (
+            self.kills_survived == self.kills
+            and self.acknowledged_lost == 0
+            and self.partial_imports == 0
+            and self.locked_errors == 0
+            and self.writer_errors == 0
+            and self.longest_wait <= WAIT_BUDGET_S
+            and self.faults_handled == self.faults_tried
+            and self.internal_errors == 0
+            and self.tracebacks == 0
+            and tamper_ok
+            and self.escapes == 0
+        )
 
 
 # -- running the desk ------------------------------------------------------------
@@ -167,18 +194,23 @@ def isolate(home: Path) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def dd(db_url: str, *args: str, timeout: float = 300, env: dict[str, str] | None = None,
-       input: bytes | None = None) -> subprocess.CompletedProcess:
+def dd(db_url: str, *args: str, timeout: float = 300, env: dict[str, str] | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
     """``dutydesk --db URL ARGS`` as a subprocess; str output (undecodable bytes kept as escapes)."""
-    proc = subprocess.run([PY, "-m", "dutydesk", "--db", db_url, *args], env=env or child_env(), cwd=ROOT,
-                          input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                          capture_output=True, timeout=timeout)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "backslashreplace"),
-                                       proc.stderr.decode("utf-8", "backslashreplace"))
+    proc = subprocess.run(
+        [PY, "-m", "dutydesk", "--db", db_url, *args],
+        env=env or child_env(),
+        cwd=ROOT,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "backslashreplace"), proc.stderr.decode("utf-8", "backslashreplace")
+    )
 
 
-def unclean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1, 3), *,
-            report: bool = False) -> str | None:
+def unclean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1, 3), *, report: bool = False) -> str | None:
     """Why a run is not a clean outcome (None when it is): a traceback, an
     internal error, an unexpected exit code, or a refusal not in one line
     (``report``: a command like doctor that says what failed on stdout)."""
@@ -276,9 +308,15 @@ class Reader(threading.Thread):
 
 
 def writer(db_url: str, actor: str, *extra: str) -> tuple[subprocess.Popen, Reader]:
-    proc = subprocess.Popen([PY, "-m", "bench.reliability_child", "notes", db_url, "1", actor, *extra],
-                            env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "bench.reliability_child", "notes", db_url, "1", actor, *extra],
+        env=child_env(),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     reader = Reader(proc.stdout)
     reader.start()
     return proc, reader
@@ -344,9 +382,14 @@ def kills_during_imports(tmp: Path, plan: Plan, fig: Figures, rng: random.Random
         prefix = f"K{i}-"
         file = tmp / f"kill-{i}.csv"
         make_staff_csv(file, rows, prefix)
-        proc = subprocess.Popen([PY, "-m", "dutydesk", "--db", url, "import", "staff", str(file), "--quiet"],
-                                env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [PY, "-m", "dutydesk", "--db", url, "import", "staff", str(file), "--quiet"],
+            env=child_env(),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(rng.uniform(0.2, full * 1.05))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -354,8 +397,7 @@ def kills_during_imports(tmp: Path, plan: Plan, fig: Figures, rng: random.Random
         fig.import_kills += 1
         fig.import_kills_mid += proc.returncode == -signal.SIGKILL
         present = query(path, "SELECT count(*) FROM staff WHERE callsign LIKE ?", prefix + "%")[0][0]
-        journaled = query(path, "SELECT count(*) FROM journalentry WHERE action = 'import.staff' AND payload LIKE ?",
-                          f"%kill-{i}.csv%")[0][0]
+        journaled = query(path, "SELECT count(*) FROM journalentry WHERE action = 'import.staff' AND payload LIKE ?", f"%kill-{i}.csv%")[0][0]
         if present not in (0, rows) or journaled != (present == rows):
             fig.partial_imports += 1
         file.unlink()
@@ -393,7 +435,7 @@ def writers_and_import(tmp: Path, plan: Plan, fig: Figures) -> None:
     if imp.returncode != 0:
         fig.writer_errors += 1
         fig.fault_notes.append(f"the long import failed: {_first(imp.stderr)}")
-    fig.locked_errors += ("locked" in imp.stderr.lower())
+    fig.locked_errors += "locked" in imp.stderr.lower()
     acked: set[int] = set()
     for _p, r in procs:
         for line in r.lines:
@@ -424,8 +466,7 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
     where.mkdir(parents=True, exist_ok=True)
     if not shutil.which("mount") or os.geteuid() != 0:
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
-                          capture_output=True).returncode == 0
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)], capture_output=True).returncode == 0
 
 
 def _umount(where: Path) -> None:
@@ -468,17 +509,17 @@ class Faults:
         """Every case, two at a time (each on files of its own; they wait on processes)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        cases = [("full disk" + (" (2 MiB tmpfs)" if self.can_mount else " (RLIMIT_FSIZE: EFBIG, no mount here)"),
-                  self.full_disk),
-                 ("full temporary folder during an import", self.full_tmp_import),
-                 ("read-only desk" + (" (read-only mount)" if self.can_mount else " (0444, run as nobody)"),
-                  self.read_only),
-                 ("foreign SQLite file", self.foreign),
-                 ("a file that is not a database", self.not_a_database),
-                 ("newer schema", self.newer_schema),
-                 ("corrupted pages", self.corrupted),
-                 ("removed -wal", self.removed_wal),
-                 ("missing desk", self.missing)]
+        cases = [
+            ("full disk" + (" (2 MiB tmpfs)" if self.can_mount else " (RLIMIT_FSIZE: EFBIG, no mount here)"), self.full_disk),
+            ("full temporary folder during an import", self.full_tmp_import),
+            ("read-only desk" + (" (read-only mount)" if self.can_mount else " (0444, run as nobody)"), self.read_only),
+            ("foreign SQLite file", self.foreign),
+            ("a file that is not a database", self.not_a_database),
+            ("newer schema", self.newer_schema),
+            ("corrupted pages", self.corrupted),
+            ("removed -wal", self.removed_wal),
+            ("missing desk", self.missing),
+        ]
         if self.plan.slow_faults:
             cases.append(("desk locked by another process for longer than every retry", self.held_lock))
             cases.append(("removed -wal and -shm (a loss no file shows; reported)", lambda: self.removed_wal(True)))
@@ -515,11 +556,19 @@ class Faults:
 
                     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
                     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
             acked, refusal = 0, None
             for _ in range(200):
-                proc = subprocess.run([PY, "-m", "dutydesk", "--db", url, "incident", "note", "1", text, "--json"],
-                                      env=env, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                      preexec_fn=preexec, timeout=120)
+                proc = subprocess.run(
+                    [PY, "-m", "dutydesk", "--db", url, "incident", "note", "1", text, "--json"],
+                    env=env,
+                    cwd=ROOT,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    preexec_fn=preexec,
+                    timeout=120,
+                )
                 if proc.returncode == 0:
                     acked += 1
                     continue
@@ -557,14 +606,23 @@ class Faults:
                 _fill(folder, 16 * 1024)
                 proc = dd(url, "import", "staff", str(file), "--quiet", env=child_env(TMPDIR=str(folder)))
             else:  # no mount here: a file-size limit the spool meets first
+
                 def preexec() -> None:
                     import resource
 
                     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
                     resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
-                raw = subprocess.run([PY, "-m", "dutydesk", "--db", url, "import", "staff", str(file), "--quiet"],
-                                     env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
-                                     text=True, preexec_fn=preexec, timeout=300)
+
+                raw = subprocess.run(
+                    [PY, "-m", "dutydesk", "--db", url, "import", "staff", str(file), "--quiet"],
+                    env=child_env(),
+                    cwd=ROOT,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    preexec_fn=preexec,
+                    timeout=300,
+                )
                 proc = raw
             why = unclean(proc, (1,))
             if why:
@@ -588,8 +646,7 @@ class Faults:
             if mounted:
                 if subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True).returncode != 0:
                     return "could not remount read-only"
-                runs = [dd(url, *args) for args in self.pick([("incident", "note", "1", "x"), ("board",),
-                                                              ("audit", "verify")])]
+                runs = [dd(url, *args) for args in self.pick([("incident", "note", "1", "x"), ("board",), ("audit", "verify")])]
             else:
                 os.chmod(path, 0o444)
                 os.chmod(folder, 0o555)
@@ -599,8 +656,16 @@ class Faults:
                     os.setgid(65534)
                     os.setuid(65534)
 
-                runs = [subprocess.run([PY, "-m", "dutydesk", "--db", url, "incident", "note", "1", "x"], env=env,
-                                       cwd=ROOT, capture_output=True, text=True, preexec_fn=as_nobody)]
+                runs = [
+                    subprocess.run(
+                        [PY, "-m", "dutydesk", "--db", url, "incident", "note", "1", "x"],
+                        env=env,
+                        cwd=ROOT,
+                        capture_output=True,
+                        text=True,
+                        preexec_fn=as_nobody,
+                    )
+                ]
             for proc in runs:
                 why = unclean(proc)
                 if why:
@@ -676,10 +741,12 @@ class Faults:
         for p in range(2, len(data) // page):
             if p % 3 == 0:
                 start = p * page + 100
-                data[start:start + 512] = bytes(rng.randrange(256) for _ in range(512))
+                data[start : start + 512] = bytes(rng.randrange(256) for _ in range(512))
         path.write_bytes(bytes(data))
-        runs = {args: dd(url, *args) for args in self.pick([("audit", "verify"), ("board",), ("incident", "show", "1"),
-                                                             ("audit", "log"), ("incident", "note", "1", "x")], 2)}
+        runs = {
+            args: dd(url, *args)
+            for args in self.pick([("audit", "verify"), ("board",), ("incident", "show", "1"), ("audit", "log"), ("incident", "note", "1", "x")], 2)
+        }
         for args, proc in runs.items():
             why = unclean(proc)
             if why:
@@ -722,7 +789,8 @@ class Faults:
             f"removed -wal{' and -shm' if also_shm else ''}: the -wal held committed pages: {had}; acknowledged notes gone with it: {lost} of "
             f"{len(acked)}; doctor {'exit ' + str(doctor.returncode) if has_doctor else 'n/a'}"
             f"{': ' + _first(doctor.stdout + doctor.stderr) if has_doctor and doctor.returncode else ''}; "
-            f"audit verify exit {verify.returncode}")
+            f"audit verify exit {verify.returncode}"
+        )
         if lost and not told and not also_shm:
             return f"{lost} acknowledged writes went with the -wal and neither doctor nor audit verify said so"
         return desk_sound(path)
@@ -738,10 +806,18 @@ class Faults:
     def held_lock(self) -> str | None:
         path = self.tmp / "held.sqlite"
         url = new_desk(path)
-        holder = subprocess.Popen([PY, "-c", "import sqlite3, sys, time\n"
-                                   "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-                                   "c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); time.sleep(120)",
-                                   str(path)], stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen(
+            [
+                PY,
+                "-c",
+                "import sqlite3, sys, time\n"
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); time.sleep(120)",
+                str(path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             holder.stdout.readline()
             proc = dd(url, "incident", "note", "1", "x", timeout=200)
@@ -782,12 +858,19 @@ def _hypothesis_fuzz(plan: Plan, fig: Figures) -> None:
     import re
 
     env = child_env(DUTYDESK_FUZZ_EXAMPLES=str(plan.fuzz_examples))
-    proc = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
-                           "tests/test_fuzz_cli.py"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(
+        [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics", "tests/test_fuzz_cli.py"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     out = proc.stdout + proc.stderr
     # "- 200 passing, 0 failing, and 0 invalid test cases" (older Hypothesis: "200 passing examples")
     examples = sum(int(a) + int(b) for a, b in re.findall(r"(\d+) passing, (\d+) failing", out)) + sum(
-        int(n) for n in re.findall(r"(\d+) passing examples?", out))
+        int(n) for n in re.findall(r"(\d+) passing examples?", out)
+    )
     failed = sum(int(n) for n in re.findall(r"(\d+) failed", out))
     fig.fuzz_cases += examples
     fig.fuzz_notes.append(f"tests/test_fuzz_cli.py: {examples} examples, {failed} tests failed (exit {proc.returncode})")
@@ -797,11 +880,55 @@ def _hypothesis_fuzz(plan: Plan, fig: Figures) -> None:
         fig.fuzz_notes.append(_first("\n".join(ln for ln in out.splitlines() if ln.startswith("FAILED"))))
 
 
-HOSTILE = ["", " ", "-1", "0", "9223372036854775808", "99999999999999999999999", "1e12", "inf", "nan", "-0",
-           "0001-01-01", "9999-12-31T23:59", "2026-03-29T02:30", "25:61", "24:00", "00:00", "T", "now",
-           "[/]", "[bold]x", "\x1b[2J", "\x1b]0;t\x07", "\x9b31m", "a\u202eb", "\u200b", "line\nbreak", "\t",
-           "x" * 5000, "名" * 300, "'; DROP TABLE incident; --", "%s%n", "../../etc/passwd", "/dev/null",
-           "A", "C", "red", "mass", "opinion", "PS1", "DC1", "cordon", "1", "2", "-", "--", "=1+1", "@SUM(A1)"]
+HOSTILE = [
+    "",
+    " ",
+    "-1",
+    "0",
+    "9223372036854775808",
+    "99999999999999999999999",
+    "1e12",
+    "inf",
+    "nan",
+    "-0",
+    "0001-01-01",
+    "9999-12-31T23:59",
+    "2026-03-29T02:30",
+    "25:61",
+    "24:00",
+    "00:00",
+    "T",
+    "now",
+    "[/]",
+    "[bold]x",
+    "\x1b[2J",
+    "\x1b]0;t\x07",
+    "\x9b31m",
+    "a\u202eb",
+    "\u200b",
+    "line\nbreak",
+    "\t",
+    "x" * 5000,
+    "名" * 300,
+    "'; DROP TABLE incident; --",
+    "%s%n",
+    "../../etc/passwd",
+    "/dev/null",
+    "A",
+    "C",
+    "red",
+    "mass",
+    "opinion",
+    "PS1",
+    "DC1",
+    "cordon",
+    "1",
+    "2",
+    "-",
+    "--",
+    "=1+1",
+    "@SUM(A1)",
+]
 TEMPLATES = [
     ["incident", "open", "--kind", "{}", "--title", "{}", "--place", "{}", "--level", "{}"],
     ["incident", "open", "--kind", "mass", "--title", "{}", "--place", "p", "--at", "{}"],
@@ -857,17 +984,14 @@ def _corpus_fuzz(tmp: Path, plan: Plan, fig: Figures, rng: random.Random) -> Non
             fig.internal_errors += 1
             fig.fuzz_notes.append(f"internal error: {args!r}: {_first(result.stderr or '')}")
     raws = (b"\xff\xfe", b"caf\xe9", b"\xed\xa0\x80", b"ok\xc3")
-    templates = (["incident", "note", "1"], ["incident", "open", "--kind", "mass", "--place", "p", "--title"],
-                 ["--actor"])
+    templates = (["incident", "note", "1"], ["incident", "open", "--kind", "mass", "--place", "p", "--title"], ["--actor"])
     for n in range(plan.byte_runs):
         raw, template = raws[n % len(raws)], templates[n % len(templates)]
         argv = [PY.encode(), b"-m", b"dutydesk", b"--db", url.encode(), *(t.encode() for t in template), raw]
         if template == ["--actor"]:
             argv += [b"board"]
-        proc = subprocess.run(argv, env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=120)
-        done = subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                                           proc.stderr.decode("utf-8", "replace"))
+        proc = subprocess.run(argv, env=child_env(), cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        done = subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
         fig.fuzz_cases += 1
         why = unclean(done, (0, 1, 2, 3))
         if why == "traceback":
@@ -880,9 +1004,20 @@ def _corpus_fuzz(tmp: Path, plan: Plan, fig: Figures, rng: random.Random) -> Non
 
 # -- 7. escapes and markup in output -------------------------------------------------
 MARKERS = {"[bold]MKA[/bold]": "MKA", "[link=http://x.invalid]MKB[/link]": "MKB", "[red]MKC[/red]": "MKC"}
-HOSTILE_TEXT = ["[/]", "[bold]MKA[/bold]", "[link=http://x.invalid]MKB[/link]", "[red]MKC[/red]", "[red]open",
-                "\x1b[2J\x1b[31mESC", "\x1b]0;TITLE\x07osc", "\x9b2Jc1", "abc\u202edcba", "x\u2066y\u2069",
-                "two\nlines #99 [mass] A forged", "\u200b\u200fz"]
+HOSTILE_TEXT = [
+    "[/]",
+    "[bold]MKA[/bold]",
+    "[link=http://x.invalid]MKB[/link]",
+    "[red]MKC[/red]",
+    "[red]open",
+    "\x1b[2J\x1b[31mESC",
+    "\x1b]0;TITLE\x07osc",
+    "\x9b2Jc1",
+    "abc\u202edcba",
+    "x\u2066y\u2069",
+    "two\nlines #99 [mass] A forged",
+    "\u200b\u200fz",
+]
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
@@ -897,7 +1032,7 @@ def _swallowed(text: str) -> int:
     for marker in MARKERS.values():
         at = text.find(marker)
         while at >= 0:
-            before, after = text[at - 1:at], text[at + len(marker):at + len(marker) + 1]
+            before, after = text[at - 1 : at], text[at + len(marker) : at + len(marker) + 1]
             if before not in ("]", "\\") and after not in ("[", "\\"):
                 count += 1
             at = text.find(marker, at + 1)
@@ -930,17 +1065,30 @@ def escapes(tmp: Path, fig: Figures) -> None:
     chosen = ", ".join("?" if c in ("title", "place", "opened_by", "summary") else c for c in columns)
     for text in HOSTILE_TEXT:
         con.execute("INSERT INTO note (incident_id, text, at, by) SELECT 1, ?, at, ? FROM note LIMIT 1", (text, text))
-        con.execute(f"INSERT INTO incident ({', '.join(columns)}) SELECT {chosen} FROM incident WHERE id = 1",
-                    [text for c in columns if c in ("title", "place", "opened_by", "summary")])
+        con.execute(
+            f"INSERT INTO incident ({', '.join(columns)}) SELECT {chosen} FROM incident WHERE id = 1",
+            [text for c in columns if c in ("title", "place", "opened_by", "summary")],
+        )
     con.execute("UPDATE journalentry SET actor = ? WHERE seq = (SELECT max(seq) FROM journalentry)", (HOSTILE_TEXT[4],))
     con.commit()
     ids = [str(r[0]) for r in con.execute("SELECT id FROM incident ORDER BY id")]
     con.close()
-    outputs = [("board",), ("incident", "list"), ("incident", "list", "--all"), ("audit", "log"),
-               ("report", "shift"), ("report", "shift", "--format", "md"), ("report", "shift", "--format", "html")]
+    outputs = [
+        ("board",),
+        ("incident", "list"),
+        ("incident", "list", "--all"),
+        ("audit", "log"),
+        ("report", "shift"),
+        ("report", "shift", "--format", "md"),
+        ("report", "shift", "--format", "html"),
+    ]
     for iid in ids[:1] + ids[-3:]:
-        outputs += [("incident", "show", iid), ("report", "incident", iid),
-                    ("report", "incident", iid, "--format", "md"), ("report", "incident", iid, "--format", "html")]
+        outputs += [
+            ("incident", "show", iid),
+            ("report", "incident", iid),
+            ("report", "incident", iid, "--format", "md"),
+            ("report", "incident", iid, "--format", "html"),
+        ]
     for args in outputs:
         result = cli(*args)
         fig.escape_outputs += 1
@@ -949,8 +1097,9 @@ def escapes(tmp: Path, fig: Figures) -> None:
         crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
         if crashed or result.exit_code != 0 or "MarkupError" in text:
             found += 1
-            fig.escape_notes.append(f"{' '.join(args)}: exit {result.exit_code} {_first(result.stderr or '')}"
-                                    f"{type(result.exception).__name__ if crashed else ''}")
+            fig.escape_notes.append(
+                f"{' '.join(args)}: exit {result.exit_code} {_first(result.stderr or '')}{type(result.exception).__name__ if crashed else ''}"
+            )
         if found:
             fig.escape_notes.append(f"{' '.join(args)}: {found}")
         fig.escapes += found
@@ -960,13 +1109,15 @@ def escapes(tmp: Path, fig: Figures) -> None:
 def run(plan: Plan, *, parts: tuple[str, ...] | None = None, verbose: bool = True, seed: int | None = None) -> Figures:
     fig = Figures()
     rng = random.Random(seed)
-    steps = [("kills during writes", lambda t: kills_during_writes(t, plan, fig, rng)),
-             ("kills during imports", lambda t: kills_during_imports(t, plan, fig, rng)),
-             ("writers and a long import", lambda t: writers_and_import(t, plan, fig)),
-             ("faults", lambda t: Faults(t, plan, fig).run()),
-             ("tamper", lambda t: tamper(fig)),
-             ("fuzz", lambda t: fuzz(t, plan, fig)),
-             ("escapes", lambda t: escapes(t, fig))]
+    steps = [
+        ("kills during writes", lambda t: kills_during_writes(t, plan, fig, rng)),
+        ("kills during imports", lambda t: kills_during_imports(t, plan, fig, rng)),
+        ("writers and a long import", lambda t: writers_and_import(t, plan, fig)),
+        ("faults", lambda t: Faults(t, plan, fig).run()),
+        ("tamper", lambda t: tamper(fig)),
+        ("fuzz", lambda t: fuzz(t, plan, fig)),
+        ("escapes", lambda t: escapes(t, fig)),
+    ]
     with tempfile.TemporaryDirectory(prefix="dutydesk-reliability-") as tmp_name:
         tmp = Path(tmp_name)
         with isolate(tmp / "home"):

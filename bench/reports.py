@@ -29,13 +29,26 @@ def run() -> list:
     common.note(f"the shift report lists {entries} journal entries")
     for fmt in ("text", "html"):
         cmd = desks.cli(home, "report", "shift", "--format", fmt)
-        results.append(common.paired(f"shift report ({entries} journal entries), {fmt}, from the CLI vs incident list --json",
-                                     lambda: common.run(cmd, env=env).seconds, read_cmd, budget=3.0))
+        results.append(
+            common.paired(
+                f"shift report ({entries} journal entries), {fmt}, from the CLI vs incident list --json",
+                lambda: common.run(cmd, env=env).seconds,
+                read_cmd,
+                budget=3.0,
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "shift.pdf"
         pdf = desks.cli(home, "report", "shift", "--format", "pdf", "-o", str(out), "--force")
-        results.append(common.absolute(f"shift report ({entries} journal entries), PDF, whole CLI process",
-                                       lambda: common.run(pdf, env=env).seconds, limit=5.0, pairs=3, warmup=1))
+        results.append(
+            common.absolute(
+                f"shift report ({entries} journal entries), PDF, whole CLI process",
+                lambda: common.run(pdf, env=env).seconds,
+                limit=5.0,
+                pairs=3,
+                warmup=1,
+            )
+        )
         assert out.stat().st_size > 1000
     return results
 

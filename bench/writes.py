@@ -37,8 +37,10 @@ def run() -> Result:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=FULL")
         con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, incident_id INT, text TEXT, at TEXT, by TEXT)")
-        con.execute("CREATE TABLE journalentry (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, action TEXT, "
-                    "entity TEXT, entity_id TEXT, payload TEXT, prev_hash TEXT, hash TEXT)")
+        con.execute(
+            "CREATE TABLE journalentry (seq INTEGER PRIMARY KEY, at TEXT, actor TEXT, action TEXT, "
+            "entity TEXT, entity_id TEXT, payload TEXT, prev_hash TEXT, hash TEXT)"
+        )
         prev = "0" * 64
         t = time.perf_counter()
         for i in range(N):
@@ -47,8 +49,10 @@ def run() -> Result:
             con.execute("INSERT INTO note (incident_id, text, at, by) VALUES (?, ?, ?, ?)", (1, f"note {i}", at, "BENCH"))
             payload = f'{{"note":{i},"text":"note {i}"}}'
             digest = hashlib.sha256((prev + payload).encode()).hexdigest()
-            con.execute("INSERT INTO journalentry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (i + 1, at, "BENCH", "incident.note", "incident", "1", payload, prev, digest))
+            con.execute(
+                "INSERT INTO journalentry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (i + 1, at, "BENCH", "incident.note", "incident", "1", payload, prev, digest),
+            )
             con.execute("COMMIT")
             prev = digest
         raw = time.perf_counter() - t

@@ -70,8 +70,9 @@ def stage_of(deadline: DeadlineView, now: datetime) -> str | None:
     return None
 
 
-def alarm_list(deadlines: Iterable[DeadlineView], acks: Collection[tuple[int, str]], now: datetime,
-               titles: Mapping[int, str] | None = None) -> list[Alarm]:
+def alarm_list(
+    deadlines: Iterable[DeadlineView], acks: Collection[tuple[int, str]], now: datetime, titles: Mapping[int, str] | None = None
+) -> list[Alarm]:
     """Every unacknowledged alarm, most urgent first: due/overdue (most overdue
     first), then due soon (soonest first).  ``acks``: (deadline id, stage) pairs."""
     titles = titles or {}

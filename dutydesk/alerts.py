@@ -63,8 +63,9 @@ def _own_lead(deadline: DeadlineView) -> timedelta | None:
     return deadline.warn_before
 
 
-def plan_alerts(deadlines: Iterable[DeadlineView], now: datetime,
-                warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead) -> list[AlertJob]:
+def plan_alerts(
+    deadlines: Iterable[DeadlineView], now: datetime, warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead
+) -> list[AlertJob]:
     """The future alerts for pending deadlines (those already past are the
     board's overdue rows, not alerts)."""
     jobs = []
@@ -74,11 +75,9 @@ def plan_alerts(deadlines: Iterable[DeadlineView], now: datetime,
         stamp = d.due_at.strftime("%Y%m%dT%H%M%S%f")
         warn_at = d.due_at - warn_lead(d, warn_before(d))
         if warn_at > now and warn_at < d.due_at:
-            jobs.append(AlertJob(f"warn:{d.id}:{stamp}", d.id, d.subject_id, "warn", warn_at, deadline_name(d.label, d.to),
-                                d.due_at))
+            jobs.append(AlertJob(f"warn:{d.id}:{stamp}", d.id, d.subject_id, "warn", warn_at, deadline_name(d.label, d.to), d.due_at))
         if d.due_at > now:
-            jobs.append(AlertJob(f"due:{d.id}:{stamp}", d.id, d.subject_id, "due", d.due_at, deadline_name(d.label, d.to),
-                                d.due_at))
+            jobs.append(AlertJob(f"due:{d.id}:{stamp}", d.id, d.subject_id, "due", d.due_at, deadline_name(d.label, d.to), d.due_at))
     return jobs
 
 
@@ -116,13 +115,13 @@ class AlertScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
 
-    def reconcile(self, deadlines: Iterable[DeadlineView],
-                  warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead) -> tuple[int, int]:
+    def reconcile(self, deadlines: Iterable[DeadlineView], warn_before: Callable[[DeadlineView], timedelta | None] = _own_lead) -> tuple[int, int]:
         """Add the jobs the plan wants and remove the ones it no longer does."""
         now = as_utc(self.clock.now())
         wanted = {job.key: job for job in plan_alerts(deadlines, now, warn_before) if job.key not in self.fired}
         real_now = SystemClock().now()  # the scheduler runs on real time
         from apscheduler.jobstores.base import JobLookupError
+
         with self._lock:
             stale = [key for key in self.jobs if key not in wanted]
             for key in stale:

@@ -66,8 +66,16 @@ class DutyDeskApp(App):
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]
 
-    def __init__(self, desk: Desk, *, poll_interval: float | None = 0.5, tick_interval: float | None = 1.0,
-                 alerts: bool = True, ask_actor: bool = False, alarm_repeat: timedelta | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        poll_interval: float | None = 0.5,
+        tick_interval: float | None = 1.0,
+        alerts: bool = True,
+        ask_actor: bool = False,
+        alarm_repeat: timedelta | None = None,
+    ) -> None:
         super().__init__()
         self.desk = desk
         self.clock = desk.clock
@@ -109,8 +117,15 @@ class DutyDeskApp(App):
         self._desk_inode: tuple[int, int] = (0, 0)
         self._held_notices: list[dict[str, Any]] = []  # notices given while a dialog was on top
 
-    def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",  # noqa: ANN001
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Every notice as plain text: messages quote titles, call signs and
         refusals (a title ``[/]`` was parsed as markup and crashed the
         console); whatever of the desk's data it holds is shown escaped."""
@@ -223,8 +238,11 @@ class DutyDeskApp(App):
         ``screen`` as ``DeskDone(tag, result)``, or, after the app has shown the
         refusal, ``DeskRefused(tag, error)`` (``conflict=True`` when someone else
         changed the record first); then every screen gets ``DeskChanged``."""
-        self._desk_worker(fn, lambda result: screen.post_message(DeskDone(tag, result)),
-                          lambda error: screen.post_message(DeskRefused(tag, error, conflict=isinstance(error, Conflict))))
+        self._desk_worker(
+            fn,
+            lambda result: screen.post_message(DeskDone(tag, result)),
+            lambda error: screen.post_message(DeskRefused(tag, error, conflict=isinstance(error, Conflict))),
+        )
 
     @work(thread=True, group="desk")
     def _desk_worker(self, fn, done, refused) -> None:  # noqa: ANN001
@@ -244,8 +262,7 @@ class DutyDeskApp(App):
             return
         except Exception as exc:  # the desk must not crash on a database fault
             log.fault("console", exc)
-            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
-                                  severity="error", timeout=12)
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"), severity="error", timeout=12)
             if refused:
                 refused(DeskError("database", f"{type(exc).__name__}: {exc}"))
             return
@@ -282,8 +299,7 @@ class DutyDeskApp(App):
                 default = shift.commander if shift else ""
         except Exception as exc:  # the desk must not crash on a database fault
             log.fault("console", exc)
-            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"),
-                                  severity="error", timeout=12)
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"), severity="error", timeout=12)
             default = ""
         self.call_from_thread(self._ask_actor, default)
 
@@ -298,8 +314,11 @@ class DutyDeskApp(App):
             return
         self.desk.actor = callsign
         self.sub_title = _("acting as {callsign}").format(callsign=callsign)
-        self.notify(_("Every change is journaled under {callsign}.").format(callsign=callsign),
-                    title=_("Acting as {callsign}").format(callsign=callsign), timeout=4)
+        self.notify(
+            _("Every change is journaled under {callsign}.").format(callsign=callsign),
+            title=_("Acting as {callsign}").format(callsign=callsign),
+            timeout=4,
+        )
         self._remember_actor(callsign)
 
     @work(thread=True, group="actor")
@@ -311,8 +330,13 @@ class DutyDeskApp(App):
         try:
             remember_actor(self.desk_id, callsign)
         except OSError as exc:
-            self.call_from_thread(self.notify, _("cannot write {path}: {reason}").format(
-                path=state_file(), reason=exc.strerror), title=_("Not remembered"), severity="warning", timeout=8)
+            self.call_from_thread(
+                self.notify,
+                _("cannot write {path}: {reason}").format(path=state_file(), reason=exc.strerror),
+                title=_("Not remembered"),
+                severity="warning",
+                timeout=8,
+            )
 
     # -- timers ------------------------------------------------------------------
     def tick(self) -> None:
@@ -480,8 +504,7 @@ class DutyDeskApp(App):
         not up to a tick later."""
         from dutydesk.alerts import warn_lead
 
-        moments = [m for d in self.pending for m in (d.due_at - warn_lead(d), d.due_at, d.due_at + timedelta(seconds=1))
-                   if m > now]
+        moments = [m for d in self.pending for m in (d.due_at - warn_lead(d), d.due_at, d.due_at + timedelta(seconds=1)) if m > now]
         nxt = min(moments, default=None)
         if nxt == self._next_at:
             return
@@ -553,8 +576,7 @@ class DutyDeskApp(App):
             message = _("DUE NOW: {label} (incident {id})").format(label=job.label, id=job.incident_id)
             severity = "error"
         else:
-            message = _("Due at {at}: {label} (incident {id})").format(
-                at=fmt_local(job.due_at, seconds=True), label=job.label, id=job.incident_id)
+            message = _("Due at {at}: {label} (incident {id})").format(at=fmt_local(job.due_at, seconds=True), label=job.label, id=job.incident_id)
             severity = "warning"
         self.notify(message, title=_("Deadline"), severity=severity, timeout=15)
         self.ring()
@@ -585,8 +607,9 @@ class DutyDeskApp(App):
             log.fault("console", exc)
         self.bell()
         name = type(exc).__name__ if exc is not None else "Error"
-        self._exit_renderables.append(Text(_("error: internal error ({name}); the console stopped. Details: {log}").format(
-            name=name, log=log_file())))
+        self._exit_renderables.append(
+            Text(_("error: internal error ({name}); the console stopped. Details: {log}").format(name=name, log=log_file()))
+        )
         self._close_messages_no_wait()
 
     # -- actions -----------------------------------------------------------------
@@ -610,8 +633,7 @@ class DutyDeskApp(App):
             return
         lines = []
         if self.alarms:
-            lines.append(ngettext("{n} alarm not acknowledged", "{n} alarms not acknowledged", len(self.alarms)).format(
-                n=len(self.alarms)))
+            lines.append(ngettext("{n} alarm not acknowledged", "{n} alarms not acknowledged", len(self.alarms)).format(n=len(self.alarms)))
         if self.overdue:
             lines.append(ngettext("{n} deadline overdue", "{n} deadlines overdue", self.overdue).format(n=self.overdue))
         lines.append(_("This console stops watching them when it quits."))
@@ -643,28 +665,40 @@ class DutyDeskApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for cmd in super().get_system_commands(screen):  # Textual's own, in the reader's language
-            yield cmd._replace(title=translate_marked(cmd.title) if cmd.title in TEXTUAL_WORDS else cmd.title,
-                               help=translate_marked(cmd.help) if cmd.help in TEXTUAL_WORDS else cmd.help)
+            yield cmd._replace(
+                title=translate_marked(cmd.title) if cmd.title in TEXTUAL_WORDS else cmd.title,
+                help=translate_marked(cmd.help) if cmd.help in TEXTUAL_WORDS else cmd.help,
+            )
         for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
-            yield SystemCommand(translate_marked(title), translate_marked(help_text),
-                                lambda a=action, s=screen: s.run_action(a))
+            yield SystemCommand(translate_marked(title), translate_marked(help_text), lambda a=action, s=screen: s.run_action(a))
         yield SystemCommand(_("Alarms"), _("Deadlines due soon, due or overdue, until acknowledged (F2)"), self.action_alarms)
         if "kpi" not in {a for _t, _h, a in getattr(screen, "COMMANDS_FOR_PALETTE", [])}:  # from every screen
             from dutydesk.screens.report import open_kpi_report
 
-            yield SystemCommand(_("KPI report"), _("The plans' targets met in a period: this month, last month or dates you give"),
-                                lambda: open_kpi_report(self))
+            yield SystemCommand(
+                _("KPI report"), _("The plans' targets met in a period: this month, last month or dates you give"), lambda: open_kpi_report(self)
+            )
 
 
 # The words of Textual's own palette commands (textual.app.App.get_system_commands), marked
 # for the catalogue; a command Textual adds later shows in English until it is added here.
-TEXTUAL_WORDS = frozenset({
-    N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
-    N_("Keys"), N_("Hide the keys and widget help panel"),
-    N_("Show help for the focused widget and a summary of available keys"),
-    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
-    N_("Maximize the focused widget"), N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
-})
+TEXTUAL_WORDS = frozenset(
+    {
+        N_("Theme"),
+        N_("Change the current theme"),
+        N_("Quit"),
+        N_("Quit the application as soon as possible"),
+        N_("Keys"),
+        N_("Hide the keys and widget help panel"),
+        N_("Show help for the focused widget and a summary of available keys"),
+        N_("Minimize"),
+        N_("Minimize the widget and restore to normal size"),
+        N_("Maximize"),
+        N_("Maximize the focused widget"),
+        N_("Screenshot"),
+        N_("Save an SVG 'screenshot' of the current screen"),
+    }
+)
 
 
 def _clock_time(at: datetime, now: datetime) -> str:

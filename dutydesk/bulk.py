@@ -32,13 +32,24 @@ class ImportTarget:
     ref_prefix: str  # ``<prefix><id>`` names an incident made at this desk
 
 
-def opening_deadlines(kind: Kind, level: str, reported: datetime, occurred: datetime | None,
-                      *, incident_id: int, now: datetime) -> list[dict[str, object]]:
+def opening_deadlines(
+    kind: Kind, level: str, reported: datetime, occurred: datetime | None, *, incident_id: int, now: datetime
+) -> list[dict[str, object]]:
     """The deadline rows of an incident opened (or imported live) at
     ``level``: the one derivation at opening, for ``open`` and imports alike."""
-    return [{"subject_type": "incident", "subject_id": incident_id, "rule": d.rule, "level": level,
-             "due_at": d.due_at, "state": DeadlineState.PENDING, "created_at": now}
-            for d in derive_incident_deadlines(kind, level, reported, reported, occurred)]
+    return [
+        {
+            "subject_type": "incident",
+            "subject_id": incident_id,
+            "rule": d.rule,
+            "level": level,
+            "due_at": d.due_at,
+            "state": DeadlineState.PENDING,
+            "created_at": now,
+        }
+        for d in derive_incident_deadlines(kind, level, reported, reported, occurred)
+    ]
+
 
 STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
 
@@ -68,8 +79,12 @@ def _bulk_insert(s: Session, table: Table, columns: tuple[str, ...], rows: list[
 
 def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
     table = core_table(Unit)
-    existing = {code: (uid, name, utype, parent) for uid, code, name, utype, parent in
-                s.execute(select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.unit_type), col(Unit.parent_id)))}
+    existing = {
+        code: (uid, name, utype, parent)
+        for uid, code, name, utype, parent in s.execute(
+            select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.unit_type), col(Unit.parent_id))
+        )
+    }
     code_of = {v[0]: k for k, v in existing.items()}
     new, parents, changed = [], {}, []
     unchanged = differs = 0
@@ -93,8 +108,7 @@ def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable
     if new:
         _bulk_insert(s, table, UNIT_COLUMNS, new)
     if changed:
-        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-            name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
+        s.execute(table.update().where(table.c.id == bindparam("b_id")).values(name=bindparam("name"), unit_type=bindparam("unit_type")), changed)
     if parents:
         ids: dict[str, int] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
         links = [{"b_id": ids[c], "parent_id": ids.get(p) if p else None} for c, p in parents.items()]
@@ -129,8 +143,7 @@ def _existing_by_key(s: Session, columns: tuple[Any, ...], key_column: Any, keys
     cursor = _driver(s).cursor()  # same connection, same transaction
     try:
         for part in chunks(keys, 500):
-            cursor.execute(f"SELECT {names} FROM {key.table.name} WHERE {key.name} IN ({', '.join('?' * len(part))})",
-                           part)
+            cursor.execute(f"SELECT {names} FROM {key.table.name} WHERE {key.name} IN ({', '.join('?' * len(part))})", part)
             for row in cursor:
                 found[row[0]] = tuple(row[1:])
     finally:
@@ -145,10 +158,12 @@ def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable
     had_staff = s.execute(select(col(Staff.id)).limit(1)).first() is not None
     inserted = updated = unchanged = differs = 0
     for chunk in chunks(rows, 5000):
-        existing = _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign,
-                                    [r["callsign"] for r in chunk]) if had_staff else {}
-        new = [(r["callsign"], r["name"], unit_ids[r.get("unit", "")], r.get("post", ""), True)
-               for r in chunk if r["callsign"] not in existing]
+        existing = (
+            _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign, [r["callsign"] for r in chunk])
+            if had_staff
+            else {}
+        )
+        new = [(r["callsign"], r["name"], unit_ids[r.get("unit", "")], r.get("post", ""), True) for r in chunk if r["callsign"] not in existing]
         if new:
             _bulk_insert(s, table, STAFF_COLUMNS, new)
             inserted += len(new)
@@ -166,8 +181,12 @@ def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable
             else:
                 differs += 1
         if changed:
-            s.execute(table.update().where(table.c.id == bindparam("b_id")).values(
-                name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")), changed)
+            s.execute(
+                table.update()
+                .where(table.c.id == bindparam("b_id"))
+                .values(name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")),
+                changed,
+            )
             updated += len(changed)
     return inserted, updated, unchanged, differs
 
@@ -175,7 +194,7 @@ def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable
 def _incidents_named(s: Session, prefix: str, refs: list[str]) -> dict[str, Incident]:
     """{reference: incident} for the references of a chunk: an imported
     incident by its ``ref``; one made at this desk by ``<prefix><id>``."""
-    own = [int(r[len(prefix):]) for r in refs if r.startswith(prefix) and r[len(prefix):].isdigit()]
+    own = [int(r[len(prefix) :]) for r in refs if r.startswith(prefix) and r[len(prefix) :].isdigit()]
     query = select(Incident).where(or_(col(Incident.ref).in_(refs), and_(col(Incident.ref).is_(None), col(Incident.id).in_(own))))
     return {inc.ref or f"{prefix}{inc.id}": inc for inc in s.scalars(query)}
 
@@ -184,8 +203,7 @@ def _row_error(values: dict[str, Any], field: str, problem: str) -> Exception:
     return ImportRowError(int(values.get("_row", 0)), field, problem)
 
 
-def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
-                     update: bool) -> tuple[int, int, int, int]:
+def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]], update: bool) -> tuple[int, int, int, int]:
     """Incidents from another system or from paper.  A live one gets its
     deadlines from the playbook at once (anchored at its report time, so those
     already due show as overdue); a closed one is history.  Levels, statuses
@@ -203,15 +221,24 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
         s.flush()  # updates of existing incidents, in order
         if not pending:
             return
-        ids = s.execute(incidents.insert().returning(incidents.c.id, sort_by_parameter_order=True),
-                        pending).scalars().all()
+        ids = s.execute(incidents.insert().returning(incidents.c.id, sort_by_parameter_order=True), pending).scalars().all()
         first, due = [], []
         for iid, inc in zip(ids, pending):
-            first.append({"incident_id": iid, "from_level": None, "to_level": inc["level"], "reason": "",
-                          "reason_key": "imported", "by": target.actor, "at": inc["reported_at"]})
+            first.append(
+                {
+                    "incident_id": iid,
+                    "from_level": None,
+                    "to_level": inc["level"],
+                    "reason": "",
+                    "reason_key": "imported",
+                    "by": target.actor,
+                    "at": inc["reported_at"],
+                }
+            )
             if inc["status"] != IncidentStatus.CLOSED:
-                due += opening_deadlines(target.playbooks.get(inc["kind"]), inc["level"], inc["reported_at"],
-                                         inc["occurred_at"], incident_id=iid, now=now)
+                due += opening_deadlines(
+                    target.playbooks.get(inc["kind"]), inc["level"], inc["reported_at"], inc["occurred_at"], incident_id=iid, now=now
+                )
         s.execute(changes.insert(), first)
         if due:
             s.execute(deadlines.insert(), due)
@@ -219,14 +246,28 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
 
     for chunk in chunks(rows, 400):  # under 999 parameters a query, the oldest SQLite limit
         existing = _incidents_named(s, prefix, [r["ref"] for r in chunk])
-        callsign_ids: dict[str, int] = dict(s.execute(select(col(Staff.callsign), col(Staff.id)).where(
-            col(Staff.callsign).in_({r["received_by"] for r in chunk if r.get("received_by")}))).all())
+        callsign_ids: dict[str, int] = dict(
+            s.execute(
+                select(col(Staff.callsign), col(Staff.id)).where(col(Staff.callsign).in_({r["received_by"] for r in chunk if r.get("received_by")}))
+            ).all()
+        )
         for r in chunk:
-            fields = {"title": r["title"], "place": r["place"], "cause_field": r.get("cause_field") or None,
-                      "size_estimate": r.get("size_estimate"), "summary": r.get("summary") or None,
-                      "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None}
-            fixed = {"kind": r["kind"], "level": r["level"], "status": r["status"], "reported_at": r["reported_at"],
-                     "occurred_at": r.get("occurred_at"), "closed_at": r.get("closed_at")}
+            fields = {
+                "title": r["title"],
+                "place": r["place"],
+                "cause_field": r.get("cause_field") or None,
+                "size_estimate": r.get("size_estimate"),
+                "summary": r.get("summary") or None,
+                "received_by_id": callsign_ids.get(r["received_by"]) if r.get("received_by") else None,
+            }
+            fixed = {
+                "kind": r["kind"],
+                "level": r["level"],
+                "status": r["status"],
+                "reported_at": r["reported_at"],
+                "occurred_at": r.get("occurred_at"),
+                "closed_at": r.get("closed_at"),
+            }
             inc = existing.get(r["ref"])
             if inc is not None:
                 same_fixed = all(getattr(inc, k) == v for k, v in fixed.items())
@@ -236,9 +277,13 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
                     differs += 1
                 elif not same_fixed:
                     fld = next(k for k, v in fixed.items() if getattr(inc, k) != v)
-                    raise _row_error(r, fld, _("is '{old}' on the desk; an import does not change an incident's "
-                                               "kind, level, status or times (use the incident commands)").format(
-                                         old=getattr(inc, fld)))
+                    raise _row_error(
+                        r,
+                        fld,
+                        _(
+                            "is '{old}' on the desk; an import does not change an incident's kind, level, status or times (use the incident commands)"
+                        ).format(old=getattr(inc, fld)),
+                    )
                 else:
                     for k, v in fields.items():
                         setattr(inc, k, v)
@@ -246,17 +291,26 @@ def import_incidents(target: ImportTarget, s: Session, now: datetime, rows: Iter
                     updated += 1
                 continue
             if r["ref"].startswith(prefix):
-                raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(
-                    ref=r["ref"]))
-            pending.append({"ref": r["ref"], **fixed, **fields, "opened_at": now, "opened_by": target.actor,
-                            "factors": "{}", "suggested_level": None, "suggested_reasons": "[]", "version": 1})
+                raise _row_error(r, "ref", _("'{ref}' names an incident of this desk that is not here").format(ref=r["ref"]))
+            pending.append(
+                {
+                    "ref": r["ref"],
+                    **fixed,
+                    **fields,
+                    "opened_at": now,
+                    "opened_by": target.actor,
+                    "factors": "{}",
+                    "suggested_level": None,
+                    "suggested_reasons": "[]",
+                    "version": 1,
+                }
+            )
             inserted += 1
         flush()
     return inserted, updated, unchanged, differs
 
 
-def import_disputes(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]],
-                    update: bool) -> tuple[int, int, int, int]:
+def import_disputes(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, Any]], update: bool) -> tuple[int, int, int, int]:
     """The dispute ledger (矛盾纠纷台账), by external reference, a chunk at a time."""
     table = core_table(Dispute)
     unit_ids: dict[str, int] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
@@ -264,14 +318,24 @@ def import_disputes(target: ImportTarget, s: Session, now: datetime, rows: Itera
     for chunk in chunks(rows, 2000):
         existing: dict[str, Dispute] = {}
         for part in chunks([r["ref"] for r in chunk], 500):
-            existing.update((cast(str, d.external_id), d) for d in s.scalars(  # found by it: not None
-                select(Dispute).where(col(Dispute.external_id).in_(part))))
+            existing.update(
+                (cast(str, d.external_id), d)
+                for d in s.scalars(  # found by it: not None
+                    select(Dispute).where(col(Dispute.external_id).in_(part))
+                )
+            )
         new: list[dict[str, Any]] = []
         for r in chunk:
-            values = {"field": r["field"], "parties": r["parties"], "place": r.get("place", ""),
-                      "summary": r.get("summary", ""), "status": r["status"], "opened_at": r["opened_at"],
-                      "resolved_at": r.get("resolved_at"),
-                      "unit_id": unit_ids.get(r["unit"]) if r.get("unit") else None}
+            values = {
+                "field": r["field"],
+                "parties": r["parties"],
+                "place": r.get("place", ""),
+                "summary": r.get("summary", ""),
+                "status": r["status"],
+                "opened_at": r["opened_at"],
+                "resolved_at": r.get("resolved_at"),
+                "unit_id": unit_ids.get(r["unit"]) if r.get("unit") else None,
+            }
             old = existing.get(r["ref"])
             if old is None:
                 new.append({"external_id": r["ref"], **values})

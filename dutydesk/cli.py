@@ -36,8 +36,7 @@ LAZY_GROUPS = {
     "staff": ("dutydesk.commands.units", "staff_app", N_("Add and list staff.")),
     "playbook": ("dutydesk.commands.playbook", "playbook_app", N_("Show and check the response playbooks.")),
     "audit": ("dutydesk.commands.audit", "audit_app", N_("Verify and read the journal.")),
-    "import": ("dutydesk.commands.importing", "import_app",
-               N_("Import units, staff, incidents and disputes (all or nothing).")),
+    "import": ("dutydesk.commands.importing", "import_app", N_("Import units, staff, incidents and disputes (all or nothing).")),
     "report": ("dutydesk.commands.report", "report_app", N_("Shift, after-action and plan KPI reports.")),
     "doctor": ("dutydesk.commands.doctor", "doctor_app", N_("Check the desk: database, journal, seals, tables, schema, file permissions.")),
 }
@@ -55,8 +54,9 @@ def setup_language(cli_lang: str | None) -> str:
     if choice.config_problem:
         typer.echo(_("warning: config: {problem}; ignored").format(problem=safe(choice.config_problem)), err=True)
     if not choice.available:
-        typer.echo(_("warning: language '{lang}' ({source}) is not available; using English").format(
-            lang=safe(choice.asked), source=choice.source), err=True)
+        typer.echo(
+            _("warning: language '{lang}' ({source}) is not available; using English").format(lang=safe(choice.asked), source=choice.source), err=True
+        )
     return code
 
 
@@ -73,8 +73,9 @@ class LazyGroup(TyperGroup):
 
     def _lang_argument(self, args: list[str]) -> str | None:
         """The value of the root's ``--lang`` among ``args`` (before the command)."""
-        takes_value = {opt for p in self.params if getattr(p, "param_type_name", "") == "option"
-                       and not getattr(p, "is_flag", False) for opt in p.opts}
+        takes_value = {
+            opt for p in self.params if getattr(p, "param_type_name", "") == "option" and not getattr(p, "is_flag", False) for opt in p.opts
+        }
         i = 0
         while i < len(args):
             arg = args[i]
@@ -172,9 +173,17 @@ def version_callback(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[str], typer.Option("--db", help=_("Database URL (default: env DUTYDESK_DB, else a SQLite file in the user data folder)."), metavar="URL")] = None,
+    db: Annotated[
+        Optional[str],
+        typer.Option("--db", help=_("Database URL (default: env DUTYDESK_DB, else a SQLite file in the user data folder)."), metavar="URL"),
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help=_("Use the demo desk, kept apart from the real desk."))] = False,
-    actor: Annotated[Optional[str], typer.Option("--actor", help=_("Who is acting (a call sign of the desk's staff); default env DUTYDESK_ACTOR. The console asks when neither is given."))] = None,
+    actor: Annotated[
+        Optional[str],
+        typer.Option(
+            "--actor", help=_("Who is acting (a call sign of the desk's staff); default env DUTYDESK_ACTOR. The console asks when neither is given.")
+        ),
+    ] = None,
     playbooks: Annotated[Optional[Path], typer.Option("--playbooks", help=_("Playbook override file (default env DUTYDESK_PLAYBOOKS)."))] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help=_("Interface language: en or zh_CN."))] = None,
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help=_("Print the version and exit."))] = False,
@@ -235,8 +244,11 @@ def init_cmd(ctx: typer.Context, name: Annotated[Optional[str], typer.Option(hel
     if result["created"] or (keyed and keyed["keyed"]):
         from dutydesk.config import journal_key_path
 
-        typer.echo(_("Journal key: {path}. Keep a copy apart from the desk: without it the journal's MACs cannot be checked and nothing can be written.").format(
-            path=journal_key_path(meta["desk_id"])))
+        typer.echo(
+            _(
+                "Journal key: {path}. Keep a copy apart from the desk: without it the journal's MACs cannot be checked and nothing can be written."
+            ).format(path=journal_key_path(meta["desk_id"]))
+        )
 
 
 def _shown_url(url: str) -> str:
@@ -259,37 +271,50 @@ def demo_cmd(
     if result is None:
         typer.echo(_("The desk already has incidents; demo left as it was."))
     else:
-        typer.echo(_("Demo desk filled: {units} units, {staff} staff, {live} live and {closed} closed incidents, {disputes} disputes in the ledger.").format(**result))
+        typer.echo(
+            _("Demo desk filled: {units} units, {staff} staff, {live} live and {closed} closed incidents, {disputes} disputes in the ledger.").format(
+                **result
+            )
+        )
 
 
 @app.command("export", help=_("Write units, staff, incidents, disputes or the journal as CSV, JSON, JSONL or XLSX (what import reads)."))
 @guard
-def export_command(ctx: typer.Context,
-                   kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents, disputes or journal."))],
-                   fmt: Annotated[str, typer.Option("--format", help=_("csv, json, jsonl or xlsx."))] = "csv",
-                   output: Annotated[Optional[Path], typer.Option("-o", "--output", help=_("File to write (default: standard output)."))] = None,
-                   force: Annotated[bool, typer.Option("--force", help=_("Replace the output file if it exists."))] = False) -> None:
+def export_command(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=_("units, staff, incidents, disputes or journal."))],
+    fmt: Annotated[str, typer.Option("--format", help=_("csv, json, jsonl or xlsx."))] = "csv",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=_("File to write (default: standard output)."))] = None,
+    force: Annotated[bool, typer.Option("--force", help=_("Replace the output file if it exists."))] = False,
+) -> None:
     from dutydesk.commands.export import run_export
 
     run_export(ctx, kind, fmt, output, force=force)
 
 
-@app.command("backup", help=_("Copy the desk, while consoles work, to FILE (0600) and check the copy: "
-                                "pages intact, journal verified. SQLite desks; PostgreSQL has pg_dump."))
+@app.command(
+    "backup",
+    help=_(
+        "Copy the desk, while consoles work, to FILE (0600) and check the copy: pages intact, journal verified. SQLite desks; PostgreSQL has pg_dump."
+    ),
+)
 @guard
-def backup_command(ctx: typer.Context,
-                   file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
-                   force: Annotated[bool, typer.Option("--force", help=_("Replace FILE if it exists."))] = False) -> None:
+def backup_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
+    force: Annotated[bool, typer.Option("--force", help=_("Replace FILE if it exists."))] = False,
+) -> None:
     from dutydesk.commands.backup import run_backup
 
     run_backup(ctx, file, force)
 
 
-@app.command("restore", help=_("Put a backup in place of the desk, after checking it; the old desk is kept aside "
-                                 "under a timestamped name. Close every console first."))
+@app.command(
+    "restore",
+    help=_("Put a backup in place of the desk, after checking it; the old desk is kept aside under a timestamped name. Close every console first."),
+)
 @guard
-def restore_command(ctx: typer.Context,
-                    file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup to restore."))]) -> None:
+def restore_command(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup to restore."))]) -> None:
     from dutydesk.commands.backup import run_restore
 
     run_restore(ctx, file)
@@ -344,5 +369,3 @@ def _exit_now(code: object) -> None:
 
 if __name__ == "__main__":
     main()
-
-

@@ -185,8 +185,7 @@ class Settings:
     alarm_repeat_minutes: float = 2.0
 
     @classmethod
-    def from_env(cls, *, demo: bool = False, db: str | None = None, actor: str | None = None,
-                 playbooks: Path | None = None) -> "Settings":
+    def from_env(cls, *, demo: bool = False, db: str | None = None, actor: str | None = None, playbooks: Path | None = None) -> "Settings":
         """The environment's settings, with the CLI's options (``db``,
         ``actor``, ``playbooks``) over them."""
         env = os.environ
@@ -226,8 +225,9 @@ def alarm_repeat_minutes(text: str | None) -> float:
     if not (math.isfinite(value) and 0.1 <= value <= ALARM_REPEAT_MAX):
         from dutydesk.i18n import _
 
-        raise Refused("DUTYDESK_ALARM_REPEAT_MINUTES", _("'{value}' is not a number of minutes from 0.1 to {max}").format(
-            value=text, max=ALARM_REPEAT_MAX))
+        raise Refused(
+            "DUTYDESK_ALARM_REPEAT_MINUTES", _("'{value}' is not a number of minutes from 0.1 to {max}").format(value=text, max=ALARM_REPEAT_MAX)
+        )
     return value
 
 

@@ -71,8 +71,9 @@ def make_engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         raise DeskUnavailable("db", _("the driver for this URL is not installed: {name}").format(name=exc.name)) from None
     except NoSuchModuleError:
-        raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(
-            url=parsed.render_as_string(hide_password=True))) from None
+        raise DeskUnavailable(
+            "db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=parsed.render_as_string(hide_password=True))
+        ) from None
 
 
 def refuse_foreign_sqlite(path: Path) -> None:
@@ -98,8 +99,12 @@ def refuse_foreign_tables(names: set[str], shown: str) -> None:
     own = {n for n in names if not n.startswith("sqlite_")}
     if own and "deskmeta" not in own:
         listed = ", ".join(sorted(own)[:5]) + (", ..." if len(own) > 5 else "")
-        raise Refused("db", _("{where} holds another application's tables ({tables}), not a desk; "
-                              "nothing was changed: give a new file or a desk").format(where=shown, tables=listed))
+        raise Refused(
+            "db",
+            _("{where} holds another application's tables ({tables}), not a desk; nothing was changed: give a new file or a desk").format(
+                where=shown, tables=listed
+            ),
+        )
 
 
 def where(url: str) -> str:
@@ -267,5 +272,7 @@ def upgrade(engine: Engine) -> bool:
             command.upgrade(cfg, "head")
             conn.commit()
     except CommandError as exc:
-        raise DeskUnavailable("db", _("this desk's schema is not one this version knows ({error}); is it from a newer dutydesk?").format(error=exc)) from None
+        raise DeskUnavailable(
+            "db", _("this desk's schema is not one this version knows ({error}); is it from a newer dutydesk?").format(error=exc)
+        ) from None
     return True

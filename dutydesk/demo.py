@@ -48,60 +48,94 @@ STAFF = [
 ]
 
 MASS = [
-    ("Wage-arrears gathering at a construction site gate", "Riverside Road, site 3",
-     {"cause_field": "labour", "participants": 120, "trend": "growing", "social_impact": "district"}, "PS-RV"),
-    ("Residents blocking a road over demolition compensation", "Xinhe Village, Route 205",
-     {"cause_field": "land", "participants": 400, "trend": "escalating", "social_impact": "city"}, "PS-BS"),
-    ("Investors gathering outside a wealth-management firm", "Financial Street 18",
-     {"cause_field": "economy_finance", "participants": 60, "trend": "stable", "social_impact": "local"}, "PS-XC"),
-    ("Protest over a planned waste incinerator", "Nanhu district government square",
-     {"cause_field": "environment", "participants": 300, "trend": "growing", "social_impact": "city"}, "PS-NH"),
-    ("Taxi drivers gathering over ride-hailing rules", "East railway station forecourt",
-     {"cause_field": "interest_group", "participants": 150, "trend": "stable", "social_impact": "district"}, "PS-DC"),
+    (
+        "Wage-arrears gathering at a construction site gate",
+        "Riverside Road, site 3",
+        {"cause_field": "labour", "participants": 120, "trend": "growing", "social_impact": "district"},
+        "PS-RV",
+    ),
+    (
+        "Residents blocking a road over demolition compensation",
+        "Xinhe Village, Route 205",
+        {"cause_field": "land", "participants": 400, "trend": "escalating", "social_impact": "city"},
+        "PS-BS",
+    ),
+    (
+        "Investors gathering outside a wealth-management firm",
+        "Financial Street 18",
+        {"cause_field": "economy_finance", "participants": 60, "trend": "stable", "social_impact": "local"},
+        "PS-XC",
+    ),
+    (
+        "Protest over a planned waste incinerator",
+        "Nanhu district government square",
+        {"cause_field": "environment", "participants": 300, "trend": "growing", "social_impact": "city"},
+        "PS-NH",
+    ),
+    (
+        "Taxi drivers gathering over ride-hailing rules",
+        "East railway station forecourt",
+        {"cause_field": "interest_group", "participants": 150, "trend": "stable", "social_impact": "district"},
+        "PS-DC",
+    ),
 ]
 
 OPINION = [
-    ("Video of a traffic stop spreading on short-video platforms", "Xicheng, Ring Road exit 4",
-     {"nature": "enforcement", "sensitivity": "medium", "spread_speed": "fast", "social_impact": "city"}, "PS-XC"),
-    ("Post alleging a slow response to a burglary report", "Beishan residential area",
-     {"nature": "service", "sensitivity": "low", "spread_speed": "slow", "social_impact": "local"}, "PS-BS"),
-    ("Claims of an injury during an arrest at a night market", "Dongcheng night market",
-     {"nature": "casualty", "sensitivity": "high", "spread_speed": "viral", "social_impact": "national"}, "PS-DC"),
-    ("Complaint thread about the vehicle registration window", "City vehicle administration hall",
-     {"nature": "service", "sensitivity": "medium", "spread_speed": "slow", "social_impact": "local"}, "PS-NH"),
+    (
+        "Video of a traffic stop spreading on short-video platforms",
+        "Xicheng, Ring Road exit 4",
+        {"nature": "enforcement", "sensitivity": "medium", "spread_speed": "fast", "social_impact": "city"},
+        "PS-XC",
+    ),
+    (
+        "Post alleging a slow response to a burglary report",
+        "Beishan residential area",
+        {"nature": "service", "sensitivity": "low", "spread_speed": "slow", "social_impact": "local"},
+        "PS-BS",
+    ),
+    (
+        "Claims of an injury during an arrest at a night market",
+        "Dongcheng night market",
+        {"nature": "casualty", "sensitivity": "high", "spread_speed": "viral", "social_impact": "national"},
+        "PS-DC",
+    ),
+    (
+        "Complaint thread about the vehicle registration window",
+        "City vehicle administration hall",
+        {"nature": "service", "sensitivity": "medium", "spread_speed": "slow", "social_impact": "local"},
+        "PS-NH",
+    ),
 ]
 
 DISPUTES = [  # field, parties (organisations or groups, never private persons), place, summary, unit
-    ("labour", "Site 3 workers / Hengda Construction", "Riverside Road, site 3", "Wages unpaid for three months",
-     "PS-RV"),
-    ("land", "Xinhe villagers' committee / district land office", "Xinhe Village",
-     "Compensation for the Route 205 widening", "PS-BS"),
-    ("economy_finance", "Investors / Jinfeng Wealth Management", "Financial Street 18",
-     "Products past maturity, not repaid", "PS-XC"),
-    ("environment", "Nanhu residents' association / incinerator project company", "Nanhu district",
-     "Siting of the planned incinerator", "PS-NH"),
-    ("interest_group", "Taxi drivers' association / ride-hailing platforms", "East railway station",
-     "Rules for pick-ups at the station", "PS-DC"),
+    ("labour", "Site 3 workers / Hengda Construction", "Riverside Road, site 3", "Wages unpaid for three months", "PS-RV"),
+    ("land", "Xinhe villagers' committee / district land office", "Xinhe Village", "Compensation for the Route 205 widening", "PS-BS"),
+    ("economy_finance", "Investors / Jinfeng Wealth Management", "Financial Street 18", "Products past maturity, not repaid", "PS-XC"),
+    ("environment", "Nanhu residents' association / incinerator project company", "Nanhu district", "Siting of the planned incinerator", "PS-NH"),
+    ("interest_group", "Taxi drivers' association / ride-hailing platforms", "East railway station", "Rules for pick-ups at the station", "PS-DC"),
     ("labour", "Delivery riders / Swift Delivery depot", "Dongcheng depot", "Cut in per-order pay", "PS-DC"),
     ("land", "Orchard tenants / Beishan township", "Beishan orchards", "Lease ended early", "PS-BS"),
-    ("other", "Market stallholders / Nanhu market management", "Nanhu night market", "Stall fees raised",
-     "PS-NH"),
-    ("economy_finance", "Home buyers / Lanting Garden developer", "Lanting Garden", "Handover two years late",
-     "PS-XC"),
+    ("other", "Market stallholders / Nanhu market management", "Nanhu night market", "Stall fees raised", "PS-NH"),
+    ("economy_finance", "Home buyers / Lanting Garden developer", "Lanting Garden", "Handover two years late", "PS-XC"),
     ("labour", "Cleaning staff / city sanitation contractor", "Xicheng depot", "Overtime unpaid", "PS-XC"),
-    ("environment", "Riverside residents / Riverside concrete plant", "Riverside Road", "Dust and night noise",
-     "PS-RV"),
-    ("interest_group", "Coach operators / transport bureau", "Long-distance coach station",
-     "Route licences not renewed", "PS-DC"),
+    ("environment", "Riverside residents / Riverside concrete plant", "Riverside Road", "Dust and night noise", "PS-RV"),
+    ("interest_group", "Coach operators / transport bureau", "Long-distance coach station", "Route licences not renewed", "PS-DC"),
 ]
 
 # The demo's duty commander: the demo is written under this call sign, and `make run` acts as it.
 DEMO_ACTOR = "DC1"
 
 ROLE_HOLDERS = {
-    "cordon": ["SPD-1", "SPD-2"], "negotiation": ["NEG-1"], "evidence": ["EVD-1"], "media": ["MED-1"],
-    "commander": ["CMD1"], "duty_commander": ["DC1", "DC2"], "cyber": ["CYB"], "publicity": ["PUB"],
-    "legal": ["LEG"], "inspection": ["INS"],
+    "cordon": ["SPD-1", "SPD-2"],
+    "negotiation": ["NEG-1"],
+    "evidence": ["EVD-1"],
+    "media": ["MED-1"],
+    "commander": ["CMD1"],
+    "duty_commander": ["DC1", "DC2"],
+    "cyber": ["CYB"],
+    "publicity": ["PUB"],
+    "legal": ["LEG"],
+    "inspection": ["INS"],
 }
 
 
@@ -175,8 +209,7 @@ def _disputes(desk: Desk, rng: random.Random, now: datetime) -> int:
                 resolved = opened + timedelta(days=rng.uniform(0.5, 2.5)) if status == "resolved" else None
                 if resolved is not None and resolved > now:
                     status, resolved = "following", None
-                out.writerow([f"LEDGER-{i:03d}", fld, parties, place, summary, status, iso(opened),
-                              iso(resolved) if resolved else "", unit])
+                out.writerow([f"LEDGER-{i:03d}", fld, parties, place, summary, status, iso(opened), iso(resolved) if resolved else "", unit])
         result = run_import(desk, "disputes", str(path), shown_as=path.name)
     if result.problems:
         raise Refused("demo", "; ".join(f"{p.row}: {p.field}: {p.problem}" for p in result.problems))
@@ -193,8 +226,20 @@ def _at(sim: FixedClock, when: datetime) -> None:
     sim.set(max(sim.now(), when))
 
 
-def _play(desk: Desk, sim: FixedClock, rng: random.Random, kind: str, title: str, place: str, factors: dict,
-          station: str, start: datetime, *, close: bool, until: datetime | None = None) -> None:
+def _play(
+    desk: Desk,
+    sim: FixedClock,
+    rng: random.Random,
+    kind: str,
+    title: str,
+    place: str,
+    factors: dict,
+    station: str,
+    start: datetime,
+    *,
+    close: bool,
+    until: datetime | None = None,
+) -> None:
     """One incident's life, as a desk would record it."""
     stop = until or datetime.max.replace(tzinfo=start.tzinfo)
 
@@ -209,8 +254,7 @@ def _play(desk: Desk, sim: FixedClock, rng: random.Random, kind: str, title: str
     values = dict(factors)
     if "participants" in values:
         values["participants"] = max(10, int(values["participants"] * rng.uniform(0.6, 1.4)))
-    inc = desk.open_incident(kind=kind, title=title, place=place, factors=values,
-                             received_by=rng.choice(["DC1", "DC2", "DC3"]))
+    inc = desk.open_incident(kind=kind, title=title, place=place, factors=values, received_by=rng.choice(["DC1", "DC2", "DC3"]))
     k = desk.playbooks.get(kind)
     roles = [r.key for r in k.roles_for(inc.level)]
     # instruction to the station, acknowledged within a minute most of the time

@@ -26,17 +26,17 @@ from dutydesk.service.directory import Directory
 from dutydesk.service.history import History
 from dutydesk.service.incidents import Incidents, closing_warning_text
 from dutydesk.service.integrity import Integrity
+from dutydesk.service.orders import Orders
 from dutydesk.service.queries import _LIVE, Queries
 from dutydesk.service.shifts import Shifts
 from dutydesk.service.transfer import Transfer
 from dutydesk.service.uow import UnitOfWork
 
 
-class Desk(Incidents, Deadlines, Alarms, Shifts, Transfer, Directory, Queries, History, Integrity, UnitOfWork):
+class Desk(Incidents, Orders, Deadlines, Alarms, Shifts, Transfer, Directory, Queries, History, Integrity, UnitOfWork):
     """One desk (one database).  Thread-safe for reads; writes serialise on the database."""
 
-    def __init__(self, engine: Engine, *, clock: Clock | None = None, playbooks: Playbooks | None = None,
-                 actor: str = "console") -> None:
+    def __init__(self, engine: Engine, *, clock: Clock | None = None, playbooks: Playbooks | None = None, actor: str = "console") -> None:
         self.engine = engine
         self.clock = clock or SystemClock()
         self.playbooks = playbooks or load_playbooks()
@@ -44,9 +44,16 @@ class Desk(Incidents, Deadlines, Alarms, Shifts, Transfer, Directory, Queries, H
         self._journal_key: bytes | None = None  # this desk's journal key, once read
 
     @classmethod
-    def open(cls, url: str, *, clock: Clock | None = None, actor: str = "console",
-             playbook_override: Path | None = None, playbooks: Playbooks | None = None,
-             create: bool = True) -> "Desk":
+    def open(
+        cls,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        actor: str = "console",
+        playbook_override: Path | None = None,
+        playbooks: Playbooks | None = None,
+        create: bool = True,
+    ) -> "Desk":
         """Open (upgrading as needed) the desk at ``url``.  With ``create`` a
         missing database is made (``init`` then makes it a desk); without, an
         address holding no desk raises ``NoDesk`` and changes nothing."""

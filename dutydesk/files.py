@@ -54,8 +54,7 @@ def protect(database: Path) -> None:
     _protected.update((base, *(base + s for s in SIDE_FILES)))
 
 
-def check_output(output: Path | OutputFile, *, force: bool = False, field: str = "output",
-                 backup: bool = False) -> Path:
+def check_output(output: Path | OutputFile, *, force: bool = False, field: str = "output", backup: bool = False) -> Path:
     """Refuse an output path that would destroy something: see the module's
     docstring.  Returns the path to write.  With ``backup``, an earlier backup
     (a SQLite file in rollback-journal mode, as ``dutydesk backup`` writes
@@ -146,8 +145,7 @@ def private_dir(folder: Path, *, field: str | None = "output") -> Path:
     return folder
 
 
-def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *, field: str = "output",
-                 force: bool = False) -> Any:
+def write_atomic(output: Path | OutputFile, write: Callable[[BinaryIO], Any], *, field: str = "output", force: bool = False) -> Any:
     """Write beside the target and move it in: a failure never leaves half a
     file, and the file is 0600.  Refused (naming ``field``) when
     :func:`check_output` refuses the path or the folder cannot be written."""

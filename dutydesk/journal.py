@@ -53,14 +53,25 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
 
 
-def entry_body(*, prev_hash: str, seq: int, at: datetime, event_at: datetime, late: bool, actor: str,
-               action: str, entity: str, entity_id: str, payload: str) -> bytes:
+def entry_body(
+    *, prev_hash: str, seq: int, at: datetime, event_at: datetime, late: bool, actor: str, action: str, entity: str, entity_id: str, payload: str
+) -> bytes:
     """The canonical bytes of an entry (with the previous entry's hash):
     what its hash and its MAC cover."""
-    return canonical({
-        "prev": prev_hash, "seq": seq, "at": ts(at), "event_at": ts(event_at), "late": bool(late),
-        "actor": actor, "action": action, "entity": entity, "entity_id": entity_id, "payload": payload,
-    }).encode("utf-8")
+    return canonical(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "at": ts(at),
+            "event_at": ts(event_at),
+            "late": bool(late),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "payload": payload,
+        }
+    ).encode("utf-8")
 
 
 def entry_hash(**fields: Any) -> str:
@@ -84,8 +95,7 @@ def key_fingerprint(key: bytes) -> str:
 
 def head_full(session: Session) -> tuple[int, str, str | None]:
     """(seq, hash, MAC) of the last entry; MAC ``None`` on an unkeyed chain."""
-    value = session.connection().execute(
-        select(core_table(DeskMeta).c.value).where(core_table(DeskMeta).c.key == HEAD_KEY)).scalar()
+    value = session.connection().execute(select(core_table(DeskMeta).c.value).where(core_table(DeskMeta).c.key == HEAD_KEY)).scalar()
     if value is None:
         return 0, GENESIS, None
     seq, digest, mac = (value.split(":") + [""])[:3]
@@ -97,9 +107,18 @@ def head(session: Session) -> tuple[int, str]:
     return seq, digest
 
 
-def append(session: Session, *, at: datetime, actor: str, action: str, entity: str, entity_id: Any,
-           payload: Mapping[str, Any] | None = None, event_at: datetime | None = None,
-           key: bytes | None = None) -> tuple[int, str]:
+def append(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    payload: Mapping[str, Any] | None = None,
+    event_at: datetime | None = None,
+    key: bytes | None = None,
+) -> tuple[int, str]:
     """Add one entry; returns its (seq, hash).  Call inside the write
     transaction (the caller holds the desk's write lock, so reading the head and
     writing the next is safe).  Core statements: the journal is the hot path.
@@ -115,13 +134,36 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
     payload_text = canonical(payload or {})
     late = event_at < at
     entity_id = str(entity_id)
-    body = entry_body(prev_hash=prev, seq=seq, at=at, event_at=event_at, late=late, actor=actor,
-                      action=action, entity=entity, entity_id=entity_id, payload=payload_text)
+    body = entry_body(
+        prev_hash=prev,
+        seq=seq,
+        at=at,
+        event_at=event_at,
+        late=late,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        payload=payload_text,
+    )
     digest = hashlib.sha256(body).hexdigest()
     mac = body_mac(key, prev_mac, body) if key is not None else None
-    conn.execute(insert(core_table(JournalEntry)).values(
-        seq=seq, at=at, event_at=event_at, late=late, actor=actor, action=action, entity=entity,
-        entity_id=entity_id, payload=payload_text, prev_hash=prev, hash=digest, mac=mac))
+    conn.execute(
+        insert(core_table(JournalEntry)).values(
+            seq=seq,
+            at=at,
+            event_at=event_at,
+            late=late,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            payload=payload_text,
+            prev_hash=prev,
+            hash=digest,
+            mac=mac,
+        )
+    )
     meta = core_table(DeskMeta)
     value = f"{seq}:{digest}" + (f":{mac}" if mac else "")
     if seq == 1:
@@ -129,8 +171,6 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
     else:
         conn.execute(update(meta).where(meta.c.key == HEAD_KEY).values(value=value))
     return seq, digest
-
-
 
 
 # The entries that start a keyed chain: a new desk's first, or an old desk keyed later.
@@ -170,9 +210,16 @@ class KeyState:
     note: str | None = None  # said, not a failure (a desk never keyed)
 
 
-def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = None,
-           file_seals: list[dict[str, Any]] | None = None, seal_file: str = "", seal_file_problem: str | None = None,
-           reconcile: bool = True) -> Verdict:
+def verify(
+    session: Session,
+    batch: int = 5000,
+    *,
+    key_state: KeyState | None = None,
+    file_seals: list[dict[str, Any]] | None = None,
+    seal_file: str = "",
+    seal_file_problem: str | None = None,
+    reconcile: bool = True,
+) -> Verdict:
     """Walk the chain in order, checking each entry's hash and, with the key,
     its MAC; name the first entry that is edited, missing or out of place.
     Then the seals (in the desk and, ``file_seals``, beside the key) and, with
@@ -196,31 +243,49 @@ def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = 
     stmt = select(JournalEntry).order_by(col(JournalEntry.seq)).execution_options(yield_per=batch)
     for entry in session.scalars(stmt):
         if entry.seq != expected_seq:
-            problem = (expected_seq, _("entry {seq} is missing (next found: {found})").format(
-                seq=expected_seq, found=entry.seq))
+            problem = (expected_seq, _("entry {seq} is missing (next found: {found})").format(seq=expected_seq, found=entry.seq))
             break
         if entry.prev_hash != prev:
-            problem = (entry.seq, _("entry {seq} does not follow entry {prev} (chain broken: deleted, reordered or edited)").format(
-                seq=entry.seq, prev=entry.seq - 1))
+            problem = (
+                entry.seq,
+                _("entry {seq} does not follow entry {prev} (chain broken: deleted, reordered or edited)").format(seq=entry.seq, prev=entry.seq - 1),
+            )
             break
-        body = entry_body(prev_hash=entry.prev_hash, seq=entry.seq, at=entry.at, event_at=entry.event_at,
-                          late=entry.late, actor=entry.actor, action=entry.action, entity=entry.entity,
-                          entity_id=entry.entity_id, payload=entry.payload)
+        body = entry_body(
+            prev_hash=entry.prev_hash,
+            seq=entry.seq,
+            at=entry.at,
+            event_at=entry.event_at,
+            late=entry.late,
+            actor=entry.actor,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            payload=entry.payload,
+        )
         if hashlib.sha256(body).hexdigest() != entry.hash:
             problem = (entry.seq, _("entry {seq} was edited (its hash does not match its content)").format(seq=entry.seq))
             break
         if entry.mac is None and prev_mac is not None:
-            problem = (entry.seq, _("entry {seq} has no MAC though the entries before it have (written or rewritten without the key)").format(
-                seq=entry.seq))
+            problem = (
+                entry.seq,
+                _("entry {seq} has no MAC though the entries before it have (written or rewritten without the key)").format(seq=entry.seq),
+            )
             break
         if entry.mac is not None:
             if key is not None and not hmac.compare_digest(entry.mac, body_mac(key, prev_mac, body)):
-                problem = (entry.seq, _("entry {seq} fails its MAC check (edited, inserted, renumbered or reordered without the key)").format(
-                    seq=entry.seq))
+                problem = (
+                    entry.seq,
+                    _("entry {seq} fails its MAC check (edited, inserted, renumbered or reordered without the key)").format(seq=entry.seq),
+                )
                 break
             if not keyed and ks.keyed_desk and entry.action not in KEYING_ACTIONS:
-                problem = (entry.seq, _("entry {seq} is the first with a MAC, but the journal was keyed by an entry before it: the keyed entries before it were rewritten").format(
-                    seq=entry.seq))
+                problem = (
+                    entry.seq,
+                    _(
+                        "entry {seq} is the first with a MAC, but the journal was keyed by an entry before it: the keyed entries before it were rewritten"
+                    ).format(seq=entry.seq),
+                )
                 break
             keyed += 1
             if entry.action == "shift.end":
@@ -243,8 +308,7 @@ def verify(session: Session, batch: int = 5000, *, key_state: KeyState | None = 
         return verdict
     verdict.checks.append(Check("chain", True, _("chain intact: {n} entries").format(n=count)))
     # The seals.
-    seal_problem = (None, seal_file_problem) if seal_file_problem else _seal_problem(
-        seal_rows, file_seals, macs, shift_ends, count, seal_file)
+    seal_problem = (None, seal_file_problem) if seal_file_problem else _seal_problem(seal_rows, file_seals, macs, shift_ends, count, seal_file)
     verdict.seals = len(seal_rows)
     if seal_problem is not None:
         verdict.checks.append(Check("seals", False, seal_problem[1], seal_problem[0]))
@@ -276,22 +340,31 @@ def _head_problem(session: Session, count: int, last_hash: str, last_mac: str | 
     head_seq, head_hash, head_mac = head_full(session)
     if head_seq != count or (count and (head_hash != last_hash or head_mac != last_mac)):
         if head_seq > count:
-            return count + 1, _("entries {first} to {last} are missing (the journal head says {last})").format(
-                first=count + 1, last=head_seq)
-        return (head_seq + 1 if head_seq < count else count,
-                _("the journal head ({seq}) does not match the last entry ({count})").format(seq=head_seq, count=count))
+            return count + 1, _("entries {first} to {last} are missing (the journal head says {last})").format(first=count + 1, last=head_seq)
+        return (
+            head_seq + 1 if head_seq < count else count,
+            _("the journal head ({seq}) does not match the last entry ({count})").format(seq=head_seq, count=count),
+        )
     return None
 
 
-def _seal_problem(rows: list[JournalSeal], file_seals: list[dict[str, Any]], macs: dict[int, str | None],
-                  shift_ends: list[tuple[int, str, str]], count: int, seal_file: str) -> tuple[int | None, str] | None:
+def _seal_problem(
+    rows: list[JournalSeal],
+    file_seals: list[dict[str, Any]],
+    macs: dict[int, str | None],
+    shift_ends: list[tuple[int, str, str]],
+    count: int,
+    seal_file: str,
+) -> tuple[int | None, str] | None:
     def check(shift: Any, seq: int, mac: str, where: str) -> tuple[int | None, str] | None:
         if seq > count:
-            return seq, _("the seal of shift {shift} ({where}) names entry {seq}, but the journal ends at entry {count}: entries were removed").format(
-                shift=shift, where=where, seq=seq, count=count)
+            return seq, _(
+                "the seal of shift {shift} ({where}) names entry {seq}, but the journal ends at entry {count}: entries were removed"
+            ).format(shift=shift, where=where, seq=seq, count=count)
         if not hmac.compare_digest(macs.get(seq) or "", mac):
             return seq, _("entry {seq} does not match the seal of shift {shift} ({where}): sealed entries were rewritten").format(
-                seq=seq, shift=shift, where=where)
+                seq=seq, shift=shift, where=where
+            )
         return None
 
     in_desk = _("in the desk")
@@ -306,10 +379,8 @@ def _seal_problem(rows: list[JournalSeal], file_seals: list[dict[str, Any]], mac
     sealed = {(str(r.shift_id), r.seq, r.mac) for r in rows}
     for x in file_seals:
         if (str(x.get("shift")), x["seq"], x["mac"]) not in sealed:
-            return x["seq"], _("the seal of shift {shift} in {where} is missing from the desk").format(
-                shift=x.get("shift"), where=seal_file)
+            return x["seq"], _("the seal of shift {shift} in {where} is missing from the desk").format(shift=x.get("shift"), where=seal_file)
     for seq, shift, mac in shift_ends:
         if (shift, seq, mac) not in sealed:
-            return seq, _("shift {shift} ended at entry {seq}, but its seal is missing from the desk").format(
-                shift=shift, seq=seq)
+            return seq, _("shift {shift} ended at entry {seq}, but its seal is missing from the desk").format(shift=shift, seq=seq)
     return None

@@ -41,8 +41,18 @@ from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _, pick
 from dutydesk.revision import HEAD_REVISION
-from dutydesk.views import (sort_by_urgency, AssignmentView, DeadlineView, IncidentDetail, IncidentSummary, InstructionView, LevelChangeView,
-                            NoteView, RoleView, ShiftView)
+from dutydesk.views import (
+    sort_by_urgency,
+    AssignmentView,
+    DeadlineView,
+    IncidentDetail,
+    IncidentSummary,
+    InstructionView,
+    LevelChangeView,
+    NoteView,
+    RoleView,
+    ShiftView,
+)
 from dutydesk.vocab import LIVE_STATUSES, DeadlineState, IncidentStatus
 
 UTC = timezone.utc
@@ -219,7 +229,7 @@ def sqlite_file(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url or "#" in url:
         return None
-    name = unquote(url[len(prefix):])
+    name = unquote(url[len(prefix) :])
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
     return Path(name).expanduser()
@@ -240,7 +250,7 @@ def _ts(at: datetime) -> str:
 
 def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]
 
 
 def _marks(n: int) -> str:
@@ -261,8 +271,7 @@ def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
 class LightDesk:
     """The reads of ``Desk`` the read commands use, over ``sqlite3``."""
 
-    def __init__(self, con: sqlite3.Connection, playbooks: LightPlaybooks, clock: Clock | None = None,
-                 actor: str = "console") -> None:
+    def __init__(self, con: sqlite3.Connection, playbooks: LightPlaybooks, clock: Clock | None = None, actor: str = "console") -> None:
         self.con = con
         self.playbooks = playbooks
         self.clock = clock or SystemClock()
@@ -286,20 +295,35 @@ class LightDesk:
 
         reason = reasons.render(d["reason_key"], d["reason"], level_label=level_label) or None
         warn = rule.warn_before_minutes if rule is not None else None
-        return DeadlineView(d["id"], d["subject_type"], d["subject_id"], d["rule"], rule.text() if rule else d["rule"],
-                            d["level"], _dt(d["due_at"]), d["state"], _dt(d["created_at"]), _dt(d["met_at"]), d["met_by"],
-                            _dt(d["closed_at"]), d["closed_by"], reason, d["instruction_id"],
-                            warn_before=timedelta(minutes=warn) if warn is not None else None)
+        return DeadlineView(
+            d["id"],
+            d["subject_type"],
+            d["subject_id"],
+            d["rule"],
+            rule.text() if rule else d["rule"],
+            d["level"],
+            _dt(d["due_at"]),
+            d["state"],
+            _dt(d["created_at"]),
+            _dt(d["met_at"]),
+            d["met_by"],
+            _dt(d["closed_at"]),
+            d["closed_by"],
+            reason,
+            d["instruction_id"],
+            warn_before=timedelta(minutes=warn) if warn is not None else None,
+        )
 
     def _shorten(self, pairs: list[tuple[DeadlineView, LightKind | None]]) -> None:
         ids = list({view.instruction_id for view, _kind in pairs if view.instruction_id})
         to: dict[int, str] = {}
         for chunk in _chunks(ids):
             for iid, code, callsign in self.con.execute(
-                    f"SELECT instruction.id, unit.code, staff.callsign FROM instruction "
-                    f"LEFT OUTER JOIN unit ON unit.id = instruction.unit_id "
-                    f"LEFT OUTER JOIN staff ON staff.id = instruction.staff_id WHERE instruction.id IN ({_marks(len(chunk))})",
-                    chunk):
+                f"SELECT instruction.id, unit.code, staff.callsign FROM instruction "
+                f"LEFT OUTER JOIN unit ON unit.id = instruction.unit_id "
+                f"LEFT OUTER JOIN staff ON staff.id = instruction.staff_id WHERE instruction.id IN ({_marks(len(chunk))})",
+                chunk,
+            ):
                 to[iid] = code or callsign or ""
         for view, kind in pairs:
             rule = kind.deadline_rule(view.rule) if kind else None
@@ -315,14 +339,18 @@ class LightDesk:
         pending: dict[int, list[sqlite3.Row]] = defaultdict(list)
         for chunk in _chunks(ids):
             for d in self.con.execute(
-                    f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN ({_marks(len(chunk))}) "
-                    f"AND deadline.state = ? ORDER BY deadline.due_at", ["incident", *chunk, str(DeadlineState.PENDING)]):
+                f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN ({_marks(len(chunk))}) "
+                f"AND deadline.state = ? ORDER BY deadline.due_at",
+                ["incident", *chunk, str(DeadlineState.PENDING)],
+            ):
                 pending[d["subject_id"]].append(d)
         held: dict[int, set[str]] = defaultdict(set)
         for chunk in _chunks(ids):
             for inc_id, role in self.con.execute(
-                    f"SELECT assignment.incident_id, assignment.role FROM assignment WHERE assignment.incident_id "
-                    f"IN ({_marks(len(chunk))}) AND assignment.released_at IS NULL", chunk):
+                f"SELECT assignment.incident_id, assignment.role FROM assignment WHERE assignment.incident_id "
+                f"IN ({_marks(len(chunk))}) AND assignment.released_at IS NULL",
+                chunk,
+            ):
                 held[inc_id].add(role)
         staff_ids = sorted({i["received_by_id"] for i in incidents if i["received_by_id"]})
         callsigns: dict[int, str] = {}
@@ -334,22 +362,41 @@ class LightDesk:
             required = [r.key for r in k.roles_for(inc["level"]) if r.required] if k else []
             mine = pending[inc["id"]]
             level = k.find_level(inc["level"]) if k else None
-            out.append(IncidentSummary(
-                id=inc["id"], kind=inc["kind"], kind_label=k.text() if k else inc["kind"], title=inc["title"],
-                place=inc["place"], level=inc["level"], level_label=level.text() if level else inc["level"],
-                status=inc["status"], reported_at=_dt(inc["reported_at"]), received_by=callsigns.get(inc["received_by_id"]),
-                roles_filled=sum(1 for r in required if r in held[inc["id"]]), roles_required=len(required),
-                next_deadline=self._deadline_view(mine[0], k) if mine else None,
-                overdue=sum(1 for d in mine if _dt(d["due_at"]) < now), version=inc["version"],
-                closed_at=_dt(inc["closed_at"]),
-            ))
+            out.append(
+                IncidentSummary(
+                    id=inc["id"],
+                    kind=inc["kind"],
+                    kind_label=k.text() if k else inc["kind"],
+                    title=inc["title"],
+                    place=inc["place"],
+                    level=inc["level"],
+                    level_label=level.text() if level else inc["level"],
+                    status=inc["status"],
+                    reported_at=_dt(inc["reported_at"]),
+                    received_by=callsigns.get(inc["received_by_id"]),
+                    roles_filled=sum(1 for r in required if r in held[inc["id"]]),
+                    roles_required=len(required),
+                    next_deadline=self._deadline_view(mine[0], k) if mine else None,
+                    overdue=sum(1 for d in mine if _dt(d["due_at"]) < now),
+                    version=inc["version"],
+                    closed_at=_dt(inc["closed_at"]),
+                )
+            )
         self._shorten([(r.next_deadline, self.kind_or_none(r.kind)) for r in out if r.next_deadline])
         return out
 
     # -- reads ----------------------------------------------------------------------------
     @_locked
-    def list_incidents(self, *, include_closed: bool = False, closed_only: bool = False, search: str | None = None,
-                       kind: str | None = None, limit: int | None = None, offset: int = 0) -> list[IncidentSummary]:
+    def list_incidents(
+        self,
+        *,
+        include_closed: bool = False,
+        closed_only: bool = False,
+        search: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[IncidentSummary]:
         """As ``Queries.list_incidents``."""
         where: list[str] = []
         args: list[Any] = []
@@ -381,7 +428,7 @@ class LightDesk:
             return self._summaries(list(self.con.execute(sql, args)))
         rows = self._summaries(list(self.con.execute(sql, args)))
         sort_by_urgency(rows, self.kind_or_none)
-        return rows[offset:offset + limit] if limit else rows[offset:]
+        return rows[offset : offset + limit] if limit else rows[offset:]
 
     @_locked
     def get_incident(self, incident_id: int) -> IncidentDetail:
@@ -394,8 +441,9 @@ class LightDesk:
     def _rows(self, table: str, column: str, ids: list[int], order: str = "") -> list[sqlite3.Row]:
         out: list[sqlite3.Row] = []
         for chunk in _chunks(ids):
-            out += self.con.execute(f"SELECT * FROM {table} WHERE {table}.{column} IN ({_marks(len(chunk))})"
-                                    + (f" ORDER BY {order}" if order else ""), chunk)
+            out += self.con.execute(
+                f"SELECT * FROM {table} WHERE {table}.{column} IN ({_marks(len(chunk))})" + (f" ORDER BY {order}" if order else ""), chunk
+            )
         return out
 
     def _details(self, ids: list[int]) -> list[IncidentDetail]:
@@ -405,19 +453,31 @@ class LightDesk:
         if not order:
             return []
         summaries = {x.id: x for x in self._summaries([incs[i] for i in order])}
-        by: dict[str, dict[int, list[sqlite3.Row]]] = {name: defaultdict(list) for name in
-                                                       ("deadlines", "assignments", "instructions", "changes", "notes")}
-        for d in self.con.execute(f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN "
-                                  f"({_marks(len(order))}) ORDER BY deadline.due_at, deadline.id", ["incident", *order]):
+        by: dict[str, dict[int, list[sqlite3.Row]]] = {
+            name: defaultdict(list) for name in ("deadlines", "assignments", "instructions", "changes", "notes")
+        }
+        for d in self.con.execute(
+            f"SELECT * FROM deadline WHERE deadline.subject_type = ? AND deadline.subject_id IN "
+            f"({_marks(len(order))}) ORDER BY deadline.due_at, deadline.id",
+            ["incident", *order],
+        ):
             by["deadlines"][d["subject_id"]].append(d)
-        for name, table, when in (("assignments", "assignment", "assigned_at"), ("instructions", "instruction", "sent_at"),
-                                  ("changes", "levelchange", "at"), ("notes", "note", "at")):
+        for name, table, when in (
+            ("assignments", "assignment", "assigned_at"),
+            ("instructions", "instruction", "sent_at"),
+            ("changes", "levelchange", "at"),
+            ("notes", "note", "at"),
+        ):
             for row in self._rows(table, "incident_id", order, f"{table}.{when}, {table}.id"):
                 by[name][row["incident_id"]].append(row)
-        unit_ids = sorted({a["unit_id"] for rows in by["assignments"].values() for a in rows if a["unit_id"]} | {
-            i["unit_id"] for rows in by["instructions"].values() for i in rows if i["unit_id"]})
-        staff_ids = sorted({a["staff_id"] for rows in by["assignments"].values() for a in rows if a["staff_id"]} | {
-            i["staff_id"] for rows in by["instructions"].values() for i in rows if i["staff_id"]})
+        unit_ids = sorted(
+            {a["unit_id"] for rows in by["assignments"].values() for a in rows if a["unit_id"]}
+            | {i["unit_id"] for rows in by["instructions"].values() for i in rows if i["unit_id"]}
+        )
+        staff_ids = sorted(
+            {a["staff_id"] for rows in by["assignments"].values() for a in rows if a["staff_id"]}
+            | {i["staff_id"] for rows in by["instructions"].values() for i in rows if i["staff_id"]}
+        )
         units = {u["id"]: u for u in self._rows("unit", "id", unit_ids)}
         people = {p["id"]: p for p in self._rows("staff", "id", staff_ids)}
         details = []
@@ -435,47 +495,101 @@ class LightDesk:
                 else:
                     p = people[a["staff_id"]]
                     who, who_type, name = p["callsign"], "staff", p["name"]
-                assignments.append(AssignmentView(a["id"], a["role"], role_label, who, who_type, name, _dt(a["assigned_at"]),
-                                                  a["assigned_by"], _dt(a["released_at"]), a["released_by"]))
+                assignments.append(
+                    AssignmentView(
+                        a["id"],
+                        a["role"],
+                        role_label,
+                        who,
+                        who_type,
+                        name,
+                        _dt(a["assigned_at"]),
+                        a["assigned_by"],
+                        _dt(a["released_at"]),
+                        a["released_by"],
+                    )
+                )
             roles = []
             if k:
                 for r in k.roles_for(inc["level"]):
-                    roles.append(RoleView(r.key, r.text(), r.required,
-                                          [a for a in assignments if a.role == r.key and a.released_at is None]))
-            instructions = [self._instruction_view(i, units.get(i["unit_id"]), people.get(i["staff_id"]))
-                            for i in by["instructions"][iid]]
+                    roles.append(RoleView(r.key, r.text(), r.required, [a for a in assignments if a.role == r.key and a.released_at is None]))
+            instructions = [self._instruction_view(i, units.get(i["unit_id"]), people.get(i["staff_id"])) for i in by["instructions"][iid]]
             to = {i.id: i.unit for i in instructions}
             for dl in deadlines:
                 if dl.instruction_id is not None:
                     dl.to = to.get(dl.instruction_id)
-            changes = [LevelChangeView(c["id"], c["from_level"], c["to_level"], c["suggested_level"],
-                                       c["reason"] or reasons.render(c["reason_key"]), c["by"], _dt(c["at"]))
-                       for c in by["changes"][iid]]
+            changes = [
+                LevelChangeView(
+                    c["id"],
+                    c["from_level"],
+                    c["to_level"],
+                    c["suggested_level"],
+                    c["reason"] or reasons.render(c["reason_key"]),
+                    c["by"],
+                    _dt(c["at"]),
+                )
+                for c in by["changes"][iid]
+            ]
             notes = [NoteView(n["id"], n["text"], n["by"], _dt(n["at"])) for n in by["notes"][iid]]
             base = {f: getattr(summary, f) for f in summary.__dataclass_fields__}
-            details.append(IncidentDetail(
-                **base, cause_field=inc["cause_field"], size_estimate=inc["size_estimate"],
-                factors=json.loads(inc["factors"] or "{}"), suggested_level=inc["suggested_level"],
-                suggested_reasons=[reason_text(k, f) for f in json.loads(inc["suggested_reasons"] or "[]")],
-                occurred_at=_dt(inc["occurred_at"]), opened_at=_dt(inc["opened_at"]),
-                opened_by=inc["opened_by"], summary=inc["summary"], deadlines=deadlines, roles=roles,
-                assignments=assignments, instructions=instructions, level_changes=changes, notes=notes,
-            ))
+            details.append(
+                IncidentDetail(
+                    **base,
+                    cause_field=inc["cause_field"],
+                    size_estimate=inc["size_estimate"],
+                    factors=json.loads(inc["factors"] or "{}"),
+                    suggested_level=inc["suggested_level"],
+                    suggested_reasons=[reason_text(k, f) for f in json.loads(inc["suggested_reasons"] or "[]")],
+                    occurred_at=_dt(inc["occurred_at"]),
+                    opened_at=_dt(inc["opened_at"]),
+                    opened_by=inc["opened_by"],
+                    summary=inc["summary"],
+                    deadlines=deadlines,
+                    roles=roles,
+                    assignments=assignments,
+                    instructions=instructions,
+                    level_changes=changes,
+                    notes=notes,
+                )
+            )
         return details
 
     def _instruction_view(self, i: sqlite3.Row, unit: sqlite3.Row | None, person: sqlite3.Row | None) -> InstructionView:
         if unit is None:
             assert person is not None
-            return InstructionView(i["id"], i["incident_id"], person["callsign"], person["name"], i["instruction_kind"], i["text"],
-                                   _dt(i["sent_at"]), i["sent_by"], _dt(i["acknowledged_at"]), i["acknowledged_by"], to_type="staff")
-        return InstructionView(i["id"], i["incident_id"], unit["code"], unit["name"], i["instruction_kind"], i["text"],
-                               _dt(i["sent_at"]), i["sent_by"], _dt(i["acknowledged_at"]), i["acknowledged_by"])
+            return InstructionView(
+                i["id"],
+                i["incident_id"],
+                person["callsign"],
+                person["name"],
+                i["instruction_kind"],
+                i["text"],
+                _dt(i["sent_at"]),
+                i["sent_by"],
+                _dt(i["acknowledged_at"]),
+                i["acknowledged_by"],
+                to_type="staff",
+            )
+        return InstructionView(
+            i["id"],
+            i["incident_id"],
+            unit["code"],
+            unit["name"],
+            i["instruction_kind"],
+            i["text"],
+            _dt(i["sent_at"]),
+            i["sent_by"],
+            _dt(i["acknowledged_at"]),
+            i["acknowledged_by"],
+        )
 
     @_locked
     def list_deadlines(self, *, incident_id: int | None = None) -> list[DeadlineView]:
         """As ``Queries.list_deadlines`` with its default states: pending ones of live incidents, or every one of an incident."""
-        sql = ("SELECT deadline.*, incident.kind AS kind FROM deadline JOIN incident ON incident.id = deadline.subject_id "
-               "WHERE deadline.subject_type = ?")
+        sql = (
+            "SELECT deadline.*, incident.kind AS kind FROM deadline JOIN incident ON incident.id = deadline.subject_id "
+            "WHERE deadline.subject_type = ?"
+        )
         args: list[Any] = ["incident"]
         if incident_id is not None:
             if self.con.execute("SELECT 1 FROM incident WHERE id = ?", (incident_id,)).fetchone() is None:
@@ -483,8 +597,7 @@ class LightDesk:
             sql += " AND deadline.subject_id = ?"
             args.append(incident_id)
         else:
-            sql += (f" AND incident.closed_at IS NULL AND incident.status IN ({_marks(len(LIVE_STATUSES))})"
-                    " AND deadline.state IN (?)")
+            sql += f" AND incident.closed_at IS NULL AND incident.status IN ({_marks(len(LIVE_STATUSES))}) AND deadline.state IN (?)"
             args += [*(str(s) for s in LIVE_STATUSES), str(DeadlineState.PENDING)]
         rows = list(self.con.execute(sql + " ORDER BY deadline.due_at, deadline.id", args))
         pairs = [(self._deadline_view(d, kind), kind) for d in rows for kind in [self.kind_or_none(d["kind"])]]
@@ -495,12 +608,20 @@ class LightDesk:
     def current_shift(self) -> ShiftView | None:
         row = self.con.execute(
             "SELECT shift.*, staff.callsign, staff.name FROM shift JOIN staff ON staff.id = shift.commander_id "
-            "WHERE shift.ended_at IS NULL ORDER BY shift.started_at DESC LIMIT 1").fetchone()
+            "WHERE shift.ended_at IS NULL ORDER BY shift.started_at DESC LIMIT 1"
+        ).fetchone()
         if row is None:
             return None
-        return ShiftView(row["id"], row["callsign"], row["name"], _dt(row["started_at"]), row["started_by"],
-                         _dt(row["ended_at"]), row["ended_by"], row["handover_note"])
-
+        return ShiftView(
+            row["id"],
+            row["callsign"],
+            row["name"],
+            _dt(row["started_at"]),
+            row["started_by"],
+            _dt(row["ended_at"]),
+            row["ended_by"],
+            row["handover_note"],
+        )
 
     @_locked
     def meta(self) -> dict[str, str]:
@@ -520,21 +641,25 @@ class LightDesk:
     def alarm_acks(self, deadline_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
         """As ``Desk.alarm_acks``: the (deadline id, stage) pairs acknowledged."""
         if deadline_ids is None:
-            rows = self.con.execute("SELECT alarmack.deadline_id, alarmack.stage FROM alarmack JOIN deadline "
-                                    "ON deadline.id = alarmack.deadline_id WHERE deadline.state = ?", (str(DeadlineState.PENDING),))
+            rows = self.con.execute(
+                "SELECT alarmack.deadline_id, alarmack.stage FROM alarmack JOIN deadline "
+                "ON deadline.id = alarmack.deadline_id WHERE deadline.state = ?",
+                (str(DeadlineState.PENDING),),
+            )
             return {(int(d), str(st)) for d, st in rows}
         out: set[tuple[int, str]] = set()
         for chunk in _chunks(list(deadline_ids)):
-            out |= {(int(d), str(st)) for d, st in self.con.execute(
-                f"SELECT deadline_id, stage FROM alarmack WHERE deadline_id IN ({_marks(len(chunk))})", chunk)}
+            out |= {
+                (int(d), str(st))
+                for d, st in self.con.execute(f"SELECT deadline_id, stage FROM alarmack WHERE deadline_id IN ({_marks(len(chunk))})", chunk)
+            }
         return out
 
     @_locked
     def incident_titles(self, incident_ids: Iterable[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         for chunk in _chunks(list(set(incident_ids))):
-            out.update((int(i), str(t)) for i, t in self.con.execute(
-                f"SELECT id, title FROM incident WHERE id IN ({_marks(len(chunk))})", chunk))
+            out.update((int(i), str(t)) for i, t in self.con.execute(f"SELECT id, title FROM incident WHERE id IN ({_marks(len(chunk))})", chunk))
         return out
 
 
@@ -547,8 +672,7 @@ class ConsoleDesk:
     frame), or on ``warm()``.  From then on everything goes to the full desk.
     A caller that needs the full desk before it is open waits for it."""
 
-    LIGHT = frozenset({"list_incidents", "list_deadlines", "current_shift", "meta", "journal_head", "has_staff",
-                       "alarm_acks", "incident_titles"})
+    LIGHT = frozenset({"list_incidents", "list_deadlines", "current_shift", "meta", "journal_head", "has_staff", "alarm_acks", "incident_titles"})
 
     def __init__(self, light: LightDesk, open_full: Callable[[], Any]) -> None:
         self._light = light
@@ -644,8 +768,9 @@ def open_light(url: str, *, playbook_override: Path | None = None, actor: str = 
     if path is None or not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                              check_same_thread=False)  # shared by the console's threads, under LightDesk.lock
+        con = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )  # shared by the console's threads, under LightDesk.lock
     except sqlite3.Error:
         return None
     try:

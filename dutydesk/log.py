@@ -78,8 +78,14 @@ def refusal(where: str, field: str, message: str, kind: str = "Refused") -> None
 
 def fault(where: str, exc: BaseException, *, traceback: bool = True) -> None:
     """An internal error or a fault of the database or the system, with its traceback."""
-    _emit(logging.ERROR, "fault where=%s type=%s: %s", where, type(exc).__name__, _first_line(exc),
-          exc_info=(type(exc), exc, exc.__traceback__) if traceback else None)
+    _emit(
+        logging.ERROR,
+        "fault where=%s type=%s: %s",
+        where,
+        type(exc).__name__,
+        _first_line(exc),
+        exc_info=(type(exc), exc, exc.__traceback__) if traceback else None,
+    )
 
 
 def event(where: str, message: str, *args: object) -> None:
@@ -87,8 +93,7 @@ def event(where: str, message: str, *args: object) -> None:
     _emit(logging.INFO, f"where=%s {message}", where, *args)
 
 
-def _emit(level: int, msg: str, *args: object,
-          exc_info: tuple[type[BaseException], BaseException, TracebackType | None] | None = None) -> None:
+def _emit(level: int, msg: str, *args: object, exc_info: tuple[type[BaseException], BaseException, TracebackType | None] | None = None) -> None:
     log = logger()
     args = tuple(clean(a) if isinstance(a, str) else a for a in args)
     try:

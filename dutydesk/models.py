@@ -50,17 +50,19 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utc_field(*, nullable: bool = False, index: bool = False) -> Any:  # noqa: ANN401 - what Field gives (SQLModel types it Any)
-    return Field(
-        default=None if nullable else ...,
-        sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index),
-    )
+    return Field(default=None if nullable else ..., sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 # Incident statuses, in the order an incident normally moves through them (dutydesk/vocab.py).
 STATUSES: tuple[vocab.IncidentStatus, ...] = tuple(vocab.IncidentStatus)
 LIVE_STATUSES = vocab.LIVE_STATUSES
-STATUS_LABELS = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
-                 "contained": N_("contained"), "closed": N_("closed")}
+STATUS_LABELS = {
+    "reported": N_("reported"),
+    "verifying": N_("verifying"),
+    "responding": N_("responding"),
+    "contained": N_("contained"),
+    "closed": N_("closed"),
+}
 
 
 def status_label(status: str) -> str:
@@ -68,13 +70,13 @@ def status_label(status: str) -> str:
     return translate_marked(STATUS_LABELS.get(status, status))
 
 
-DEADLINE_STATE_LABELS = {"pending": N_("pending"), "met": N_("met"), "missed": N_("missed"),
-                         "waived": N_("waived"), "cancelled": N_("cancelled")}
+DEADLINE_STATE_LABELS = {"pending": N_("pending"), "met": N_("met"), "missed": N_("missed"), "waived": N_("waived"), "cancelled": N_("cancelled")}
 
 
 def deadline_state_label(state: str) -> str:
     """A deadline's state in the interface language (a refusal names it so, never by its key)."""
     return translate_marked(DEADLINE_STATE_LABELS.get(state, state))
+
 
 # Deadline states: dutydesk.vocab.DeadlineState.
 

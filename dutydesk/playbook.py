@@ -29,14 +29,7 @@ from dutydesk.errors import PlaybookError, Refused
 from dutydesk.i18n import DEFAULT_LANGUAGE, _, current_language, pick
 
 BUILTIN_DIR = Path(__file__).parent / "playbooks"
-LIST_KEYS = {
-    "levels": "key",
-    "roles": "key",
-    "instruction_kinds": "key",
-    "deadlines": "key",
-    "factors": "key",
-    "thresholds": "level",
-}
+LIST_KEYS = {"levels": "key", "roles": "key", "instruction_kinds": "key", "deadlines": "key", "factors": "key", "thresholds": "level"}
 
 Label = dict[str, str]
 
@@ -308,8 +301,12 @@ class Kind(_Short):
         found = self.find_level(key)
         if found is not None:
             return found
-        raise Refused("level", _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
-            level=key, kind=self.quoted(), levels=", ".join(lv.quoted() for lv in self.levels)))
+        raise Refused(
+            "level",
+            _("unknown level '{level}' for kind '{kind}'; levels: {levels}").format(
+                level=key, kind=self.quoted(), levels=", ".join(lv.quoted() for lv in self.levels)
+            ),
+        )
 
     def level_short(self, key: str) -> str:
         """A level's short label; the key itself for a level the playbook no longer knows."""
@@ -333,8 +330,12 @@ class Kind(_Short):
         found = self.find_role(key)
         if found is not None:
             return found
-        raise Refused("role", _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
-            role=key, kind=self.quoted(), roles=", ".join(r.quoted() for r in self.roles)))
+        raise Refused(
+            "role",
+            _("unknown role '{role}' for kind '{kind}'; roles: {roles}").format(
+                role=key, kind=self.quoted(), roles=", ".join(r.quoted() for r in self.roles)
+            ),
+        )
 
     def role_key(self, name: str) -> str:
         """The key of the role a person named by key or by label (``封控警戒``); else ``name``."""
@@ -349,8 +350,9 @@ class Kind(_Short):
         for ik in self.instruction_kinds:
             if ik.key == key:
                 return ik
-        raise Refused("kind", _("unknown instruction kind '{value}'; kinds: {kinds}").format(
-            value=key, kinds=", ".join(i.key for i in self.instruction_kinds)))
+        raise Refused(
+            "kind", _("unknown instruction kind '{value}'; kinds: {kinds}").format(value=key, kinds=", ".join(i.key for i in self.instruction_kinds))
+        )
 
     def deadline_rule(self, key: str) -> DeadlineRule | None:
         for rule in self.deadlines:
@@ -362,17 +364,23 @@ class Kind(_Short):
         """Minutes within which an instruction of ``instruction_kind`` sent at
         ``level`` is to be acknowledged: the kind's ``met_by = "ack"`` rule (the
         shortest, if several apply), or None when the playbook sets none."""
-        found = [rule.duration(level).total_seconds() / 60 for rule in self.deadlines
-                 if rule.met_by == "ack" and rule.applies_to(level)
-                 and (rule.instruction_kinds is None or instruction_kind in rule.instruction_kinds)]
+        found = [
+            rule.duration(level).total_seconds() / 60
+            for rule in self.deadlines
+            if rule.met_by == "ack" and rule.applies_to(level) and (rule.instruction_kinds is None or instruction_kind in rule.instruction_kinds)
+        ]
         return min(found) if found else None
 
     def factor(self, key: str) -> Factor:
         for f in self.factors:
             if f.key == key:
                 return f
-        raise Refused("factor", _("unknown factor '{factor}' for kind '{kind}'; factors: {factors}").format(
-            factor=key, kind=self.quoted(), factors=", ".join(f.key for f in self.factors)))
+        raise Refused(
+            "factor",
+            _("unknown factor '{factor}' for kind '{kind}'; factors: {factors}").format(
+                factor=key, kind=self.quoted(), factors=", ".join(f.key for f in self.factors)
+            ),
+        )
 
     def option_text(self, factor: str, option: str | None) -> str | None:
         """The words for a choice (a cause field's label); the key itself
@@ -394,8 +402,9 @@ class DerivedDeadline:
     level: str
 
 
-def derive_incident_deadlines(kind: Kind, level: str, reported_at: datetime, level_set_at: datetime,
-                              occurred_at: datetime | None = None) -> list[DerivedDeadline]:
+def derive_incident_deadlines(
+    kind: Kind, level: str, reported_at: datetime, level_set_at: datetime, occurred_at: datetime | None = None
+) -> list[DerivedDeadline]:
     """The incident-anchored deadlines the playbook sets at ``level``.
     ``level_set_at``: since when the incident has been at ``level`` or a graver
     one; ``occurred_at``: when it happened, if known (else the report time)."""
@@ -428,8 +437,9 @@ class Playbooks:
         try:
             return self.kinds[key]
         except KeyError:
-            raise Refused("kind", _("unknown kind '{kind}'; kinds: {kinds}").format(
-                kind=key, kinds=", ".join(k.quoted() for k in self.kinds.values()))) from None
+            raise Refused(
+                "kind", _("unknown kind '{kind}'; kinds: {kinds}").format(kind=key, kinds=", ".join(k.quoted() for k in self.kinds.values()))
+            ) from None
 
     def __iter__(self) -> Iterator[Kind]:
         return iter(self.kinds.values())
@@ -461,6 +471,7 @@ class Playbooks:
 
 # -- loading ---------------------------------------------------------------
 
+
 def _read_toml(path: Path) -> dict[str, Any]:
     """A playbook file: a regular file (a FIFO or a device would block or never
     end) of at most 1 MiB of UTF-8 TOML, not nested past what a playbook needs."""
@@ -468,8 +479,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb", opener=_open_regular) as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
-            raise PlaybookError(str(path), "", _("larger than {n} bytes; a playbook file is a few kilobytes").format(
-                n=MAX_FILE_BYTES))
+            raise PlaybookError(str(path), "", _("larger than {n} bytes; a playbook file is a few kilobytes").format(n=MAX_FILE_BYTES))
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise PlaybookError(str(path), "", _("file not found")) from None

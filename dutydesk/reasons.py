@@ -33,8 +33,7 @@ def key(name: str, param: str | None = None) -> str:
     return f"{name}:{param}" if param is not None else name
 
 
-def render(reason_key: str | None, typed: str | None = None, *,
-           level_label: Callable[[str], str] | None = None) -> str:
+def render(reason_key: str | None, typed: str | None = None, *, level_label: Callable[[str], str] | None = None) -> str:
     """The reason in words: the desk's own (from the key), then what a person
     typed, if anything.  A key this version does not know is shown as it is."""
     parts = []
@@ -64,7 +63,8 @@ def reason_text(kind: Any, fact: Any) -> str:  # noqa: ANN401
         if fact.get("level") is None:
             return _("total {total}: below every threshold").format(total=_num(fact["total"]))
         return _("total {total}: level {level} ({min} or more)").format(
-            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0)))
+            total=_num(fact["total"]), level=kind.level_short(fact["level"]) if kind else fact["level"], min=_num(fact.get("min", 0))
+        )
     key = str(fact.get("factor", ""))
     factor = next((f for f in kind.factors if f.key == key), None) if kind else None
     name = factor.text() if factor else key
@@ -73,7 +73,8 @@ def reason_text(kind: Any, fact: Any) -> str:  # noqa: ANN401
         return _("{factor}: {value} (+{score})").format(factor=name, value=option, score=fact.get("score", 0))
     if "value" in fact:
         return _("{factor}: {value} (+{score}, {min} or more)").format(
-            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0)))
+            factor=name, value=fact["value"], score=fact.get("score", 0), min=_num(fact.get("min", 0))
+        )
     return _("{factor}: not given (+0)").format(factor=name)
 
 

@@ -44,8 +44,14 @@ from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.models import AlarmAck, Assignment, Deadline, Incident, Instruction, LevelChange, Note, Staff, Unit
 from dutydesk.vocab import Action
 
-WHAT = {"incident": N_("incident"), "deadline": N_("deadline"), "assignment": N_("assignment"),
-        "instruction": N_("instruction"), "note": N_("note"), "alarm": N_("alarm acknowledgement")}
+WHAT = {
+    "incident": N_("incident"),
+    "deadline": N_("deadline"),
+    "assignment": N_("assignment"),
+    "instruction": N_("instruction"),
+    "note": N_("note"),
+    "alarm": N_("alarm acknowledgement"),
+}
 
 
 def _ts(value: Any) -> str | None:
@@ -78,19 +84,22 @@ class Mismatch(Exception):
 
 
 def _differs(what: str, ident: Any, field: str, table: Any, journal: Any, seq: int | None) -> Mismatch:
-    return Mismatch(_("{what} {id}: {field} is {table} in the table, {journal} in the journal (entry {seq})").format(
-        what=translate_marked(WHAT[what]), id=ident, field=field, table=_shown(table), journal=_shown(journal),
-        seq=seq), seq)
+    return Mismatch(
+        _("{what} {id}: {field} is {table} in the table, {journal} in the journal (entry {seq})").format(
+            what=translate_marked(WHAT[what]), id=ident, field=field, table=_shown(table), journal=_shown(journal), seq=seq
+        ),
+        seq,
+    )
 
 
 def _missing(what: str, ident: Any, seq: int | None) -> Mismatch:
-    return Mismatch(_("{what} {id} is in the journal (entry {seq}) but not in the table").format(
-        what=translate_marked(WHAT[what]), id=ident, seq=seq), seq)
+    return Mismatch(
+        _("{what} {id} is in the journal (entry {seq}) but not in the table").format(what=translate_marked(WHAT[what]), id=ident, seq=seq), seq
+    )
 
 
 def _unjournaled(what: str, ident: Any) -> Mismatch:
-    return Mismatch(_("{what} {id} is in the table but no journal entry made it").format(
-        what=translate_marked(WHAT[what]), id=ident))
+    return Mismatch(_("{what} {id} is in the table but no journal entry made it").format(what=translate_marked(WHAT[what]), id=ident))
 
 
 class Replay:
@@ -115,8 +124,7 @@ class Replay:
     # -- feeding ---------------------------------------------------------------
     def feed(self, entry: Any) -> None:
         action = entry.action
-        if not (action.startswith(("incident.", "deadline.")) or action in (Action.INSTRUCTION_ACK, Action.IMPORT_INCIDENTS,
-                                                                                    Action.ALARM_ACK)):
+        if not (action.startswith(("incident.", "deadline.")) or action in (Action.INSTRUCTION_ACK, Action.IMPORT_INCIDENTS, Action.ALARM_ACK)):
             return
         try:
             payload = json.loads(entry.payload)
@@ -162,9 +170,17 @@ class Replay:
         iid = int(entry.entity_id)
         self.opened[iid] = seq
         inc = self.incidents.setdefault(iid, {})
-        inc.update({"kind": (p.get("kind"), seq), "title": (p.get("title"), seq), "place": (p.get("place"), seq),
-                    "level": (p.get("level"), seq), "status": ("reported", seq), "reported_at": (at, seq),
-                    "closed_at": (None, seq)})
+        inc.update(
+            {
+                "kind": (p.get("kind"), seq),
+                "title": (p.get("title"), seq),
+                "place": (p.get("place"), seq),
+                "level": (p.get("level"), seq),
+                "status": ("reported", seq),
+                "reported_at": (at, seq),
+                "closed_at": (None, seq),
+            }
+        )
         if "occurred_at" in p:
             inc["occurred_at"] = (_ts(p.get("occurred_at")), seq)
         self.levels[iid].append((None, p.get("level"), at, seq))
@@ -199,8 +215,14 @@ class Replay:
     def _incident_assign(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
         aid = p.get("assignment")
         if isinstance(aid, int):
-            self.assignments[aid] = {"incident": int(entry.entity_id), "role": p.get("role"), "who": p.get("who"),
-                                     "assigned_at": at, "released_at": None, "seq": seq}
+            self.assignments[aid] = {
+                "incident": int(entry.entity_id),
+                "role": p.get("role"),
+                "who": p.get("who"),
+                "assigned_at": at,
+                "released_at": None,
+                "seq": seq,
+            }
 
     def _incident_release(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
         for aid in p.get("assignments") or ():
@@ -211,9 +233,16 @@ class Replay:
         iid, ins = int(entry.entity_id), p.get("instruction")
         if not isinstance(ins, int):
             return
-        self.instructions[ins] = {"incident": iid, "to": p.get("to"), "to_type": p.get("to_type", "unit"),
-                                  "kind": p.get("kind"), "text": p.get("text"),
-                                  "sent_at": at, "acknowledged_at": None, "seq": seq}
+        self.instructions[ins] = {
+            "incident": iid,
+            "to": p.get("to"),
+            "to_type": p.get("to_type", "unit"),
+            "kind": p.get("kind"),
+            "text": p.get("text"),
+            "sent_at": at,
+            "acknowledged_at": None,
+            "seq": seq,
+        }
         for d in p.get("deadlines") or ():
             if isinstance(d, dict):
                 self.slots[(iid, ins, d.get("rule"), _ts(d.get("due_at")))].append(seq)
@@ -224,8 +253,7 @@ class Replay:
             rec = self.instructions.setdefault(ins, {"incident": iid})
             rec.update(acknowledged_at=at, seq=seq)
         for d in p.get("deadlines_met") or ():
-            self._settle(d.get("id"), seq, iid, "met", at, rule=d.get("rule"),
-                         instruction=ins if isinstance(ins, int) else None)
+            self._settle(d.get("id"), seq, iid, "met", at, rule=d.get("rule"), instruction=ins if isinstance(ins, int) else None)
 
     def _incident_note(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
         nid = p.get("note")
@@ -246,8 +274,7 @@ class Replay:
                 rec.update(released_at=max(at or "", rec["assigned_at"] or ""), seq=seq)
 
     def _deadline_meet(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
-        self._settle(p.get("deadline"), seq, int(entry.entity_id), "met", at, rule=p.get("rule"),
-                     due_at=_ts(p.get("due_at")))
+        self._settle(p.get("deadline"), seq, int(entry.entity_id), "met", at, rule=p.get("rule"), due_at=_ts(p.get("due_at")))
 
     def _deadline_waive(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
         self._settle(p.get("deadline"), seq, int(entry.entity_id), "waived", at, rule=p.get("rule"))
@@ -277,8 +304,19 @@ class Replay:
         seen: set[int] = set()
         imported: set[int] = set()
         per_import: dict[str, int] = defaultdict(int)
-        cols = (Incident.id, Incident.kind, Incident.title, Incident.place, Incident.level, Incident.status,
-                Incident.reported_at, Incident.occurred_at, Incident.closed_at, Incident.summary, Incident.opened_at)
+        cols = (
+            Incident.id,
+            Incident.kind,
+            Incident.title,
+            Incident.place,
+            Incident.level,
+            Incident.status,
+            Incident.reported_at,
+            Incident.occurred_at,
+            Incident.closed_at,
+            Incident.summary,
+            Incident.opened_at,
+        )
         for row in s.execute(select(*cols).order_by(Incident.id).execution_options(yield_per=5000)):
             iid = row.id
             seen.add(iid)
@@ -289,11 +327,18 @@ class Replay:
                 imported.add(iid)
                 per_import[at] += 1
             expected = self.incidents.get(iid, {})
-            table = {"kind": row.kind, "title": row.title, "place": row.place, "level": row.level,
-                     "status": row.status, "reported_at": _ts(row.reported_at), "occurred_at": _ts(row.occurred_at),
-                     "closed_at": _ts(row.closed_at), "summary": row.summary}
-            for field in ("level", "status", "closed_at", "reported_at", "occurred_at", "kind", "title", "place",
-                          "summary"):
+            table = {
+                "kind": row.kind,
+                "title": row.title,
+                "place": row.place,
+                "level": row.level,
+                "status": row.status,
+                "reported_at": _ts(row.reported_at),
+                "occurred_at": _ts(row.occurred_at),
+                "closed_at": _ts(row.closed_at),
+                "summary": row.summary,
+            }
+            for field in ("level", "status", "closed_at", "reported_at", "occurred_at", "kind", "title", "place", "summary"):
                 if field not in expected:
                     continue
                 value, seq = expected[field]
@@ -306,15 +351,21 @@ class Replay:
                 raise _missing("incident", iid, seq)
         for at, (seq, inserted) in self.imports.items():
             if per_import.get(at, 0) != inserted:
-                raise Mismatch(_("import entry {seq} journaled {n} new incidents; the table holds {m} of it").format(
-                    seq=seq, n=inserted, m=per_import.get(at, 0)), seq)
+                raise Mismatch(
+                    _("import entry {seq} journaled {n} new incidents; the table holds {m} of it").format(
+                        seq=seq, n=inserted, m=per_import.get(at, 0)
+                    ),
+                    seq,
+                )
         return imported
 
     def _compare_levels(self, s: Session, imported: set[int]) -> None:
         table: dict[int, list[tuple]] = defaultdict(list)
-        for row in s.execute(select(LevelChange.incident_id, LevelChange.from_level, LevelChange.to_level,
-                                    LevelChange.at, LevelChange.reason_key).order_by(LevelChange.id)
-                             .execution_options(yield_per=5000)):
+        for row in s.execute(
+            select(LevelChange.incident_id, LevelChange.from_level, LevelChange.to_level, LevelChange.at, LevelChange.reason_key)
+            .order_by(LevelChange.id)
+            .execution_options(yield_per=5000)
+        ):
             if row.incident_id in imported and row.reason_key == "imported":
                 continue
             table[row.incident_id].append((row.from_level, row.to_level, _ts(row.at)))
@@ -322,12 +373,20 @@ class Replay:
             mine, theirs = self.levels.get(iid, []), table.get(iid, [])
             for n, (want, got) in enumerate(zip(mine, theirs), 1):
                 if tuple(want[:3]) != got:
-                    raise Mismatch(_("incident {id}: level change {n} is {table} in the table, {journal} in the journal (entry {seq})").format(
-                        id=iid, n=n, table=_change(got), journal=_change(want[:3]), seq=want[3]), want[3])
+                    raise Mismatch(
+                        _("incident {id}: level change {n} is {table} in the table, {journal} in the journal (entry {seq})").format(
+                            id=iid, n=n, table=_change(got), journal=_change(want[:3]), seq=want[3]
+                        ),
+                        want[3],
+                    )
             if len(mine) != len(theirs):
                 seq = mine[len(theirs)][3] if len(mine) > len(theirs) else None
-                raise Mismatch(_("incident {id}: {table} level changes in the table, {journal} in the journal").format(
-                    id=iid, table=len(theirs), journal=len(mine)), seq)
+                raise Mismatch(
+                    _("incident {id}: {table} level changes in the table, {journal} in the journal").format(
+                        id=iid, table=len(theirs), journal=len(mine)
+                    ),
+                    seq,
+                )
 
     def _compare_deadlines(self, s: Session, imported: set[int]) -> None:
         slots = {k: list(v) for k, v in self.slots.items()}
@@ -338,8 +397,7 @@ class Replay:
             found = slots.get((row.subject_id, row.instruction_id, row.rule, _ts(row.due_at)))
             return found.pop(0) if found else None
 
-        for row in s.scalars(select(Deadline).where(Deadline.subject_type == "incident").order_by(Deadline.id)
-                             .execution_options(yield_per=5000)):
+        for row in s.scalars(select(Deadline).where(Deadline.subject_type == "incident").order_by(Deadline.id).execution_options(yield_per=5000)):
             rec = records.pop(row.id, None)
             origin = rec.get("origin") if rec else None
             if origin is None:
@@ -351,8 +409,12 @@ class Replay:
                 if rec is None:
                     raise _unjournaled("deadline", row.id)
                 # settled in the journal, but nothing set it with this rule and due time
-                raise Mismatch(_("deadline {id}: no journal entry set it with rule {rule} due {due} (entry {seq} settles it)").format(
-                    id=row.id, rule=row.rule, due=_ts(row.due_at), seq=rec["seq"]), rec["seq"])
+                raise Mismatch(
+                    _("deadline {id}: no journal entry set it with rule {rule} due {due} (entry {seq} settles it)").format(
+                        id=row.id, rule=row.rule, due=_ts(row.due_at), seq=rec["seq"]
+                    ),
+                    rec["seq"],
+                )
             if rec is None:
                 rec = {"state": "pending", "seq": origin, "incident": row.subject_id}
             seq = rec.get("seq")
@@ -369,14 +431,14 @@ class Replay:
             if state in ("missed", "cancelled", "waived") and _ts(row.closed_at) != rec.get("closed_at"):
                 raise _differs("deadline", row.id, "closed_at", _ts(row.closed_at), rec.get("closed_at"), seq)
             if state == "pending" and (row.met_at is not None or row.closed_at is not None):
-                raise _differs("deadline", row.id, "met_at" if row.met_at else "closed_at",
-                               _ts(row.met_at or row.closed_at), None, seq)
+                raise _differs("deadline", row.id, "met_at" if row.met_at else "closed_at", _ts(row.met_at or row.closed_at), None, seq)
         for did, rec in sorted(records.items()):
             raise _missing("deadline", did, rec.get("seq"))
         for (iid, _ins, rule, _due), seqs in sorted(slots.items(), key=lambda kv: min(kv[1] or [0])):
             if seqs:
-                raise Mismatch(_("incident {id}: deadline {rule} set by entry {seq} is not in the table").format(
-                    id=iid, rule=rule, seq=seqs[0]), seqs[0])
+                raise Mismatch(
+                    _("incident {id}: deadline {rule} set by entry {seq} is not in the table").format(id=iid, rule=rule, seq=seqs[0]), seqs[0]
+                )
 
     def _compare_assignments(self, s: Session) -> None:
         codes = dict(s.execute(select(Unit.id, Unit.code)).all())
@@ -387,8 +449,13 @@ class Replay:
             if rec is None or "assigned_at" not in rec:
                 raise _unjournaled("assignment", row.id)
             who = codes.get(row.unit_id) if row.unit_id else callsigns.get(row.staff_id)
-            table = {"incident": row.incident_id, "role": row.role, "who": who,
-                     "assigned_at": _ts(row.assigned_at), "released_at": _ts(row.released_at)}
+            table = {
+                "incident": row.incident_id,
+                "role": row.role,
+                "who": who,
+                "assigned_at": _ts(row.assigned_at),
+                "released_at": _ts(row.released_at),
+            }
             for field, value in table.items():
                 if field in rec and rec[field] != value:
                     raise _differs("assignment", row.id, field, value, rec[field], rec["seq"])
@@ -404,8 +471,15 @@ class Replay:
             if rec is None or "sent_at" not in rec:
                 raise _unjournaled("instruction", row.id)
             to, to_type = (codes.get(row.unit_id), "unit") if row.unit_id else (callsigns.get(row.staff_id), "staff")
-            table = {"incident": row.incident_id, "to": to, "to_type": to_type, "kind": row.instruction_kind,
-                     "text": row.text, "sent_at": _ts(row.sent_at), "acknowledged_at": _ts(row.acknowledged_at)}
+            table = {
+                "incident": row.incident_id,
+                "to": to,
+                "to_type": to_type,
+                "kind": row.instruction_kind,
+                "text": row.text,
+                "sent_at": _ts(row.sent_at),
+                "acknowledged_at": _ts(row.acknowledged_at),
+            }
             for field, value in table.items():
                 if field in rec and rec[field] != value:
                     raise _differs("instruction", row.id, field, value, rec[field], rec["seq"])
@@ -424,7 +498,6 @@ class Replay:
                     raise _differs("note", row.id, field, value, rec.get(field), rec["seq"])
         for nid, rec in sorted(records.items()):
             raise _missing("note", nid, rec.get("seq"))
-
 
     def _compare_alarm_acks(self, s: Session) -> None:
         records = dict(self.alarm_acks)

@@ -54,8 +54,7 @@ def validate_factors(kind: Kind, values: Mapping[str, object]) -> dict[str, str 
         if factor.type == "choice":
             keys = [o.key for o in factor.options or []]
             if str(value) not in keys:
-                raise Refused(f"factor {name}", _("unknown value '{value}'; allowed: {allowed}").format(
-                    value=value, allowed=", ".join(keys)))
+                raise Refused(f"factor {name}", _("unknown value '{value}'; allowed: {allowed}").format(value=value, allowed=", ".join(keys)))
             out[name] = str(value)
         else:
             try:

@@ -37,8 +37,8 @@ from dutydesk.i18n import _
 if TYPE_CHECKING:
     from rich.text import Text
 
-MAX_KEY = 64      # codes, call signs, references, keys
-MAX_LINE = 200    # titles, places, names, reasons, labels
+MAX_KEY = 64  # codes, call signs, references, keys
+MAX_LINE = 200  # titles, places, names, reasons, labels
 MAX_BLOCK = 2000  # notes, summaries, instruction texts
 
 IDENTIFIER, LINE, BLOCK = "identifier", "line", "block"
@@ -124,6 +124,7 @@ def block(value: Any, field: str, *, limit: int | None = None, required: bool = 
 
 # -- going out ---------------------------------------------------------------
 
+
 def _escape(ch: str) -> str:
     code = ord(ch)
     if code < 0x100:
@@ -133,9 +134,11 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
-                     "\ufff9-\ufffb\ud800-\udfff\U000110bd\U000110cd\U0001bca0-\U0001bca3"
-                     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+    "\ufff9-\ufffb\ud800-\udfff\U000110bd\U000110cd\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def safe(value: Any, *, multiline: bool = False) -> str:
@@ -153,8 +156,10 @@ def safe(value: Any, *, multiline: bool = False) -> str:
             ch = m.group()
             return ch if ch in "\n\t" else _escape(ch)
     else:
+
         def repl(m: re.Match[str]) -> str:
             return _escape(m.group())
+
     out = _UNSAFE.sub(repl, text)
     if not out.isprintable():  # anything the pattern missed (a format character of a newer Unicode)
         out = "".join(_escape(ch) if _banned(ch) and not (multiline and ch in _KEPT_IN_BLOCK) else ch for ch in out)

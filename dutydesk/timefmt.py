@@ -84,8 +84,11 @@ def _local_wall(wall: datetime) -> datetime:
     aware = localize(wall)
     back = aware.astimezone(UTC).astimezone(display_tz()).replace(tzinfo=None)
     if back != wall:
-        raise BadTime(_("{wall} does not exist in this time zone (the clocks skipped it); give the time with its UTC offset").format(
-            wall=wall.strftime("%Y-%m-%d %H:%M")))
+        raise BadTime(
+            _("{wall} does not exist in this time zone (the clocks skipped it); give the time with its UTC offset").format(
+                wall=wall.strftime("%Y-%m-%d %H:%M")
+            )
+        )
     return aware
 
 
@@ -113,13 +116,10 @@ def parse_when(text: str, now: datetime) -> datetime:
     except BadTime:
         raise
     except ValueError:
-        raise BadTime(
-            _("'{text}' is not a time; use ISO 8601 like 2026-11-22T10:00 or HH:MM").format(text=text)
-        ) from None
+        raise BadTime(_("'{text}' is not a time; use ISO 8601 like 2026-11-22T10:00 or HH:MM").format(text=text)) from None
     # Bounds first, on the wall clock: converting year 1 or 9999 between zones overflows.
     if not EARLIEST.year <= parsed.year < LATEST.year:
-        raise BadTime(_("{text}: a time from {earliest} to {latest}").format(
-            text=raw, earliest=EARLIEST.year, latest=LATEST.year - 1))
+        raise BadTime(_("{text}: a time from {earliest} to {latest}").format(text=raw, earliest=EARLIEST.year, latest=LATEST.year - 1))
     if parsed.tzinfo is None:
         parsed = _local_wall(parsed)
     return parsed.astimezone(UTC)

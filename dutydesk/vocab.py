@@ -40,8 +40,13 @@ LIVE_STATUSES: tuple[IncidentStatus, ...] = tuple(s for s in IncidentStatus if s
 # A status in words (marked for the catalogue; ``status_label`` translates).
 # Here, not only in models.py, so that what prints a status (the CLI's light
 # path, the board's first frame) need not load the ORM.
-STATUS_LABELS: dict[str, str] = {"reported": N_("reported"), "verifying": N_("verifying"), "responding": N_("responding"),
-                                 "contained": N_("contained"), "closed": N_("closed")}
+STATUS_LABELS: dict[str, str] = {
+    "reported": N_("reported"),
+    "verifying": N_("verifying"),
+    "responding": N_("responding"),
+    "contained": N_("contained"),
+    "closed": N_("closed"),
+}
 
 
 def status_label(status: str) -> str:
@@ -87,6 +92,7 @@ class Action(StrEnum):
 
 # -- journal payloads (keys and parameters, never translated text) -------------
 
+
 class DueRef(TypedDict):
     rule: str
     due_at: datetime
@@ -107,8 +113,9 @@ class IncidentOpenPayload(TypedDict):
 
 
 # "from" is a Python keyword: these two take the functional form.
-LevelChangePayload = TypedDict("LevelChangePayload", {
-    "from": str, "to": str, "reason": str, "suggested_level": str | None, "deadlines": dict[str, list[Any]]})
+LevelChangePayload = TypedDict(
+    "LevelChangePayload", {"from": str, "to": str, "reason": str, "suggested_level": str | None, "deadlines": dict[str, list[Any]]}
+)
 StatusPayload = TypedDict("StatusPayload", {"from": str, "to": str})
 
 

@@ -28,7 +28,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     log.reset()
     for key in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):  # the system locale chooses the language last:
-        monkeypatch.delenv(key, raising=False)          # English unless a test sets it
+        monkeypatch.delenv(key, raising=False)  # English unless a test sets it
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("DUTYDESK_TZ", "UTC")
     monkeypatch.setenv("DUTYDESK_ACTOR", "DC1")
@@ -59,14 +59,19 @@ def desk(bare_desk: Desk) -> Desk:
     """A desk with a few units and staff."""
     d = bare_desk
     d.init(name="Test desk")
-    for code, name, utype in [("CC", "Command Centre", "department"), ("PS1", "Station 1", "station"),
-                              ("PS2", "Station 2", "station"), ("SPD", "Special Duty Team", "team"),
-                              ("NEG", "Negotiation Team", "team"), ("EVD", "Evidence Team", "team"),
-                              ("MED", "Media Team", "team"), ("CYB", "Cyber Security", "department"),
-                              ("XR", "Reserve", "team")]:
+    for code, name, utype in [
+        ("CC", "Command Centre", "department"),
+        ("PS1", "Station 1", "station"),
+        ("PS2", "Station 2", "station"),
+        ("SPD", "Special Duty Team", "team"),
+        ("NEG", "Negotiation Team", "team"),
+        ("EVD", "Evidence Team", "team"),
+        ("MED", "Media Team", "team"),
+        ("CYB", "Cyber Security", "department"),
+        ("XR", "Reserve", "team"),
+    ]:
         d.add_unit(code, name, utype)
-    for callsign, name, unit in [("DC1", "Duty Commander One", "CC"), ("DC2", "Duty Commander Two", "CC"),
-                                 ("CMD1", "Commander", "CC")]:
+    for callsign, name, unit in [("DC1", "Duty Commander One", "CC"), ("DC2", "Duty Commander Two", "CC"), ("CMD1", "Commander", "CC")]:
         d.add_staff(callsign, name, unit)
     return d
 
@@ -79,6 +84,7 @@ def cli(db_url: str):
 
     def run(*args: str, input: str | None = None):
         return runner.invoke(app, ["--db", db_url, *args], input=input)
+
     return run
 
 

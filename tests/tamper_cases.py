@@ -70,13 +70,17 @@ def build(workdir: Path) -> Scene:
     clock.advance(minutes=5)
     reinforcement = desk.instruct(inc.id, "SPD", "Move two squads", kind="reinforcement")
     clock.advance(minutes=5)
-    d = next(x for x in desk.get_incident(inc.id).deadlines
-             if x.state == "pending" and x.instruction_id == reinforcement.id and x.rule == "reinforcement_departure")
+    d = next(
+        x
+        for x in desk.get_incident(inc.id).deadlines
+        if x.state == "pending" and x.instruction_id == reinforcement.id and x.rule == "reinforcement_departure"
+    )
     desk.meet_deadline(d.id)
     return Scene(desk, db, inc.id, notes, seal_seq)
 
 
 # -- raw edits (what a forger with the file can do) ------------------------------
+
 
 def raw(scene: Scene) -> sqlite3.Connection:
     return sqlite3.connect(scene.db, isolation_level=None)
@@ -85,21 +89,29 @@ def raw(scene: Scene) -> sqlite3.Connection:
 def rechain(con: sqlite3.Connection, start: int = 1) -> None:
     """Recompute the plain hash chain from ``start`` and the head, as a
     forger would (the MACs cannot be recomputed without the key)."""
-    rows = con.execute("SELECT seq, at, event_at, late, actor, action, entity, entity_id, payload, mac "
-                       "FROM journalentry ORDER BY seq").fetchall()
+    rows = con.execute("SELECT seq, at, event_at, late, actor, action, entity, entity_id, payload, mac FROM journalentry ORDER BY seq").fetchall()
     prev = "0" * 64
     last = None
     for seq, at, event_at, late, actor, action, entity, entity_id, payload, mac in rows:
         if seq >= start:
-            digest = entry_hash(prev_hash=prev, seq=seq, at=_when(at), event_at=_when(event_at), late=bool(late),
-                                actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload)
+            digest = entry_hash(
+                prev_hash=prev,
+                seq=seq,
+                at=_when(at),
+                event_at=_when(event_at),
+                late=bool(late),
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                payload=payload,
+            )
             con.execute("UPDATE journalentry SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
         else:
             digest = con.execute("SELECT hash FROM journalentry WHERE seq = ?", (seq,)).fetchone()[0]
         prev, last = digest, (seq, digest, mac)
     if last:
-        con.execute("UPDATE deskmeta SET value = ? WHERE key = 'journal_head'",
-                    (f"{last[0]}:{last[1]}" + (f":{last[2]}" if last[2] else ""),))
+        con.execute("UPDATE deskmeta SET value = ? WHERE key = 'journal_head'", (f"{last[0]}:{last[1]}" + (f":{last[2]}" if last[2] else ""),))
 
 
 def _when(text: str) -> datetime:
@@ -107,8 +119,7 @@ def _when(text: str) -> datetime:
 
 
 def entry_of(con: sqlite3.Connection, action: str, needle: str) -> int:
-    return con.execute("SELECT seq FROM journalentry WHERE action = ? AND payload LIKE ? ORDER BY seq",
-                       (action, f"%{needle}%")).fetchone()[0]
+    return con.execute("SELECT seq FROM journalentry WHERE action = ? AND payload LIKE ? ORDER BY seq", (action, f"%{needle}%")).fetchone()[0]
 
 
 def renumber_after(con: sqlite3.Connection, seq: int, by: int) -> None:
@@ -118,6 +129,7 @@ def renumber_after(con: sqlite3.Connection, seq: int, by: int) -> None:
 
 
 # -- the cases -----------------------------------------------------------------
+
 
 def edit_note_and_journal_rechained(scene: Scene) -> None:
     """Edit a note in the table and in its journal entry, recompute the chain."""
@@ -164,13 +176,13 @@ def insert_entry(scene: Scene) -> None:
     with raw(scene) as c:
         seq = entry_of(c, "incident.note", '"text":"note 0"')
         renumber_after(c, seq, 1)
-        row = c.execute("SELECT at, event_at, late, actor, action, entity, entity_id FROM journalentry WHERE seq = ?",
-                        (seq,)).fetchone()
-        note = c.execute("INSERT INTO note (incident_id, text, at, by) VALUES (?, 'forged', ?, ?)",
-                         (scene.incident, row[1], row[3])).lastrowid
-        c.execute("INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, "
-                  "prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
-                  (seq + 1, *row, json.dumps({"note": note, "text": "forged"}, separators=(",", ":")), "0" * 64))
+        row = c.execute("SELECT at, event_at, late, actor, action, entity, entity_id FROM journalentry WHERE seq = ?", (seq,)).fetchone()
+        note = c.execute("INSERT INTO note (incident_id, text, at, by) VALUES (?, 'forged', ?, ?)", (scene.incident, row[1], row[3])).lastrowid
+        c.execute(
+            "INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, "
+            "prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?)",
+            (seq + 1, *row, json.dumps({"note": note, "text": "forged"}, separators=(",", ":")), "0" * 64),
+        )
         rechain(c, seq + 1)
 
 
@@ -178,11 +190,12 @@ def append_entry(scene: Scene) -> None:
     """Append a forged entry at the end (it cannot carry a valid MAC)."""
     with raw(scene) as c:
         last, at = c.execute("SELECT seq, at FROM journalentry ORDER BY seq DESC LIMIT 1").fetchone()
-        note = c.execute("INSERT INTO note (incident_id, text, at, by) VALUES (?, 'forged', ?, 'DC2')",
-                         (scene.incident, at)).lastrowid
-        c.execute("INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, "
-                  "prev_hash, hash, mac) VALUES (?, ?, ?, 0, 'DC2', 'incident.note', 'incident', ?, ?, '', '', NULL)",
-                  (last + 1, at, at, str(scene.incident), json.dumps({"note": note, "text": "forged"}, separators=(",", ":"))))
+        note = c.execute("INSERT INTO note (incident_id, text, at, by) VALUES (?, 'forged', ?, 'DC2')", (scene.incident, at)).lastrowid
+        c.execute(
+            "INSERT INTO journalentry (seq, at, event_at, late, actor, action, entity, entity_id, payload, "
+            "prev_hash, hash, mac) VALUES (?, ?, ?, 0, 'DC2', 'incident.note', 'incident', ?, ?, '', '', NULL)",
+            (last + 1, at, at, str(scene.incident), json.dumps({"note": note, "text": "forged"}, separators=(",", ":"))),
+        )
         rechain(c, last + 1)
 
 
@@ -267,16 +280,14 @@ def table_ack_removed(scene: Scene) -> None:
 
 def table_incident_closed(scene: Scene) -> None:
     with raw(scene) as c:
-        c.execute("UPDATE incident SET status = 'closed', closed_at = '2026-11-22 09:00:00' WHERE id = ?",
-                  (scene.incident,))
+        c.execute("UPDATE incident SET status = 'closed', closed_at = '2026-11-22 09:00:00' WHERE id = ?", (scene.incident,))
 
 
 def table_alarm_ack_forged(scene: Scene) -> None:
     """Claim an alarm was acknowledged (who and when) with no journal entry."""
     with raw(scene) as c:
         did = c.execute("SELECT min(id) FROM deadline WHERE state = 'pending'").fetchone()[0]
-        c.execute("INSERT INTO alarmack (deadline_id, stage, acked_at, acked_by) VALUES (?, 'due', ?, 'DC1')",
-                  (did, "2026-11-22 12:00:00.000000"))
+        c.execute("INSERT INTO alarmack (deadline_id, stage, acked_at, acked_by) VALUES (?, 'due', ?, 'DC1')", (did, "2026-11-22 12:00:00.000000"))
 
 
 CASES: dict[str, Callable[[Scene], None]] = {

@@ -82,7 +82,12 @@ async def test_alarm_appears_when_due_and_stays_until_acknowledged(desk, clock, 
         assert app.alarms == [] and isinstance(app.screen, AlarmScreen)
         entry = desk.journal_entries()[-1]
         assert (entry.action, entry.actor, entry.at, entry.payload["stage"], entry.payload["deadline"]) == (
-            "alarm.ack", "DC1", clock.now(), "due", first.id)
+            "alarm.ack",
+            "DC1",
+            clock.now(),
+            "due",
+            first.id,
+        )
         assert desk.get_deadline(first.id).state == "pending"  # not met by acknowledging
         assert banner(app) == "1 overdue (acknowledged) — F2: alarms"  # the overdue count stays in sight
 
@@ -135,8 +140,9 @@ async def test_a_deadline_born_overdue_raises_an_alarm_and_the_bell(desk, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         rung = bells(app)
-        inc = desk.open_incident(kind="opinion", title="From paper", place="Gate", level="red",
-                                 at=T0 - timedelta(hours=3))  # back-filled: its deadlines long past
+        inc = desk.open_incident(
+            kind="opinion", title="From paper", place="Gate", level="red", at=T0 - timedelta(hours=3)
+        )  # back-filled: its deadlines long past
         app.changed()
         await settle(pilot)
         assert any(a.incident_id == inc.id and a.state(clock.now()) == "overdue" for a in app.alarms)
@@ -274,13 +280,13 @@ def test_the_overdue_count_shows_at_every_width():
     for width in range(40, 201, 7):
         assert "10 overdue" in banner_text(state, width).plain, width
     assert banner_text(state, 200).plain == "⚠ 12 alarms — 10 overdue — F2: alarms"
-    sick = BannerState(alarms=3, alarms_due=3, overdue=2,
-                       problem="Desk unreachable since 03:12:05 — last good read 03:12:04")
+    sick = BannerState(alarms=3, alarms_due=3, overdue=2, problem="Desk unreachable since 03:12:05 — last good read 03:12:04")
     assert "Desk unreachable" in banner_text(sick, 80).plain and "2 overdue" in banner_text(sick, 80).plain
     assert banner_text(BannerState(), 80).plain == ""
 
 
 # -- health ---------------------------------------------------------------------
+
 
 async def _until(pilot, predicate, seconds: float) -> bool:
     loop = asyncio.get_running_loop()
@@ -367,13 +373,16 @@ def test_a_bad_bell_interval_stops_the_cli_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setenv("DUTYDESK_ALARM_REPEAT_MINUTES", "often")
     result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "deadline", "list"])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
-        "error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
-    proc = subprocess.run([sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}",
-                           "deadline", "list"], capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert result.output.strip().splitlines() == ["error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "deadline", "list"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr.strip().splitlines() == [
-        "error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
+    assert proc.stderr.strip().splitlines() == ["error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
 
 
 @pytest.mark.parametrize("looked", [0.0, 0.5], ids=["before-the-first-look", "after"])

@@ -37,8 +37,7 @@ def test_alarm_screen(snap_compare, db_url, size, later):
         await settle(pilot)
 
     try:
-        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False),
-                            terminal_size=size, run_before=run_before)
+        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False), terminal_size=size, run_before=run_before)
     finally:
         desk.close()
 
@@ -57,8 +56,6 @@ def test_alarm_confirmation_80x24(snap_compare, db_url):
         await settle(pilot)
 
     try:
-        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False),
-                            terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False), terminal_size=(80, 24), run_before=run_before)
     finally:
         desk.close()
-

@@ -28,8 +28,7 @@ def test_no_alarm_until_due_soon_then_soon_then_due(desk, clock):
     assert _alarms(desk, clock) == []
     clock.set(first.due_at - timedelta(minutes=7, seconds=29))
     [a] = [a for a in _alarms(desk, clock) if a.deadline_id == first.id]
-    assert (a.stage, a.incident_id, a.incident_title, a.label, a.due_at) == (SOON, inc.id, "Arrest video", first.label,
-                                                                              first.due_at)
+    assert (a.stage, a.incident_id, a.incident_title, a.label, a.due_at) == (SOON, inc.id, "Arrest video", first.label, first.due_at)
     assert a.state(clock.now()) == "soon"
     clock.set(first.due_at)
     [a] = [a for a in _alarms(desk, clock) if a.deadline_id == first.id]
@@ -59,8 +58,7 @@ def test_ack_silences_that_stage_only_and_is_journaled(desk, clock):
     assert done["acked_by"] == "DC2" and done["acked_at"] == clock.now()
     assert first.id not in {a.deadline_id for a in _alarms(desk, clock)}
     entry = desk.journal_entries()[-1]
-    assert (entry.action, entry.actor, entry.at, entry.entity, entry.entity_id) == ("alarm.ack", "DC2", clock.now(),
-                                                                                    "incident", str(inc.id))
+    assert (entry.action, entry.actor, entry.at, entry.entity, entry.entity_id) == ("alarm.ack", "DC2", clock.now(), "incident", str(inc.id))
     assert entry.payload == {"deadline": first.id, "rule": first.rule, "stage": "soon", "incident": inc.id}
     assert desk.alarm_ack_log(first.id) == [("soon", clock.now(), "DC2")]
     assert desk.get_deadline(first.id).state == "pending"  # acknowledging does not meet it
@@ -110,8 +108,7 @@ def test_met_waived_or_cancelled_leaves_the_list(desk, clock):
 
 def test_a_deadline_born_overdue_is_an_alarm_at_once(desk, clock):
     """A back-filled incident: reported 3 hours ago, its 30-minute deadline long past."""
-    inc = desk.open_incident(kind="opinion", title="From paper", place="Gate", level="red",
-                             at=T0 - timedelta(hours=3))
+    inc = desk.open_incident(kind="opinion", title="From paper", place="Gate", level="red", at=T0 - timedelta(hours=3))
     alarms = [a for a in _alarms(desk, clock) if a.incident_id == inc.id]
     assert alarms and alarms[0].stage == DUE and alarms[0].state(clock.now()) == "overdue"
 

@@ -31,8 +31,7 @@ async def test_a_deadline_falling_due_sounds_in_a_running_console(desk, clock):
     clock.set(first.due_at - timedelta(seconds=0.5))  # half a second before due, on the desk's clock
     app = DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await _until(pilot, lambda: any("DUE NOW" in m and f"incident {inc.id}" in m for m in _messages(app))), \
-            _messages(app)
+        assert await _until(pilot, lambda: any("DUE NOW" in m and f"incident {inc.id}" in m for m in _messages(app))), _messages(app)
 
 
 async def test_the_warning_comes_the_playbook_lead_before_due(desk, clock):
@@ -43,8 +42,7 @@ async def test_the_warning_comes_the_playbook_lead_before_due(desk, clock):
     assert lead > timedelta(0)
     clock.set(first.due_at - lead - timedelta(seconds=0.5))  # half a second before the warning
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await _until(pilot, lambda: any(m.startswith("Due at") and f"incident {inc.id}" in m
-                                               for m in _messages(app))), _messages(app)
+        assert await _until(pilot, lambda: any(m.startswith("Due at") and f"incident {inc.id}" in m for m in _messages(app))), _messages(app)
         assert not any("DUE NOW" in m for m in _messages(app))  # the due alert is still ahead
 
 

@@ -34,7 +34,7 @@ def test_no_alerts_for_past_or_settled(desk, clock):
     inc = desk.open_incident(kind="mass", title="Gathering", place="Square", level="C")
     ins = desk.instruct(inc.id, "PS1", "Go")
     desk.acknowledge(ins.id)  # met: no alert
-    clock.advance(hours=3)   # the 2-hour one is now overdue: the board shows it, no alert is planned
+    clock.advance(hours=3)  # the 2-hour one is now overdue: the board shows it, no alert is planned
     assert plan_alerts(desk.list_deadlines(), clock.now()) == []
 
 
@@ -85,8 +85,7 @@ def test_the_scheduler_takes_each_deadlines_warn_lead_from_the_deadline():
     from dutydesk.views import DeadlineView
 
     now = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
-    d = DeadlineView(1, "incident", 1, "r", "Rule", "B", now + timedelta(minutes=60), "pending", now,
-                     warn_before=timedelta(minutes=30))
+    d = DeadlineView(1, "incident", 1, "r", "Rule", "B", now + timedelta(minutes=60), "pending", now, warn_before=timedelta(minutes=30))
     assert warn_lead(d) == timedelta(minutes=30)
     warn = next(j for j in plan_alerts([d], now) if j.kind == "warn")
     assert warn.at == now + timedelta(minutes=30)

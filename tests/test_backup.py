@@ -23,6 +23,7 @@ runner = CliRunner()
 def cli(db_url):
     def run(*args: str):
         return runner.invoke(app, ["--db", db_url, *args])
+
     return run
 
 
@@ -200,9 +201,15 @@ def test_restore_refuses_what_is_not_a_good_desk(cli, desk_file, tmp_path, case)
     backup = tmp_path / "b.sqlite"
     ok(cli("backup", str(backup)))
     bad = tmp_path / "bad.sqlite"
-    needle = {"text": "not a SQLite database", "foreign": "not a dutydesk desk", "damaged": "",
-              "tampered": "journal does not verify", "uninitialised": "never initialised",
-              "desk itself": "the desk itself", "missing": "no such file"}[case]
+    needle = {
+        "text": "not a SQLite database",
+        "foreign": "not a dutydesk desk",
+        "damaged": "",
+        "tampered": "journal does not verify",
+        "uninitialised": "never initialised",
+        "desk itself": "the desk itself",
+        "missing": "no such file",
+    }[case]
     if case == "text":
         bad.write_text("code,name\nPS1,Station\n")
     elif case == "foreign":
@@ -241,8 +248,7 @@ def test_backup_and_restore_as_real_processes(desk_file, tmp_path):
     backup = tmp_path / "b.sqlite"
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True, timeout=60)
 
     r = run("backup", str(backup))
     assert r.returncode == 0 and str(backup) in r.stdout, r.stderr

@@ -67,9 +67,11 @@ def test_run_times_a_cold_process_and_its_own_peak_rss():
 
 
 def test_first_output_waits_for_the_marker_on_a_terminal_of_the_size_asked():
-    code = ("import os, sys, time; c, r = os.get_terminal_size(); "
-            "sys.stdout.write('\\x1b[1mwarming\\x1b[0m up\\n'); sys.stdout.flush(); time.sleep(0.3); "
-            "sys.stdout.write(f'\\x1b[2;3HRow \\x1b[7mOne\\x1b[0m {c}x{r} {sys.stdout.isatty()}\\n'); sys.stdout.flush(); time.sleep(60)")
+    code = (
+        "import os, sys, time; c, r = os.get_terminal_size(); "
+        "sys.stdout.write('\\x1b[1mwarming\\x1b[0m up\\n'); sys.stdout.flush(); time.sleep(0.3); "
+        "sys.stdout.write(f'\\x1b[2;3HRow \\x1b[7mOne\\x1b[0m {c}x{r} {sys.stdout.isatty()}\\n'); sys.stdout.flush(); time.sleep(60)"
+    )
     took = common.first_output([sys.executable, "-c", code], "Row One 80x24 True", size=(80, 24), timeout=20)
     assert 0.3 <= took < 20
     with pytest.raises(common.BenchError):
@@ -99,8 +101,7 @@ def test_bench_env_isolates_the_user_folders(tmp_path, monkeypatch):
 
 
 def test_cpu_share_is_measured_from_outside_after_the_marker():
-    busy = ("import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); t = time.perf_counter()\n"
-            "while time.perf_counter() - t < 30: pass")
+    busy = "import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); t = time.perf_counter()\nwhile time.perf_counter() - t < 30: pass"
     idle = "import sys, time; sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)"
     spin = common.cpu_share([sys.executable, "-c", busy], "ready", seconds=1.5, settle=0.2, timeout=20)
     rest = common.cpu_share([sys.executable, "-c", idle], "ready", seconds=1.5, settle=0.2, timeout=20)

@@ -45,8 +45,7 @@ def busy(desk, clock):
     """A mass incident whose 1-minute acknowledgement to PS1 is overdue while its
     15-minute departure order to SPD is still running; an opinion incident with
     its joint response (30 minutes) and first statement (2 hours)."""
-    mass = desk.open_incident(kind="mass", title="Wage-arrears gathering at the site gate", place="Riverside Road",
-                              level="B")
+    mass = desk.open_incident(kind="mass", title="Wage-arrears gathering at the site gate", place="Riverside Road", level="B")
     desk.instruct(mass.id, "PS1", "Send two cars")
     order = desk.instruct(mass.id, "SPD", "Move two squads", kind="reinforcement")
     desk.acknowledge(order.id)  # SPD acknowledged at once: its departure (15 minutes) still runs
@@ -74,8 +73,7 @@ async def test_each_row_says_what_is_due_with_state_in_words(desk, clock, busy):
         # the title takes the spare width: longer than the 17 cells it had, the whole screen used
         title = table.columns[next(k for k in table.columns if k.value == "title")].width
         assert title >= 20
-        assert sum(c.get_render_width(table) for c in table.columns.values()) + \
-            board.query_one("#countdowns").size.width <= 80
+        assert sum(c.get_render_width(table) for c in table.columns.values()) + board.query_one("#countdowns").size.width <= 80
         # due soon: yellow, and "soon" in words, by the same lead as the alerts (last quarter, at most 10 min)
         clock.advance(minutes=20)
         board.post_message(Tick(clock.now()))  # what the app's 1-second tick posts to each screen
@@ -89,8 +87,7 @@ def test_countdown_words_and_colours():
     from datetime import datetime, timezone
 
     now = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
-    d = DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + timedelta(minutes=5),
-                     "pending", now - timedelta(minutes=25))
+    d = DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + timedelta(minutes=5), "pending", now - timedelta(minutes=25))
     soon = countdown(d, now, words=True)
     assert soon.plain == "soon 05:00" and "yellow" in str(soon.style)
     assert countdown(d, now).plain == "soon 05:00"  # one wording, with or without words
@@ -158,8 +155,7 @@ async def test_wide_board_has_more_columns_and_more_rail(desk, clock, busy):
         await settle(pilot)
         board = app.screen
         table = board.query_one("#board", DataTable)
-        assert columns(table) == ["id", "level", "what", "title", "place", "status", "roles", "receiver", "kind",
-                                  "deadline"]
+        assert columns(table) == ["id", "level", "what", "title", "place", "status", "roles", "receiver", "kind", "deadline"]
         assert cell(table, str(mass.id), "deadline") == "Instruction reaches the front-line unit"
         assert cell(table, str(mass.id), "kind") == "mass"
         rail = board.query_one("#rail", DataTable)
@@ -193,17 +189,30 @@ async def test_enter_on_a_rail_row_opens_its_incident(desk, clock, busy):
 
 def test_board_short_labels_in_a_real_process(tmp_path):
     """The short labels, as a script reads them: `deadline list --json` in a real process."""
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CONFIG_HOME": str(tmp_path / "c"),
-           "XDG_STATE_HOME": str(tmp_path / "s"), "DUTYDESK_ACTOR": "DC1"}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "XDG_STATE_HOME": str(tmp_path / "s"),
+        "DUTYDESK_ACTOR": "DC1",
+    }
     env.pop("DUTYDESK_DB", None)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *args],
-                              env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
-    for args in (("init",), ("unit", "add", "PS-RV", "Riverside Station"),
-                 ("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "B"),
-                 ("incident", "instruct", "1", "--to", "PS-RV", "Send two cars")):
+    for args in (
+        ("init",),
+        ("unit", "add", "PS-RV", "Riverside Station"),
+        ("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "B"),
+        ("incident", "instruct", "1", "--to", "PS-RV", "Send two cars"),
+    ):
         done = run(*args)
         assert done.returncode == 0, done.stderr
     import json
@@ -301,14 +310,15 @@ def test_one_countdown_wording_on_every_screen():
     now = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)
 
     def dl(due_in: timedelta) -> DeadlineView:
-        return DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + due_in,
-                            "pending", now + due_in - timedelta(hours=2))
+        return DeadlineView(1, "incident", 1, "joint_response", "Joint response", "red", now + due_in, "pending", now + due_in - timedelta(hours=2))
 
-    cases = [(timedelta(minutes=17, seconds=42), "in 17:42", None),
-             (timedelta(hours=1, minutes=5), "in 1:05:00", None),
-             (timedelta(minutes=2), "soon 02:00", SOON),
-             (timedelta(seconds=-10), "DUE +00:10", DUE),
-             (timedelta(hours=-1, minutes=-16), "OVERDUE 1:16:00", DUE)]
+    cases = [
+        (timedelta(minutes=17, seconds=42), "in 17:42", None),
+        (timedelta(hours=1, minutes=5), "in 1:05:00", None),
+        (timedelta(minutes=2), "soon 02:00", SOON),
+        (timedelta(seconds=-10), "DUE +00:10", DUE),
+        (timedelta(hours=-1, minutes=-16), "OVERDUE 1:16:00", DUE),
+    ]
     for due_in, expected, stage in cases:
         d = dl(due_in)
         assert countdown(d, now).plain == expected

@@ -29,9 +29,29 @@ def test_init_twice(cli, db_url):
 
 def test_whole_flow_json(seeded):
     cli = seeded
-    r = ok(cli("incident", "open", "--kind", "opinion", "--title", "Video of a stop", "--place", "Ring road",
-               "--factor", "nature=enforcement", "--factor", "sensitivity=medium", "--factor", "spread_speed=fast",
-               "--factor", "social_impact=city", "--received-by", "DC1", "--json"))
+    r = ok(
+        cli(
+            "incident",
+            "open",
+            "--kind",
+            "opinion",
+            "--title",
+            "Video of a stop",
+            "--place",
+            "Ring road",
+            "--factor",
+            "nature=enforcement",
+            "--factor",
+            "sensitivity=medium",
+            "--factor",
+            "spread_speed=fast",
+            "--factor",
+            "social_impact=city",
+            "--received-by",
+            "DC1",
+            "--json",
+        )
+    )
     inc = json.loads(r.stdout)
     assert inc["id"] == 1 and inc["level"] == "orange" and inc["suggested_level"] == "orange"
     assert inc["reported_at"].endswith("+00:00")
@@ -73,23 +93,25 @@ def test_text_output(seeded):
     assert "Wage gath" in ok(cli("board")).stdout
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "red"],
-     ["level", "levels: A, B, C"]),
-    (["incident", "open", "--kind", "riot", "--title", "T", "--place", "P"], ["kind", "mass, opinion"]),
-    (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P"], ["level", "give a level"]),
-    (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--factor", "trend=up"],
-     ["factor trend", "allowed: easing, stable, growing, escalating"]),
-    (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "A", "--at", "yesterday"],
-     ["at", "not a time"]),
-    (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "A", "--received-by", "X9"],
-     ["received-by", "X9"]),
-    (["incident", "show", "42"], ["incident", "no incident 42"]),
-    (["incident", "level", "42", "A", "--reason", "r"], ["no incident 42"]),
-    (["incident", "assign", "42", "cordon", "SPD"], ["no incident 42"]),
-    (["instruction", "ack", "7"], ["instruction", "no instruction 7"]),
-    (["deadline", "meet", "7"], ["deadline", "no deadline 7"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "red"], ["level", "levels: A, B, C"]),
+        (["incident", "open", "--kind", "riot", "--title", "T", "--place", "P"], ["kind", "mass, opinion"]),
+        (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P"], ["level", "give a level"]),
+        (
+            ["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--factor", "trend=up"],
+            ["factor trend", "allowed: easing, stable, growing, escalating"],
+        ),
+        (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "A", "--at", "yesterday"], ["at", "not a time"]),
+        (["incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "A", "--received-by", "X9"], ["received-by", "X9"]),
+        (["incident", "show", "42"], ["incident", "no incident 42"]),
+        (["incident", "level", "42", "A", "--reason", "r"], ["no incident 42"]),
+        (["incident", "assign", "42", "cordon", "SPD"], ["no incident 42"]),
+        (["instruction", "ack", "7"], ["instruction", "no instruction 7"]),
+        (["deadline", "meet", "7"], ["deadline", "no deadline 7"]),
+    ],
+)
 def test_refusals_one_line_exit_1(seeded, args, needles):
     refused(seeded(*args), *needles)
 
@@ -103,8 +125,7 @@ def test_refusal_keeps_data(seeded):
 
 
 def test_late_entry_with_at(seeded):
-    r = ok(seeded("incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "C",
-                  "--at", "2020-01-01T08:00", "--json"))
+    r = ok(seeded("incident", "open", "--kind", "mass", "--title", "T", "--place", "P", "--level", "C", "--at", "2020-01-01T08:00", "--json"))
     assert json.loads(r.stdout)["reported_at"] == "2020-01-01T08:00:00+00:00"
     log = json.loads(ok(seeded("audit", "log", "--incident", "1", "--json")).stdout)
     assert log[0]["late"] is True
@@ -148,8 +169,7 @@ def test_demo_fills_and_refuses_real_desk(cli):
     disputes = list(csv.DictReader(io.StringIO(ok(cli("export", "disputes")).stdout)))
     assert len(disputes) == 12 and {d["status"] for d in disputes} >= {"resolved"}
     assert all(d["resolved_at"] for d in disputes if d["status"] == "resolved")
-    kpi = json.loads(ok(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-22T10:00",
-                            "--format", "json")).stdout)
+    kpi = json.loads(ok(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-22T10:00", "--format", "json")).stdout)
     line = next(k for k in kpi["lines"] if k["key"] == "dispute_resolution")
     assert line["measured"] >= 1 and line["measured"] == line["on_time"] + len(line["misses"])
     assert "already has records" in refused(cli("demo"))
@@ -166,9 +186,12 @@ def test_demo_desk_is_apart(tmp_path):
 
 def test_subprocess_real_cli(tmp_path, db_url):
     env = {**os.environ, "DUTYDESK_DB": db_url}
+
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60
+        )
+
     r = run("init")
     assert r.returncode == 0, r.stderr
     r = run("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Square", "--level", "B", "--json")
@@ -187,9 +210,11 @@ def test_subprocess_real_cli(tmp_path, db_url):
 
 def test_help_loads_neither_textual_nor_the_database_layer():
     """Scripts call the CLI thousands of times: --help must stay light."""
-    code = ("import sys, runpy; sys.argv = ['dutydesk', '--help']\n"
-            "try:\n    runpy.run_module('dutydesk', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))")
+    code = (
+        "import sys, runpy; sys.argv = ['dutydesk', '--help']\n"
+        "try:\n    runpy.run_module('dutydesk', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
 
@@ -200,8 +225,7 @@ def test_files_written_private_or_refused_in_one_line(cli, tmp_path):
     ok(cli("export", "units", "-o", str(out)))
     assert out.stat().st_mode & 0o777 == 0o600 & ~_umask()  # issue 11 (5): private, not the umask's 0644
     refused(cli("export", "units", "-o", str(tmp_path / "missing" / "u.csv")), "cannot write", "missing")
-    refused(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "missing" / "r.txt")),
-            "cannot write")
+    refused(cli("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "missing" / "r.txt")), "cannot write")
     bad = tmp_path / "s.csv"
     bad.write_text("callsign,name,unit\nA1,X,NOPE\n")
     refused(cli("import", "staff", str(bad), "--errors", str(tmp_path / "missing" / "r.csv")), "cannot write")
@@ -224,8 +248,11 @@ def test_deadline_list_words_countdowns_as_the_console_does(seeded, monkeypatch)
 
     monkeypatch.setenv("COLUMNS", "200")
     three_hours_ago = (SystemClock().now() - timedelta(hours=3)).isoformat(timespec="minutes")
-    ok(seeded("--actor", "DC1", "incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate",
-              "--level", "C", "--at", three_hours_ago))
+    ok(
+        seeded(
+            "--actor", "DC1", "incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "C", "--at", three_hours_ago
+        )
+    )
     ok(seeded("--actor", "DC1", "incident", "instruct", "1", "--to", "PS1", "Send two cars"))  # due in a minute
     out = ok(seeded("--actor", "DC1", "deadline", "list")).stdout
     assert "OVERDUE 1:00:" in out and ("│ in 0" in out or "│ soon 0" in out), out

@@ -64,6 +64,7 @@ async def test_countdown_ticks_make_no_database_query(desk, clock, opened):
     queries = []
     async with app.run_test() as pilot:
         await settle(pilot)
+
         def record(conn, cursor, statement, *args):  # noqa: ANN001
             queries.append(statement)
 
@@ -197,8 +198,7 @@ async def test_escalate_rederives_deadlines_on_screen(desk, clock):
         await pilot.press(*"national media", "enter")
         await settle(pilot)
         table = screen.query_one("#deadlines", DataTable)
-        labels = {cell(table, table.get_row_at(i)[0], "what"): cell(table, table.get_row_at(i)[0], "state")
-                  for i in range(table.row_count)}
+        labels = {cell(table, table.get_row_at(i)[0], "what"): cell(table, table.get_row_at(i)[0], "state") for i in range(table.row_count)}
         assert labels["Emergency response started and first authoritative statement"] == "pending"
         assert labels["Facts checked and first response"].startswith("cancelled")
     d = desk.get_incident(inc.id)

@@ -19,22 +19,12 @@ def pending(detail):
 
 def test_open_red_opinion_at_ten(desk):
     inc = desk.open_incident(kind="opinion", title="Video of an arrest", place="Night market", level="red")
-    assert pending(inc) == {
-        "joint_response": at(10, 30),
-        "first_statement": at(12),
-        "core_facts": at(10, day=23),
-        "unit_verification": at(12),
-    }
+    assert pending(inc) == {"joint_response": at(10, 30), "first_statement": at(12), "core_facts": at(10, day=23), "unit_verification": at(12)}
 
 
 def test_open_yellow_opinion(desk):
     inc = desk.open_incident(kind="opinion", title="Complaint thread", place="Vehicle hall", level="yellow")
-    assert pending(inc) == {
-        "joint_response": at(10, 30),
-        "first_response": at(14),
-        "core_facts": at(10, day=23),
-        "unit_verification": at(18),
-    }
+    assert pending(inc) == {"joint_response": at(10, 30), "first_response": at(14), "core_facts": at(10, day=23), "unit_verification": at(18)}
 
 
 def test_orange_unit_verification_four_hours(desk):
@@ -48,16 +38,18 @@ def test_escalate_yellow_to_red_at_1020(desk, clock):
     clock.advance(minutes=20)
     inc = desk.set_level(inc.id, "red", "spreading fast, national media picked it up")
     assert pending(inc) == {
-        "joint_response": at(10, 30),           # from the report: unchanged
-        "first_statement": at(12, 20),          # red rule, from when red took effect
-        "core_facts": at(10, day=23),           # unchanged
-        "unit_verification": at(12, 20),        # 2 h at red, from 10:20
+        "joint_response": at(10, 30),  # from the report: unchanged
+        "first_statement": at(12, 20),  # red rule, from when red took effect
+        "core_facts": at(10, day=23),  # unchanged
+        "unit_verification": at(12, 20),  # 2 h at red, from 10:20
     }
     cancelled = {d.rule for d in inc.deadlines if d.state == "cancelled"}
     assert cancelled == {"first_response", "unit_verification"}
     reasons = {d.rule: d.reason for d in inc.deadlines if d.state == "cancelled"}
-    assert reasons == {"first_response": "does not apply at level Red (extraordinary risk)",
-                       "unit_verification": "level changed to Red (extraordinary risk); replaced by the due time of that level"}
+    assert reasons == {
+        "first_response": "does not apply at level Red (extraordinary risk)",
+        "unit_verification": "level changed to Red (extraordinary risk); replaced by the due time of that level",
+    }
     assert [(c.from_level, c.to_level, c.at) for c in inc.level_changes] == [(None, "yellow", T0), ("yellow", "red", at(10, 20))]
 
 
@@ -92,7 +84,7 @@ def test_mass_deadlines_and_instruction_countdowns(desk, clock):
     rein = desk.instruct(inc.id, "XR", "Move two squads", kind="reinforcement")
     rules = {d.rule: d for d in desk.list_deadlines(incident_id=inc.id) if d.instruction_id == rein.id}
     assert set(rules) == {"front_line_instruction", "reinforcement_departure"}
-    assert rules["reinforcement_departure"].due_at == at(10, 15, ) + timedelta(seconds=40)
+    assert rules["reinforcement_departure"].due_at == at(10, 15) + timedelta(seconds=40)
     # the ack meets only the ack rule; departure is met by hand
     clock.advance(seconds=90)
     desk.acknowledge(rein.id)
@@ -115,8 +107,7 @@ def test_close_marks_overdue_missed_and_future_cancelled(desk, clock):
     clock.set(at(12, 30))
     inc = desk.close_incident(inc.id, "Statement issued, facts confirmed")
     states = {d.rule: d.state for d in inc.deadlines}
-    assert states == {"joint_response": "missed", "first_statement": "missed", "unit_verification": "missed",
-                      "core_facts": "cancelled"}
+    assert states == {"joint_response": "missed", "first_statement": "missed", "unit_verification": "missed", "core_facts": "cancelled"}
     assert any("joint_response" not in w and "Joint response" in w for w in inc.warnings)
     assert any("never filled" in w for w in inc.warnings)
 

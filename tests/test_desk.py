@@ -35,9 +35,13 @@ def refused(desk, fn, *args, field=None, match=None, exc=Refused, **kwargs):
 
 # -- open ---------------------------------------------------------------------
 def test_open_with_factors_records_suggestion_and_receiver(desk):
-    d = desk.open_incident(kind="mass", title="Road blocked", place="Route 205",
-                           factors=["cause_field=land", "participants=400", "trend=escalating", "social_impact=city"],
-                           received_by="DC2")
+    d = desk.open_incident(
+        kind="mass",
+        title="Road blocked",
+        place="Route 205",
+        factors=["cause_field=land", "participants=400", "trend=escalating", "social_impact=city"],
+        received_by="DC2",
+    )
     assert d.level == "A" and d.suggested_level == "A"
     assert d.received_by == "DC2"
     assert d.cause_field == "land" and d.size_estimate == 400
@@ -47,8 +51,9 @@ def test_open_with_factors_records_suggestion_and_receiver(desk):
 
 
 def test_commander_level_differs_from_suggestion_both_recorded(desk):
-    d = desk.open_incident(kind="mass", title="Gathering", place="Square", level="A",
-                           factors={"participants": 30}, reason="near a school at closing time")
+    d = desk.open_incident(
+        kind="mass", title="Gathering", place="Square", level="A", factors={"participants": 30}, reason="near a school at closing time"
+    )
     assert (d.level, d.suggested_level) == ("A", "C")
     assert d.level_changes[0].suggested_level == "C"
     assert d.level_changes[0].reason == "near a school at closing time"
@@ -61,17 +66,20 @@ def test_receiver_defaults_to_actor_when_staff(desk):
     assert d.received_by == "DC1"
 
 
-@pytest.mark.parametrize("kwargs, field, match", [
-    ({"kind": "riot"}, "kind", "kinds: mass, opinion"),
-    ({"level": "red"}, "level", "levels: A, B, C"),
-    ({"level": None}, "level", "give a level (A, B, C) or risk factors"),
-    ({"title": "  "}, "title", "must not be empty"),
-    ({"place": ""}, "place", "must not be empty"),
-    ({"title": "x" * 201}, "title", "at most 200"),
-    ({"received_by": "NOBODY"}, "received-by", "no staff with call sign 'NOBODY'"),
-    ({"factors": ["trend=sideways"]}, "factor trend", "allowed: easing"),
-    ({"at": T0 + timedelta(hours=1)}, "at", "in the future"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field, match",
+    [
+        ({"kind": "riot"}, "kind", "kinds: mass, opinion"),
+        ({"level": "red"}, "level", "levels: A, B, C"),
+        ({"level": None}, "level", "give a level (A, B, C) or risk factors"),
+        ({"title": "  "}, "title", "must not be empty"),
+        ({"place": ""}, "place", "must not be empty"),
+        ({"title": "x" * 201}, "title", "at most 200"),
+        ({"received_by": "NOBODY"}, "received-by", "no staff with call sign 'NOBODY'"),
+        ({"factors": ["trend=sideways"]}, "factor trend", "allowed: easing"),
+        ({"at": T0 + timedelta(hours=1)}, "at", "in the future"),
+    ],
+)
 def test_open_refusals(desk, kwargs, field, match):
     args = {"kind": "mass", "title": "Gathering", "place": "Square", "level": "C", **kwargs}
     refused(desk, desk.open_incident, field=field, match=match, **args)
@@ -85,8 +93,7 @@ def test_level_refusals(desk, inc, clock):
     refused(desk, desk.set_level, inc.id, "A", "  ", field="reason", match="must not be empty")
     refused(desk, desk.set_level, 999, "A", "why", field="incident", exc=NotFound)
     refused(desk, desk.set_level, inc.id, "A", "why", at=T0 - timedelta(minutes=5), field="at", match="before")
-    refused(desk, desk.set_level, inc.id, "A", "why", expected_version=inc.version + 1, exc=Conflict,
-            match="changed by someone else")
+    refused(desk, desk.set_level, inc.id, "A", "why", expected_version=inc.version + 1, exc=Conflict, match="changed by someone else")
 
 
 def test_escalation_journal_names_direction(desk, inc, clock):
@@ -221,9 +228,9 @@ def test_close_needs_summary(desk, inc):
 
 # -- board order, search, paging ---------------------------------------------------------
 def test_board_most_urgent_first(desk, clock):
-    slow = desk.open_incident(kind="mass", title="Slow", place="A", level="C")          # next: 12:00
+    slow = desk.open_incident(kind="mass", title="Slow", place="A", level="C")  # next: 12:00
     clock.advance(minutes=1)
-    fast = desk.open_incident(kind="opinion", title="Fast", place="B", level="red")     # next: 10:31
+    fast = desk.open_incident(kind="opinion", title="Fast", place="B", level="red")  # next: 10:31
     assert [r.id for r in desk.list_incidents()] == [fast.id, slow.id]
 
 
@@ -290,15 +297,21 @@ def test_every_change_journaled_with_actor_and_time(desk, inc, clock):
     desk.meet_deadline(next(d for d in desk.list_deadlines(incident_id=inc.id) if d.state == "pending").id)
     desk.close_incident(inc.id, "done")
     entries = desk.journal_entries(after_seq=head)
-    assert [e.action for e in entries] == ["incident.assign", "incident.instruct", "instruction.ack", "incident.note",
-                                           "incident.escalate", "deadline.meet", "incident.close"]
+    assert [e.action for e in entries] == [
+        "incident.assign",
+        "incident.instruct",
+        "instruction.ack",
+        "incident.note",
+        "incident.escalate",
+        "deadline.meet",
+        "incident.close",
+    ]
     assert all(e.actor == "DC1" and e.at == T0 and not e.late for e in entries)
 
 
 def test_late_entry_marked(desk, clock):
     clock.advance(hours=3)
-    d = desk.open_incident(kind="mass", title="From the paper log", place="Square", level="C",
-                           at=T0 + timedelta(hours=1))
+    d = desk.open_incident(kind="mass", title="From the paper log", place="Square", level="C", at=T0 + timedelta(hours=1))
     e = desk.journal_entries(entity="incident", entity_id=d.id)[0]
     assert e.late and e.event_at == T0 + timedelta(hours=1) and e.at == T0 + timedelta(hours=3)
     desk.add_note(d.id, "back-filled", at=T0 + timedelta(hours=2))
@@ -319,16 +332,31 @@ def test_live_incidents_are_found_by_index_not_by_scanning_the_closed(desk):
         desk.open_incident(kind="mass", title=f"Live {i}", place="Square", level="C")
     when = desk.clock.now()
     with desk.engine.begin() as conn:
-        conn.execute(insert(Incident), [
-            {"kind": "mass", "title": f"Old {i}", "place": "Square", "level": "C", "status": "closed",
-             "reported_at": when - timedelta(hours=i), "closed_at": when - timedelta(hours=i, minutes=-30),
-             "opened_at": when, "opened_by": "DC1"} for i in range(5000)])
+        conn.execute(
+            insert(Incident),
+            [
+                {
+                    "kind": "mass",
+                    "title": f"Old {i}",
+                    "place": "Square",
+                    "level": "C",
+                    "status": "closed",
+                    "reported_at": when - timedelta(hours=i),
+                    "closed_at": when - timedelta(hours=i, minutes=-30),
+                    "opened_at": when,
+                    "opened_by": "DC1",
+                }
+                for i in range(5000)
+            ],
+        )
         conn.execute(text("ANALYZE"))
     sql = str(select(Incident).where(*_LIVE).compile(desk.engine, compile_kwargs={"literal_binds": True}))
     with desk.engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
-        old = " ".join(str(row[-1]) for row in conn.execute(text(
-            "EXPLAIN QUERY PLAN SELECT * FROM incident WHERE status IN ('reported', 'verifying', 'responding')")))
+        old = " ".join(
+            str(row[-1])
+            for row in conn.execute(text("EXPLAIN QUERY PLAN SELECT * FROM incident WHERE status IN ('reported', 'verifying', 'responding')"))
+        )
     assert "USING INDEX" in plan and "SCAN incident" not in plan, plan
     assert "SCAN incident" in old  # why: the status alone is scanned once statistics exist
     assert sorted(i.title for i in desk.list_incidents()) == ["Live 0", "Live 1", "Live 2"]
@@ -346,15 +374,40 @@ def test_board_and_shift_deadline_queries_take_indexes_on_an_aged_desk(desk):
     live = desk.open_incident(kind="mass", title="Live", place="Square", level="B")
     now = desk.clock.now()
     with desk.engine.begin() as conn:
-        conn.execute(insert(Incident), [
-            {"kind": "mass", "title": f"Old {i}", "place": "Square", "level": "C", "status": "closed",
-             "reported_at": now - timedelta(hours=i + 2), "closed_at": now - timedelta(hours=i + 1),
-             "opened_at": now, "opened_by": "DC1"} for i in range(2000)])
+        conn.execute(
+            insert(Incident),
+            [
+                {
+                    "kind": "mass",
+                    "title": f"Old {i}",
+                    "place": "Square",
+                    "level": "C",
+                    "status": "closed",
+                    "reported_at": now - timedelta(hours=i + 2),
+                    "closed_at": now - timedelta(hours=i + 1),
+                    "opened_at": now,
+                    "opened_by": "DC1",
+                }
+                for i in range(2000)
+            ],
+        )
         first_old = live.id + 1
-        conn.execute(insert(Deadline), [
-            {"subject_type": "incident", "subject_id": first_old + i // 4, "rule": "r", "level": "C",
-             "due_at": now - timedelta(hours=i // 4 + 2), "state": "missed" if i % 7 == 0 else "met",
-             "closed_at": now - timedelta(hours=i // 4 + 1), "created_at": now} for i in range(8000)])
+        conn.execute(
+            insert(Deadline),
+            [
+                {
+                    "subject_type": "incident",
+                    "subject_id": first_old + i // 4,
+                    "rule": "r",
+                    "level": "C",
+                    "due_at": now - timedelta(hours=i // 4 + 2),
+                    "state": "missed" if i % 7 == 0 else "met",
+                    "closed_at": now - timedelta(hours=i // 4 + 1),
+                    "created_at": now,
+                }
+                for i in range(8000)
+            ],
+        )
         conn.execute(text("ANALYZE"))
     seen: list[tuple[str, tuple]] = []
 

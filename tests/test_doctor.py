@@ -48,8 +48,7 @@ def test_sound_desk_passes(worked, db_url):
     r = doctor(db_url)
     assert r.exit_code == 0, r.output
     found = lines(r)
-    for name in ("integrity", "foreign keys", "schema", "journal chain", "seals", "tables", "journal key",
-                 "permissions", "write-ahead log"):
+    for name in ("integrity", "foreign keys", "schema", "journal chain", "seals", "tables", "journal key", "permissions", "write-ahead log"):
         assert name in found, r.stdout
     assert "PROBLEM" not in r.stdout
 
@@ -68,8 +67,9 @@ def test_table_edit_is_reported(worked, db_url):
         c.execute("UPDATE note SET text = 'nothing' WHERE id = 1")
     r = doctor(db_url)
     assert r.exit_code == 1
-    assert lines(r)["tables"] == ["PROBLEM  tables: note 1: text is 'nothing' in the table, 'calm' in the journal (entry "
-                                  + r.stdout.split("(entry ")[1].split(")")[0] + ")"]
+    assert lines(r)["tables"] == [
+        "PROBLEM  tables: note 1: text is 'nothing' in the table, 'calm' in the journal (entry " + r.stdout.split("(entry ")[1].split(")")[0] + ")"
+    ]
 
 
 def test_broken_foreign_key_is_reported(worked, db_url):
@@ -129,11 +129,9 @@ def test_no_desk_exits_3(tmp_path):
 
 def test_doctor_as_a_subprocess(worked, db_url):
     worked.close()
-    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True,
-                       env=dict(os.environ), timeout=60)
+    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert "OK  journal key: MACs checked" in p.stdout and "OK  seals: 1 seals match the journal" in p.stdout
     os.chmod(db_url.removeprefix("sqlite:///"), 0o640)
-    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True,
-                       env=dict(os.environ), timeout=60)
+    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert p.returncode == 1 and "PROBLEM  permissions" in p.stdout

@@ -39,8 +39,10 @@ def test_gb18030_decodes_latin1_and_shift_jis_without_error():
     assert SHIFT_JIS.encode("shift_jis").decode("gb18030") != SHIFT_JIS
 
 
-@pytest.mark.parametrize("text,encoding", [(LATIN1, "latin-1"), (LATIN1, "cp1252"), (SHIFT_JIS, "shift_jis"),
-                                           (SHIFT_JIS, "cp932"), (CHINESE, "utf-16"), (CHINESE, "utf-16-le")])
+@pytest.mark.parametrize(
+    "text,encoding",
+    [(LATIN1, "latin-1"), (LATIN1, "cp1252"), (SHIFT_JIS, "shift_jis"), (SHIFT_JIS, "cp932"), (CHINESE, "utf-16"), (CHINESE, "utf-16-le")],
+)
 def test_wrong_encodings_refused_asking_for_one(bare_desk, tmp_path, text, encoding):
     p = write(tmp_path, "u.csv", text.encode(encoding))
     with pytest.raises(Refused, match="--encoding NAME") as info:
@@ -49,10 +51,18 @@ def test_wrong_encodings_refused_asking_for_one(bare_desk, tmp_path, text, encod
     assert bare_desk.list_units() == []
 
 
-@pytest.mark.parametrize("text,encoding,expect", [(GBK, "gbk", "gb18030"), (GBK, "gb18030", "gb18030"),
-                                                  (CHINESE, "gbk", "gb18030"), (CHINESE, "utf-8", "utf-8-sig"),
-                                                  (CHINESE, "utf-8-sig", "utf-8-sig"), (LATIN1, "utf-8", "utf-8-sig"),
-                                                  (SHIFT_JIS, "utf-8", "utf-8-sig")])
+@pytest.mark.parametrize(
+    "text,encoding,expect",
+    [
+        (GBK, "gbk", "gb18030"),
+        (GBK, "gb18030", "gb18030"),
+        (CHINESE, "gbk", "gb18030"),
+        (CHINESE, "utf-8", "utf-8-sig"),
+        (CHINESE, "utf-8-sig", "utf-8-sig"),
+        (LATIN1, "utf-8", "utf-8-sig"),
+        (SHIFT_JIS, "utf-8", "utf-8-sig"),
+    ],
+)
 def test_right_encodings_accepted_exactly(bare_desk, tmp_path, text, encoding, expect):
     p = write(tmp_path, "u.csv", text.encode(encoding))
     r = run_import(bare_desk, "units", str(p))
@@ -66,8 +76,7 @@ def test_given_encoding_reads_exactly(bare_desk, tmp_path, text, encoding):
     p = write(tmp_path, "u.csv", text.encode(encoding))
     r = run_import(bare_desk, "units", str(p), encoding=encoding)
     assert r.written and r.encoding == encoding
-    assert sorted(u.name for u in bare_desk.list_units()) == sorted(
-        line.split(",", 1)[1] for line in text.splitlines()[1:])
+    assert sorted(u.name for u in bare_desk.list_units()) == sorted(line.split(",", 1)[1] for line in text.splitlines()[1:])
 
 
 def test_given_encoding_is_strict(bare_desk, tmp_path):
@@ -104,8 +113,7 @@ def test_refused_as_a_real_process(db_url, tmp_path):
     env = {**os.environ, "DUTYDESK_DB": db_url}
     assert subprocess.run([sys.executable, "-m", "dutydesk", "init"], env=env, capture_output=True).returncode == 0
     p = write(tmp_path, "u.csv", SHIFT_JIS.encode("shift_jis"))
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "import", "units", str(p)], env=env, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "import", "units", str(p)], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--encoding" in r.stderr, r.stderr
 
 
@@ -121,27 +129,41 @@ def shared_strings_xlsx(path: Path, rows: int) -> Path:
         strings.extend(row)
         body.append(f'<row r="{r}">{cells}</row>')
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                   'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
-                   'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                   'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
-                   '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName='
-                   '"/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                   'sharedStrings+xml"/></Types>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                   f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
-                   'Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
-                   '<sheet name="Units" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
-                   f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
-                   f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
-                   'Target="sharedStrings.xml"/></Relationships>')
-        z.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData>'
-                   + "".join(body) + "</sheetData></worksheet>")
-        z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst xmlns="{ns}" count="{len(strings)}">'
-                   + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>")
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+            'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName='
+            '"/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+            'sharedStrings+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="Units" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData>' + "".join(body) + "</sheetData></worksheet>"
+        )
+        z.writestr(
+            "xl/sharedStrings.xml",
+            f'<?xml version="1.0"?><sst xmlns="{ns}" count="{len(strings)}">' + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>",
+        )
     return path
 
 

@@ -19,14 +19,11 @@ from dutydesk.errors import Refused
 from dutydesk import files
 
 
-
 @pytest.fixture
 def desk_file(cli, tmp_path) -> Path:
     ok(cli("init", "--name", "Desk"))
     ok(cli("unit", "add", "PS1", "Station 1"))
     return tmp_path / "desk.sqlite"
-
-
 
 
 def digest(path: Path) -> str:
@@ -38,9 +35,11 @@ def contents(desk: Path) -> tuple:
     assert desk.read_bytes()[:16] == b"SQLite format 3\x00"
     con = sqlite3.connect(desk)
     try:
-        return (con.execute("PRAGMA integrity_check").fetchone()[0],
-                con.execute("SELECT group_concat(code) FROM unit").fetchone()[0],
-                con.execute("SELECT count(*), max(hash) FROM journalentry").fetchone())
+        return (
+            con.execute("PRAGMA integrity_check").fetchone()[0],
+            con.execute("SELECT group_concat(code) FROM unit").fetchone()[0],
+            con.execute("SELECT count(*), max(hash) FROM journalentry").fetchone(),
+        )
     finally:
         con.close()
 
@@ -59,10 +58,12 @@ def umask() -> int:
 def _writers(target: Path, tmp_path: Path) -> list[tuple[str, ...]]:
     bad = tmp_path / "bad.csv"
     bad.write_text("callsign,name,unit\nA1,X,NOPE\n")
-    return [("export", "units", "-o", str(target)),
-            ("export", "units", "--format", "xlsx", "-o", str(target)),
-            ("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(target)),
-            ("import", "staff", str(bad), "--errors", str(target))]
+    return [
+        ("export", "units", "-o", str(target)),
+        ("export", "units", "--format", "xlsx", "-o", str(target)),
+        ("report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(target)),
+        ("import", "staff", str(bad), "--errors", str(target)),
+    ]
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -72,10 +73,14 @@ def test_no_writer_replaces_the_desk_or_its_wal(cli, desk_file, tmp_path, force)
     link.symlink_to(desk_file)
     hard = tmp_path / "hard.csv"
     os.link(desk_file, hard)
-    targets = [(desk_file, "the desk's database"), (Path(str(desk_file) + "-wal"), "the desk's database"),
-               (Path(str(desk_file) + "-shm"), "the desk's database"), (link, "symbolic link"),
-               (hard, "the desk's database"),
-               (tmp_path / "sub" / ".." / "desk.sqlite", "the desk's database")]
+    targets = [
+        (desk_file, "the desk's database"),
+        (Path(str(desk_file) + "-wal"), "the desk's database"),
+        (Path(str(desk_file) + "-shm"), "the desk's database"),
+        (link, "symbolic link"),
+        (hard, "the desk's database"),
+        (tmp_path / "sub" / ".." / "desk.sqlite", "the desk's database"),
+    ]
     (tmp_path / "sub").mkdir()
     for target, why in targets:
         for args in _writers(target, tmp_path):
@@ -155,8 +160,9 @@ def test_check_output_names_the_field(tmp_path):
 def test_output_refusals_as_a_real_process(desk_file, tmp_path):
     env = {**os.environ, "DUTYDESK_DB": f"sqlite:///{desk_file}"}
     before = contents(desk_file)
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "export", "units", "-o", str(desk_file), "--force"],
-                       env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "export", "units", "-o", str(desk_file), "--force"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "the desk's database" in r.stderr, r.stderr
     assert contents(desk_file) == before
 
@@ -180,8 +186,7 @@ def test_desk_side_files_outputs_and_folders_are_private(cli, tmp_path, monkeypa
     bad.write_text("callsign,name,unit\nA1,X,NOPE\n")
     ok(runner.invoke(app, ["export", "units", "-o", str(tmp_path / "u.csv")]))
     ok(runner.invoke(app, ["export", "units", "--format", "xlsx", "-o", str(tmp_path / "u.xlsx")]))
-    ok(runner.invoke(app, ["report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "k.html"),
-                           "--format", "html"]))
+    ok(runner.invoke(app, ["report", "kpi", "--from", "2026-11-01", "--to", "2026-11-02", "-o", str(tmp_path / "k.html"), "--format", "html"]))
     runner.invoke(app, ["import", "staff", str(bad), "--errors", str(tmp_path / "rej.csv")])
     for name in ("u.csv", "u.xlsx", "k.html", "rej.csv"):
         assert mode(tmp_path / name) == 0o600 & ~umask(), name
@@ -220,8 +225,11 @@ async def test_console_report_files_private_and_never_through_a_link(desk, tmp_p
     (folder / f"incident-{incident.id}-{stamp}.md").symlink_to(desk_path)  # planted at the name it would use
     app = DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = ReportScreen("r", lambda: __import__("dutydesk.reports", fromlist=["build"]).build(
-            desk, "incident", incident_id=incident.id), f"incident-{incident.id}")
+        screen = ReportScreen(
+            "r",
+            lambda: __import__("dutydesk.reports", fromlist=["build"]).build(desk, "incident", incident_id=incident.id),
+            f"incident-{incident.id}",
+        )
         app.push_screen(screen)
         for _ in range(4):
             await pilot.pause()

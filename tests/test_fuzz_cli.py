@@ -22,25 +22,64 @@ from dutydesk.cli import app
 
 runner = CliRunner()
 FUZZ_EXAMPLES = int(os.environ.get("DUTYDESK_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=FUZZ_EXAMPLES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 DANGEROUS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u200b", "\ufeff", "\x00")
 
 # -- what a person (or a script gone wrong) may type ---------------------------------
 
-nasty_chars = st.sampled_from(list("[]/:=+-@'\"\\ \t\n\r") + list(DANGEROUS) + ["\u3000", "\udcff", "\ud800",
-                                                                               "é", "劳", "🔥"])
+nasty_chars = st.sampled_from(list("[]/:=+-@'\"\\ \t\n\r") + list(DANGEROUS) + ["\u3000", "\udcff", "\ud800", "é", "劳", "🔥"])
 texts = st.one_of(
     st.text(max_size=12),
     st.text(alphabet=nasty_chars, max_size=8),
-    st.sampled_from(["[/]", "[bold]x", ":fire:", "=HYPERLINK(\"http://x\",\"y\")", "\x1b]0;T\x07", "a\nb",
-                     "x" * 250, "", " ", "PS1", "DC1", "mass", "B", "cordon", "--help"]),
+    st.sampled_from(
+        [
+            "[/]",
+            "[bold]x",
+            ":fire:",
+            '=HYPERLINK("http://x","y")',
+            "\x1b]0;T\x07",
+            "a\nb",
+            "x" * 250,
+            "",
+            " ",
+            "PS1",
+            "DC1",
+            "mass",
+            "B",
+            "cordon",
+            "--help",
+        ]
+    ),
 )
-ids = st.one_of(st.integers(min_value=-3, max_value=5), st.integers(min_value=2**62, max_value=2**70),
-                st.integers(max_value=-(2**63)), st.sampled_from(["abc", "1.5", "", "0x10", "1e3"]))
+ids = st.one_of(
+    st.integers(min_value=-3, max_value=5),
+    st.integers(min_value=2**62, max_value=2**70),
+    st.integers(max_value=-(2**63)),
+    st.sampled_from(["abc", "1.5", "", "0x10", "1e3"]),
+)
 times = st.one_of(
-    st.sampled_from(["0001-01-01", "9999-12-31T23:59:59+14:00", "1999-12-31", "2026-11-22T10:00", "10:00",
-                     "25:61", "2026-02-30", "2026-03-29T02:30", "now", "", "T", "2026-11-22T10:00+99:00"]),
+    st.sampled_from(
+        [
+            "0001-01-01",
+            "9999-12-31T23:59:59+14:00",
+            "1999-12-31",
+            "2026-11-22T10:00",
+            "10:00",
+            "25:61",
+            "2026-02-30",
+            "2026-03-29T02:30",
+            "now",
+            "",
+            "T",
+            "2026-11-22T10:00+99:00",
+        ]
+    ),
     st.text(max_size=10),
 )
 
@@ -55,8 +94,20 @@ def commands(draw) -> list[str]:
     i = str(i)
     choice = draw(st.integers(min_value=0, max_value=21))
     table = [
-        ["incident", "open", "--kind", draw(st.sampled_from(["mass", "opinion", t])), "--title", t,
-         "--place", draw(texts), "--level", draw(st.sampled_from(["A", "B", "red", t])), "--at", at],
+        [
+            "incident",
+            "open",
+            "--kind",
+            draw(st.sampled_from(["mass", "opinion", t])),
+            "--title",
+            t,
+            "--place",
+            draw(texts),
+            "--level",
+            draw(st.sampled_from(["A", "B", "red", t])),
+            "--at",
+            at,
+        ],
         ["incident", "note", i, t, "--at", at],
         ["incident", "show", i],
         ["incident", "show", i, "--json"],
@@ -74,8 +125,7 @@ def commands(draw) -> list[str]:
         ["audit", "log", "--incident", i, "--after", draw(st.sampled_from(["0", i]))],
         ["report", "shift", "--from", at, "--to", draw(times)],
         ["report", "incident", i, "--format", draw(st.sampled_from(["text", "md", "html", "json", t]))],
-        ["export", draw(st.sampled_from(["units", "incidents", t])), "--format",
-         draw(st.sampled_from(["csv", "json", "jsonl", t]))],
+        ["export", draw(st.sampled_from(["units", "incidents", t])), "--format", draw(st.sampled_from(["csv", "json", "jsonl", t]))],
         ["--actor", t, "incident", "note", "1", "fine"],
         ["--lang", t, "board"],
         [t, i, at],
@@ -100,8 +150,12 @@ def check(result, args) -> None:
 @pytest.fixture
 def fuzz_desk(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'desk.sqlite'}"
-    for args in (["init"], ["unit", "add", "PS1", "Station 1"], ["staff", "add", "DC1", "One", "--unit", "PS1"],
-                 ["incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Road", "--level", "B"]):
+    for args in (
+        ["init"],
+        ["unit", "add", "PS1", "Station 1"],
+        ["staff", "add", "DC1", "One", "--unit", "PS1"],
+        ["incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Road", "--level", "B"],
+    ):
         result = runner.invoke(app, ["--db", url, "--actor", "DC1", *args])
         assert result.exit_code == 0, result.output
     return url
@@ -116,8 +170,11 @@ def test_fuzzed_cli_arguments_fail_cleanly(fuzz_desk, args):
 
 # -- playbook override files ------------------------------------------------------------
 
-numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-10**15, max_value=10**15),
-                    st.sampled_from(["inf", "nan", "-inf", "1e12", "0", "-5", "1e-300", "527041"]))
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.sampled_from(["inf", "nan", "-inf", "1e12", "0", "-5", "1e-300", "527041"]),
+)
 
 
 def _toml_value(v) -> str:  # noqa: ANN001
@@ -127,8 +184,9 @@ def _toml_value(v) -> str:  # noqa: ANN001
         return "nan" if v != v else ("inf" if v == float("inf") else "-inf" if v == float("-inf") else repr(v))
     if isinstance(v, str) and v.replace("e", "").replace("-", "").replace(".", "").isdigit():
         return v
-    return '"' + "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\u{ord(ch):04x}" for ch in str(v)
-                         if not 0xD800 <= ord(ch) <= 0xDFFF) + '"'
+    return (
+        '"' + "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\u{ord(ch):04x}" for ch in str(v) if not 0xD800 <= ord(ch) <= 0xDFFF) + '"'
+    )
 
 
 @st.composite
@@ -136,16 +194,22 @@ def playbook_files(draw) -> bytes:
     kind = draw(st.sampled_from(["mass", "opinion", "new"]))
     shape = draw(st.integers(min_value=0, max_value=6))
     if shape == 0:  # a deadline rule with odd minutes
-        body = (f'[[kind.{kind}.deadlines]]\nkey = {_toml_value(draw(st.sampled_from(["first_public_information", "x"])))}\n'
-                f'label = {_toml_value(draw(texts))}\nanchor = "reported"\nminutes = {_toml_value(draw(numbers))}\n'
-                f'warn_before_minutes = {_toml_value(draw(numbers))}\n')
+        body = (
+            f"[[kind.{kind}.deadlines]]\nkey = {_toml_value(draw(st.sampled_from(['first_public_information', 'x'])))}\n"
+            f'label = {_toml_value(draw(texts))}\nanchor = "reported"\nminutes = {_toml_value(draw(numbers))}\n'
+            f"warn_before_minutes = {_toml_value(draw(numbers))}\n"
+        )
     elif shape == 1:  # a level with an odd label, key or colour
-        body = (f'[[kind.{kind}.levels]]\nkey = {_toml_value(draw(texts))}\nlabel = {_toml_value(draw(texts))}\n'
-                f'colour = {_toml_value(draw(st.sampled_from(["red", "[/]", "#fff", draw(texts)])))}\n')
+        body = (
+            f"[[kind.{kind}.levels]]\nkey = {_toml_value(draw(texts))}\nlabel = {_toml_value(draw(texts))}\n"
+            f"colour = {_toml_value(draw(st.sampled_from(['red', '[/]', '#fff', draw(texts)])))}\n"
+        )
     elif shape == 2:  # a factor with odd bands
-        body = (f'[[kind.{kind}.factors]]\nkey = "f"\nlabel = "F"\ntype = "number"\n'
-                f'bands = [{{min = {_toml_value(draw(numbers))}, score = {_toml_value(draw(numbers))}}}]\n'
-                f'[[kind.{kind}.thresholds]]\nlevel = "A"\nmin_score = {_toml_value(draw(numbers))}\n')
+        body = (
+            f'[[kind.{kind}.factors]]\nkey = "f"\nlabel = "F"\ntype = "number"\n'
+            f"bands = [{{min = {_toml_value(draw(numbers))}, score = {_toml_value(draw(numbers))}}}]\n"
+            f'[[kind.{kind}.thresholds]]\nlevel = "A"\nmin_score = {_toml_value(draw(numbers))}\n'
+        )
     elif shape == 3:  # nesting
         depth = draw(st.integers(min_value=1, max_value=3000))
         body = "x = " + "[" * depth + "]" * depth + "\n"
@@ -154,7 +218,7 @@ def playbook_files(draw) -> bytes:
     elif shape == 5:  # bytes of any kind
         return draw(st.binary(max_size=200))
     else:  # a real kind, in another encoding
-        body = "[kind.mass]\nlabel = \"群体性事件\"\n"
+        body = '[kind.mass]\nlabel = "群体性事件"\n'
         return body.encode(draw(st.sampled_from(["utf-16", "gb18030", "utf-8-sig", "latin-1"])), "replace")
     return body.encode("utf-8", "surrogatepass")
 

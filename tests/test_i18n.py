@@ -21,8 +21,10 @@ def test_catalogue_extracts():
     from dutydesk.i18n import DOMAIN, LOCALE_DIR
 
     keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}  # the Makefile's, and Babel's
-    code = {(context, message if isinstance(message, str) else tuple(message))
-            for _f, _l, message, _c, context in extract_from_dir(str(PKG), keywords=keywords)}
+    code = {
+        (context, message if isinstance(message, str) else tuple(message))
+        for _f, _l, message, _c, context in extract_from_dir(str(PKG), keywords=keywords)
+    }
     with open(LOCALE_DIR / f"{DOMAIN}.pot", "rb") as fh:
         template = {(m.context, m.id) for m in read_po(fh) if m.id}
     assert (None, "no incident {id}") in code and (None, "Open, change and close incidents.") in code

@@ -64,16 +64,13 @@ def test_catalogue_is_not_stale(code_messages, catalogue):
     po = set(entries(catalogue))  # obsolete entries are not among them
     missing = sorted((f"{where}: {mid!r}" for mid, where in code_messages.items() if mid not in po), key=str)
     unused = sorted((repr(mid) for mid in po if mid not in code_messages), key=str)
-    assert not missing, f"{len(missing)} messages of the code are not in the catalogue (run `make i18n`):" + \
-        listing(missing)
-    assert not unused, f"{len(unused)} messages of the catalogue are no longer in the code (run `make i18n`):" + \
-        listing(unused)
+    assert not missing, f"{len(missing)} messages of the code are not in the catalogue (run `make i18n`):" + listing(missing)
+    assert not unused, f"{len(unused)} messages of the catalogue are no longer in the code (run `make i18n`):" + listing(unused)
 
 
 def test_every_message_has_a_chinese_translation(code_messages, catalogue):
     po = entries(catalogue)
-    untranslated = sorted((f"{where}: {mid!r}" for mid, where in code_messages.items()
-                           if mid in po and not translated(po[mid])), key=str)
+    untranslated = sorted((f"{where}: {mid!r}" for mid, where in code_messages.items() if mid in po and not translated(po[mid])), key=str)
     assert not untranslated, f"{len(untranslated)} messages have no zh_CN translation:" + listing(untranslated)
 
 
@@ -86,20 +83,28 @@ def test_messages_extraction_cannot_see_are_in_the_catalogue(catalogue):
     missing = []
     for path in sorted(PKG.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
-                    and len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 text = node.args[0].value
                 if text not in po or not translated(po[text]):
                     missing.append(f"{path.relative_to(PKG.parent)}:{node.lineno}: {text!r}")
-    assert not missing, (f"{len(missing)} messages are not in the catalogue or not translated (an _() inside an "
-                         "f-string is not extracted: format outside it, then `make i18n`):" + listing(missing))
+    assert not missing, (
+        f"{len(missing)} messages are not in the catalogue or not translated (an _() inside an "
+        "f-string is not extracted: format outside it, then `make i18n`):" + listing(missing)
+    )
 
 
 def fields(text: str) -> list[str]:
     """The replacement fields of a format string, with conversion and spec: ``{s:.0f}``, ``{name!r}``."""
-    return sorted(f"{name}!{conversion or ''}:{spec or ''}"
-                  for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None)
+    return sorted(
+        f"{name}!{conversion or ''}:{spec or ''}" for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None
+    )
 
 
 def test_translations_keep_every_placeholder(catalogue):
@@ -136,10 +141,12 @@ def test_compiled_catalogue_matches_the_po(catalogue, tmp_path):
         shipped = gettext.GNUTranslations(fh)
     with open(fresh, "rb") as fh:
         expected = gettext.GNUTranslations(fh)
-    differ = sorted(repr(k) for k in set(shipped._catalog) | set(expected._catalog)  # noqa: SLF001
-                    if shipped._catalog.get(k) != expected._catalog.get(k))  # noqa: SLF001
-    assert not differ, f"{len(differ)} messages differ between the .mo and the .po (run `make i18n`):" + \
-        listing(differ[:50])
+    differ = sorted(
+        repr(k)
+        for k in set(shipped._catalog) | set(expected._catalog)  # noqa: SLF001
+        if shipped._catalog.get(k) != expected._catalog.get(k)
+    )  # noqa: SLF001
+    assert not differ, f"{len(differ)} messages differ between the .mo and the .po (run `make i18n`):" + listing(differ[:50])
 
 
 def test_the_running_desk_uses_the_catalogue():

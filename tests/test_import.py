@@ -55,8 +55,7 @@ def test_reimport_changes_nothing_and_update_updates(bare_desk, tmp_path):
 def test_errors_on_known_rows_and_nothing_written(bare_desk, tmp_path):
     run_import(bare_desk, "units", str(write(tmp_path, "u.csv", UNITS_CN)))
     head = bare_desk.journal_head()
-    p = write(tmp_path, "staff.csv", "callsign,name,unit,post\nDC1,Li,CC,duty commander\nDC2,Wang,PS9,\n"
-                                     "DC1,Dup,CC,\n,NoSign,CC,\nDC 3,Space,CC,\n")
+    p = write(tmp_path, "staff.csv", "callsign,name,unit,post\nDC1,Li,CC,duty commander\nDC2,Wang,PS9,\nDC1,Dup,CC,\n,NoSign,CC,\nDC 3,Space,CC,\n")
     r = run_import(bare_desk, "staff", str(p))
     assert not r.written
     assert [(e.row, e.field, e.problem) for e in r.problems] == [
@@ -74,8 +73,7 @@ def test_parent_may_come_later_in_the_file_but_not_be_itself(bare_desk, tmp_path
     bad = write(tmp_path, "b.csv", "code,name,parent\nX,Loop,X\n")
     assert [p.problem for p in run_import(bare_desk, "units", str(bad)).problems] == ["a unit cannot be its own parent"]
     loop = write(tmp_path, "c.csv", "code,name,parent\nCC,Centre,CC\n")  # CC is already on the desk
-    assert [p.problem for p in run_import(bare_desk, "units", str(loop), update=True).problems] == [
-        "a unit cannot be its own parent"]
+    assert [p.problem for p in run_import(bare_desk, "units", str(loop), update=True).problems] == ["a unit cannot be its own parent"]
 
 
 def test_formats_json_jsonl_tsv_xlsx(bare_desk, tmp_path):
@@ -105,10 +103,7 @@ def test_formats_json_jsonl_tsv_xlsx(bare_desk, tmp_path):
     assert run_import(bare_desk, "units", str(tmp_path / "noext")).fmt == "json"
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("name\nOnly a name\n", "no column for code"),
-    ("code,name\nA,B,C\n", "3 values but 2 columns"),
-])
+@pytest.mark.parametrize("text, needle", [("name\nOnly a name\n", "no column for code"), ("code,name\nA,B,C\n", "3 values but 2 columns")])
 def test_file_level_refusals(bare_desk, tmp_path, text, needle):
     with pytest.raises(Refused, match=needle):
         run_import(bare_desk, "units", str(write(tmp_path, "u.csv", text)))
@@ -139,19 +134,28 @@ def test_cli_errors_file_and_exit_code(db_url, tmp_path):
     rej = tmp_path / "rejected.csv"
     r = runner.invoke(app, ["--db", db_url, "import", "staff", str(bad), "--errors", str(rej)])
     assert r.exit_code == 1
-    assert r.stderr.splitlines() == [f"{bad}:3: unit: no unit with code 'NOPE' on the desk or in the file",
-                                     f"rejected rows, with reasons: {rej}",
-                                     f"error: {bad}: 1 problem(s) in 2 rows; nothing was written"]
+    assert r.stderr.splitlines() == [
+        f"{bad}:3: unit: no unit with code 'NOPE' on the desk or in the file",
+        f"rejected rows, with reasons: {rej}",
+        f"error: {bad}: 1 problem(s) in 2 rows; nothing was written",
+    ]
     with open(rej, encoding="utf-8-sig") as fh:
-        assert list(csv.reader(fh)) == [["callsign", "name", "unit", "row", "reason"],
-                                        ["DC2", "Wang", "NOPE", "3", "unit: no unit with code 'NOPE' on the desk or in the file"]]
+        assert list(csv.reader(fh)) == [
+            ["callsign", "name", "unit", "row", "reason"],
+            ["DC2", "Wang", "NOPE", "3", "unit: no unit with code 'NOPE' on the desk or in the file"],
+        ]
 
 
 def test_cli_stdin_subprocess(db_url, tmp_path):
     env = {**os.environ, "DUTYDESK_DB": db_url}
     assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "import", "units", "-", "--json"], input=UNITS_CN.encode("gb18030"),
-                       env=env, capture_output=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "import", "units", "-", "--json"],
+        input=UNITS_CN.encode("gb18030"),
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["inserted"] == 3 and out["encoding"] == "gb18030" and out["file"] == "<stdin>"

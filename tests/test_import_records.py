@@ -50,8 +50,7 @@ def test_incidents_with_chinese_headers(desk, tmp_path, encoding):
 def test_incident_occurred_time_from_the_file(desk, tmp_path):
     """发生时间 is when it happened, not when it was reported: the mass plan's first public
     information counts from it; a time after the report is refused with its row."""
-    text = ("事件编号,事件类型,标题,地点,等级,接报时间,发生时间\n"
-            "EXT-9,mass,堵路,环路,B,2026-11-20T09:30:00Z,2026-11-20T08:45:00Z\n")
+    text = "事件编号,事件类型,标题,地点,等级,接报时间,发生时间\nEXT-9,mass,堵路,环路,B,2026-11-20T09:30:00Z,2026-11-20T08:45:00Z\n"
     r = run_import(desk, "incidents", str(write(tmp_path, "o.csv", text)))
     assert r.written, r.problems
     detail = desk.get_incident(desk.list_incidents()[0].id)
@@ -78,23 +77,25 @@ def test_incident_reimport_update_and_refused_level_change(desk, tmp_path):
     r = run_import(desk, "incidents", str(raised), update=True)
     assert not r.written
     assert [(p.row, p.field, p.problem) for p in r.problems] == [
-        (2, "level", "is 'B' on the desk; an import does not change an incident's kind, level, status or times "
-                     "(use the incident commands)")]
+        (2, "level", "is 'B' on the desk; an import does not change an incident's kind, level, status or times (use the incident commands)")
+    ]
     assert desk.list_incidents()[0].level == "B"
     assert [e.action for e in desk.journal_entries(after_seq=head)] == ["import.incidents"] * 3  # the refused one wrote nothing
 
 
 def test_incident_errors_on_known_rows(desk, tmp_path):
     head = desk.journal_head()
-    text = ("ref,kind,title,place,level,status,reported_at,received_by,closed_at,size\n"
-            "A1,riot,t,p,A,reported,2026-11-20T09:00:00Z,,,\n"
-            "A2,mass,t,p,red,reported,2026-11-20T09:00:00Z,,,\n"
-            "A3,mass,t,p,A,reported,yesterday,,,\n"
-            "A4,mass,t,p,A,closed,2026-11-20T09:00:00Z,,,\n"
-            "A5,mass,t,p,A,reported,2026-11-20T09:00:00Z,NOBODY,,\n"
-            "A6,mass,t,p,A,reported,2026-11-20T09:00:00Z,,,many\n"
-            "A7,mass,t,p,A,closed,2026-11-20T09:00:00Z,,2026-11-20T08:00:00Z,\n"
-            "A8,mass,t,p,A,reported,2030-01-01T00:00:00Z,,,\n")
+    text = (
+        "ref,kind,title,place,level,status,reported_at,received_by,closed_at,size\n"
+        "A1,riot,t,p,A,reported,2026-11-20T09:00:00Z,,,\n"
+        "A2,mass,t,p,red,reported,2026-11-20T09:00:00Z,,,\n"
+        "A3,mass,t,p,A,reported,yesterday,,,\n"
+        "A4,mass,t,p,A,closed,2026-11-20T09:00:00Z,,,\n"
+        "A5,mass,t,p,A,reported,2026-11-20T09:00:00Z,NOBODY,,\n"
+        "A6,mass,t,p,A,reported,2026-11-20T09:00:00Z,,,many\n"
+        "A7,mass,t,p,A,closed,2026-11-20T09:00:00Z,,2026-11-20T08:00:00Z,\n"
+        "A8,mass,t,p,A,reported,2030-01-01T00:00:00Z,,,\n"
+    )
     r = run_import(desk, "incidents", str(write(tmp_path, "bad.csv", text)))
     assert not r.written
     assert [(p.row, p.field, p.problem) for p in r.problems] == [
@@ -123,17 +124,18 @@ def test_disputes_with_chinese_headers_and_reimport(desk, tmp_path, encoding):
 
 def test_dispute_errors_on_known_rows(desk, tmp_path):
     head = desk.journal_head()
-    text = ("ref,field,parties,status,opened_at,resolved_at,unit\n"
-            "X1,weather,a,open,2026-11-01T08:00:00Z,,\n"
-            "X2,labour,a,resolved,2026-11-01T08:00:00Z,,\n"
-            "X3,labour,a,open,2026-11-01T08:00:00Z,2026-11-02T08:00:00Z,\n"
-            "X4,labour,a,closed,2026-11-01T08:00:00Z,,\n"
-            "X5,labour,a,open,2026-11-01T08:00:00Z,,PS9\n"
-            "X1,labour,,open,2026-11-01T08:00:00Z,,\n")
+    text = (
+        "ref,field,parties,status,opened_at,resolved_at,unit\n"
+        "X1,weather,a,open,2026-11-01T08:00:00Z,,\n"
+        "X2,labour,a,resolved,2026-11-01T08:00:00Z,,\n"
+        "X3,labour,a,open,2026-11-01T08:00:00Z,2026-11-02T08:00:00Z,\n"
+        "X4,labour,a,closed,2026-11-01T08:00:00Z,,\n"
+        "X5,labour,a,open,2026-11-01T08:00:00Z,,PS9\n"
+        "X1,labour,,open,2026-11-01T08:00:00Z,,\n"
+    )
     r = run_import(desk, "disputes", str(write(tmp_path, "bad.csv", text)))
     assert [(p.row, p.field, p.problem) for p in r.problems] == [
-        (2, "field", "'weather' is not a dispute field (economy_finance, labour, land, environment, interest_group, "
-                     "other)"),
+        (2, "field", "'weather' is not a dispute field (economy_finance, labour, land, environment, interest_group, other)"),
         (3, "resolved_at", "required when the status is resolved"),
         (4, "resolved_at", "given, but the status is open"),
         (5, "status", "'closed' is not a status (open, following, resolved)"),
@@ -172,8 +174,7 @@ def test_incident_reimport_across_chunks_finds_imported_and_desk_made(desk, db_u
     this desk, is found again on a re-import."""
     own = desk.open_incident(kind="mass", title="Made at the desk", place="Square", level="C")
     lines = ["ref,kind,title,place,level,status,reported_at,closed_at"]
-    lines += [f"X-{i},opinion,Case {i},Place {i},yellow,closed,2026-11-10T08:00:00Z,2026-11-10T09:00:00Z"
-              for i in range(850)]
+    lines += [f"X-{i},opinion,Case {i},Place {i},yellow,closed,2026-11-10T08:00:00Z,2026-11-10T09:00:00Z" for i in range(850)]
     p = tmp_path / "many.csv"
     p.write_text("\n".join(lines) + "\n")
     assert run_import(desk, "incidents", str(p)).inserted == 850

@@ -101,11 +101,14 @@ def test_json_array_streamed_in_any_encoding(bare_desk, tmp_path):
     assert {u.code: u.name for u in bare_desk.list_units()}["U3"] == "单位3"
 
 
-@pytest.mark.parametrize("text, needle", [
-    ('{"code": "A", "name": "B"}', "expected a JSON array of objects"),
-    ('[{"code": "A", "name": "B"}, {"code": ', "not JSON after record 1"),
-    ('[{"code": "A", "name": "B"}, 7]', r"u.json:2: expected an object"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('{"code": "A", "name": "B"}', "expected a JSON array of objects"),
+        ('[{"code": "A", "name": "B"}, {"code": ', "not JSON after record 1"),
+        ('[{"code": "A", "name": "B"}, 7]', r"u.json:2: expected an object"),
+    ],
+)
 def test_bad_json_arrays(bare_desk, tmp_path, text, needle):
     p = tmp_path / "u.json"
     p.write_text(text)

@@ -74,8 +74,7 @@ async def test_side_by_side_from_160_columns(desk, opened):
         app = make_app(desk)
         async with app.run_test(size=(width, 40)) as pilot:
             screen = await open_incident_screen(pilot, slow.id)
-            shown = [t for t in ("deadlines", "roles", "instructions")
-                     if screen.query_one(f"#{t}", DataTable).region.width > 0]
+            shown = [t for t in ("deadlines", "roles", "instructions") if screen.query_one(f"#{t}", DataTable).region.width > 0]
             assert shown == (["deadlines", "roles", "instructions"] if together else ["deadlines"]), (width, shown)
 
 
@@ -89,8 +88,7 @@ async def test_deadline_names_in_full_say_to_whom(desk, clock, opened):
         table = screen.query_one("#deadlines", DataTable)
         names = [cell(table, table.get_row_at(i)[0], "what") for i in range(table.row_count)]
         acks = [n for n in names if n.startswith("Instruction reaches the front-line unit")]
-        assert acks == ["Instruction reaches the front-line unit (to PS1)",
-                        "Instruction reaches the front-line unit (to DC2)"], names
+        assert acks == ["Instruction reaches the front-line unit (to PS1)", "Instruction reaches the front-line unit (to DC2)"], names
 
 
 async def test_enter_opens_the_full_text_as_data(desk, opened):
@@ -214,8 +212,7 @@ async def test_keys_typed_while_a_dialog_opens_go_to_the_dialog(desk, opened):
         burst(app, [*"in one read", "enter"])  # an open dialog: text and Enter arrive together (was: Enter lost)
         await settle(pilot)
         assert app.screen is screen, stack(app)
-    assert [n.text for n in desk.get_incident(slow.id).notes] == ["close the gate", "all quiet", "check cameras",
-                                                                  "in one read"]
+    assert [n.text for n in desk.get_incident(slow.id).notes] == ["close the gate", "all quiet", "check cameras", "in one read"]
     assert all(dl.state == "pending" for dl in desk.get_incident(slow.id).deadlines)
 
 

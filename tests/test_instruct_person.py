@@ -62,13 +62,24 @@ def test_cli_instruct_to_a_person_as_a_process(seeded, db_url):
     ok(seeded("staff", "add", "DC2", "Duty Commander Two", "--unit", "PS1"))
     ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Site", "--level", "B"))
     env = {**os.environ, "DUTYDESK_DB": db_url, "DUTYDESK_ACTOR": "DC1"}
-    run = subprocess.run([sys.executable, "-m", "dutydesk", "incident", "instruct", "1", "--to", "DC2",
-                          "--json", "Call the site manager"], env=env, stdin=subprocess.DEVNULL,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "incident", "instruct", "1", "--to", "DC2", "--json", "Call the site manager"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["to_type"] == "staff"
-    bad = subprocess.run([sys.executable, "-m", "dutydesk", "incident", "instruct", "1", "--to", "GHOST", "x"],
-                         env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "incident", "instruct", "1", "--to", "GHOST", "x"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("error: to:") and bad.stderr.count("\n") == 1, bad.stderr
 
 

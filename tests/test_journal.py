@@ -75,8 +75,18 @@ def test_rehashed_edit_still_breaks_the_next_link(busy_desk, db_url):
     with Session(busy_desk.engine) as s:
         e = s.exec(select(JournalEntry).where(JournalEntry.seq == 12)).one()
         e.actor = "forger"
-        e.hash = entry_hash(prev_hash=e.prev_hash, seq=e.seq, at=e.at, event_at=e.event_at, late=e.late,
-                            actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id, payload=e.payload)
+        e.hash = entry_hash(
+            prev_hash=e.prev_hash,
+            seq=e.seq,
+            at=e.at,
+            event_at=e.event_at,
+            late=e.late,
+            actor=e.actor,
+            action=e.action,
+            entity=e.entity,
+            entity_id=e.entity_id,
+            payload=e.payload,
+        )
         s.add(e)
         s.commit()
     v = busy_desk.verify_journal()

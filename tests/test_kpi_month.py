@@ -114,10 +114,12 @@ def month(desk, clock, tmp_path):
     d.close_incident(o4, "answered", at=t(28, 21))
 
     ledger = tmp_path / "ledger.csv"
-    ledger.write_text("ref,field,parties,status,opened_at,resolved_at\n"
-                      "D1,labour,Builder and crew,resolved,2026-11-02T08:00:00Z,2026-11-20T08:00:00Z\n"
-                      "D2,land,Residents' group,resolved,2026-11-10T08:00:00Z,2026-12-02T08:00:00Z\n",
-                      encoding="utf-8")
+    ledger.write_text(
+        "ref,field,parties,status,opened_at,resolved_at\n"
+        "D1,labour,Builder and crew,resolved,2026-11-02T08:00:00Z,2026-11-20T08:00:00Z\n"
+        "D2,land,Residents' group,resolved,2026-11-10T08:00:00Z,2026-12-02T08:00:00Z\n",
+        encoding="utf-8",
+    )
     assert run_import(d, "disputes", str(ledger)).written
     return d
 

@@ -35,7 +35,7 @@ def reference_counts(desk, start: datetime, end: datetime) -> tuple[list[tuple],
     groups: dict[tuple[str, str, str | None], list] = {}
     for kind in desk.playbooks:
         for rule in kind.deadlines:
-            for lvl in (kind.level_keys() if rule.minutes_by_level else [None]):
+            for lvl in kind.level_keys() if rule.minutes_by_level else [None]:
                 if lvl is None or rule.applies_to(lvl):
                     groups[(kind.key, rule.key, lvl)] = []
     ids = desk.incident_ids_between(start, end, closed_from=start - timedelta(days=2))
@@ -54,17 +54,21 @@ def reference_counts(desk, start: datetime, end: datetime) -> tuple[list[tuple],
     out = []
     for (kind_key, rule_key, lvl), found in groups.items():
         judged = [x for x in found if x.outcome in ("met", "late", "missed", "overdue")]
-        out.append((f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""), len(judged),
-                    sum(1 for x in judged if x.outcome == "met"),
-                    sum(1 for x in found if x.outcome == "pending"),
-                    sum(1 for x in found if x.outcome in ("waived", "cancelled")),
-                    [_miss(x) for x in judged if x.outcome != "met"]))
+        out.append(
+            (
+                f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
+                len(judged),
+                sum(1 for x in judged if x.outcome == "met"),
+                sum(1 for x in found if x.outcome == "pending"),
+                sum(1 for x in found if x.outcome in ("waived", "cancelled")),
+                [_miss(x) for x in judged if x.outcome != "met"],
+            )
+        )
     return out, by_kind
 
 
 def sql_counts(report) -> tuple[list[tuple], dict[str, dict[str, int]]]:
-    lines = [(x.key, x.measured, x.on_time, x.open, x.excluded, x.misses) for x in report.lines
-             if "." in x.key or x.key.startswith("gone")]
+    lines = [(x.key, x.measured, x.on_time, x.open, x.excluded, x.misses) for x in report.lines if "." in x.key or x.key.startswith("gone")]
     return lines, report.outcomes_by_kind
 
 
@@ -92,8 +96,14 @@ def random_month(desk, clock):
         t = START + timedelta(hours=11 * n + rnd.randrange(0, 5), minutes=rnd.randrange(60))
         if t >= clock.now():
             break
-        inc = desk.open_incident(kind=kind, title=f"Case {n}", place="Somewhere", level=rnd.choice(levels[kind]),
-                                 at=t, occurred=t - timedelta(minutes=rnd.choice([0, 20, 90])))
+        inc = desk.open_incident(
+            kind=kind,
+            title=f"Case {n}",
+            place="Somewhere",
+            level=rnd.choice(levels[kind]),
+            at=t,
+            occurred=t - timedelta(minutes=rnd.choice([0, 20, 90])),
+        )
         for _step in range(rnd.randrange(2, 9)):
             t += timedelta(minutes=rnd.choice([1, 2, 5, 20, 45, 90, 200]), seconds=rnd.randrange(60))
             if t >= clock.now():
@@ -102,8 +112,7 @@ def random_month(desk, clock):
             detail = desk.get_incident(inc.id)
             pending = [d for d in detail.deadlines if d.state == "pending"]
             if pick < 0.2 and kind == "mass":
-                ins = _try(desk.instruct, inc.id, rnd.choice(units), "Go",
-                           kind=rnd.choice(["order", "reinforcement"]), at=t)
+                ins = _try(desk.instruct, inc.id, rnd.choice(units), "Go", kind=rnd.choice(["order", "reinforcement"]), at=t)
                 if ins is not None and rnd.random() < 0.7:
                     t += timedelta(seconds=rnd.choice([20, 50, 70, 300]))
                     if t < clock.now():
@@ -117,24 +126,39 @@ def random_month(desk, clock):
             elif pick < 0.9:
                 _try(desk.close_incident, inc.id, "closed", at=t)
                 break
-    desk.open_incident(kind="opinion", title="Fresh", place="Online", level="orange",  # pending at the end
-                       at=clock.now() - timedelta(minutes=10))
+    desk.open_incident(
+        kind="opinion",
+        title="Fresh",
+        place="Online",
+        level="orange",  # pending at the end
+        at=clock.now() - timedelta(minutes=10),
+    )
     with desk.engine.begin() as conn:  # what only an older playbook or a long-closed case leaves behind
         conn.execute(text("UPDATE deadline SET rule = 'retired_rule' WHERE id IN (3, 17, 40)"))
         conn.execute(text("UPDATE deadline SET rule = 'front_line_instruction', level = 'Z' WHERE id = 25"))
         conn.execute(text("UPDATE incident SET kind = 'gone_kind' WHERE id = 7"))
         conn.execute(text("UPDATE incident SET closed_at = '2026-10-02 00:00:00.000000' WHERE id = 20"))
-        conn.execute(text("UPDATE deadline SET level = 'Z' WHERE id = "  # a level per level rule no playbook has
-                          "(SELECT min(id) FROM deadline WHERE rule = 'unit_verification')"))
-        conn.execute(text("UPDATE deadline SET level = NULL WHERE id = "
-                          "(SELECT max(id) FROM deadline WHERE rule = 'unit_verification' AND due_at < '2026-10-20')"))
+        conn.execute(
+            text(
+                "UPDATE deadline SET level = 'Z' WHERE id = "  # a level per level rule no playbook has
+                "(SELECT min(id) FROM deadline WHERE rule = 'unit_verification')"
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE deadline SET level = NULL WHERE id = "
+                "(SELECT max(id) FROM deadline WHERE rule = 'unit_verification' AND due_at < '2026-10-20')"
+            )
+        )
         conn.execute(text("UPDATE deadline SET state = 'voided' WHERE id = 33"))  # a state a later version may write
     return desk
 
 
-PERIODS = [(START, datetime(2026, 11, 1, tzinfo=UTC)), (datetime(2026, 10, 8, tzinfo=UTC),
-                                                      datetime(2026, 10, 15, 6, 30, tzinfo=UTC)),
-           (datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC))]
+PERIODS = [
+    (START, datetime(2026, 11, 1, tzinfo=UTC)),
+    (datetime(2026, 10, 8, tzinfo=UTC), datetime(2026, 10, 15, 6, 30, tzinfo=UTC)),
+    (datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)),
+]
 
 
 def test_the_aggregates_give_the_per_row_figures(random_month):
@@ -175,8 +199,7 @@ def test_the_coded_count_is_the_count_by_strings(random_month, monkeypatch):
         coded = sorted(random_month.kpi_outcomes(start, end, start - timedelta(days=2), now, pairs, levels), key=repr)
         assert coded == by_strings, (start, end)
         with random_month.engine.connect() as conn:
-            codes = [c for c, _n in conn.execute(history.kpi_coded_statement(
-                start, end, start - timedelta(days=2), now, pairs, levels))]
+            codes = [c for c, _n in conn.execute(history.kpi_coded_statement(start, end, start - timedelta(days=2), now, pairs, levels))]
         fell_back.append(any(c // 10000 == 0 or c // 10 % 1000 == 999 or c % 10 == 9 for c in codes))
     assert fell_back[0] and not fell_back[-1]  # both paths taken
 
@@ -184,6 +207,7 @@ def test_the_coded_count_is_the_count_by_strings(random_month, monkeypatch):
 def test_the_report_reads_no_incident_in_full(random_month, monkeypatch):
     """Memory flat in the desk's size: no incident is read in full (its
     deadlines, roles, instructions, notes...) to count its deadlines."""
+
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("the KPI report read incidents in full")
 
@@ -196,11 +220,14 @@ def test_the_report_reads_no_incident_in_full(random_month, monkeypatch):
 def _statements() -> list[Any]:
     start, end = PERIODS[0]
     now = datetime(2026, 10, 26, 20, tzinfo=UTC)
-    return [history.kpi_count_statement(start, end, start - timedelta(days=2), now),
-            history.kpi_miss_statement(start, end, start - timedelta(days=2), now),
-            history.kpi_first_statement(start, end, start - timedelta(days=2), "mass", "retired", None),
-            history.kpi_coded_statement(start, end, start - timedelta(days=2), now,
-                                        [("mass", "front_line_instruction"), ("opinion", "core_facts")], ["A", "red"])]
+    return [
+        history.kpi_count_statement(start, end, start - timedelta(days=2), now),
+        history.kpi_miss_statement(start, end, start - timedelta(days=2), now),
+        history.kpi_first_statement(start, end, start - timedelta(days=2), "mass", "retired", None),
+        history.kpi_coded_statement(
+            start, end, start - timedelta(days=2), now, [("mass", "front_line_instruction"), ("opinion", "core_facts")], ["A", "red"]
+        ),
+    ]
 
 
 def test_the_statements_compile_for_postgresql_and_sqlite():
@@ -212,8 +239,9 @@ def test_the_statements_compile_for_postgresql_and_sqlite():
         for sql in (pg, lite):
             assert "julianday" not in sql.lower() and "strftime" not in sql.lower() and "datetime(" not in sql.lower()
         # the period's bounds (and now) are bound as timestamps with their zone, compared as timestamps
-        assert "deadline.due_at >= %(due_at_1)s::TIMESTAMP WITH TIME ZONE" in pg or \
-            "deadline.due_at >= %(due_at_2)s::TIMESTAMP WITH TIME ZONE" in pg, pg
+        assert (
+            "deadline.due_at >= %(due_at_1)s::TIMESTAMP WITH TIME ZONE" in pg or "deadline.due_at >= %(due_at_2)s::TIMESTAMP WITH TIME ZONE" in pg
+        ), pg
     count_sql = str(_statements()[0].compile(dialect=postgresql.dialect()))
     assert "CASE" in count_sql and "count(*)" in count_sql and "GROUP BY" in count_sql
 
@@ -267,7 +295,10 @@ def test_the_cli_prints_the_same_counts(random_month, cli):
     r = cli("report", "kpi", "--from", "2026-10-08T00:00Z", "--to", "2026-10-15T06:30Z", "--format", "json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    got = [(x["key"], x["measured"], x["on_time"], x["open"], x["excluded"], len(x["misses"]))
-           for x in data["lines"] if "." in x["key"] or x["key"].startswith("gone")]
+    got = [
+        (x["key"], x["measured"], x["on_time"], x["open"], x["excluded"], len(x["misses"]))
+        for x in data["lines"]
+        if "." in x["key"] or x["key"].startswith("gone")
+    ]
     assert got == [(k, m, o, p, e, len(misses)) for k, m, o, p, e, misses in ref_lines]
     assert data["outcomes_by_kind"] == ref_by_kind

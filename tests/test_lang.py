@@ -132,15 +132,99 @@ def test_settings_carry_the_chosen_language(monkeypatch):
 # command and program names, environment variables, file formats and codes
 # an officer types (mass, opinion, A/B/C, red/orange/yellow), and `dutydesk`.
 ALLOWED = {
-    "dutydesk", "python", "m", "OPTIONS", "COMMAND", "ARGS", "str", "int", "path", "list", "URL", "ID", "KIND",
-    "FILE", "WHO", "ROLE", "COMMANDER", "NAME", "VALUE", "HH", "MM", "ISO", "UTC", "SQLite", "JSON", "JSONL", "CSV",
-    "TSV", "XLSX", "HTML", "PDF", "Markdown", "UTF", "GB", "ICS", "Ctrl", "S", "en", "zh_CN", "mass", "opinion",
-    "A", "B", "C", "red", "orange", "yellow", "csv", "tsv", "json", "jsonl", "xlsx", "text", "md", "html", "pdf",
-    "KPI", "N", "h", "help", "ref", "kind", "title", "place", "level", "reported_at", "status", "closed_at",
-    "field", "parties", "opened_at", "resolved_at", "unit", "reason", "station", "team", "department", "order",
-    "reinforcement", "units", "staff", "incidents", "disputes", "journal", "incident", "show", "DEBUG",
+    "dutydesk",
+    "python",
+    "m",
+    "OPTIONS",
+    "COMMAND",
+    "ARGS",
+    "str",
+    "int",
+    "path",
+    "list",
+    "URL",
+    "ID",
+    "KIND",
+    "FILE",
+    "WHO",
+    "ROLE",
+    "COMMANDER",
+    "NAME",
+    "VALUE",
+    "HH",
+    "MM",
+    "ISO",
+    "UTC",
+    "SQLite",
+    "JSON",
+    "JSONL",
+    "CSV",
+    "TSV",
+    "XLSX",
+    "HTML",
+    "PDF",
+    "Markdown",
+    "UTF",
+    "GB",
+    "ICS",
+    "Ctrl",
+    "S",
+    "en",
+    "zh_CN",
+    "mass",
+    "opinion",
+    "A",
+    "B",
+    "C",
+    "red",
+    "orange",
+    "yellow",
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "xlsx",
+    "text",
+    "md",
+    "html",
+    "pdf",
+    "KPI",
+    "N",
+    "h",
+    "help",
+    "ref",
+    "kind",
+    "title",
+    "place",
+    "level",
+    "reported_at",
+    "status",
+    "closed_at",
+    "field",
+    "parties",
+    "opened_at",
+    "resolved_at",
+    "unit",
+    "reason",
+    "station",
+    "team",
+    "department",
+    "order",
+    "reinforcement",
+    "units",
+    "staff",
+    "incidents",
+    "disputes",
+    "journal",
+    "incident",
+    "show",
+    "DEBUG",
     "x",  # a number range: [x>=0]
-    "MAC", "NUL", "PostgreSQL", "pg_dump", "pg_restore",
+    "MAC",
+    "NUL",
+    "PostgreSQL",
+    "pg_dump",
+    "pg_restore",
 }
 
 
@@ -193,8 +277,12 @@ def test_every_group_and_command_help_in_chinese():
         for name in names:
             r = invoke("--lang", "zh_CN", group_name, name, "--help")
             assert r.exit_code == 0 and r.stdout.startswith("用法："), r.output
-            arguments = {word for p in group.commands[name].params if p.param_type_name == "argument"
-                         for word in re.findall(r"[A-Za-z_]+", f"{p.name} {p.metavar or ''}")}  # metavars
+            arguments = {
+                word
+                for p in group.commands[name].params
+                if p.param_type_name == "argument"
+                for word in re.findall(r"[A-Za-z_]+", f"{p.name} {p.metavar or ''}")
+            }  # metavars
             assert english_left(r.stdout, {group_name, name} | arguments) == set(), (group_name, name, r.stdout)
             seen += 1
     assert seen > 25
@@ -215,21 +303,23 @@ def test_chinese_help_fits_80_columns():
         assert max(_cells(line) for line in out.splitlines()) <= 80, out
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["incident", "open"], ["错误：缺少选项 '--kind'。", "用法：", "查看帮助"]),
-    (["incident", "nope"], ["错误：没有命令 'nope'。"]),
-    (["--bogus"], ["错误：没有选项：--bogus"]),
-    (["incident", "show", "abc"], ["错误：'ID' 的值无效：'abc' 不是整数"]),
-    (["incident", "list", "--limit"], ["错误：选项 '--limit' 需要一个值。"]),
-    (["board", "extra"], ["错误：多余的参数：extra"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["incident", "open"], ["错误：缺少选项 '--kind'。", "用法：", "查看帮助"]),
+        (["incident", "nope"], ["错误：没有命令 'nope'。"]),
+        (["--bogus"], ["错误：没有选项：--bogus"]),
+        (["incident", "show", "abc"], ["错误：'ID' 的值无效：'abc' 不是整数"]),
+        (["incident", "list", "--limit"], ["错误：选项 '--limit' 需要一个值。"]),
+        (["board", "extra"], ["错误：多余的参数：extra"]),
+    ],
+)
 def test_usage_errors_in_chinese(args, needles):
     r = invoke("--lang", "zh_CN", *args)
     assert r.exit_code == 2, r.output
     for needle in needles:
         assert needle in r.stderr, r.stderr
-    assert english_left(r.stderr, {"incident", "open", "show", "list", "board", "note", "nope", "bogus", "abc",
-                                   "extra", "limit"}) == set(), r.stderr
+    assert english_left(r.stderr, {"incident", "open", "show", "list", "board", "note", "nope", "bogus", "abc", "extra", "limit"}) == set(), r.stderr
 
 
 def test_usage_errors_in_english_unchanged():
@@ -245,8 +335,9 @@ def test_real_process_in_chinese(tmp_path):
     env = {**os.environ, "DUTYDESK_LANG": "zh_CN", "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60
+        )
 
     r = run("--help")
     assert r.returncode == 0 and r.stdout.startswith("用法：") and "新建、变更和结束事件。" in r.stdout
@@ -256,9 +347,10 @@ def test_real_process_in_chinese(tmp_path):
     assert r.returncode == 3 and r.stderr.startswith("错误：") and r.stderr.count("\n") == 1
     r = run("--lang", "fr", "--version")
     assert r.returncode == 0 and r.stderr == "warning: language 'fr' (--lang) is not available; using English\n"
-    code = ("import sys, runpy; sys.argv = ['dutydesk', '--lang', 'zh_CN', '--help']\n"
-            "try:\n    runpy.run_module('dutydesk', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                       timeout=60, env=env)
+    code = (
+        "import sys, runpy; sys.argv = ['dutydesk', '--lang', 'zh_CN', '--help']\n"
+        "try:\n    runpy.run_module('dutydesk', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60, env=env)
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout

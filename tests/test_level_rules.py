@@ -34,8 +34,8 @@ def test_escalation_after_a_miss_keeps_the_miss(desk, clock):
     assert by_state(inc, "missed") == {"joint_response": at(8, 30), "first_response": at(12)}
     assert by_state(inc, "cancelled") == {}
     assert by_state(inc, "pending") == {
-        "first_statement": at(15),          # new at orange: 2 h from 13:00
-        "unit_verification": at(16),        # yellow's 16:00 is earlier than orange's 17:00: kept
+        "first_statement": at(15),  # new at orange: 2 h from 13:00
+        "unit_verification": at(16),  # yellow's 16:00 is earlier than orange's 17:00: kept
         "core_facts": at(8, day=23),
     }
     missed = [d for d in inc.deadlines if d.state == "missed"]
@@ -47,8 +47,8 @@ def test_orange_to_red_never_gives_more_time(desk, clock):
     clock.set(at(11, 50))
     inc = desk.set_level(inc.id, "red", "national reach")
     pending = by_state(inc, "pending")
-    assert pending["first_statement"] == at(12)         # not 13:50
-    assert pending["unit_verification"] == at(13, 50)   # red's 2 h from 11:50 beats orange's 14:00
+    assert pending["first_statement"] == at(12)  # not 13:50
+    assert pending["unit_verification"] == at(13, 50)  # red's 2 h from 11:50 beats orange's 14:00
     assert by_state(inc, "missed") == {"joint_response": at(10, 30)}
     statements = [d for d in inc.deadlines if d.rule == "first_statement"]
     assert [(d.state, d.due_at) for d in statements] == [("pending", at(12))]  # kept, not replaced
@@ -58,8 +58,7 @@ def test_orange_to_yellow_late_erases_no_miss(desk, clock):
     inc = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="orange")
     clock.set(at(20))
     inc = desk.set_level(inc.id, "yellow", "story died down")
-    assert by_state(inc, "missed") == {"joint_response": at(10, 30), "first_statement": at(12),
-                                       "unit_verification": at(14)}
+    assert by_state(inc, "missed") == {"joint_response": at(10, 30), "first_statement": at(12), "unit_verification": at(14)}
     assert by_state(inc, "cancelled") == {}
     # yellow's first response (4 h from the report, 14:00) ran out while orange's statement rule was in
     # force: it lapses rather than being born a miss; core facts keep their 24 h
@@ -67,8 +66,7 @@ def test_orange_to_yellow_late_erases_no_miss(desk, clock):
     entry = desk.journal_entries(entity="incident", entity_id=inc.id)[-1]
     assert entry.action == "incident.deescalate"
     assert [x["rule"] for x in entry.payload["deadlines"]["lapsed"]] == ["first_response"]
-    assert [x["rule"] for x in entry.payload["deadlines"]["missed"]] == ["joint_response", "first_statement",
-                                                                         "unit_verification"]
+    assert [x["rule"] for x in entry.payload["deadlines"]["missed"]] == ["joint_response", "first_statement", "unit_verification"]
 
 
 def test_yellow_red_yellow_in_forty_minutes_moves_nothing_later(desk, clock):
@@ -132,8 +130,9 @@ def test_level_below_the_suggestion_needs_a_reason(desk):
     with pytest.raises(Refused) as err:
         desk.open_incident(kind="mass", title="Demolition protest", place="Village 4", level="C", factors=factors)
     assert err.value.field == "reason" and "below the suggested level B" in str(err.value)
-    d = desk.open_incident(kind="mass", title="Demolition protest", place="Village 4", level="C", factors=factors,
-                           reason="crowd already leaving, talks agreed")
+    d = desk.open_incident(
+        kind="mass", title="Demolition protest", place="Village 4", level="C", factors=factors, reason="crowd already leaving, talks agreed"
+    )
     change = d.level_changes[0]
     assert (change.to_level, change.suggested_level, change.reason) == ("C", "B", "crowd already leaving, talks agreed")
     # above the suggestion, or at it, needs none
@@ -180,8 +179,22 @@ def test_cli_occurred_and_reason_below_the_suggestion(db_url):
 
     for args in (["init"], ["unit", "add", "PS1", "Station 1"], ["staff", "add", "DC1", "Duty Commander One"]):
         assert cli(*args).exit_code == 0
-    base = ["incident", "open", "--kind", "mass", "--title", "Blockade", "--place", "Ring road",
-            "--factor", "cause_field=land", "--factor", "participants=300", "--factor", "trend=growing"]
+    base = [
+        "incident",
+        "open",
+        "--kind",
+        "mass",
+        "--title",
+        "Blockade",
+        "--place",
+        "Ring road",
+        "--factor",
+        "cause_field=land",
+        "--factor",
+        "participants=300",
+        "--factor",
+        "trend=growing",
+    ]
     r = cli(*base, "--level", "C")
     assert r.exit_code == 1 and "reason: level C is below the suggested level B" in r.stderr
     r = cli(*base, "--level", "C", "--reason", "talks agreed", "--occurred", "2026-11-22T09:00Z", "--json")

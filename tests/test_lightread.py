@@ -43,8 +43,12 @@ def busy(desk, clock):
     desk.waive_deadline(pending[-1].id, reason="not needed")
     desk.meet_deadline(pending[0].id)
     desk.set_level(a.id, "A", reason="crowd growing")
-    desk.open_incident(kind="mass", title="Suggested by factors", place="Site 3",
-                       factors=["cause_field=labour", "participants=120", "trend=growing", "social_impact=district"])
+    desk.open_incident(
+        kind="mass",
+        title="Suggested by factors",
+        place="Site 3",
+        factors=["cause_field=labour", "participants=120", "trend=growing", "social_impact=district"],
+    )
     desk.open_incident(kind="opinion", title="No factors", place="Web", level="yellow")
     desk.instruct(b.id, "CMD1", "Call the editor")  # to a person
     desk.assign(b.id, "commander", "CMD1")
@@ -62,8 +66,7 @@ def _light(desk, clock) -> lightread.LightDesk:
 
 
 def _same(a, b) -> None:
-    assert json.dumps([x.to_json() for x in a], ensure_ascii=False, indent=1) == \
-        json.dumps([x.to_json() for x in b], ensure_ascii=False, indent=1)
+    assert json.dumps([x.to_json() for x in a], ensure_ascii=False, indent=1) == json.dumps([x.to_json() for x in b], ensure_ascii=False, indent=1)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -71,10 +74,20 @@ def test_light_lists_are_the_read_models_lists(busy, clock, lang):
     set_language(lang)
     reader = _light(busy, clock)
     try:
-        for kwargs in [{}, {"include_closed": True}, {"closed_only": True}, {"search": "gate"}, {"search": "orange"},
-                       {"search": "mass", "include_closed": True}, {"search": clock.now().strftime("%Y-%m-%d"), "include_closed": True},
-                       {"limit": 1}, {"limit": 1, "offset": 1}, {"include_closed": True, "limit": 2, "offset": 1},
-                       {"include_closed": True, "offset": 2}, {"kind": "opinion"}]:
+        for kwargs in [
+            {},
+            {"include_closed": True},
+            {"closed_only": True},
+            {"search": "gate"},
+            {"search": "orange"},
+            {"search": "mass", "include_closed": True},
+            {"search": clock.now().strftime("%Y-%m-%d"), "include_closed": True},
+            {"limit": 1},
+            {"limit": 1, "offset": 1},
+            {"include_closed": True, "limit": 2, "offset": 1},
+            {"include_closed": True, "offset": 2},
+            {"kind": "opinion"},
+        ]:
             light, full = reader.list_incidents(**kwargs), busy.list_incidents(**kwargs)
             assert light or kwargs.get("offset") or kwargs.get("closed_only") is None, kwargs
             _same(light, full)
@@ -145,9 +158,19 @@ def test_the_cli_reads_light_and_prints_what_it_printed(seeded, db_url, monkeypa
     cli = seeded
     ok(cli("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
     ok(cli("incident", "open", "--kind", "opinion", "--title", "Rumour", "--place", "Web", "--level", "red"))
-    commands = [("incident", "list", "--json"), ("incident", "list"), ("incident", "list", "--all"), ("board",),
-                ("board", "--json"), ("deadline", "list"), ("deadline", "list", "--json"), ("deadline", "list", "--incident", "1"),
-                ("incident", "list", "--search", "Gate"), ("incident", "show", "1"), ("incident", "show", "2", "--json")]
+    commands = [
+        ("incident", "list", "--json"),
+        ("incident", "list"),
+        ("incident", "list", "--all"),
+        ("board",),
+        ("board", "--json"),
+        ("deadline", "list"),
+        ("deadline", "list", "--json"),
+        ("deadline", "list", "--incident", "1"),
+        ("incident", "list", "--search", "Gate"),
+        ("incident", "show", "1"),
+        ("incident", "show", "2", "--json"),
+    ]
     from dutydesk.clock import SystemClock
 
     frozen = SystemClock().now()
@@ -200,9 +223,12 @@ def test_incident_list_json_in_a_real_process_loads_no_orm_and_no_validators(see
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert json.loads(proc.stdout) == expected
     loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    heavy = sorted(m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "alembic",
-                                                            "textual", "rich") or m in ("dutydesk.models", "dutydesk.desk",
-                                                                                          "dutydesk.playbook", "dutydesk.db"))
+    heavy = sorted(
+        m
+        for m in loaded
+        if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "alembic", "textual", "rich")
+        or m in ("dutydesk.models", "dutydesk.desk", "dutydesk.playbook", "dutydesk.db")
+    )
     assert heavy == [], heavy
 
 
@@ -217,20 +243,40 @@ def test_plain_parameters_coerce_as_typers_own(monkeypatch, tmp_path):
     app = typer.Typer()
 
     @app.command()
-    def cmd(n: Annotated[int, typer.Argument()],
-            text: Annotated[str, typer.Argument()] = "",
-            s: Annotated[Optional[str], typer.Option()] = None,
-            limit: Annotated[Optional[int], typer.Option(min=1)] = None,
-            offset: Annotated[int, typer.Option(min=0, max=50)] = 0,
-            path: Annotated[Optional[Path], typer.Option()] = None,
-            many: Annotated[Optional[list[str]], typer.Option("--many")] = None,
-            flag: Annotated[bool, typer.Option("--flag")] = False) -> None:
+    def cmd(
+        n: Annotated[int, typer.Argument()],
+        text: Annotated[str, typer.Argument()] = "",
+        s: Annotated[Optional[str], typer.Option()] = None,
+        limit: Annotated[Optional[int], typer.Option(min=1)] = None,
+        offset: Annotated[int, typer.Option(min=0, max=50)] = 0,
+        path: Annotated[Optional[Path], typer.Option()] = None,
+        many: Annotated[Optional[list[str]], typer.Option("--many")] = None,
+        flag: Annotated[bool, typer.Option("--flag")] = False,
+    ) -> None:
         seen.append((n, text, s, limit, offset, path, many, flag))
 
-    cases = [["1"], ["0011", "x"], ["-3"], ["+4"], [" 5"], ["1_000"], ["١٢"], ["99999999999999999999"], ["abc"], ["1.5"],
-             ["1", "", "--s", ""], ["1", "t", "--s", "  spaced  ", "--limit", "0"], ["1", "--limit", "1", "--offset", "50"],
-             ["1", "--offset", "51"], ["1", "--offset", "-1"], ["1", "--limit", "x"], ["1", "--path", "a/b"],
-             ["1", "--many", "a", "--many", "b"], ["1", "--flag"], ["1", "--s", "中文 [b]x[/b]"]]
+    cases = [
+        ["1"],
+        ["0011", "x"],
+        ["-3"],
+        ["+4"],
+        [" 5"],
+        ["1_000"],
+        ["١٢"],
+        ["99999999999999999999"],
+        ["abc"],
+        ["1.5"],
+        ["1", "", "--s", ""],
+        ["1", "t", "--s", "  spaced  ", "--limit", "0"],
+        ["1", "--limit", "1", "--offset", "50"],
+        ["1", "--offset", "51"],
+        ["1", "--offset", "-1"],
+        ["1", "--limit", "x"],
+        ["1", "--path", "a/b"],
+        ["1", "--many", "a", "--many", "b"],
+        ["1", "--flag"],
+        ["1", "--s", "中文 [b]x[/b]"],
+    ]
 
     def outcomes() -> list:
         out = []
@@ -343,9 +389,11 @@ def test_a_write_then_the_fast_exit_loses_nothing(seeded, db_url, tmp_path):
     teardown: an atexit hook never runs), and the note it wrote is on the desk, the WAL
     folded back (the desk closed cleanly), the journal whole."""
     ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate 3", "--place", "Site", "--level", "B"))
-    code = ("import atexit, runpy, sys; atexit.register(lambda: print('TEARDOWN RAN')); "
-            f"sys.argv = ['dutydesk', '--db', {db_url!r}, 'incident', 'note', '1', 'fast exit note']; "
-            "runpy.run_module('dutydesk', run_name='__main__', alter_sys=True)")
+    code = (
+        "import atexit, runpy, sys; atexit.register(lambda: print('TEARDOWN RAN')); "
+        f"sys.argv = ['dutydesk', '--db', {db_url!r}, 'incident', 'note', '1', 'fast exit note']; "
+        "runpy.run_module('dutydesk', run_name='__main__', alter_sys=True)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Note" in proc.stdout and "TEARDOWN RAN" not in proc.stdout  # flushed, then no teardown
@@ -355,8 +403,9 @@ def test_a_write_then_the_fast_exit_loses_nothing(seeded, db_url, tmp_path):
     assert con.execute("SELECT count(*) FROM note WHERE text = 'fast exit note'").fetchone()[0] == 1
     con.close()
     ok(seeded("audit", "verify"))
-    refused_proc = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "incident", "note", "99", "x"],
-                                  capture_output=True, text=True, timeout=120)
+    refused_proc = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--db", db_url, "incident", "note", "99", "x"], capture_output=True, text=True, timeout=120
+    )
     assert refused_proc.returncode == 1 and refused_proc.stderr.startswith("error: ")
 
 
@@ -369,6 +418,5 @@ def test_the_console_in_a_real_terminal_shows_the_board_read_light(seeded, db_ur
 
     ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate three", "--place", "Site", "--level", "B"))
     env = dict(os.environ, TERM="xterm-256color")
-    took = first_output([sys.executable, "-m", "dutydesk", "--db", db_url, "--actor", "DC1"], "Gate three",
-                        size=(80, 24), env=env, timeout=60)
+    took = first_output([sys.executable, "-m", "dutydesk", "--db", db_url, "--actor", "DC1"], "Gate three", size=(80, 24), env=env, timeout=60)
     assert took < 60

@@ -33,10 +33,13 @@ HAN = list("事件群众聚集工地门口红色")
 CLOSE = sorted(ch for ch in NO_LINE_START if not ch.isascii())
 OPEN = sorted(ch for ch in NO_LINE_END if not ch.isascii())
 # a Han character with up to two closing marks after it, or an opening mark and a Han character
-piece = st.one_of(st.tuples(st.sampled_from(HAN), st.lists(st.sampled_from(CLOSE), max_size=2)).map(
-                      lambda t: t[0] + "".join(t[1])),
-                  st.tuples(st.sampled_from(OPEN), st.sampled_from(HAN)).map("".join),
-                  st.just(" "), st.just("11月23日 14:05"), st.just("PS1"))
+piece = st.one_of(
+    st.tuples(st.sampled_from(HAN), st.lists(st.sampled_from(CLOSE), max_size=2)).map(lambda t: t[0] + "".join(t[1])),
+    st.tuples(st.sampled_from(OPEN), st.sampled_from(HAN)).map("".join),
+    st.just(" "),
+    st.just("11月23日 14:05"),
+    st.just("PS1"),
+)
 chinese = st.lists(piece, min_size=1, max_size=60).map("".join)
 
 
@@ -59,5 +62,4 @@ def test_one_wrap_for_reports_and_the_console():
     label = "情指、网安、宣传、法制、督察、办案单位联动响应"
     lines = linebreak.wrap(label, 20)
     assert lines == ["情指、网安、宣传、法", "制、督察、办案单位联", "动响应"] and "".join(lines) == label
-    assert all(not line.startswith(("、", "，", "。")) for width in range(4, 30)
-               for line in linebreak.wrap(label + "，完成。", width)), label
+    assert all(not line.startswith(("、", "，", "。")) for width in range(4, 30) for line in linebreak.wrap(label + "，完成。", width)), label

@@ -21,8 +21,7 @@ def test_empty_database_to_head(db_url):
     assert upgrade(engine) is True
     assert current_revision(engine) == HEAD_REVISION
     tables = set(inspect(engine).get_table_names())
-    assert {"unit", "staff", "incident", "levelchange", "assignment", "deadline", "instruction", "shift",
-            "dispute", "journalentry"} <= tables
+    assert {"unit", "staff", "incident", "levelchange", "assignment", "deadline", "instruction", "shift", "dispute", "journalentry"} <= tables
     assert upgrade(engine) is False  # second time: nothing to do
 
 

@@ -24,8 +24,7 @@ def test_builtin_numbers_from_the_plans():
 
     op = pb.get("opinion")
     assert op.level_keys() == ["red", "orange", "yellow"]
-    assert [r.key for r in op.roles] == ["commander", "duty_commander", "cyber", "publicity", "legal", "inspection",
-                                      "unit_involved"]
+    assert [r.key for r in op.roles] == ["commander", "duty_commander", "cyber", "publicity", "legal", "inspection", "unit_involved"]
     rules = {d.key: d for d in op.deadlines}
     assert rules["joint_response"].duration("yellow") == timedelta(minutes=30)
     assert rules["first_statement"].applies_to("red") and rules["first_statement"].applies_to("orange")
@@ -35,7 +34,10 @@ def test_builtin_numbers_from_the_plans():
     assert rules["first_response"].duration("yellow") == timedelta(hours=4)
     assert rules["core_facts"].duration("orange") == timedelta(hours=24)
     assert [rules["unit_verification"].duration(lv) for lv in ("red", "orange", "yellow")] == [
-        timedelta(hours=2), timedelta(hours=4), timedelta(hours=8)]
+        timedelta(hours=2),
+        timedelta(hours=4),
+        timedelta(hours=8),
+    ]
     assert [f.key for f in op.factors] == ["nature", "sensitivity", "spread_speed", "social_impact"]
 
 
@@ -62,7 +64,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_override_changes_and_adds(tmp_path):
-    p = write(tmp_path, """
+    p = write(
+        tmp_path,
+        """
 [kind.opinion]
 [[kind.opinion.deadlines]]
 key = "joint_response"
@@ -89,32 +93,44 @@ key = "evacuation_order"
 label = "Evacuation order"
 anchor = "reported"
 minutes = 10
-""")
+""",
+    )
     pb = load_playbooks(p)
     op = pb.get("opinion")
     assert op.deadline_rule("joint_response").duration("red") == timedelta(minutes=20)
-    assert op.deadline_rule("joint_response").text() .startswith("Joint response")  # label kept
+    assert op.deadline_rule("joint_response").text().startswith("Joint response")  # label kept
     assert op.deadline_rule("press_briefing").applies_to("red")
     assert [r.key for r in pb.get("mass").roles] == ["cordon", "negotiation", "evidence"]
     assert pb.get("flood").level_keys() == ["I"]
 
 
-@pytest.mark.parametrize("text, key, reason", [
-    ("[kind.mass\n", "", "not valid TOML"),
-    ("[kind.mass]\ncolour = 1\n", "kind.mass.colour", "unknown key"),
-    ("[[kind.mass.deadlines]]\nkey = \"first_public_information\"\nminutes = -5\n",
-     "kind.mass.deadlines[first_public_information]", "greater than 0"),
-    ("[[kind.opinion.deadlines]]\nkey = \"x\"\nlabel = \"X\"\nanchor = \"reported\"\nminutes = 5\nlevels = [\"purple\"]\n",
-     "kind.opinion", "unknown level 'purple'"),
-    ("[[kind.mass.levels]]\nkey = \"D\"\n", "kind.mass.levels[D].label", "required key is missing"),
-    ("[[kind.mass.deadlines]]\nkey = \"y\"\nlabel = \"Y\"\nanchor = \"whenever\"\nminutes = 5\n",
-     "kind.mass.deadlines[y].anchor", "Input should be"),
-    ("[[kind.mass.roles]]\nkey = \"ghost\"\nremove = true\n", "kind.mass.roles[ghost]", "no such item"),
-    ("[kind.new]\nlabel = \"New\"\n", "kind.new.levels", "required key is missing"),
-    ("[other]\nx = 1\n", "other", "unknown top-level key"),
-    ("[[kind.mass.deadlines]]\nkey = \"z\"\nlabel = \"Z\"\nanchor = \"reported\"\n",
-     "kind.mass.deadlines[z]", "exactly one of 'minutes' or 'minutes_by_level'"),
-])
+@pytest.mark.parametrize(
+    "text, key, reason",
+    [
+        ("[kind.mass\n", "", "not valid TOML"),
+        ("[kind.mass]\ncolour = 1\n", "kind.mass.colour", "unknown key"),
+        (
+            '[[kind.mass.deadlines]]\nkey = "first_public_information"\nminutes = -5\n',
+            "kind.mass.deadlines[first_public_information]",
+            "greater than 0",
+        ),
+        (
+            '[[kind.opinion.deadlines]]\nkey = "x"\nlabel = "X"\nanchor = "reported"\nminutes = 5\nlevels = ["purple"]\n',
+            "kind.opinion",
+            "unknown level 'purple'",
+        ),
+        ('[[kind.mass.levels]]\nkey = "D"\n', "kind.mass.levels[D].label", "required key is missing"),
+        ('[[kind.mass.deadlines]]\nkey = "y"\nlabel = "Y"\nanchor = "whenever"\nminutes = 5\n', "kind.mass.deadlines[y].anchor", "Input should be"),
+        ('[[kind.mass.roles]]\nkey = "ghost"\nremove = true\n', "kind.mass.roles[ghost]", "no such item"),
+        ('[kind.new]\nlabel = "New"\n', "kind.new.levels", "required key is missing"),
+        ("[other]\nx = 1\n", "other", "unknown top-level key"),
+        (
+            '[[kind.mass.deadlines]]\nkey = "z"\nlabel = "Z"\nanchor = "reported"\n',
+            "kind.mass.deadlines[z]",
+            "exactly one of 'minutes' or 'minutes_by_level'",
+        ),
+    ],
+)
 def test_bad_override_names_file_key_and_reason(tmp_path, text, key, reason):
     p = write(tmp_path, text)
     with pytest.raises(PlaybookError) as info:

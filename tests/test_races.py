@@ -68,7 +68,8 @@ def test_every_incident_change_takes_expect_version(seeded, name):
     stale = seeded(*words, "--expect-version", str(v - 1))
     assert stale.exit_code == 1, (stale.output, stale.stderr)
     assert stale.stderr.splitlines() == [
-        f"error: incident: incident 1 was changed by someone else (version {v}, you had {v - 1}); reload and try again"]
+        f"error: incident: incident 1 was changed by someone else (version {v}, you had {v - 1}); reload and try again"
+    ]
     assert version(seeded) == v and head(seeded) == seq  # nothing written
     ok(seeded(*words, "--expect-version", str(v)))
     assert version(seeded) == v + 1 and head(seeded) == seq + 1
@@ -93,10 +94,24 @@ def test_close_and_level_racing_as_processes_exactly_one_applies(seeded, db_url)
             ok(seeded("incident", "open", "--kind", "mass", "--title", f"Round {inc}", "--place", "Gate", "--level", "B"))
         v = str(version(seeded, inc))
         base = [sys.executable, "-m", "dutydesk", "incident"]
-        procs = [subprocess.Popen(base + ["close", inc, "--summary", "Dispersed", "--expect-version", v], env=env,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-                 subprocess.Popen(base + ["level", inc, "A", "--reason", "growing", "--expect-version", v], env=env,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+        procs = [
+            subprocess.Popen(
+                base + ["close", inc, "--summary", "Dispersed", "--expect-version", v],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            subprocess.Popen(
+                base + ["level", inc, "A", "--reason", "growing", "--expect-version", v],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        ]
         outs = [p.communicate(timeout=60) for p in procs]
         codes = sorted(p.returncode for p in procs)
         assert codes == [0, 1], (codes, outs)

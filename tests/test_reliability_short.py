@@ -39,8 +39,7 @@ def test_kill_9_during_imports_leaves_all_or_nothing(tmp_path, fig):
 def test_writers_beside_a_long_import_never_see_locked(tmp_path, fig):
     rel.writers_and_import(tmp_path, PLAN, fig)
     assert fig.writes_during_import > 0  # they did write while it ran
-    assert (fig.locked_errors, fig.writer_errors, fig.acknowledged_lost, fig.partial_imports) == (0, 0, 0, 0), (
-        fig.fault_notes, fig.fuzz_notes)
+    assert (fig.locked_errors, fig.writer_errors, fig.acknowledged_lost, fig.partial_imports) == (0, 0, 0, 0), (fig.fault_notes, fig.fuzz_notes)
     assert fig.longest_wait <= rel.WAIT_BUDGET_S
 
 
@@ -93,11 +92,26 @@ def test_the_counters_see_what_they_count():
 
 
 def test_make_reliability_prints_the_figures_as_a_process():
-    proc = subprocess.run([sys.executable, "-m", "bench.reliability", "--short", "--only", "none"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, cwd=rel.ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.reliability", "--short", "--only", "none"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        cwd=rel.ROOT,
+    )
     names = [line.split(":")[0] for line in proc.stdout.splitlines()[-12:]]
-    assert names == ["kills survived", "acknowledged writes lost", "partial imports", "locked errors shown",
-                     "longest writer wait during an import", "fault cases handled / tried", "fuzz cases",
-                     "internal errors", "tracebacks",
-                     "tamper" if "tamper: not available" in proc.stdout else "tamper cases detected / tried",
-                     "escape or markup sequences that reached output", "reliability"], proc.stdout + proc.stderr
+    assert names == [
+        "kills survived",
+        "acknowledged writes lost",
+        "partial imports",
+        "locked errors shown",
+        "longest writer wait during an import",
+        "fault cases handled / tried",
+        "fuzz cases",
+        "internal errors",
+        "tracebacks",
+        "tamper" if "tamper: not available" in proc.stdout else "tamper cases detected / tried",
+        "escape or markup sequences that reached output",
+        "reliability",
+    ], proc.stdout + proc.stderr

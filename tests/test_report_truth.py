@@ -38,8 +38,7 @@ def rule_of(detail, rule):
 
 
 def table(doc, first_column: str) -> Table:
-    return next(b for b in doc.blocks if isinstance(b, Table) and b.columns and b.columns[0] == first_column
-                and b.rows is not None)
+    return next(b for b in doc.blocks if isinstance(b, Table) and b.columns and b.columns[0] == first_column and b.rows is not None)
 
 
 def tables(doc) -> list[Table]:
@@ -151,8 +150,11 @@ def test_ack_target_comes_from_the_kinds_playbook(tmp_path):
     assert pb.get("mass").ack_minutes("A", "reinforcement") == 1
     assert pb.get("opinion").ack_minutes("red", "order") is None
     override = tmp_path / "city.toml"
-    override.write_text('[[kind.opinion.deadlines]]\nkey = "ack"\nlabel = "Acknowledged"\nanchor = "instruction"\n'
-                        'met_by = "ack"\nminutes_by_level = { red = 2, orange = 5 }\n', encoding="utf-8")
+    override.write_text(
+        '[[kind.opinion.deadlines]]\nkey = "ack"\nlabel = "Acknowledged"\nanchor = "instruction"\n'
+        'met_by = "ack"\nminutes_by_level = { red = 2, orange = 5 }\n',
+        encoding="utf-8",
+    )
     city = load_playbooks(override).get("opinion")
     assert (city.ack_minutes("red"), city.ack_minutes("orange"), city.ack_minutes("yellow")) == (2, 5, None)
 
@@ -198,6 +200,7 @@ async def test_console_colours_latency_only_where_the_playbook_sets_a_target(des
 
 # -- Reports that say what happened ------------------------------------------------------
 
+
 @pytest.fixture
 def before_and_during(desk, clock):
     """Things due before the 08:00-12:00 shift, one back-filled entry during it,
@@ -207,7 +210,7 @@ def before_and_during(desk, clock):
     clock.set(at(6))
     opinion = desk.open_incident(kind="opinion", title="Clip", place="Market", level="yellow")  # joint 06:30
     clock.set(at(6, 10))
-    ins = desk.instruct(mass.id, "PS1", "Send a car")                   # ack due 06:11, never acknowledged
+    ins = desk.instruct(mass.id, "PS1", "Send a car")  # ack due 06:11, never acknowledged
     clock.set(at(6, 20))
     desk.meet_deadline(rule_of(desk.get_incident(opinion.id), "joint_response").id)  # met before the shift
     clock.set(at(8))
@@ -230,9 +233,9 @@ def test_shift_report_lists_what_was_overdue_from_before_the_shift(before_and_du
     desk, mass, opinion, ins = before_and_during
     r = reports.build(desk, "shift", shift_id=1)
     assert [(d.incident_id, d.rule, d.outcome, d.not_acknowledged) for d in r.carried_over] == [
-        (mass.id, "front_line_instruction", "overdue", True),     # due 06:11, settled missed at 13:00, after the
-                                                                  # shift's end (12:00): overdue as at its end
-        (mass.id, "first_public_information", "late", False),   # due 07:30, met 09:00
+        (mass.id, "front_line_instruction", "overdue", True),  # due 06:11, settled missed at 13:00, after the
+        # shift's end (12:00): overdue as at its end
+        (mass.id, "first_public_information", "late", False),  # due 07:30, met 09:00
     ]
     text = reports.render(desk, r, "text").decode()
     assert "Overdue from before this period" in text
@@ -242,8 +245,7 @@ def test_shift_report_lists_what_was_overdue_from_before_the_shift(before_and_du
 def test_shift_report_lists_late_entries_made_during_the_shift(before_and_during):
     desk, mass, _opinion, _ins = before_and_during
     r = reports.build(desk, "shift", shift_id=1)
-    assert [(x.entered_at, x.at, x.text) for x in r.late_entries] == [
-        (at(10), at(7), f"#{mass.id} note: Crowd counted at 07:00: about 80")]
+    assert [(x.entered_at, x.at, x.text) for x in r.late_entries] == [(at(10), at(7), f"#{mass.id} note: Crowd counted at 07:00: about 80")]
     doc = reports.layout_of(desk, r)
     late = table(doc, "Entered")
     assert late.rows == [["11-22 10:00", "11-22 07:00", "DC1", f"#{mass.id} note: Crowd counted at 07:00: about 80"]]
@@ -287,11 +289,13 @@ def test_never_acknowledged_instruction_reads_not_acknowledged(desk, clock):
 
 def test_dispute_resolved_after_the_period_is_judged_as_it_stood(desk, clock, tmp_path):
     ledger = tmp_path / "ledger.csv"
-    ledger.write_text("ref,field,parties,status,opened_at,resolved_at,unit\n"
-                      "D1,labour,Builder and team,resolved,2026-11-22T08:10:00Z,2026-11-22T11:00:00Z,PS1\n"
-                      "D2,land,Residents' group,resolved,2026-11-22T08:20:00Z,2026-11-23T09:00:00Z,PS1\n"
-                      "D3,environment,Villagers and plant,following,2026-11-22T09:00:00Z,,PS2\n",
-                      encoding="utf-8")
+    ledger.write_text(
+        "ref,field,parties,status,opened_at,resolved_at,unit\n"
+        "D1,labour,Builder and team,resolved,2026-11-22T08:10:00Z,2026-11-22T11:00:00Z,PS1\n"
+        "D2,land,Residents' group,resolved,2026-11-22T08:20:00Z,2026-11-23T09:00:00Z,PS1\n"
+        "D3,environment,Villagers and plant,following,2026-11-22T09:00:00Z,,PS2\n",
+        encoding="utf-8",
+    )
     clock.set(at(12, day=24))
     assert run_import(desk, "disputes", str(ledger)).written
     r = reports.build(desk, "kpi", since=at(8), until=at(13))

@@ -52,41 +52,42 @@ def scenario(fixed_journal_key, desk, clock, tmp_path):
     clock.set(at(8))
     desk.start_shift("DC1")
     clock.set(at(9))
-    mass = desk.open_incident(kind="mass", title="Wage protest at the site gate", place="Riverside Road",
-                              level="B", received_by="DC1")
+    mass = desk.open_incident(kind="mass", title="Wage protest at the site gate", place="Riverside Road", level="B", received_by="DC1")
     clock.set(at(9, 5))
     i1 = desk.instruct(mass.id, "PS1", "Send officers to the gate.")
     clock.set(at(9, 5, 30))
-    desk.acknowledge(i1.id)                                          # front line: met on time
+    desk.acknowledge(i1.id)  # front line: met on time
     clock.set(at(9, 10))
     i2 = desk.instruct(mass.id, "PS2", "Close the side road.")
     clock.set(at(9, 12))
-    desk.acknowledge(i2.id)                                          # front line: met late (1 min over)
+    desk.acknowledge(i2.id)  # front line: met late (1 min over)
     clock.set(at(9, 20))
     desk.instruct(mass.id, "XR", "Two squads to the site.", kind="reinforcement")  # never acknowledged: overdue
     clock.set(at(9, 25))
     desk.assign(mass.id, "cordon", "SPD")
     clock.set(at(9, 30))
-    opinion = desk.open_incident(kind="opinion", title="Clip of an arrest spreading", place="Night market",
-                                 level="red", received_by="DC1")
+    opinion = desk.open_incident(kind="opinion", title="Clip of an arrest spreading", place="Night market", level="red", received_by="DC1")
     d = desk.get_incident(mass.id)
-    desk.meet_deadline(deadline(d, "reinforcement_departure").id)     # met on time
+    desk.meet_deadline(deadline(d, "reinforcement_departure").id)  # met on time
     clock.set(at(9, 50))
     o = desk.get_incident(opinion.id)
-    desk.meet_deadline(deadline(o, "joint_response").id)              # met on time
+    desk.meet_deadline(deadline(o, "joint_response").id)  # met on time
     clock.set(at(10, 30))
     desk.waive_deadline(deadline(d, "first_public_information").id, "statement issued by the city government")
     clock.set(at(11))
-    desk.meet_deadline(deadline(o, "unit_verification").id)           # met on time (2 h for red)
+    desk.meet_deadline(deadline(o, "unit_verification").id)  # met on time (2 h for red)
     desk.add_note(opinion.id, "Cyber security traced the first post.")
     clock.set(at(12))
     desk.end_shift("Quiet hand-over; the clip case continues.", handover_to="DC2")
     disputes = tmp_path / "disputes.csv"
-    disputes.write_text("ref,field,parties,status,opened_at,resolved_at,unit\n"
-                        "D1,labour,Builder and work team,resolved,2026-11-22T08:10:00Z,2026-11-22T11:00:00Z,PS1\n"
-                        "D2,land,Residents' group,resolved,2026-11-22T08:20:00Z,2026-11-22T11:30:00Z,PS1\n"
-                        "D3,labour,Factory and workers,resolved,2026-11-22T08:30:00Z,2026-11-22T12:00:00Z,PS2\n"
-                        "D4,environment,Villagers and plant,following,2026-11-22T09:00:00Z,,PS2\n", encoding="utf-8")
+    disputes.write_text(
+        "ref,field,parties,status,opened_at,resolved_at,unit\n"
+        "D1,labour,Builder and work team,resolved,2026-11-22T08:10:00Z,2026-11-22T11:00:00Z,PS1\n"
+        "D2,land,Residents' group,resolved,2026-11-22T08:20:00Z,2026-11-22T11:30:00Z,PS1\n"
+        "D3,labour,Factory and workers,resolved,2026-11-22T08:30:00Z,2026-11-22T12:00:00Z,PS2\n"
+        "D4,environment,Villagers and plant,following,2026-11-22T09:00:00Z,,PS2\n",
+        encoding="utf-8",
+    )
     clock.set(at(12, 10))
     assert run_import(desk, "disputes", str(disputes)).written
     clock.set(at(12, 30))  # the report is printed now: first statement (due 11:30) is overdue
@@ -101,17 +102,16 @@ def test_kpi_shares_on_the_scenario(scenario):
     assert got["mass.reinforcement_departure"] == (1, 1, 0, 0, True)
     assert got["mass.first_public_information"] == (0, 0, 0, 1, None)  # waived: not counted
     assert got["opinion.joint_response"] == (1, 1, 0, 0, True)
-    assert got["opinion.first_statement"] == (0, 1, 0, 0, False)          # overdue at 12:30
+    assert got["opinion.first_statement"] == (0, 1, 0, 0, False)  # overdue at 12:30
     assert got["opinion.unit_verification.red"] == (1, 1, 0, 0, True)
     assert got["opinion.unit_verification.orange"] == (0, 0, 0, 0, None)
     assert "opinion.core_facts" in got and got["opinion.core_facts"][1] == 0  # due tomorrow: outside the period
-    assert got["dispute_resolution"] == (3, 4, 0, 0, False)                # 75 % against 85 %
-    assert got["desk_staffed_7x24"][4] is True                             # 08:00-12:30 covered
+    assert got["dispute_resolution"] == (3, 4, 0, 0, False)  # 75 % against 85 %
+    assert got["desk_staffed_7x24"][4] is True  # 08:00-12:30 covered
     line = next(x for x in r.lines if x.key == "mass.front_line_instruction")
     assert round(line.share, 4) == 0.3333
     # the reinforcement order was never acknowledged: no margin, "not acknowledged"
-    assert [(m["outcome"], m["margin_seconds"], m["not_acknowledged"]) for m in line.misses] == [
-        ("late", -60.0, False), ("overdue", None, True)]
+    assert [(m["outcome"], m["margin_seconds"], m["not_acknowledged"]) for m in line.misses] == [("late", -60.0, False), ("overdue", None, True)]
     assert {u.key for u in r.unmeasured} >= {"core_unit_equipment", "warnings_pushed_on_time", "statements_accurate"}
     disputes = next(x for x in r.lines if x.key == "dispute_resolution")
     assert [m["dispute"] for m in disputes.misses] == ["D4"]
@@ -181,7 +181,8 @@ def test_shift_report_lists_what_went_overdue_during_the_shift(scenario):
     assert [(x.incident_id, x.rule, x.due_at, x.outcome) for x in r.missed] == [
         (mass, "front_line_instruction", at(9, 11), "late"),
         (mass, "front_line_instruction", at(9, 21), "overdue"),
-        (opinion, "first_statement", at(11, 30), "overdue")]
+        (opinion, "first_statement", at(11, 30), "overdue"),
+    ]
     text = reports.render(desk, r, "text").decode()
     section = text.split("Missed during this period\n", 1)[1].split("Deadlines due in this period", 1)[0]
     # the lateness as at the shift's end (12:00), not when printed (12:30): defect 9
@@ -222,16 +223,19 @@ def test_cli_reports_and_refusals(scenario, db_url, tmp_path):
     r = runner.invoke(app, ["--db", db_url, "report", "incident", str(mass), "--format", "md", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8").startswith("# After-action report")
-    r = runner.invoke(app, ["--db", db_url, "report", "kpi", "--from", "2026-11-22T08:00Z", "--to",
-                            "2026-11-22T13:00Z", "--format", "json", "--lang", "zh_CN"])
+    r = runner.invoke(
+        app, ["--db", db_url, "report", "kpi", "--from", "2026-11-22T08:00Z", "--to", "2026-11-22T13:00Z", "--format", "json", "--lang", "zh_CN"]
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["report"] == "kpi" and data["period_from"] == "2026-11-22T08:00:00+00:00"
-    for args, needle in [(["kpi", "--from", "2026-11-22T08:00Z"], "from: give both --from and --to"),
-                         (["kpi", "--from", "soon", "--to", "later"], "from: 'soon' is not a time"),
-                         (["incident", "99"], "incident: no incident 99"),
-                         (["shift", "--format", "docx"], "format: no format 'docx'"),
-                         (["shift", "--lang", "fr"], "lang: no language 'fr'")]:
+    for args, needle in [
+        (["kpi", "--from", "2026-11-22T08:00Z"], "from: give both --from and --to"),
+        (["kpi", "--from", "soon", "--to", "later"], "from: 'soon' is not a time"),
+        (["incident", "99"], "incident: no incident 99"),
+        (["shift", "--format", "docx"], "format: no format 'docx'"),
+        (["shift", "--lang", "fr"], "lang: no language 'fr'"),
+    ]:
         r = runner.invoke(app, ["--db", db_url, "report", *args])
         assert r.exit_code == 1 and needle in r.stderr, (args, r.stderr)
 
@@ -239,8 +243,12 @@ def test_cli_reports_and_refusals(scenario, db_url, tmp_path):
 def test_cli_report_subprocess_pdf(scenario, db_url, tmp_path):
     out = tmp_path / "shift.pdf"
     env = {**os.environ, "DUTYDESK_DB": db_url}
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1", "--format", "pdf",
-                        "--lang", "zh_CN", "-o", str(out)], env=env, capture_output=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1", "--format", "pdf", "--lang", "zh_CN", "-o", str(out)],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF") and not list(tmp_path.glob(".dutydesk-*"))
 
@@ -249,8 +257,9 @@ def test_incident_report_names_the_cause_field_in_words(desk):
     from dutydesk import reports
     from dutydesk.i18n import using_language
 
-    inc = desk.open_incident(kind="mass", title="Road blocked over compensation", place="Route 205",
-                             factors={"cause_field": "land", "participants": 300})
+    inc = desk.open_incident(
+        kind="mass", title="Road blocked over compensation", place="Route 205", factors={"cause_field": "land", "participants": 300}
+    )
     report = reports.build(desk, "incident", incident_id=inc.id)
     assert report.cause_field == "land" and report.cause_field_label == "Land acquisition and demolition"
     text = reports.render(desk, report, "text").decode()
@@ -266,12 +275,10 @@ def test_journal_words_name_roles_and_deadlines_from_the_playbook(desk):
     from dutydesk.journal_text import describe, playbook_labels
 
     mass = playbook_labels(desk.playbooks, "mass")
-    assert describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass) == \
-        "SPD assigned to Cordon and security"
+    assert describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass) == "SPD assigned to Cordon and security"
     assert describe("deadline.meet", {"rule": "no_such_rule"}, labels=mass) == "deadline no_such_rule met"
     anywhere = playbook_labels(desk.playbooks, "gone_kind")  # a kind no longer in the playbooks
-    assert describe("deadline.meet", {"rule": "joint_response"}, labels=anywhere).startswith(
-        "deadline Joint response of command")
+    assert describe("deadline.meet", {"rule": "joint_response"}, labels=anywhere).startswith("deadline Joint response of command")
     assert describe("incident.assign", {"who": "SPD", "role": "cordon"}) == "SPD assigned to cordon"
     with using_language("zh_CN"):
         assert "封控警戒" in describe("incident.assign", {"who": "SPD", "role": "cordon"}, labels=mass)
@@ -286,13 +293,22 @@ def test_a_margin_is_one_unit_for_wrapping(lang):
 
     with using_language(lang):
         margin = margin_text(49 * 60 + 54)
-        doc = sanitized(Document("Shift 1", "", "", [
-            Table(["Deadline", "Outcome", "Margin"],
-                  [["Instruction reaches the front-line unit at the gate", "met on time", margin]], [30, 12, 10],
-                  keep=(2,)),
-            Table(["Case", "What happened"], [["#1 " + "Wage protest at the gate " * 2, unbroken("met late " + margin)]],
-                  [20, 20]),
-        ]))
+        doc = sanitized(
+            Document(
+                "Shift 1",
+                "",
+                "",
+                [
+                    Table(
+                        ["Deadline", "Outcome", "Margin"],
+                        [["Instruction reaches the front-line unit at the gate", "met on time", margin]],
+                        [30, 12, 10],
+                        keep=(2,),
+                    ),
+                    Table(["Case", "What happened"], [["#1 " + "Wage protest at the gate " * 2, unbroken("met late " + margin)]], [20, 20]),
+                ],
+            )
+        )
         text = render_text(doc, 50)
         assert sum(line.rstrip().endswith(margin) for line in text.splitlines()) == 2, text
         assert "met late " + margin in text
@@ -309,23 +325,24 @@ def test_a_shift_report_shows_status_as_at_the_shifts_end(desk, clock):
     desk.start_shift("DC1")
     inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
     sent = desk.instruct(inc.id, "PS1", "Send two cars")
-    clock.advance(minutes=130)                                       # both overdue now
+    clock.advance(minutes=130)  # both overdue now
     desk.end_shift("over to DC2", handover_to="DC2")
     end = clock.now()
     before = reports.build(desk, "shift", shift_id=1)
     clock.advance(minutes=30)
-    desk.acknowledge(sent.id)                                        # shift 2: acknowledged late
+    desk.acknowledge(sent.id)  # shift 2: acknowledged late
     desk.meet_deadline(deadline(desk.get_incident(inc.id), "first_public_information").id)  # shift 2: met late
     clock.advance(minutes=5)
-    desk.close_incident(inc.id, "Dispersed")                         # shift 2: the rest settled missed
+    desk.close_incident(inc.id, "Dispersed")  # shift 2: the rest settled missed
     after = reports.build(desk, "shift", shift_id=1)
     assert after.period_to == end
     for r in (before, after):
         got = {x.rule: (x.outcome, x.met_at, x.margin_seconds, x.not_acknowledged) for x in r.missed}
         due = {x.rule: x.due_at for x in r.missed}
-        assert got == {"front_line_instruction": ("overdue", None, None, True),
-                       "first_public_information": ("overdue", None,
-                                                    (due["first_public_information"] - end).total_seconds(), False)}
+        assert got == {
+            "front_line_instruction": ("overdue", None, None, True),
+            "first_public_information": ("overdue", None, (due["first_public_information"] - end).total_seconds(), False),
+        }
         assert r.incidents[0].outcomes == {"overdue": 2}
         assert r.incidents[0].status != "closed"
     # the whole report of the period, apart from when it was printed, is the same
@@ -365,8 +382,7 @@ def test_cli_subprocess_shift_report_as_at_its_end_with_margins_whole(scenario, 
     first statement, due 11:30, was 30 min late at the end (defects 9 and 10:
     not the lateness at printing; the margin on one line)."""
     env = {**os.environ, "DUTYDESK_DB": db_url}
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1"], env=env,
-                       capture_output=True, timeout=60)
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--shift", "1"], env=env, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
     text = r.stdout.decode()
     section = text.split("Missed during this period\n", 1)[1].split("Deadlines due in this period", 1)[0]

@@ -40,13 +40,16 @@ def test_no_factors_no_suggestion(pb):
     assert assess(pb.get("mass"), {}).level is None
 
 
-@pytest.mark.parametrize("arg, field, msg", [
-    ("trend=sideways", "factor trend", "allowed: easing, stable, growing, escalating"),
-    ("participants=many", "factor participants", "is not a number"),
-    ("participants=-3", "factor participants", "0 or more"),
-    ("mood=angry", "factor", "factors: cause_field, participants, trend, social_impact"),
-    ("trend", "factor", "is not NAME=VALUE"),
-])
+@pytest.mark.parametrize(
+    "arg, field, msg",
+    [
+        ("trend=sideways", "factor trend", "allowed: easing, stable, growing, escalating"),
+        ("participants=many", "factor participants", "is not a number"),
+        ("participants=-3", "factor participants", "0 or more"),
+        ("mood=angry", "factor", "factors: cause_field, participants, trend, social_impact"),
+        ("trend", "factor", "is not NAME=VALUE"),
+    ],
+)
 def test_bad_factor_values(pb, arg, field, msg):
     k = pb.get("mass")
     with pytest.raises(Refused) as info:

@@ -35,8 +35,10 @@ def assert_clean(output: str) -> None:
 
 # -- the validator ----------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", ["a\x1bb", "a\x07", "a\x9bb", "a\u202eb", "a\u2066b", "a\u200bb", "a\ufeffb",
-                                 "a\u2060b", "a\nb", "a\rb", "a\u2028b", "a\tb", "a\udcffb"])
+
+@pytest.mark.parametrize(
+    "bad", ["a\x1bb", "a\x07", "a\x9bb", "a\u202eb", "a\u2066b", "a\u200bb", "a\ufeffb", "a\u2060b", "a\nb", "a\rb", "a\u2028b", "a\tb", "a\udcffb"]
+)
 def test_line_refuses_controls_bidi_zero_width_and_line_breaks(bad):
     with pytest.raises(Refused) as info:
         text.line(bad, "title")
@@ -78,8 +80,9 @@ def test_safe_escapes_what_remains():
     assert text.safe("普通 text [b]") == "普通 text [b]"
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "'=1", "''=1", "'plain",
-                                   "plain", "", "=HYPERLINK(\"http://x\",\"y\")", "\uff1d1"])
+@pytest.mark.parametrize(
+    "value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "'=1", "''=1", "'plain", "plain", "", '=HYPERLINK("http://x","y")', "\uff1d1"]
+)
 def test_cell_round_trip(value):
     out = text.cell(value)
     assert text.uncell(out) == value
@@ -88,13 +91,13 @@ def test_cell_round_trip(value):
 
 
 def test_mask_secrets():
-    assert text.mask_secrets("no desk at postgresql://duty:s3cret@db:5432/desk") == \
-        "no desk at postgresql://duty:***@db:5432/desk"
+    assert text.mask_secrets("no desk at postgresql://duty:s3cret@db:5432/desk") == "no desk at postgresql://duty:***@db:5432/desk"
     assert "s3cret" not in text.mask_secrets("'postgresql+psycopg://u:s3c@ret@h/d'")
     assert text.mask_secrets("sqlite:////tmp/desk.sqlite") == "sqlite:////tmp/desk.sqlite"
 
 
 # -- the desk refuses them ----------------------------------------------------------
+
 
 def test_desk_fields_validated(desk):
     inc = desk.open_incident(kind="mass", title=TRICKY, place="[bold]x", level="B")
@@ -125,6 +128,7 @@ def test_desk_refuses_an_actor_with_escapes(desk):
 
 # -- the CLI ------------------------------------------------------------------------
 
+
 def refused(result, *needles: str, code: int = 1):
     line = clitools.refused(result, *needles, code=code)
     assert_clean(result.stderr)
@@ -142,12 +146,10 @@ def seeded(cli):
 def test_markup_in_stored_text_is_printed_as_typed(seeded):
     """Defect 1: a title '[/]' made board, incident list and audit log fail
     with an internal MarkupError for every user."""
-    ok(seeded("incident", "open", "--kind", "mass", "--title", TRICKY, "--place", "[bold red]gate[/] :fire:",
-              "--level", "B"))
+    ok(seeded("incident", "open", "--kind", "mass", "--title", TRICKY, "--place", "[bold red]gate[/] :fire:", "--level", "B"))
     ok(seeded("incident", "note", "1", "[/] also [link=http://x]here[/link]"))
     ok(seeded("unit", "add", "PS2", "[/]Station"))
-    for args in (["board"], ["incident", "list"], ["audit", "log"], ["incident", "show", "1"], ["unit", "list"],
-                 ["deadline", "list"]):
+    for args in (["board"], ["incident", "list"], ["audit", "log"], ["incident", "show", "1"], ["unit", "list"], ["deadline", "list"]):
         out = ok(seeded(*args)).output
         assert "internal error" not in out
     assert TRICKY in ok(seeded("board")).output
@@ -171,23 +173,35 @@ def test_stored_escape_sequences_never_reach_the_terminal(seeded, db_url):
     _tamper(db_url, "UPDATE incident SET title = ?, place = ?", evil, evil)
     _tamper(db_url, "UPDATE note SET text = ?, by = ?", evil, evil)
     _tamper(db_url, "UPDATE unit SET name = ?", evil)
-    for args in (["board"], ["incident", "list"], ["incident", "show", "1"], ["unit", "list"], ["staff", "list"],
-                 ["deadline", "list"], ["report", "shift", "--format", "text"], ["report", "incident", "1"],
-                 ["report", "incident", "1", "--format", "md"], ["report", "incident", "1", "--format", "html"]):
+    for args in (
+        ["board"],
+        ["incident", "list"],
+        ["incident", "show", "1"],
+        ["unit", "list"],
+        ["staff", "list"],
+        ["deadline", "list"],
+        ["report", "shift", "--format", "text"],
+        ["report", "incident", "1"],
+        ["report", "incident", "1", "--format", "md"],
+        ["report", "incident", "1", "--format", "html"],
+    ):
         r = seeded(*args)
         assert r.exit_code == 0, (args, r.output, r.stderr)
         assert_clean(r.output)
         assert "x1b" in r.output or "PWNED" not in r.output, args  # shown, escaped
 
 
-@pytest.mark.parametrize("args, field", [
-    (["incident", "open", "--kind", "mass", "--title", "a\nforged line", "--place", "x", "--level", "B"], "title"),
-    (["incident", "open", "--kind", "mass", "--title", "ok", "--place", "x\u202eyz", "--level", "B"], "place"),
-    (["unit", "add", "P S3", "Station"], "code"),
-    (["unit", "add", "PS3\u200b", "Station"], "code"),
-    (["staff", "add", "DC\x1b[2J", "Name"], "callsign"),
-    (["unit", "add", "PS3", "Station\x07"], "name"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["incident", "open", "--kind", "mass", "--title", "a\nforged line", "--place", "x", "--level", "B"], "title"),
+        (["incident", "open", "--kind", "mass", "--title", "ok", "--place", "x\u202eyz", "--level", "B"], "place"),
+        (["unit", "add", "P S3", "Station"], "code"),
+        (["unit", "add", "PS3\u200b", "Station"], "code"),
+        (["staff", "add", "DC\x1b[2J", "Name"], "callsign"),
+        (["unit", "add", "PS3", "Station\x07"], "name"),
+    ],
+)
 def test_controls_and_line_breaks_refused_in_one_line(seeded, args, field):
     refused(seeded(*args), f"error: {field}: ")
 
@@ -198,8 +212,12 @@ def test_actor_with_escape_sequence_refused(seeded):
 
 
 def test_password_in_db_url_never_printed(tmp_path):
-    for url in ("postgresql://duty:s3cret@127.0.0.1:1/desk", "postgresql://duty:s3cret@host:port/desk",
-                "duty:s3cret@host", "mysql://duty:s3cret@h/x"):
+    for url in (
+        "postgresql://duty:s3cret@127.0.0.1:1/desk",
+        "postgresql://duty:s3cret@host:port/desk",
+        "duty:s3cret@host",
+        "mysql://duty:s3cret@h/x",
+    ):
         r = runner.invoke(app, ["--db", url, "board"])
         assert r.exit_code in (1, 3), (url, r.stderr)
         assert "s3cret" not in r.output + r.stderr, (url, r.stderr)
@@ -276,6 +294,7 @@ def test_errors_file_neutralises_formulas(seeded, tmp_path):
 
 # -- unclean failures become one line ---------------------------------------------------
 
+
 def test_huge_ids_and_odd_times_refused_in_one_line(seeded):
     ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Road", "--level", "B"))
     refused(seeded("incident", "show", str(2**63)), "incident-id")
@@ -288,8 +307,7 @@ def test_huge_ids_and_odd_times_refused_in_one_line(seeded):
 
 def test_time_in_a_dst_gap_refused(seeded, monkeypatch):
     monkeypatch.setenv("DUTYDESK_TZ", "Europe/Berlin")
-    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Road", "--level", "B",
-              "--at", "2026-03-29T01:00"))
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gate", "--place", "Road", "--level", "B", "--at", "2026-03-29T01:00"))
     refused(seeded("incident", "note", "1", "x", "--at", "2026-03-29T02:30"), "does not exist")
     ok(seeded("incident", "note", "1", "x", "--at", "2026-03-29T03:30"))
 
@@ -300,15 +318,18 @@ def test_argument_not_utf8_refused(seeded):
     refused(seeded("--actor", bad, "board"), "UTF-8")
 
 
-@pytest.mark.parametrize("body, needle", [
-    ("[[kind.mass.deadlines]]\nkey = \"first_public_information\"\nminutes = inf\n", "finite"),
-    ("[[kind.mass.deadlines]]\nkey = \"first_public_information\"\nminutes = nan\n", "finite"),
-    ("[[kind.mass.deadlines]]\nkey = \"first_public_information\"\nminutes = 1e12\n", "at most"),
-    ("[[kind.mass.levels]]\nkey = \"B\"\nlabel = \"\\u001b]0;x\\u0007\"\n", "control"),
-    ("[[kind.mass.levels]]\nkey = \"B\"\nlabel = \"[/]\\u202e\"\n", "U+202E"),
-    ("[[kind.mass.roles]]\nkey = \"co\\u200bdon\"\nlabel = \"C\"\n", "U+200B"),
-    ("x = " + "[" * 3000 + "]" * 3000 + "\n", "nested"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ('[[kind.mass.deadlines]]\nkey = "first_public_information"\nminutes = inf\n', "finite"),
+        ('[[kind.mass.deadlines]]\nkey = "first_public_information"\nminutes = nan\n', "finite"),
+        ('[[kind.mass.deadlines]]\nkey = "first_public_information"\nminutes = 1e12\n', "at most"),
+        ('[[kind.mass.levels]]\nkey = "B"\nlabel = "\\u001b]0;x\\u0007"\n', "control"),
+        ('[[kind.mass.levels]]\nkey = "B"\nlabel = "[/]\\u202e"\n', "U+202E"),
+        ('[[kind.mass.roles]]\nkey = "co\\u200bdon"\nlabel = "C"\n', "U+200B"),
+        ("x = " + "[" * 3000 + "]" * 3000 + "\n", "nested"),
+    ],
+)
 def test_playbook_check_refuses_bad_values(tmp_path, body, needle):
     p = tmp_path / "over.toml"
     p.write_text(body, encoding="utf-8")
@@ -337,12 +358,17 @@ def test_damaged_text_in_the_desk_is_a_one_line_refusal(seeded, db_url):
 def test_safe_text_in_a_real_process(tmp_path):
     """Once as a real subprocess: a markup title, an escape in a note, and a
     refused actor, through python -m dutydesk."""
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-           "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}", "DUTYDESK_ACTOR": "DC1", "DUTYDESK_TZ": "UTC"}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}",
+        "DUTYDESK_ACTOR": "DC1",
+        "DUTYDESK_TZ": "UTC",
+    }
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
+        return subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
 
     assert run("init").returncode == 0
     assert run("staff", "add", "DC1", "One").returncode == 0
@@ -351,12 +377,14 @@ def test_safe_text_in_a_real_process(tmp_path):
     assert r.returncode == 0 and b"[/]" in r.stdout, r.stderr
     r = run("--actor", "\x1b]0;T\x07", "incident", "note", "1", "x")
     assert r.returncode == 1 and r.stderr.count(b"\n") == 1 and b"\x1b" not in r.stderr, r.stderr
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "incident", "note", "1", b"caf\xe9"], env=env,
-                       capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "incident", "note", "1", b"caf\xe9"], env=env, capture_output=True, stdin=subprocess.DEVNULL, timeout=60
+    )
     assert r.returncode == 1 and b"UTF-8" in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
 
 
 # -- the console ----------------------------------------------------------------------
+
 
 async def _settle(pilot, rounds: int = 3) -> None:
     for _ in range(rounds):
@@ -369,7 +397,6 @@ def _console_app(desk):
     from dutydesk.app import DutyDeskApp
 
     return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
-
 
 
 async def test_console_shows_markup_and_escapes_as_text(desk, db_url):

@@ -41,7 +41,13 @@ def test_one_settings_object_per_run(monkeypatch, db_url):
 def test_db_option_over_environment_in_a_real_process(tmp_path):
     env_db, opt_db = tmp_path / "env.sqlite", tmp_path / "opt.sqlite"
     env = {**os.environ, "DUTYDESK_DB": f"sqlite:///{env_db}"}
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{opt_db}", "init"], env=env,
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{opt_db}", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert opt_db.exists() and not env_db.exists()

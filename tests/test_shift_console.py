@@ -124,33 +124,36 @@ async def test_missed_during_this_shift_lists_what_went_overdue_in_it(desk, cloc
     began (one due before it, carried over, too) and none met late or still
     overdue.  Now: due during the shift and not met by due, in words."""
     inc = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
-    desk.instruct(inc.id, "PS1", "before the shift")            # due 10:01, overdue when the shift starts
+    desk.instruct(inc.id, "PS1", "before the shift")  # due 10:01, overdue when the shift starts
     clock.advance(minutes=10)
-    desk.start_shift("DC1")                                      # 10:10
-    late = desk.instruct(inc.id, "PS1", "acknowledged late")    # due 10:11
+    desk.start_shift("DC1")  # 10:10
+    late = desk.instruct(inc.id, "PS1", "acknowledged late")  # due 10:11
     clock.advance(minutes=1, seconds=30)
-    desk.acknowledge(late.id)                                    # 30 s late
-    clock.advance(minutes=8, seconds=30)                         # 10:20
+    desk.acknowledge(late.id)  # 30 s late
+    clock.advance(minutes=8, seconds=30)  # 10:20
     quick = desk.instruct(inc.id, "PS2", "acknowledged at once")
-    desk.acknowledge(quick.id)                                   # on time: not listed
+    desk.acknowledge(quick.id)  # on time: not listed
     other = desk.open_incident(kind="mass", title="Blocked road", place="Gate 2", level="C")
     desk.instruct(other.id, "SPD", "settled missed by the close")  # due 10:21
-    clock.advance(minutes=5)                                     # 10:25
-    desk.close_incident(other.id, "Road clear")                  # a closed incident's miss is listed too
-    desk.instruct(inc.id, "NEG", "still pending")                # due 10:26
-    clock.advance(minutes=4)                                     # 10:29: 3 min overdue
+    clock.advance(minutes=5)  # 10:25
+    desk.close_incident(other.id, "Road clear")  # a closed incident's miss is listed too
+    desk.instruct(inc.id, "NEG", "still pending")  # due 10:26
+    clock.advance(minutes=4)  # 10:29: 3 min overdue
     app = make_app(desk)
     async with app.run_test(size=(120, 50)) as pilot:
         screen = await open_shift(pilot)
         text = shown(screen.query_one("#deadline-list", Static))
     missed = [" ".join(x.split()) for x in text.split("Missed during this shift (3)\n", 1)[1].splitlines()]
     label = "Instruction reaches the front-line unit"
-    assert missed == [f"#{inc.id} {label} 11-22 10:11 met late, 30 s late",
-                      f"#{other.id} {label} 11-22 10:21 missed",
-                      f"#{inc.id} {label} 11-22 10:26 overdue, 3 min late"], missed
+    assert missed == [
+        f"#{inc.id} {label} 11-22 10:11 met late, 30 s late",
+        f"#{other.id} {label} 11-22 10:21 missed",
+        f"#{inc.id} {label} 11-22 10:26 overdue, 3 min late",
+    ], missed
 
 
 # -- previews at the screen's width ------------------------------------------------
+
 
 def _preview_lines(screen) -> list[str]:
     return str(screen.query_one("#report-text", Static).render()).splitlines()
@@ -227,6 +230,7 @@ async def test_chinese_preview_fits_and_no_line_starts_with_a_comma(desk, clock)
 
 # -- the KPI report from the console -------------------------------------------------
 
+
 def test_kpi_periods_are_calendar_months_in_the_desks_zone(monkeypatch):
     from datetime import datetime, timezone
 
@@ -234,8 +238,10 @@ def test_kpi_periods_are_calendar_months_in_the_desks_zone(monkeypatch):
 
     utc = timezone.utc
     now = datetime(2026, 11, 23, 16, 0, tzinfo=utc)
-    assert kpi_periods(now) == {"this": (datetime(2026, 11, 1, tzinfo=utc), now),
-                                "last": (datetime(2026, 10, 1, tzinfo=utc), datetime(2026, 11, 1, tzinfo=utc))}
+    assert kpi_periods(now) == {
+        "this": (datetime(2026, 11, 1, tzinfo=utc), now),
+        "last": (datetime(2026, 10, 1, tzinfo=utc), datetime(2026, 11, 1, tzinfo=utc)),
+    }
     january = datetime(2027, 1, 5, 9, 0, tzinfo=utc)
     assert kpi_periods(january)["last"] == (datetime(2026, 12, 1, tzinfo=utc), datetime(2027, 1, 1, tzinfo=utc))
     monkeypatch.setenv("DUTYDESK_TZ", "Asia/Shanghai")  # the month begins at local midnight
@@ -296,8 +302,7 @@ def test_cli_text_report_keeps_80_columns_on_a_wide_terminal(desk, clock, db_url
 
     _long_shift(desk, clock)
     env = {**os.environ, "DUTYDESK_DB": db_url, "COLUMNS": "200"}
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--format", "text"], env=env,
-                       capture_output=True, timeout=60, text=True)
+    r = subprocess.run([sys.executable, "-m", "dutydesk", "report", "shift", "--format", "text"], env=env, capture_output=True, timeout=60, text=True)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert max(len(x) for x in lines) <= 80 and "Missed during this period" in lines

@@ -56,6 +56,7 @@ def test_incident_80x24(snap_compare, demo_desk):
 
 def test_incident_200x50(snap_compare, demo_desk):
     """Deadlines, roles and instructions side by side (from 160 columns)."""
+
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("enter")
@@ -77,6 +78,7 @@ def test_open_incident_form(snap_compare, demo_desk):
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_shift(snap_compare, demo_desk, size):
     """The shift screen: the form in three lines, the handover list below (two columns at 200)."""
+
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("s")
@@ -116,6 +118,7 @@ def zh_keys(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+
     return run_before
 
 

@@ -58,12 +58,20 @@ def _seqs(desk: Desk) -> dict[str, int]:
     entries = desk.journal_entries()
     notes = [e.seq for e in entries if e.action == "incident.note"]
     instructs = [e.seq for e in entries if e.action == "incident.instruct"]
-    return {"note": notes[1], "note0": notes[0], "note0+1": notes[0] + 1, "note2": notes[2], "note3": notes[3],
-            "note4": notes[4], "end+1": entries[-1].seq + 1,
-            "seal": next(e.seq for e in entries if e.action == "shift.end"),
-            "escalate": next(e.seq for e in entries if e.action == "incident.escalate"),
-            "open": next(e.seq for e in entries if e.action == "incident.open"),
-            "ack": next(e.seq for e in entries if e.action == "instruction.ack"), "instruct2": instructs[1]}
+    return {
+        "note": notes[1],
+        "note0": notes[0],
+        "note0+1": notes[0] + 1,
+        "note2": notes[2],
+        "note3": notes[3],
+        "note4": notes[4],
+        "end+1": entries[-1].seq + 1,
+        "seal": next(e.seq for e in entries if e.action == "shift.end"),
+        "escalate": next(e.seq for e in entries if e.action == "incident.escalate"),
+        "open": next(e.seq for e in entries if e.action == "incident.open"),
+        "ack": next(e.seq for e in entries if e.action == "instruction.ack"),
+        "instruct2": instructs[1],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +110,7 @@ def test_one_case_built_from_scratch(tmp_path):
 
 # -- through the CLI ---------------------------------------------------------------
 
+
 def _cli_scene(tmp_path: Path):
     """The scenario on a desk the CLI opens, with keys where the CLI looks."""
     os.environ["DUTYDESK_KEY_DIR"] = str(tmp_path / "keys")  # isolated_env restores DUTYDESK_*
@@ -138,14 +147,14 @@ def test_subprocess_verify_detects_a_table_edit(tmp_path):
     scene, url = _cli_scene(tmp_path)
     tc.table_deadline_missed_to_met(scene)
     env = {**os.environ, "DUTYDESK_KEY_DIR": str(tmp_path / "keys")}
-    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", url, "audit", "verify"], capture_output=True,
-                       text=True, env=env, timeout=60)
+    p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", url, "audit", "verify"], capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 1, (p.stdout, p.stderr)
     assert "deadline 1: state is 'met' in the table, 'missed' in the journal" in p.stderr
     assert "Traceback" not in p.stderr
 
 
 # -- the key ---------------------------------------------------------------------------
+
 
 def test_key_file_is_private_and_outside_the_desk(desk):
     path = config.journal_key_path(desk.meta()["desk_id"])
@@ -203,8 +212,9 @@ def test_old_desk_keeps_verifying_then_is_keyed(bare_desk, clock, db_url):
 
         s.add(DeskMeta(key="desk_id", value="old-desk"))
         s.add(DeskMeta(key="name", value="Old"))
-        journal.append(s, at=clock.now(), actor="DC1", action="desk.create", entity="desk", entity_id="old-desk",
-                       payload={"name": "Old", "demo": False})
+        journal.append(
+            s, at=clock.now(), actor="DC1", action="desk.create", entity="desk", entity_id="old-desk", payload={"name": "Old", "demo": False}
+        )
         s.commit()
     d.add_unit("PS1", "Station 1")
     v = d.verify_journal()
@@ -226,6 +236,7 @@ def test_old_desk_keeps_verifying_then_is_keyed(bare_desk, clock, db_url):
 
 # -- seals -------------------------------------------------------------------------------
 
+
 def test_shift_end_seals_and_report_prints_it(desk, clock):
     from dutydesk import reports
 
@@ -234,8 +245,7 @@ def test_shift_end_seals_and_report_prints_it(desk, clock):
     desk.end_shift("quiet")
     seq, mac = desk.shift_seal(1)
     assert seq == desk.journal_head() and len(mac) == 64
-    assert config.read_seals(desk.meta()["desk_id"]) == [
-        {"shift": 1, "seq": seq, "mac": mac, "at": "2026-11-22T11:00:00.000000Z"}]
+    assert config.read_seals(desk.meta()["desk_id"]) == [{"shift": 1, "seq": seq, "mac": mac, "at": "2026-11-22T11:00:00.000000Z"}]
     text = reports.render(desk, reports.build(desk, "shift", shift_id=1), "text").decode()
     assert f"Journal seal of shift 1: entry {seq}, MAC {mac[:16]}" in text
     assert desk.verify_journal().seals == 1
@@ -247,8 +257,7 @@ def test_mac_covers_canonical_bytes_the_same_on_every_back_end():
 
     from dutydesk.journal import GENESIS, entry_mac
 
-    fields = dict(prev_hash=GENESIS, seq=1, late=False, actor="DC1", action="desk.create", entity="desk",
-                  entity_id="d", payload='{"a":"事件"}')
+    fields = dict(prev_hash=GENESIS, seq=1, late=False, actor="DC1", action="desk.create", entity="desk", entity_id="d", payload='{"a":"事件"}')
     utc = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
     beijing = utc.astimezone(timezone(timedelta(hours=8)))
     key = bytes(range(32))

@@ -12,8 +12,8 @@ UTC = timezone.utc
 
 def test_named_zone_uses_the_offset_of_each_instant(monkeypatch):
     monkeypatch.setenv("DUTYDESK_TZ", "Europe/Berlin")
-    assert fmt_local(datetime(2026, 7, 1, 12, tzinfo=UTC)) == "2026-07-01 14:00"   # summer time
-    assert fmt_local(datetime(2026, 1, 1, 12, tzinfo=UTC)) == "2026-01-01 13:00"   # winter time
+    assert fmt_local(datetime(2026, 7, 1, 12, tzinfo=UTC)) == "2026-07-01 14:00"  # summer time
+    assert fmt_local(datetime(2026, 1, 1, 12, tzinfo=UTC)) == "2026-01-01 13:00"  # winter time
     # a summer wall time typed in winter is read with the summer offset
     assert parse_when("2026-07-01T14:00", datetime(2026, 1, 1, tzinfo=UTC)) == datetime(2026, 7, 1, 12, tzinfo=UTC)
 

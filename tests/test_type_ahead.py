@@ -166,8 +166,7 @@ async def test_backspace_then_tab_in_a_burst_edit_the_field_they_were_typed_in(d
         screen = await open_incident_screen(pilot, slow.id)
         await pilot.press("i")
         await settle(pilot)
-        burst(app, [*"PS", "backspace", "backspace", *"DC2", "tab", "tab", *"Send two cars", "left", "backspace",
-                    "right", *"!", "enter", "m"])
+        burst(app, [*"PS", "backspace", "backspace", *"DC2", "tab", "tab", *"Send two cars", "left", "backspace", "right", *"!", "enter", "m"])
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog), stack(app)  # m, after the instruction was sent
         app.screen.dismiss(False)

@@ -69,8 +69,7 @@ def test_missing_desk_exits_3_and_creates_nothing(tmp_path, units_csv, args):
     assert not path.exists() and not path.parent.exists()
 
 
-@pytest.mark.parametrize("args", [["board"], ["incident", "list"], ["incident", "note", "1", "x"]],
-                         ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("args", [["board"], ["incident", "list"], ["incident", "note", "1", "x"]], ids=lambda a: " ".join(a))
 def test_demo_with_a_mistyped_db_is_no_desk_either(tmp_path, args):
     """--demo makes the demo desk at its own address only: with --db, a typo
     there made an empty desk and exited 0 (seen in a night-shift trial)."""
@@ -228,14 +227,26 @@ def test_inactive_staff_is_refused(desk):
 
 def test_unknown_actor_refused_in_a_real_process(staffed, tmp_path):
     env = {**os.environ, "DUTYDESK_DB": staffed.url, "DUTYDESK_ACTOR": "NOBODY"}
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "unit", "add", "PS3", "Station 3"], env=env,
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "unit", "add", "PS3", "Station 3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert r.returncode == 1, r.stderr
     assert r.stderr.startswith("error: actor: 'NOBODY' is not a member of staff") and "DC1, DC2" in r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     missing = tmp_path / "missing.sqlite"
-    r = subprocess.run([sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{missing}"], env=env,
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{missing}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert r.returncode == 3 and r.stderr.startswith("error: no desk at ") and not missing.exists()
 
 
@@ -278,8 +289,9 @@ def test_cli_back_fill_after_midnight(staffed):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("dutydesk.desk.SystemClock", Night)
-        r = staffed("incident", "open", "--kind", "mass", "--title", "Night gathering", "--place", "Square",
-                    "--level", "C", "--at", "23:50", "--json")
+        r = staffed(
+            "incident", "open", "--kind", "mass", "--title", "Night gathering", "--place", "Square", "--level", "C", "--at", "23:50", "--json"
+        )
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["reported_at"] == "2026-11-21T23:50:00+00:00"
     assert r.stderr == ""
@@ -294,8 +306,7 @@ def test_more_than_a_day_back_warns_naming_how_far(staffed):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("dutydesk.desk.SystemClock", Noon)
-        r = staffed("incident", "open", "--kind", "mass", "--title", "Old", "--place", "Square", "--level", "C",
-                    "--at", "2026-11-20T09:00", "--json")
+        r = staffed("incident", "open", "--kind", "mass", "--title", "Old", "--place", "Square", "--level", "C", "--at", "2026-11-20T09:00", "--json")
         assert r.exit_code == 0, r.stderr
         warning = r.stderr.strip()
         assert "\n" not in warning and warning.startswith("warning: "), warning

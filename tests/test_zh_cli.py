@@ -20,8 +20,31 @@ runner = CliRunner()
 
 # Latin words that may stay in a Chinese line: codes and call signs the test typed,
 # option names, formats, tool names.  Anything else is English left untranslated.
-DATA = {"PS1", "SPD", "DC1", "DC2", "CSV", "JSON", "UTF", "SQLite", "MAC", "sqlite", "desk", "csv", "json",
-        "txt", "md", "html", "pdf", "text", "HMAC", "SHA", "A", "B", "C"}  # A级, B级, C级
+DATA = {
+    "PS1",
+    "SPD",
+    "DC1",
+    "DC2",
+    "CSV",
+    "JSON",
+    "UTF",
+    "SQLite",
+    "MAC",
+    "sqlite",
+    "desk",
+    "csv",
+    "json",
+    "txt",
+    "md",
+    "html",
+    "pdf",
+    "text",
+    "HMAC",
+    "SHA",
+    "A",
+    "B",
+    "C",
+}  # A级, B级, C级
 
 
 def english_words(text: str) -> set[str]:
@@ -41,6 +64,7 @@ def zh(db_url, monkeypatch):
         r = runner.invoke(app, ["--db", db_url, *args])
         assert r.exit_code == code, (r.stdout, r.stderr)
         return r
+
     return run
 
 
@@ -62,8 +86,9 @@ def chinese_only(text: str) -> None:
 
 def test_each_success_line_in_chinese(tour, tmp_path):
     zh = tour
-    r = zh("incident", "open", "--kind", "mass", "--title", "工地门口讨薪聚集", "--place", "滨江路3号工地",
-           "--level", "B", "--reason", "现场人数较多")
+    r = zh(
+        "incident", "open", "--kind", "mass", "--title", "工地门口讨薪聚集", "--place", "滨江路3号工地", "--level", "B", "--reason", "现场人数较多"
+    )
     first = r.stdout.splitlines()[0]
     assert first == "事件 1 已立案：群体性事件，B级。", first
     chinese_only(r.stdout)
@@ -97,8 +122,7 @@ def test_each_success_line_in_chinese(tour, tmp_path):
 
 def test_levels_and_kinds_by_label_in_tables(tour):
     zh = tour
-    zh("incident", "open", "--kind", "opinion", "--title", "执法视频传播", "--place", "环路", "--level", "red",
-       "--reason", "全国关注")
+    zh("incident", "open", "--kind", "opinion", "--title", "执法视频传播", "--place", "环路", "--level", "red", "--reason", "全国关注")
     zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "C", "--reason", "小")
     board = zh("board").stdout
     assert "红色" in board and "C级" in board and " red " not in board
@@ -116,8 +140,7 @@ def test_levels_and_kinds_by_label_in_tables(tour):
 
 def test_keys_and_chinese_labels_accepted_as_input(tour):
     zh = tour
-    r = zh("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级",
-           "--reason", "人数")
+    r = zh("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级", "--reason", "人数")
     assert r.stdout.startswith("事件 1 已立案：群体性事件，B级。")
     zh("incident", "open", "--kind", "涉警舆情", "--title", "视频", "--place", "网上", "--level", "橙色", "--reason", "x")
     zh("incident", "level", "2", "红色", "--reason", "升级")
@@ -154,18 +177,15 @@ def test_english_unchanged_for_keys(db_url):
 
 
 def test_tour_as_a_real_process(tmp_path):
-    env = {**os.environ, "DUTYDESK_LANG": "zh_CN", "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}",
-           "DUTYDESK_ACTOR": "DC1"}
+    env = {**os.environ, "DUTYDESK_LANG": "zh_CN", "DUTYDESK_DB": f"sqlite:///{tmp_path / 'desk.sqlite'}", "DUTYDESK_ACTOR": "DC1"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        r = subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL, timeout=60)
+        r = subprocess.run([sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
         assert r.returncode == 0, r.stderr
         return r
 
     chinese_only(run("init").stdout)
-    r = run("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级",
-            "--reason", "人数")
+    r = run("incident", "open", "--kind", "群体性事件", "--title", "聚集", "--place", "广场", "--level", "B级", "--reason", "人数")
     assert r.stdout.splitlines()[0] == "事件 1 已立案：群体性事件，B级。"
     chinese_only(r.stdout)
 
@@ -186,8 +206,7 @@ def test_text_reports_keep_80_columns_in_chinese(tour):
 
     zh = tour
     long = "群众聚集在工地门口要求结清拖欠工资，人数持续增加，部分人员情绪激动并堵塞道路" * 2
-    zh("incident", "open", "--kind", "opinion", "--title", long, "--place", "滨江路3号工地东门外的人行道上",
-       "--level", "red", "--reason", "全国关注")
+    zh("incident", "open", "--kind", "opinion", "--title", long, "--place", "滨江路3号工地东门外的人行道上", "--level", "red", "--reason", "全国关注")
     zh("incident", "note", "1", long)
     zh("incident", "assign", "1", "unit_involved", "PS1")
     ins = zh("incident", "instruct", "1", "--to", "PS1", long).stdout.strip()
@@ -227,14 +246,22 @@ def test_dates_and_durations_for_the_locale(monkeypatch):
 
 def test_set_up_and_deadline_lines_in_chinese(zh, tmp_path):
     """init, unit/staff add, shift start/end, release, status, deadline meet/waive: Chinese lines."""
-    out = [zh("init").stdout, zh("unit", "add", "PS1", "滨江派出所").stdout,
-           zh("staff", "add", "DC1", "李指挥", "--unit", "PS1").stdout,
-           zh("staff", "add", "DC2", "王指挥", "--unit", "PS1").stdout, zh("shift", "start", "DC1").stdout]
+    out = [
+        zh("init").stdout,
+        zh("unit", "add", "PS1", "滨江派出所").stdout,
+        zh("staff", "add", "DC1", "李指挥", "--unit", "PS1").stdout,
+        zh("staff", "add", "DC2", "王指挥", "--unit", "PS1").stdout,
+        zh("shift", "start", "DC1").stdout,
+    ]
     zh("incident", "open", "--kind", "opinion", "--title", "视频", "--place", "网上", "--level", "橙色", "--reason", "x")
     zh("incident", "assign", "1", "commander", "DC1")
-    out += [zh("incident", "release", "1", "commander").stdout, zh("incident", "status", "1", "verifying").stdout,
-            zh("deadline", "meet", "1").stdout, zh("deadline", "waive", "2", "--reason", "不适用").stdout,
-            zh("shift", "end", "--to", "DC2", "--note", "平稳").stdout]
+    out += [
+        zh("incident", "release", "1", "commander").stdout,
+        zh("incident", "status", "1", "verifying").stdout,
+        zh("deadline", "meet", "1").stdout,
+        zh("deadline", "waive", "2", "--reason", "不适用").stdout,
+        zh("shift", "end", "--to", "DC2", "--note", "平稳").stdout,
+    ]
     assert "已解除事件 1 的岗位 '指挥长'：DC1。\n" in out
     for text in out:
         chinese_only(text)
@@ -288,11 +315,44 @@ def test_refusals_name_levels_roles_and_states_by_label(tour):
     refused("incident", "status", "1", "verifying")
     zh("deadline", "meet", "1")
     refused("deadline", "meet", "1")
-    zh("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--factor", "cause_field=labour",
-       "--factor", "participants=120", "--factor", "trend=growing", "--factor", "social_impact=district")
-    assert "B级" in refused("incident", "open", "--kind", "mass", "--title", "聚集", "--place", "广场", "--level", "C",
-                           "--factor", "cause_field=labour", "--factor", "participants=120", "--factor",
-                           "trend=growing", "--factor", "social_impact=district")
+    zh(
+        "incident",
+        "open",
+        "--kind",
+        "mass",
+        "--title",
+        "聚集",
+        "--place",
+        "广场",
+        "--factor",
+        "cause_field=labour",
+        "--factor",
+        "participants=120",
+        "--factor",
+        "trend=growing",
+        "--factor",
+        "social_impact=district",
+    )
+    assert "B级" in refused(
+        "incident",
+        "open",
+        "--kind",
+        "mass",
+        "--title",
+        "聚集",
+        "--place",
+        "广场",
+        "--level",
+        "C",
+        "--factor",
+        "cause_field=labour",
+        "--factor",
+        "participants=120",
+        "--factor",
+        "trend=growing",
+        "--factor",
+        "social_impact=district",
+    )
     # unknown names: the kind and the allowed values by label too (labels are accepted as input)
     assert "群体性事件" in refused("incident", "level", "2", "红色", "--reason", "x")
     assert "封控警戒" in refused("incident", "assign", "2", "警戒", "PS1")

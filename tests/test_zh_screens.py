@@ -21,10 +21,69 @@ NOW = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
 
 # Latin words a Chinese screen may show: codes and call signs the test typed, key
 # names, and the terminal title.
-ALLOWED = {"PS1", "SPD", "DC1", "DC2", "dutydesk", "esc", "enter", "tab", "shift", "ctrl", "p", "q", "o", "s", "h",
-           "l", "a", "x", "i", "k", "m", "w", "n", "t", "c", "r", "d", "e", "f1", "PgDn", "PgUp", "pagedown",
-           "pageup", "F1", "A", "B", "C", "YYYY", "MM", "DD", "HH", "ISO", "PDF", "HTML", "Markdown", "UTC",
-           "question_mark", "b", "Esc", "Enter", "Tab", "Ctrl", "pgdn", "pgup", "PS9", "S", "SVG", "f2", "F2", "y", "JSON"}
+ALLOWED = {
+    "PS1",
+    "SPD",
+    "DC1",
+    "DC2",
+    "dutydesk",
+    "esc",
+    "enter",
+    "tab",
+    "shift",
+    "ctrl",
+    "p",
+    "q",
+    "o",
+    "s",
+    "h",
+    "l",
+    "a",
+    "x",
+    "i",
+    "k",
+    "m",
+    "w",
+    "n",
+    "t",
+    "c",
+    "r",
+    "d",
+    "e",
+    "f1",
+    "PgDn",
+    "PgUp",
+    "pagedown",
+    "pageup",
+    "F1",
+    "A",
+    "B",
+    "C",
+    "YYYY",
+    "MM",
+    "DD",
+    "HH",
+    "ISO",
+    "PDF",
+    "HTML",
+    "Markdown",
+    "UTC",
+    "question_mark",
+    "b",
+    "Esc",
+    "Enter",
+    "Tab",
+    "Ctrl",
+    "pgdn",
+    "pgup",
+    "PS9",
+    "S",
+    "SVG",
+    "f2",
+    "F2",
+    "y",
+    "JSON",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +112,8 @@ def screen_lines(app) -> list[str]:  # noqa: ANN001
     svg = app.export_screenshot()
     lines: dict[int, list[tuple[float, float, str]]] = {}
     for x, length, line, text in re.findall(
-            r'<text [^>]*x="([\d.]+)" [^>]*textLength="([\d.]+)" clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>', svg):
+        r'<text [^>]*x="([\d.]+)" [^>]*textLength="([\d.]+)" clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>', svg
+    ):
         lines.setdefault(int(line), []).append((float(x), float(length), html.unescape(text).replace("\xa0", " ")))
     out = []
     for n in sorted(lines):
@@ -176,8 +236,14 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
         await look("meet confirmation")
         await pilot.press("escape")
         await settle(pilot)
-        for key, name in (("l", "level dialog"), ("a", "assign dialog"), ("i", "instruct dialog"),
-                          ("n", "note dialog"), ("c", "close dialog"), ("r", "report preview")):
+        for key, name in (
+            ("l", "level dialog"),
+            ("a", "assign dialog"),
+            ("i", "instruct dialog"),
+            ("n", "note dialog"),
+            ("c", "close dialog"),
+            ("r", "report preview"),
+        ):
             await pilot.press(key)
             await look(name)
             await pilot.press("escape")
@@ -185,14 +251,14 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
     bad = {name: found for name, found in seen.items() if found}
     assert not bad, "\n".join(f"{name}: {found}" for name, found in bad.items())
     assert len(seen) == 24 and screens["palette"] == "CommandPalette", screens
-    assert (screens["kpi period"], screens["kpi preview"], screens["alarm list"]) == (
-        "KpiPeriodDialog", "ReportScreen", "AlarmScreen"), screens
+    assert (screens["kpi period"], screens["kpi preview"], screens["alarm list"]) == ("KpiPeriodDialog", "ReportScreen", "AlarmScreen"), screens
     assert {screens[f"full text {t}"] for t in ("deadlines", "instructions", "timeline")} == {"TextDialog"}, screens
     assert screens["meet confirmation"] == "ConfirmDialog", screens
     assert screens["board"] == "BoardScreen" and screens["incident tab-roles"] == "IncidentScreen"
     assert screens["report preview"] == "ReportScreen", screens
-    assert all(screens[f"{what} dialog"] not in ("IncidentScreen", "BoardScreen")
-               for what in ("level", "assign", "instruct", "note", "close")), screens
+    assert all(screens[f"{what} dialog"] not in ("IncidentScreen", "BoardScreen") for what in ("level", "assign", "instruct", "note", "close")), (
+        screens
+    )
     assert len(set(screens.values())) >= 8, screens
 
 

@@ -48,8 +48,7 @@ def _desk_file(ctx: typer.Context, *, must_exist: bool = True) -> tuple[str, Pat
     parsed = _parse(url)
     path = _sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
     if path is None:
-        raise Refused("db", _("backup and restore work on a desk in a SQLite file; for PostgreSQL use its own tools "
-                              "(pg_dump, pg_restore)"))
+        raise Refused("db", _("backup and restore work on a desk in a SQLite file; for PostgreSQL use its own tools (pg_dump, pg_restore)"))
     if must_exist or path.exists():
         probe_desk(url)  # no desk there: exit 3, creating nothing
     return url, path
@@ -115,8 +114,7 @@ def check_copy(path: Path, shown: str, *, field: str = "file") -> Checked:
     finally:
         engine.dispose()
     if not getattr(verdict, "ok", False):
-        raise Refused(field, _("{file}: the journal does not verify: {reason}").format(
-            file=shown, reason=getattr(verdict, "reason", "") or verdict))
+        raise Refused(field, _("{file}: the journal does not verify: {reason}").format(file=shown, reason=getattr(verdict, "reason", "") or verdict))
     return Checked(getattr(verdict, "count", 0), desk_id, revision)
 
 
@@ -144,8 +142,11 @@ def run_backup(ctx: typer.Context, file: Path, force: bool) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     log.event("dutydesk backup", "backup written: %s entries=%d", str(target), checked.entries)
-    typer.echo(_("Backup of {desk} written to {file}: {n} journal entries, checked (pages intact, journal verified).").format(
-        desk=desk, file=target, n=checked.entries))
+    typer.echo(
+        _("Backup of {desk} written to {file}: {n} journal entries, checked (pages intact, journal verified).").format(
+            desk=desk, file=target, n=checked.entries
+        )
+    )
 
 
 def run_restore(ctx: typer.Context, file: Path) -> None:
@@ -185,10 +186,10 @@ def run_restore(ctx: typer.Context, file: Path) -> None:
         raise Refused("db", _("cannot put the copy in place at {path}: {error}").format(path=desk, error=exc.strerror)) from None
     finally:
         tmp.unlink(missing_ok=True)
-    log.event("dutydesk restore", "desk restored: %s from %s entries=%d aside=%s", str(desk), str(file), checked.entries,
-              str(aside) if aside else "-")
-    typer.echo(_("Desk at {desk} restored from {file}: {n} journal entries, verified.").format(
-        desk=desk, file=file, n=checked.entries))
+    log.event(
+        "dutydesk restore", "desk restored: %s from %s entries=%d aside=%s", str(desk), str(file), checked.entries, str(aside) if aside else "-"
+    )
+    typer.echo(_("Desk at {desk} restored from {file}: {n} journal entries, verified.").format(desk=desk, file=file, n=checked.entries))
     if aside is not None:
         typer.echo(_("The desk it replaced is kept at {path}.").format(path=aside))
 
@@ -204,8 +205,7 @@ def _quiesce(desk: Path) -> None:
             con.execute("BEGIN EXCLUSIVE")
             con.execute("COMMIT")
         except sqlite3.OperationalError:
-            raise Refused("db", _("the desk is open in a console or another command; close them, then restore "
-                                  "(nothing was changed)")) from None
+            raise Refused("db", _("the desk is open in a console or another command; close them, then restore (nothing was changed)")) from None
         busy, _log, _done = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             raise Refused("db", _("the desk is in use; close every console, then restore (nothing was changed)"))
@@ -213,8 +213,7 @@ def _quiesce(desk: Path) -> None:
         con.close()
     wal = Path(f"{desk}-wal")
     if wal.exists() and wal.stat().st_size:
-        raise Refused("db", _("the desk's -wal could not be folded in; close every console, then restore "
-                              "(nothing was changed)"))
+        raise Refused("db", _("the desk's -wal could not be folded in; close every console, then restore (nothing was changed)"))
     for side in (wal, Path(f"{desk}-shm")):
         side.unlink(missing_ok=True)  # empty once the desk is closed everywhere
 
@@ -225,4 +224,3 @@ def _sync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-

@@ -27,8 +27,7 @@ def sub_app(help_text: str) -> typer.Typer:
     the msgid, translated when shown: see ``dutydesk.i18n.helptext``)."""
     from dutydesk.i18n.helptext import LocalisedGroup
 
-    group = typer.Typer(cls=LocalisedGroup, help=help_text, no_args_is_help=True, add_completion=False,
-                        rich_markup_mode=None)
+    group = typer.Typer(cls=LocalisedGroup, help=help_text, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
     @group.callback()
     def _group() -> None:
@@ -69,8 +68,7 @@ class State:
             # The demo desk makes itself only at its own address: ``--demo --db
             # TYPO`` is a mistyped address like any other (exit 3, nothing made).
             makes_itself = self.demo and not self.db
-            self._desk = Desk.open(settings.db_url, actor=settings.actor, create=create or makes_itself,
-                                   playbook_override=settings.playbook_override)
+            self._desk = Desk.open(settings.db_url, actor=settings.actor, create=create or makes_itself, playbook_override=settings.playbook_override)
             if self.demo:
                 if "desk_id" not in self._desk.meta():
                     self._desk.init(demo=True)
@@ -78,7 +76,6 @@ class State:
                 if shift is not None:
                     self._desk.actor = shift.commander
         return self._desk
-
 
     def reader(self) -> "Desk | LightDesk":
         """For a command that only reads: the light reader (``dutydesk.lightread``:
@@ -161,8 +158,10 @@ def guard(fn):
 
         for name, value in kwargs.items():
             if type(value) is int and not -MAX_ID <= value <= MAX_ID:
-                fail(_("{field}: {value} is out of range (at most {most})").format(
-                    field=name.replace("_", "-"), value=value, most=MAX_ID), EXIT_REFUSED)
+                fail(
+                    _("{field}: {value} is out of range (at most {most})").format(field=name.replace("_", "-"), value=value, most=MAX_ID),
+                    EXIT_REFUSED,
+                )
         _WARNINGS.clear()
         try:
             result = fn(*args, **kwargs)
@@ -181,13 +180,11 @@ def guard(fn):
                 raise
             name = type(exc).__name__
             if isinstance(exc, UnicodeDecodeError) and _in_database(exc):  # a damaged page of the desk file
-                fail(_("database: the desk holds text that is not valid UTF-8 (a damaged file?): {error}").format(
-                    error=exc.reason), EXIT_NO_DESK)
+                fail(_("database: the desk holds text that is not valid UTF-8 (a damaged file?): {error}").format(error=exc.reason), EXIT_NO_DESK)
             if name in ("OperationalError", "DatabaseError", "InterfaceError", "ProgrammingError"):
                 error = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [name]
                 fail(_("database: {error}").format(error=error[0]), EXIT_NO_DESK)
-            fail(_("internal error ({name}): {error}; set DUTYDESK_DEBUG=1 for details").format(name=name, error=exc),
-                 EXIT_REFUSED)
+            fail(_("internal error ({name}): {error}; set DUTYDESK_DEBUG=1 for details").format(name=name, error=exc), EXIT_REFUSED)
 
     return wrapper
 
@@ -256,8 +253,7 @@ def _when(desk: "Desk", at: str | None, field: str = "at", *, warn: bool = True)
     except BadTime as exc:
         raise Refused(field, str(exc)) from None
     if warn and now - when > LATE_WARNING:
-        _WARNINGS.append(_("warning: --{field} {at} is {ago} back; check the date").format(
-            field=field, at=fmt_local(when), ago=fmt_ago(now - when)))
+        _WARNINGS.append(_("warning: --{field} {at} is {ago} back; check the date").format(field=field, at=fmt_local(when), ago=fmt_ago(now - when)))
     return when
 
 
@@ -308,9 +304,27 @@ def _print_board(desk: "Desk") -> None:
     for r in rows:
         nd = r.next_deadline
         nxt = f"{fmt_duration(nd.due_at - now)} {nd.label}" if nd else "-"
-        out.append((r.id, _kind_name(desk, r.kind), _level_name(desk, r.kind, r.level), r.title, r.place, _status(r.status), f"{r.roles_filled}/{r.roles_required}", nxt))
-    console.print(_make_table([_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"),
-                               _("Next deadline")], out, _("Live incidents"), flex=(3, 4, 7), optional=(1, 4)))
+        out.append(
+            (
+                r.id,
+                _kind_name(desk, r.kind),
+                _level_name(desk, r.kind, r.level),
+                r.title,
+                r.place,
+                _status(r.status),
+                f"{r.roles_filled}/{r.roles_required}",
+                nxt,
+            )
+        )
+    console.print(
+        _make_table(
+            [_("ID"), _("Kind"), _("Level"), _("Title"), _("Place"), _("Status"), _("Roles"), _("Next deadline")],
+            out,
+            _("Live incidents"),
+            flex=(3, 4, 7),
+            optional=(1, 4),
+        )
+    )
 
 
 def _kind_name(desk: "Desk", kind: str) -> str:
@@ -330,13 +344,11 @@ def _status(status: str) -> str:
     return status_label(status)
 
 
-def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
-           optional: tuple[int, ...] = ()) -> None:
+def _table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (), optional: tuple[int, ...] = ()) -> None:
     _console().print(_make_table(columns, rows, title, flex, optional))
 
 
-def _make_table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (),
-                optional: tuple[int, ...] = ()):
+def _make_table(columns: list[str], rows: list[tuple], title: str | None = None, flex: tuple[int, ...] = (), optional: tuple[int, ...] = ()):
     """One row per record (no wrapping), fitted to the terminal (80 columns when
     piped): ``optional`` columns are dropped, in order, while even the ``flex``
     (free-text) columns at 12 characters would not fit; then the flex columns,

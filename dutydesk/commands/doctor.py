@@ -29,7 +29,12 @@ class Finding:
     text: str
 
 
-@doctor_app.command("doctor", help=_("Check the desk: database integrity and foreign keys, the journal (chain, MACs, seals, the tables against it), the schema, the write-ahead log and file permissions. Reports only; exit 0 if all is well, else 1."))
+@doctor_app.command(
+    "doctor",
+    help=_(
+        "Check the desk: database integrity and foreign keys, the journal (chain, MACs, seals, the tables against it), the schema, the write-ahead log and file permissions. Reports only; exit 0 if all is well, else 1."
+    ),
+)
 @guard
 def doctor(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     from dutydesk.db import _parse, _sqlite_path, probe_desk
@@ -90,16 +95,38 @@ def _database(engine) -> list[Finding]:  # noqa: ANN001
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-            out.append(Finding(_("integrity"), rows == ["ok"], _("the database file is sound") if rows == ["ok"] else
-                               _("the database file is damaged: {detail}").format(detail="; ".join(rows[:3]))))
+            out.append(
+                Finding(
+                    _("integrity"),
+                    rows == ["ok"],
+                    _("the database file is sound")
+                    if rows == ["ok"]
+                    else _("the database file is damaged: {detail}").format(detail="; ".join(rows[:3])),
+                )
+            )
             broken = list(conn.exec_driver_sql("PRAGMA foreign_key_check"))
-            out.append(Finding(_("foreign keys"), not broken, _("every reference points to a row") if not broken else
-                               _("{n} rows point to rows that are not there (first: {table} row {row} -> {parent})").format(
-                                   n=len(broken), table=broken[0][0], row=broken[0][1], parent=broken[0][2])))
+            out.append(
+                Finding(
+                    _("foreign keys"),
+                    not broken,
+                    _("every reference points to a row")
+                    if not broken
+                    else _("{n} rows point to rows that are not there (first: {table} row {row} -> {parent})").format(
+                        n=len(broken), table=broken[0][0], row=broken[0][1], parent=broken[0][2]
+                    ),
+                )
+            )
     revision = current_revision(engine)
     at_head = revision == HEAD_REVISION
-    out.append(Finding(_("schema"), at_head, _("at this version's revision ({rev})").format(rev=HEAD_REVISION) if at_head else
-                       _("at {rev}, this version's is {head}: any other command upgrades it").format(rev=revision, head=HEAD_REVISION)))
+    out.append(
+        Finding(
+            _("schema"),
+            at_head,
+            _("at this version's revision ({rev})").format(rev=HEAD_REVISION)
+            if at_head
+            else _("at {rev}, this version's is {head}: any other command upgrades it").format(rev=revision, head=HEAD_REVISION),
+        )
+    )
     if not at_head:
         out.append(Finding(_("journal"), False, _("not checked: the schema is not this version's")))
         return out
@@ -119,8 +146,11 @@ def _mode(path: Path) -> int:
 def _private(path: Path, what: str, want: int) -> Finding:
     mode = _mode(path)
     if mode & 0o077:
-        return Finding(_("permissions"), False, _("{what} {path} is mode {mode:04o}: others can read it (should be {want:04o})").format(
-            what=what, path=path, mode=mode, want=want))
+        return Finding(
+            _("permissions"),
+            False,
+            _("{what} {path} is mode {mode:04o}: others can read it (should be {want:04o})").format(what=what, path=path, mode=mode, want=want),
+        )
     return Finding(_("permissions"), True, _("{what} {path} is private ({mode:04o})").format(what=what, path=path, mode=mode))
 
 
@@ -153,8 +183,13 @@ def _wal(path: Path) -> Finding:
     frames, salt = _shm_header(shm)
     if not wal.exists() or wal.stat().st_size == 0:
         if frames:
-            return Finding(name, False, _("{wal} is missing, but the desk's index says it held {n} pages not yet in the desk: those changes are lost (was it deleted?)").format(
-                wal=wal, n=frames))
+            return Finding(
+                name,
+                False,
+                _(
+                    "{wal} is missing, but the desk's index says it held {n} pages not yet in the desk: those changes are lost (was it deleted?)"
+                ).format(wal=wal, n=frames),
+            )
         return Finding(name, True, _("no pending log (the desk is closed or fully written)"))
     try:
         with open(wal, "rb") as fh:
@@ -169,11 +204,21 @@ def _wal(path: Path) -> Finding:
     db_page = struct.unpack(">H", db_header[16:18])[0] if len(db_header) >= 18 else 0
     db_page = 65536 if db_page == 1 else db_page
     if db_page and page != db_page:
-        return Finding(name, False, _("{wal} has pages of {page} bytes, the desk {db_page}: it belongs to another database (replaced?)").format(
-            wal=wal, page=page, db_page=db_page))
+        return Finding(
+            name,
+            False,
+            _("{wal} has pages of {page} bytes, the desk {db_page}: it belongs to another database (replaced?)").format(
+                wal=wal, page=page, db_page=db_page
+            ),
+        )
     if frames and salt is not None and salt != header[16:24]:
-        return Finding(name, False, _("{wal} is not the log the desk's index describes ({n} pages): it was replaced, and the changes in the real one are lost").format(
-            wal=wal, n=frames))
+        return Finding(
+            name,
+            False,
+            _("{wal} is not the log the desk's index describes ({n} pages): it was replaced, and the changes in the real one are lost").format(
+                wal=wal, n=frames
+            ),
+        )
     return Finding(name, True, _("consistent with the desk"))
 
 

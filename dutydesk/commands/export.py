@@ -31,4 +31,3 @@ def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path], 
     check_output(output, force=force)  # before any row is read
     n = write_atomic(output, lambda fh: write_records(desk.export_rows(kind), columns, fmt, fh), force=force)
     typer.echo(_("{n} {kind} written to {file}").format(n=n, kind=kind, file=output), err=True)
-

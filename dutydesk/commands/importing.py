@@ -25,8 +25,19 @@ ForceOpt = Annotated[bool, typer.Option("--force", help=_("Replace the --errors 
 MAX_SHOWN = 50
 
 
-def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, update, errors, quiet, json_out,  # noqa: ANN001
-         force: bool = False) -> None:
+def _run(
+    ctx: typer.Context,
+    entity: str,
+    file: str,
+    fmt,
+    encoding,
+    dry_run,
+    update,
+    errors,
+    quiet,
+    json_out,  # noqa: ANN001
+    force: bool = False,
+) -> None:
     from dutydesk.files import OutputFile, check_output
     from dutydesk.importing import run_import
 
@@ -39,26 +50,40 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
     if not quiet and not json_out and sys.stderr.isatty():
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        progress = Progress(SpinnerColumn(), TextColumn(_("checking {file}: {{task.completed}} rows").format(file=file)),
-                            TimeElapsedColumn(), transient=True)
+        progress = Progress(
+            SpinnerColumn(), TextColumn(_("checking {file}: {{task.completed}} rows").format(file=file)), TimeElapsedColumn(), transient=True
+        )
         task = progress.add_task("rows", total=None)
         progress.start()
 
         def on_row(n: int) -> None:  # called once a batch
             progress.update(task, completed=n)
+
     try:
-        result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run,
-                            on_row=on_row, errors_file=errors)
+        result = run_import(desk, entity, file, fmt=fmt, encoding=encoding, update=update, dry_run=dry_run, on_row=on_row, errors_file=errors)
     finally:
         if progress is not None:
             progress.stop()
     if json_out:
-        _emit_json({"entity": entity, "file": result.file, "format": result.fmt, "encoding": result.encoding,
-                    "rows": result.rows, "sha256": result.sha256, "written": result.written, "dry_run": dry_run,
-                    "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-                    "differs": result.differs, "ignored_columns": result.ignored_columns,
-                    "problem_count": result.problem_count,
-                    "problems": [{"row": p.row, "field": p.field, "problem": p.problem} for p in result.problems]})
+        _emit_json(
+            {
+                "entity": entity,
+                "file": result.file,
+                "format": result.fmt,
+                "encoding": result.encoding,
+                "rows": result.rows,
+                "sha256": result.sha256,
+                "written": result.written,
+                "dry_run": dry_run,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "differs": result.differs,
+                "ignored_columns": result.ignored_columns,
+                "problem_count": result.problem_count,
+                "problems": [{"row": p.row, "field": p.field, "problem": p.problem} for p in result.problems],
+            }
+        )
     if result.problems:
         for p in result.problems[:MAX_SHOWN]:  # a problem quotes the row's text: shown escaped
             typer.echo(safe(f"{result.file}:{p.row}: {p.field}: {p.problem}"), err=True)
@@ -66,22 +91,34 @@ def _run(ctx: typer.Context, entity: str, file: str, fmt, encoding, dry_run, upd
             typer.echo(_("... and {n} more problems").format(n=result.problem_count - MAX_SHOWN), err=True)
         if errors is not None:
             typer.echo(_("rejected rows, with reasons: {path}").format(path=errors), err=True)
-        typer.echo(_("error: {file}: {n} problem(s) in {rows} rows; nothing was written").format(
-            file=result.file, n=result.problem_count, rows=result.rows), err=True)
+        typer.echo(
+            _("error: {file}: {n} problem(s) in {rows} rows; nothing was written").format(file=result.file, n=result.problem_count, rows=result.rows),
+            err=True,
+        )
         raise typer.Exit(1)
     if json_out:
         return
     if result.ignored_columns:
         typer.echo(_("note: columns ignored: {cols}").format(cols=safe(", ".join(result.ignored_columns))), err=True)
     line = _("{rows} rows: {ins} new, {upd} updated, {same} unchanged, {diff} differing (left; use --update)").format(
-        rows=result.rows, ins=result.inserted, upd=result.updated, same=result.unchanged, diff=result.differs)
+        rows=result.rows, ins=result.inserted, upd=result.updated, same=result.unchanged, diff=result.differs
+    )
     typer.echo((_("Dry run, nothing written: ") if dry_run else _("Imported {file}: ").format(file=result.file)) + line)
 
 
 def _register(entity: str, help_text: str) -> None:
-    def command(ctx: typer.Context, file: FileArg, fmt: FormatOpt = None, encoding: EncodingOpt = None,
-                dry_run: DryOpt = False, update: UpdateOpt = False, errors: ErrorsOpt = None,
-                quiet: QuietOpt = False, json_out: JsonOpt = False, force: ForceOpt = False) -> None:
+    def command(
+        ctx: typer.Context,
+        file: FileArg,
+        fmt: FormatOpt = None,
+        encoding: EncodingOpt = None,
+        dry_run: DryOpt = False,
+        update: UpdateOpt = False,
+        errors: ErrorsOpt = None,
+        quiet: QuietOpt = False,
+        json_out: JsonOpt = False,
+        force: ForceOpt = False,
+    ) -> None:
         _run(ctx, entity, file, fmt, encoding, dry_run, update, errors, quiet, json_out, force)
 
     command.__name__ = f"import_{entity}"
@@ -90,6 +127,8 @@ def _register(entity: str, help_text: str) -> None:
 
 _register("units", _("Import units (code, name, type, parent)."))
 _register("staff", _("Import staff (call sign, name, unit, post)."))
-_register("incidents", _("Import incidents (ref, kind, title, place, level, reported_at; status, closed_at, ...). "
-                         "Live ones get their deadlines from the playbook."))
+_register(
+    "incidents",
+    _("Import incidents (ref, kind, title, place, level, reported_at; status, closed_at, ...). Live ones get their deadlines from the playbook."),
+)
 _register("disputes", _("Import the dispute ledger (ref, field, parties, opened_at; status, resolved_at, unit)."))

@@ -7,18 +7,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from dutydesk.commands.common import (JsonOpt, _console, _emit_json, _state,
-                                      guard, sub_app)
+from dutydesk.commands.common import JsonOpt, _console, _emit_json, _state, guard, sub_app
 from dutydesk.i18n import N_, _, translate_marked
 
 
 playbook_app = sub_app(_("Show and check the response playbooks."))
 
+
 # -- playbooks -----------------------------------------------------------------
 @playbook_app.command("show", help=_("Print the levels, roles, deadline rules and risk factors of a kind (or of all)."))
 @guard
-def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argument(help=_("mass, opinion, ..."))] = None,
-                  json_out: JsonOpt = False) -> None:
+def playbook_show(
+    ctx: typer.Context, kind: Annotated[Optional[str], typer.Argument(help=_("mass, opinion, ..."))] = None, json_out: JsonOpt = False
+) -> None:
     from dutydesk.playbook import load_playbooks
 
     pb = load_playbooks(_state(ctx).settings().playbook_override)
@@ -47,8 +48,7 @@ def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argum
         for col in (_("Rule"), _("What"), _("From"), _("Time by level")):
             t.add_column(col)
         for d in k.deadlines:
-            times = ", ".join(f"{lv}: {_minutes(d.duration(lv).total_seconds() / 60)}"
-                              for lv in k.level_keys() if d.applies_to(lv))
+            times = ", ".join(f"{lv}: {_minutes(d.duration(lv).total_seconds() / 60)}" for lv in k.level_keys() if d.applies_to(lv))
             anchor = translate_marked(ANCHORS.get(d.anchor, d.anchor)) + (f" ({', '.join(d.instruction_kinds)})" if d.instruction_kinds else "")
             t.add_row(d.key, d.text(), anchor, times)
         console.print(t)
@@ -67,8 +67,12 @@ def playbook_show(ctx: typer.Context, kind: Annotated[Optional[str], typer.Argum
 
 # Who fills a role and what a rule counts from, in the reader's words (the playbook keeps the keys).
 ASSIGNEES = {"unit": N_("a unit"), "staff": N_("a person"), "any": N_("a unit or a person")}
-ANCHORS = {"reported": N_("from the report"), "occurred": N_("from when it happened"),
-           "level_set": N_("from when the level was set"), "instruction": N_("from each instruction")}
+ANCHORS = {
+    "reported": N_("from the report"),
+    "occurred": N_("from when it happened"),
+    "level_set": N_("from when the level was set"),
+    "instruction": N_("from each instruction"),
+}
 
 
 def _minutes(m: float) -> str:

@@ -22,8 +22,7 @@ ToOpt = Annotated[Optional[str], typer.Option("--to", help=_("End of the period:
 ForceOpt = Annotated[bool, typer.Option("--force", help=_("Replace the output file if it exists."))]
 
 
-def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang: Optional[str], *, force: bool = False,
-          **params) -> None:  # noqa: ANN003
+def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang: Optional[str], *, force: bool = False, **params) -> None:  # noqa: ANN003
     from dutydesk import reports
     from dutydesk.errors import Refused
     from dutydesk.i18n import LANGUAGES, normalise, using_language
@@ -49,26 +48,45 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
     typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
 
 
-@report_app.command("shift", help=_("What happened on a shift: incidents, deadlines, the activity log, the handover "
-                                    "(default: the current or last shift)."))
+@report_app.command(
+    "shift", help=_("What happened on a shift: incidents, deadlines, the activity log, the handover (default: the current or last shift).")
+)
 @guard
-def report_shift(ctx: typer.Context,
-                 shift: Annotated[Optional[int], typer.Option("--shift", help=_("Shift number."))] = None,
-                 since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text", output: OutputOpt = None,
-                 lang: LangOpt = None, force: ForceOpt = False) -> None:
+def report_shift(
+    ctx: typer.Context,
+    shift: Annotated[Optional[int], typer.Option("--shift", help=_("Shift number."))] = None,
+    since: FromOpt = None,
+    until: ToOpt = None,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+    force: ForceOpt = False,
+) -> None:
     _emit(ctx, "shift", fmt, output, lang, force=force, shift_id=shift, since=since, until=until)
 
 
 @report_app.command("incident", help=_("After-action report of one incident."))
 @guard
-def report_incident(ctx: typer.Context, incident_id: Annotated[int, typer.Argument(metavar="ID")],
-                    fmt: FormatOpt = "text", output: OutputOpt = None, lang: LangOpt = None,
-                    force: ForceOpt = False) -> None:
+def report_incident(
+    ctx: typer.Context,
+    incident_id: Annotated[int, typer.Argument(metavar="ID")],
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+    force: ForceOpt = False,
+) -> None:
     _emit(ctx, "incident", fmt, output, lang, force=force, incident_id=incident_id)
 
 
 @report_app.command("kpi", help=_("Each plan target the desk can measure, the share met against it, and the misses."))
 @guard
-def report_kpi(ctx: typer.Context, since: FromOpt = None, until: ToOpt = None, fmt: FormatOpt = "text",
-               output: OutputOpt = None, lang: LangOpt = None, force: ForceOpt = False) -> None:
+def report_kpi(
+    ctx: typer.Context,
+    since: FromOpt = None,
+    until: ToOpt = None,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    lang: LangOpt = None,
+    force: ForceOpt = False,
+) -> None:
     _emit(ctx, "kpi", fmt, output, lang, force=force, since=since, until=until)

@@ -6,21 +6,25 @@ from typing import Annotated, Optional
 
 import typer
 
-from dutydesk.commands.common import (JsonOpt, _emit_json, _state,
-                                      _table, guard, sub_app)
+from dutydesk.commands.common import JsonOpt, _emit_json, _state, _table, guard, sub_app
 from dutydesk.i18n import _
 
 
 unit_app = sub_app(_("Add and list units."))
 staff_app = sub_app(_("Add and list staff."))
 
+
 # -- units and staff -------------------------------------------------------------
 @unit_app.command("add", help=_("Add a unit (station, team, department)."))
 @guard
-def unit_add(ctx: typer.Context, code: str, name: str,
-             unit_type: Annotated[str, typer.Option("--type", help=_("station, team, department, ..."))] = "station",
-             parent: Annotated[Optional[str], typer.Option(help=_("Code of the parent unit."))] = None,
-             json_out: JsonOpt = False) -> None:
+def unit_add(
+    ctx: typer.Context,
+    code: str,
+    name: str,
+    unit_type: Annotated[str, typer.Option("--type", help=_("station, team, department, ..."))] = "station",
+    parent: Annotated[Optional[str], typer.Option(help=_("Code of the parent unit."))] = None,
+    json_out: JsonOpt = False,
+) -> None:
     unit = _state(ctx).desk().add_unit(code, name, unit_type, parent)
     _emit_json(unit.to_json()) if json_out else typer.echo(_("Unit {code} added.").format(code=unit.code))
 
@@ -37,10 +41,14 @@ def unit_list(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 
 @staff_app.command("add", help=_("Add a member of staff."))
 @guard
-def staff_add(ctx: typer.Context, callsign: str, name: str,
-              unit: Annotated[Optional[str], typer.Option(help=_("Code of the unit."))] = None,
-              post: Annotated[str, typer.Option(help=_("Post or rank."))] = "",
-              json_out: JsonOpt = False) -> None:
+def staff_add(
+    ctx: typer.Context,
+    callsign: str,
+    name: str,
+    unit: Annotated[Optional[str], typer.Option(help=_("Code of the unit."))] = None,
+    post: Annotated[str, typer.Option(help=_("Post or rank."))] = "",
+    json_out: JsonOpt = False,
+) -> None:
     staff = _state(ctx).desk().add_staff(callsign, name, unit, post)
     _emit_json(staff.to_json()) if json_out else typer.echo(_("Staff {callsign} added.").format(callsign=staff.callsign))
 

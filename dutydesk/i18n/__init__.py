@@ -20,15 +20,13 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "zh_CN")
 
+
 class _State(TypedDict):
     lang: str
     tr: _gettext.NullTranslations  # GNUTranslations for a catalogue, NullTranslations for English
 
 
-_state: _State = {
-    "lang": DEFAULT_LANGUAGE,
-    "tr": _gettext.NullTranslations(),
-}
+_state: _State = {"lang": DEFAULT_LANGUAGE, "tr": _gettext.NullTranslations()}
 
 
 def normalise(lang: str | None) -> str:
@@ -54,9 +52,7 @@ def set_language(lang: str | None) -> str:
     if code not in LANGUAGES:
         code = DEFAULT_LANGUAGE
     _state["lang"] = code
-    _state["tr"] = _gettext.translation(
-        DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
-    )
+    _state["tr"] = _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True)
     return code
 
 

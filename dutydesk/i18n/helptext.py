@@ -37,8 +37,16 @@ from dutydesk.i18n.linebreak import NO_LINE_END, NO_LINE_START
 # Typer's and Click's own words, in our catalogue (Typer asks through gettext;
 # Click's are rebuilt in localise_error and LocalisedFormatter).
 FRAMEWORK_MESSAGES = (
-    N_("(dynamic)"), N_("Aborted!"), N_("default: {default}"), N_("required"), N_("env var: {var}"),
-    N_("Arguments"), N_("Options"), N_("Commands"), N_("Missing command."), N_("No such command {name!r}."),
+    N_("(dynamic)"),
+    N_("Aborted!"),
+    N_("default: {default}"),
+    N_("required"),
+    N_("env var: {var}"),
+    N_("Arguments"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Missing command."),
+    N_("No such command {name!r}."),
     N_("Show this message and exit."),
 )
 
@@ -80,8 +88,7 @@ def localise_command(command: _click.Command, ctx: _click.Context | None = None)
 
 
 def _cells(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
 # Closing punctuation stays on the line of the text before it; opening
@@ -162,16 +169,14 @@ class LocalisedFormatter(_click.HelpFormatter):
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        self.write("{indent}{heading}\n".format(indent=" " * self.current_indent,
-                                                 heading=_("{heading}:").format(heading=heading)))
+        self.write("{indent}{heading}\n".format(indent=" " * self.current_indent, heading=_("{heading}:").format(heading=heading)))
 
     def write_text(self, text: str) -> None:
         if not _wide(text):
             return super().write_text(text)
         indent = " " * self.current_indent
         paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-        out = ["\n".join(indent + line for line in wrap_cells(p, max(self.width - self.current_indent, 20)))
-               for p in paragraphs]
+        out = ["\n".join(indent + line for line in wrap_cells(p, max(self.width - self.current_indent, 20))) for p in paragraphs]
         self.write("\n\n".join(out))
         self.write("\n")
 
@@ -245,11 +250,9 @@ def _value_problem(exc: click_exc.BadParameter) -> str:
             if kind in ("bool_parsing", "bool_type"):
                 return _("{value} is not true or false").format(value=shown)
             if kind in ("greater_than_equal", "greater_than"):
-                return _("{value} is below the least allowed, {limit}").format(
-                    value=shown, limit=ctx.get("ge", ctx.get("gt")))
+                return _("{value} is below the least allowed, {limit}").format(value=shown, limit=ctx.get("ge", ctx.get("gt")))
             if kind in ("less_than_equal", "less_than"):
-                return _("{value} is above the most allowed, {limit}").format(
-                    value=shown, limit=ctx.get("le", ctx.get("lt")))
+                return _("{value} is above the most allowed, {limit}").format(value=shown, limit=ctx.get("le", ctx.get("lt")))
             if kind in ("enum", "literal_error"):
                 return _("{value} is not one of {choices}").format(value=shown, choices=ctx.get("expected", ""))
             if kind.startswith(("datetime", "date", "time")):
@@ -291,21 +294,17 @@ def localised_message(exc: click_exc.ClickException) -> str:
     if isinstance(exc, click_exc.NoSuchOption):
         text = exc.message
         if exc.message.startswith("No such option: "):
-            text = _("No such option: {name}").format(name=exc.message[len("No such option: "):])
+            text = _("No such option: {name}").format(name=exc.message[len("No such option: ") :])
         if exc.possibilities:
             text += " " + _("(Possible options: {options})").format(options=", ".join(sorted(exc.possibilities)))
         return text
     message = exc.format_message()
     patterns = (
-        (r"Option (.*) does not take a value\.", lambda m: _("Option {name} does not take a value.").format(
-            name=m.group(1))),
+        (r"Option (.*) does not take a value\.", lambda m: _("Option {name} does not take a value.").format(name=m.group(1))),
         (r"Option (.*) requires an argument\.", lambda m: _("Option {name} needs a value.").format(name=m.group(1))),
-        (r"Option (.*) requires (\d+) arguments\.", lambda m: _("Option {name} needs {count} values.").format(
-            name=m.group(1), count=m.group(2))),
-        (r"Got unexpected extra argument\(s\) \((.*)\)", lambda m: _("Unexpected extra arguments: {args}").format(
-            args=m.group(1))),
-        (r"(.*)\. Did you mean (.*)\?", lambda m: _("{message}. Did you mean {names}?").format(
-            message=m.group(1).rstrip("。."), names=m.group(2))),
+        (r"Option (.*) requires (\d+) arguments\.", lambda m: _("Option {name} needs {count} values.").format(name=m.group(1), count=m.group(2))),
+        (r"Got unexpected extra argument\(s\) \((.*)\)", lambda m: _("Unexpected extra arguments: {args}").format(args=m.group(1))),
+        (r"(.*)\. Did you mean (.*)\?", lambda m: _("{message}. Did you mean {names}?").format(message=m.group(1).rstrip("。."), names=m.group(2))),
     )
     for pattern, build in patterns:
         match = re.fullmatch(pattern, message, flags=re.S)
@@ -330,11 +329,9 @@ def localise_error(exc: BaseException) -> None:
         if ctx is not None:
             hint = ""
             if ctx.command.get_help_option(ctx) is not None:
-                hint = _("Try '{command} {option}' for help.").format(
-                    command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+                hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
             _click.echo(f"{ctx.get_usage()}\n{hint}", file=file, color=ctx.color)
-        _click.echo(_("Error: {message}").format(message=localised_message(exc)), file=file,
-                    color=getattr(ctx, "color", None))
+        _click.echo(_("Error: {message}").format(message=localised_message(exc)), file=file, color=getattr(ctx, "color", None))
 
     exc.show = show  # type: ignore[method-assign]
 

@@ -55,8 +55,10 @@ def unmark(text: str) -> str:
 # The pieces a line breaks between: a span kept unbroken; a Chinese date and time (11月23日 14:05) and a short
 # bracketed label ([红色]) are one word each; every other wide character is a piece of its
 # own; a run of narrow characters is a word; and runs of spaces.
-TOKEN = re.compile(KEEP + "[^" + KEEP + "\n]+" + KEEP + r"|\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
-                   r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2060\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\u2060|\s+")
+TOKEN = re.compile(
+    KEEP + "[^" + KEEP + "\n]+" + KEEP + r"|\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2})?|\[[^\]\s]{1,8}\]|"
+    r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2060\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\u2060|\s+"
+)
 
 
 def cells(text: str) -> int:
@@ -105,7 +107,7 @@ def _wrap(text: str, width: int, measure: Callable[[str], float]) -> list[str]:
                     line, used = "", 0.0
                     continue
                 out.append(line + cut)
-                line, used, tok = "", 0.0, tok[len(cut):]
+                line, used, tok = "", 0.0, tok[len(cut) :]
                 w = measure(tok)
             line, used = line + tok, used + w
         out.append(line.rstrip())

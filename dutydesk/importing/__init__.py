@@ -77,13 +77,24 @@ class ImportDesk(Protocol):
     clock: Clock
 
     def reference_keys(self, entity: str) -> set[str]: ...
-    def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
-                       meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]: ...
+    def import_records(
+        self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool, meta: Callable[[], dict[str, Any]], dry_run: bool = False
+    ) -> tuple[int, int, int, int]: ...
 
 
-def run_import(desk: ImportDesk, entity: str, name: str, *, fmt: str | None = None, encoding: str | None = None,
-               update: bool = False, dry_run: bool = False, on_row: Callable[[int], None] | None = None,
-               shown_as: str | None = None, errors_file: Path | None = None) -> ImportResult:
+def run_import(
+    desk: ImportDesk,
+    entity: str,
+    name: str,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    update: bool = False,
+    dry_run: bool = False,
+    on_row: Callable[[int], None] | None = None,
+    shown_as: str | None = None,
+    errors_file: Path | None = None,
+) -> ImportResult:
     """Check the whole file, then write it in one transaction.  Pass 1 (no
     write lock) validates every row and spools the good ones; if any row (or a
     reference checked at the end) fails, nothing is written and the problems
@@ -114,8 +125,7 @@ def run_import(desk: ImportDesk, entity: str, name: str, *, fmt: str | None = No
                 ledger.close()
             if not invalid:
                 try:  # pass 2: the write lock, held only to write
-                    counts = desk.import_records(entity, spool.rows, update=update, meta=lambda: _meta(result),
-                                                 dry_run=dry_run)
+                    counts = desk.import_records(entity, spool.rows, update=update, meta=lambda: _meta(result), dry_run=dry_run)
                 except ImportRowError as exc:
                     log.add(ImportProblem(exc.row, exc.field, exc.problem))
                 else:
@@ -180,15 +190,25 @@ class _Spool:
 
 
 def _spool_refusal(exc: OSError) -> Refused:
-    return Refused("file", _("cannot keep the checked rows in {dir}: {error}; nothing was written").format(
-        dir=tempfile.gettempdir(), error=exc.strerror or exc))
+    return Refused(
+        "file", _("cannot keep the checked rows in {dir}: {error}; nothing was written").format(dir=tempfile.gettempdir(), error=exc.strerror or exc)
+    )
 
 
 BATCH = 2000  # rows checked together (repeats, and the plain case at C speed), then handed to the writer
 
 
-def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx: Context, result: ImportResult,
-              ledger: KeyLedger, log: ProblemLog, on_row: Callable[[int], None] | None) -> Iterator[list[dict[str, Any]]]:
+def _validate(
+    s: Spec,
+    entity: str,
+    src: Source,
+    known: dict[str, set[str]],
+    ctx: Context,
+    result: ImportResult,
+    ledger: KeyLedger,
+    log: ProblemLog,
+    on_row: Callable[[int], None] | None,
+) -> Iterator[list[dict[str, Any]]]:
     """Check every row; yield the good ones a batch (a list) at a time, once the
     batch's keys are known not to repeat earlier rows, and only while no row has
     failed.  Raises ``_Invalid`` at the end if any row failed."""
@@ -256,8 +276,7 @@ def _validate(s: Spec, entity: str, src: Source, known: dict[str, set[str]], ctx
         for key, earlier in ledger.add(batch_keys):
             number = batch_keys[key]
             raw = next(r for n, r in chunk if n == number)
-            log.add(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(
-                key=key, row=earlier), record(raw)))
+            log.add(ImportProblem(number, key_field, _("'{key}' repeats row {row}").format(key=key, row=earlier), record(raw)))
         if good and not log:
             yield good  # spooled; written only if no row of the file fails
         if on_row is not None:
@@ -316,8 +335,7 @@ class _Invalid(Exception):
 
 
 def _meta(result: ImportResult) -> dict[str, Any]:
-    return {"file": result.file, "format": result.fmt, "encoding": result.encoding, "rows": result.rows,
-            "sha256": result.sha256}
+    return {"file": result.file, "format": result.fmt, "encoding": result.encoding, "rows": result.rows, "sha256": result.sha256}
 
 
 class _Mapper:
@@ -345,8 +363,12 @@ class _Mapper:
         s = spec(self.entity)
         missing = [f for f in s.required if f not in mapping.values()]
         if missing:
-            raise Refused("file", _("{file}: no column for {fields} (headers: {headers})").format(
-                file=self._file, fields=", ".join(missing), headers=", ".join(header)))
+            raise Refused(
+                "file",
+                _("{file}: no column for {fields} (headers: {headers})").format(
+                    file=self._file, fields=", ".join(missing), headers=", ".join(header)
+                ),
+            )
         return _Table(header, mapping)
 
 
@@ -376,8 +398,9 @@ class _Table:
     def record(self, row: list[str]) -> dict[str, str]:
         return {h: v for h, v in zip(self.header, row) if h}
 
-    def plain_batch(self, s: Spec, entity: str, known: dict[str, set[str]]) -> Callable[
-            [list[tuple[int, list[str]]]], tuple[list[dict[str, str]], dict[str, int]] | None]:
+    def plain_batch(
+        self, s: Spec, entity: str, known: dict[str, set[str]]
+    ) -> Callable[[list[tuple[int, list[str]]]], tuple[list[dict[str, str]], dict[str, int]] | None]:
         """A check of a whole batch at once, column by column with builtins,
         for the usual batch: every row short, printable and complete, keys
         distinct and without spaces, references to what the desk has.  It

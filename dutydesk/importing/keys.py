@@ -77,7 +77,6 @@ class KeyLedger:
         found: list[tuple[str, int]] = []
         keys = list(keys)
         for i in range(0, len(keys), _CHUNK):
-            part = keys[i:i + _CHUNK]
-            found += self._db.execute(
-                f"SELECT key, row FROM k WHERE key IN ({', '.join('?' * len(part))})", part).fetchall()
+            part = keys[i : i + _CHUNK]
+            found += self._db.execute(f"SELECT key, row FROM k WHERE key IN ({', '.join('?' * len(part))})", part).fetchall()
         return found

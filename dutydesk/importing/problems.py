@@ -75,8 +75,7 @@ class ProblemLog:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("CREATE TABLE p (row INTEGER, seq INTEGER, field TEXT, problem TEXT, record TEXT)")
         self._db = db
-        self._pending = [(p.row, i, p.field, p.problem, json.dumps(p.record, ensure_ascii=False))
-                         for i, p in enumerate(self._mem, start=1)]
+        self._pending = [(p.row, i, p.field, p.problem, json.dumps(p.record, ensure_ascii=False)) for i, p in enumerate(self._mem, start=1)]
         self._mem = []
         self._flush()
 
@@ -91,6 +90,5 @@ class ProblemLog:
         assert self._db is not None
         if self._pending:
             self._flush()
-        for row, _seq, fld, problem, record in self._db.execute(
-                f"SELECT row, seq, field, problem, record FROM p ORDER BY row, seq {limit}"):
+        for row, _seq, fld, problem, record in self._db.execute(f"SELECT row, seq, field, problem, record FROM p ORDER BY row, seq {limit}"):
             yield ImportProblem(row, fld, problem, json.loads(record))

@@ -31,8 +31,7 @@ from dutydesk.errors import Refused
 from dutydesk.i18n import _
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
-EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
-              ".ndjson": "jsonl", ".xlsx": "xlsx"}
+EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 TABLES = ("csv", "tsv", "xlsx")  # formats with a header row
 SNIFF = 64 * 1024
 Row = list[str] | dict[str, str]  # a table row aligned with its header, or a named record
@@ -102,8 +101,7 @@ def _detect_encoding(sample: bytes, forced: str | None, name: str, *, complete: 
         return forced
     ask = _("give its encoding with --encoding NAME (for example latin-1, cp1252, shift_jis, gbk, utf-16)")
     if b"\x00" in sample:
-        raise Refused("encoding", _("{file}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16?); {ask}").format(
-            file=name, ask=ask))
+        raise Refused("encoding", _("{file}: holds NUL bytes, so it is not UTF-8 or GB18030 text (UTF-16?); {ask}").format(file=name, ask=ask))
     try:
         codecs.getincrementaldecoder("utf-8-sig")("strict").decode(sample, final=complete)
         return "utf-8-sig"
@@ -165,8 +163,9 @@ def _text_stream(src: Source) -> io.TextIOWrapper:
 
 
 def _decode_error(src: Source, exc: UnicodeDecodeError) -> Refused:
-    return Refused("encoding", _("{file}: cannot be read as {enc} ({error}); give --encoding").format(
-        file=src.name, enc=src.encoding, error=exc.reason))
+    return Refused(
+        "encoding", _("{file}: cannot be read as {enc} ({error}); give --encoding").format(file=src.name, enc=src.encoding, error=exc.reason)
+    )
 
 
 def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, Row]]:
@@ -187,10 +186,14 @@ def _iter_delimited(src: Source, delimiter: str) -> Iterator[tuple[int, Row]]:
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
                 if len(row) > len(header):
-                    extra = row[len(header):]
+                    extra = row[len(header) :]
                     if any(cell.strip() for cell in extra):
-                        raise Refused("file", _("{file}:{row}: {n} values but {m} columns in the header").format(
-                            file=src.name, row=reader.line_num, n=len(row), m=len(header)))
+                        raise Refused(
+                            "file",
+                            _("{file}:{row}: {n} values but {m} columns in the header").format(
+                                file=src.name, row=reader.line_num, n=len(row), m=len(header)
+                            ),
+                        )
                 yield reader.line_num, (row + [""] * width)[:width]
         except UnicodeDecodeError as exc:
             raise _decode_error(src, exc) from None
@@ -213,8 +216,7 @@ def _iter_jsonl(src: Source) -> Iterator[tuple[int, Row]]:
                 try:
                     value = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise Refused("file", _("{file}:{row}: not JSON ({error})").format(
-                        file=src.name, row=number, error=exc.msg)) from None
+                    raise Refused("file", _("{file}:{row}: not JSON ({error})").format(file=src.name, row=number, error=exc.msg)) from None
                 yield number, _record(src, number, value)
         except UnicodeDecodeError as exc:
             raise _decode_error(src, exc) from None
@@ -242,8 +244,7 @@ def _iter_json(src: Source) -> Iterator[tuple[int, Row]]:
             what = exc.args[0] if exc.args else ""
             what = what.decode("utf-8", "replace") if isinstance(what, bytes) else str(what)
             problem = what.strip().splitlines()[0] if what.strip() else type(exc).__name__
-            raise Refused("file", _("{file}: not JSON after record {row} ({error})").format(
-                file=src.name, row=number, error=problem)) from None
+            raise Refused("file", _("{file}: not JSON after record {row} ({error})").format(file=src.name, row=number, error=problem)) from None
 
 
 class _Utf8:

@@ -58,6 +58,7 @@ def header_map(entity: str, headers: list[str]) -> tuple[dict[str, str], list[st
 class Context:
     """What a row's own checks need to know: the playbooks, the desk's clock
     and the dispute fields (the mass plan's cause fields)."""
+
     playbooks: Playbooks
     now: datetime
     dispute_fields: tuple[str, ...] = ()
@@ -79,9 +80,9 @@ Check = Callable[[dict[str, Any], Context], list[tuple[str, str]]]
 
 @dataclass
 class Spec:
-    key: str                    # the field that identifies a record (external id)
+    key: str  # the field that identifies a record (external id)
     required: tuple[str, ...]
-    kinds: dict[str, str]       # field -> kind of text (dutydesk/text.py)
+    kinds: dict[str, str]  # field -> kind of text (dutydesk/text.py)
     references: dict[str, str]  # field -> entity it must name ("units", "staff")
     check: Check | None = None  # the row's own rules; may convert values in place
 
@@ -105,8 +106,7 @@ def _time(values: dict[str, Any], fld: str, ctx: Context, problems: list[tuple[s
     except BadTime:
         at = None
     if at is None:
-        problems.append((fld, _("'{text}' is not a date and time; use ISO 8601 like 2026-11-22T10:00").format(
-            text=text)))
+        problems.append((fld, _("'{text}' is not a date and time; use ISO 8601 like 2026-11-22T10:00").format(text=text)))
     elif at > ctx.now + FUTURE_SLACK:
         problems.append((fld, _("{at} is in the future").format(at=iso(at))))
         at = None
@@ -114,8 +114,7 @@ def _time(values: dict[str, Any], fld: str, ctx: Context, problems: list[tuple[s
     return at
 
 
-def _span(values: dict[str, Any], ctx: Context, problems: list[tuple[str, str]], start_field: str,
-          end_field: str, status: str, final: str) -> None:
+def _span(values: dict[str, Any], ctx: Context, problems: list[tuple[str, str]], start_field: str, end_field: str, status: str, final: str) -> None:
     """A start and an end time: the end is there exactly when the status is
     ``final`` (closed, resolved), and never before the start."""
     start = _time(values, start_field, ctx, problems)
@@ -136,13 +135,18 @@ def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str
     except DeskError as exc:
         problems.append(("kind", exc.message))
     if kind is not None and values.get("level") and kind.find_level(values["level"]) is None:
-        problems.append(("level", _("'{level}' is not a level of {kind} (levels: {levels})").format(
-            level=values["level"], kind=kind.key, levels=", ".join(kind.level_keys()))))
+        problems.append(
+            (
+                "level",
+                _("'{level}' is not a level of {kind} (levels: {levels})").format(
+                    level=values["level"], kind=kind.key, levels=", ".join(kind.level_keys())
+                ),
+            )
+        )
     status = values.get("status") or "reported"
     values["status"] = status
     if status not in STATUSES:
-        problems.append(("status", _("'{status}' is not a status ({statuses})").format(
-            status=status, statuses=", ".join(STATUSES))))
+        problems.append(("status", _("'{status}' is not a status ({statuses})").format(status=status, statuses=", ".join(STATUSES))))
     size = values.get("size_estimate")
     if size:
         if size.isdigit() and len(size) < 10:
@@ -165,32 +169,58 @@ DISPUTE_STATUSES = ("open", "following", "resolved")
 def _check_dispute(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if ctx.dispute_fields and values["field"] not in ctx.dispute_fields:
-        problems.append(("field", _("'{field}' is not a dispute field ({fields})").format(
-            field=values["field"], fields=", ".join(ctx.dispute_fields))))
+        problems.append(
+            ("field", _("'{field}' is not a dispute field ({fields})").format(field=values["field"], fields=", ".join(ctx.dispute_fields)))
+        )
     status = values.get("status") or "open"
     values["status"] = status
     if status not in DISPUTE_STATUSES:
-        problems.append(("status", _("'{status}' is not a status ({statuses})").format(
-            status=status, statuses=", ".join(DISPUTE_STATUSES))))
+        problems.append(("status", _("'{status}' is not a status ({statuses})").format(status=status, statuses=", ".join(DISPUTE_STATUSES))))
     _span(values, ctx, problems, "opened_at", "resolved_at", status, "resolved")
     return problems
 
 
 SPECS = {
-    "units": Spec("code", ("code", "name"), {"code": KEY, "name": TEXT, "unit_type": KEY,
-                                             "parent": KEY}, {"parent": "units"}),
-    "staff": Spec("callsign", ("callsign", "name"), {"callsign": KEY, "name": TEXT, "unit": KEY,
-                                                     "post": TEXT}, {"unit": "units"}),
-    "incidents": Spec("ref", ("ref", "kind", "title", "place", "level", "reported_at"),
-                      {"ref": KEY, "kind": KEY, "title": TEXT, "place": TEXT, "level": KEY,
-                       "status": KEY, "cause_field": KEY, "size_estimate": KEY,
-                       "reported_at": TEXT, "occurred_at": TEXT, "received_by": KEY,
-                       "closed_at": TEXT,
-                       "summary": LONG}, {"received_by": "staff"}, _check_incident),
-    "disputes": Spec("ref", ("ref", "field", "parties", "opened_at"),
-                     {"ref": KEY, "field": KEY, "parties": TEXT, "place": TEXT,
-                      "summary": LONG, "status": KEY, "opened_at": TEXT, "resolved_at": TEXT,
-                      "unit": KEY}, {"unit": "units"}, _check_dispute),
+    "units": Spec("code", ("code", "name"), {"code": KEY, "name": TEXT, "unit_type": KEY, "parent": KEY}, {"parent": "units"}),
+    "staff": Spec("callsign", ("callsign", "name"), {"callsign": KEY, "name": TEXT, "unit": KEY, "post": TEXT}, {"unit": "units"}),
+    "incidents": Spec(
+        "ref",
+        ("ref", "kind", "title", "place", "level", "reported_at"),
+        {
+            "ref": KEY,
+            "kind": KEY,
+            "title": TEXT,
+            "place": TEXT,
+            "level": KEY,
+            "status": KEY,
+            "cause_field": KEY,
+            "size_estimate": KEY,
+            "reported_at": TEXT,
+            "occurred_at": TEXT,
+            "received_by": KEY,
+            "closed_at": TEXT,
+            "summary": LONG,
+        },
+        {"received_by": "staff"},
+        _check_incident,
+    ),
+    "disputes": Spec(
+        "ref",
+        ("ref", "field", "parties", "opened_at"),
+        {
+            "ref": KEY,
+            "field": KEY,
+            "parties": TEXT,
+            "place": TEXT,
+            "summary": LONG,
+            "status": KEY,
+            "opened_at": TEXT,
+            "resolved_at": TEXT,
+            "unit": KEY,
+        },
+        {"unit": "units"},
+        _check_dispute,
+    ),
 }
 
 
@@ -216,8 +246,7 @@ def row_checker(entity: str, *, cells: bool = False) -> Callable[[dict[str, str]
         # all than the smallest limit, nothing unprintable (control
         # characters, tabs, line breaks, odd spaces) and no space in the key.
         joined = " ".join(values.values())
-        if (len(joined) <= shortest and joined.isprintable() and all(map(values.get, required))
-                and " " not in values[key_field]):
+        if len(joined) <= shortest and joined.isprintable() and all(map(values.get, required)) and " " not in values[key_field]:
             return []
         return _problems(s, values)
 

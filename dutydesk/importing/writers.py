@@ -22,8 +22,7 @@ def write_records(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: s
     (``text.cell``; import takes it away again), so an XLSX cell is always a
     string cell, never a formula.  JSON and JSONL are written as stored."""
     if fmt not in EXPORT_FORMATS:
-        raise Refused("format", _("unknown format '{fmt}'; formats: {formats}").format(
-            fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
+        raise Refused("format", _("unknown format '{fmt}'; formats: {formats}").format(fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     count = 0
     if fmt == "xlsx":
         from openpyxl import Workbook

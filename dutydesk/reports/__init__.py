@@ -13,16 +13,7 @@ from typing import Any
 
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
-from dutydesk.reports.data import (
-    IncidentReport,
-    KpiReport,
-    ShiftReport,
-    incident_report,
-    kpi_report,
-    shift_period,
-    shift_report,
-    to_plain,
-)
+from dutydesk.reports.data import IncidentReport, KpiReport, ShiftReport, incident_report, kpi_report, shift_period, shift_report, to_plain
 
 FORMATS = ("text", "md", "html", "pdf", "json")
 KINDS = ("shift", "incident", "kpi")
@@ -31,8 +22,15 @@ EXTENSIONS = {"text": "txt", "md": "md", "html": "html", "pdf": "pdf", "json": "
 Report = ShiftReport | IncidentReport | KpiReport
 
 
-def build(desk, which: str, *, shift_id: int | None = None, since: datetime | None = None,  # noqa: ANN001
-          until: datetime | None = None, incident_id: int | None = None) -> Report:
+def build(
+    desk,
+    which: str,
+    *,
+    shift_id: int | None = None,
+    since: datetime | None = None,  # noqa: ANN001
+    until: datetime | None = None,
+    incident_id: int | None = None,
+) -> Report:
     if which == "shift":
         start, end = shift_period(desk, shift_id, since, until)
         return shift_report(desk, start, end)

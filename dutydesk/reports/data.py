@@ -41,8 +41,15 @@ def outcome(d: DeadlineView, as_of: datetime) -> str:
 
 
 def outcome_label(key: str) -> str:
-    return {"met": _("met on time"), "late": _("met late"), "missed": _("missed"), "overdue": _("overdue"),
-            "waived": _("waived"), "cancelled": _("cancelled"), "pending": _("pending")}.get(key, key)
+    return {
+        "met": _("met on time"),
+        "late": _("met late"),
+        "missed": _("missed"),
+        "overdue": _("overdue"),
+        "waived": _("waived"),
+        "cancelled": _("cancelled"),
+        "pending": _("pending"),
+    }.get(key, key)
 
 
 @dataclass
@@ -64,8 +71,9 @@ class DeadlineLine:
     not_acknowledged: bool = False
 
 
-def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *, by_ack: bool = False,
-                  acknowledged_at: datetime | None = None) -> DeadlineLine:
+def deadline_line(
+    d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *, by_ack: bool = False, acknowledged_at: datetime | None = None
+) -> DeadlineLine:
     """``by_ack``: the deadline is met by acknowledging its instruction, which
     was acknowledged at ``acknowledged_at`` (None: never)."""
     out = outcome(d, as_of)
@@ -79,8 +87,7 @@ def deadline_line(d: DeadlineView, inc_title: str, kind: str, as_of: datetime, *
         margin = None if acknowledged_at is None else (d.due_at - acknowledged_at).total_seconds()
     elif out in ("missed", "overdue"):
         margin = (d.due_at - (d.closed_at or as_of)).total_seconds()
-    return DeadlineLine(d.id, d.subject_id, inc_title, kind, d.rule, d.label, d.level, d.due_at, out,
-                        d.met_at, margin, d.reason, unacknowledged)
+    return DeadlineLine(d.id, d.subject_id, inc_title, kind, d.rule, d.label, d.level, d.due_at, out, d.met_at, margin, d.reason, unacknowledged)
 
 
 def _lines_of(desk: ReadSide, d: IncidentDetail) -> Callable[[DeadlineView, datetime], DeadlineLine]:
@@ -94,8 +101,9 @@ def _lines_of(desk: ReadSide, d: IncidentDetail) -> Callable[[DeadlineView, date
         rule = kind.deadline_rule(dl.rule) if kind is not None else None
         by_ack = dl.instruction_id is not None and rule is not None and rule.met_by == "ack"
         ack = acked.get(dl.instruction_id)
-        return deadline_line(as_at(dl, as_of), d.title, d.kind, as_of, by_ack=by_ack,
-                             acknowledged_at=ack if ack is not None and ack <= as_of else None)
+        return deadline_line(
+            as_at(dl, as_of), d.title, d.kind, as_of, by_ack=by_ack, acknowledged_at=ack if ack is not None and ack <= as_of else None
+        )
 
     return line
 
@@ -140,7 +148,7 @@ def ack_target_seconds(desk: ReadSide, d: IncidentDetail, i: InstructionView) ->
 
 @dataclass
 class LogLine:
-    at: datetime           # when it happened (event time)
+    at: datetime  # when it happened (event time)
     actor: str
     text: str
     late: bool = False
@@ -198,7 +206,7 @@ class ShiftReport:
     opened: int
     closed: int
     live_at_end: int
-    incidents: list[IncidentLine]   # status and level as they stood at the period's end
+    incidents: list[IncidentLine]  # status and level as they stood at the period's end
     deadlines: list[DeadlineLine]
     log: list[LogLine]
     kind: str = "shift"
@@ -270,14 +278,14 @@ class KpiLine:
     key: str
     plan: str
     label: str
-    target: str          # the plan's target in words ("within 2 h")
+    target: str  # the plan's target in words ("within 2 h")
     target_share: float  # the share the plan asks for
-    measured: int        # cases the desk can judge
-    on_time: int         # of which met the target
+    measured: int  # cases the desk can judge
+    on_time: int  # of which met the target
     share: float | None  # on_time / measured; None when nothing to measure
-    ok: bool | None      # share >= target_share
-    open: int = 0        # not due yet (not counted)
-    excluded: int = 0    # waived or cancelled (not counted)
+    ok: bool | None  # share >= target_share
+    open: int = 0  # not due yet (not counted)
+    excluded: int = 0  # waived or cancelled (not counted)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -288,8 +296,8 @@ class Unmeasured:
     label: str
     target_share: float | None  # a share the plan asks for, or None for a rise
     why: str
-    rise: float | None = None   # a rise the plan asks for (0.4 = +40 %), not a share
-    goal: str = ""              # the goal in words, when it is not a share
+    rise: float | None = None  # a rise the plan asks for (0.4 = +40 %), not a share
+    goal: str = ""  # the goal in words, when it is not a share
 
 
 @dataclass
@@ -307,6 +315,7 @@ class KpiReport:
 
 # -- helpers ---------------------------------------------------------------------
 
+
 def _desk_name(desk: ReadSide) -> str:
     return desk.display_name()
 
@@ -317,9 +326,15 @@ def _minutes_text(minutes: int) -> str:
     return _("{n} min").format(n=minutes)
 
 
-def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = None,
-                   until: datetime | None = None, *, status: str | None = None,
-                   level_text: Callable[[str, str], str] | None = None) -> IncidentLine:
+def _incident_line(
+    d: IncidentDetail,
+    as_of: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    status: str | None = None,
+    level_text: Callable[[str, str], str] | None = None,
+) -> IncidentLine:
     """With ``until``, the level as it stood then (``level_text`` names it)
     and ``status`` as it stood then; else as they are now."""
     roles, held = [], set()
@@ -347,8 +362,23 @@ def _incident_line(d: IncidentDetail, as_of: datetime, since: datetime | None = 
             level_label = level_text(d.kind, level)
     status = status or d.status
     closed_at = d.closed_at if until is None or (d.closed_at is not None and d.closed_at < until) else None
-    return IncidentLine(d.id, d.kind, d.kind_label, d.title, d.place, level, level_label, status,
-                        status_label(status), d.reported_at, closed_at, d.received_by, roles, unfilled, counts)
+    return IncidentLine(
+        d.id,
+        d.kind,
+        d.kind_label,
+        d.title,
+        d.place,
+        level,
+        level_label,
+        status,
+        status_label(status),
+        d.reported_at,
+        closed_at,
+        d.received_by,
+        roles,
+        unfilled,
+        counts,
+    )
 
 
 def _statuses_at(desk: ReadSide, details: list[IncidentDetail], when: datetime) -> dict[int, str]:
@@ -379,16 +409,30 @@ def _log(desk: ReadSide, rows: list[JournalView], kinds: dict[str, str]) -> list
     whose words name each entry's roles and deadlines."""
     by_kind = {k: playbook_labels(desk.playbooks, k) for k in set(kinds.values())}
     anywhere = playbook_labels(desk.playbooks)
-    return [LogLine(e.event_at, e.actor, describe(
-        e.action, e.payload, entity=e.entity, entity_id=e.entity_id, with_subject=True,
-        labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere)), e.late, e.seq,
-        e.at if e.late else None) for e in rows]
+    return [
+        LogLine(
+            e.event_at,
+            e.actor,
+            describe(
+                e.action,
+                e.payload,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                with_subject=True,
+                labels=by_kind.get(kinds.get(e.entity_id, "") if e.entity == "incident" else "", anywhere),
+            ),
+            e.late,
+            e.seq,
+            e.at if e.late else None,
+        )
+        for e in rows
+    ]
 
 
 # -- shift ---------------------------------------------------------------------
 
-def shift_period(desk: ReadSide, shift_id: int | None, since: datetime | None, until: datetime | None
-                 ) -> tuple[datetime, datetime]:
+
+def shift_period(desk: ReadSide, shift_id: int | None, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The period a shift report covers: a shift's own (a running one up to
     now), the given bounds, or else the current or last shift."""
     now = as_utc(desk.clock.now())
@@ -435,22 +479,36 @@ def shift_report(desk: ReadSide, start: datetime, end: datetime) -> ShiftReport:
         at = min(end, now)  # outcomes and margins as they stood at the period's end (defect 9)
         deadlines += [line(dl, at) for dl in d.deadlines if start <= dl.due_at < end]
         missed += [line(dl, at) for dl in d.deadlines if start <= dl.due_at < end and went_overdue(dl, at)]
-        carried += [line(dl, at) for dl in d.deadlines
-                    if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
+        carried += [line(dl, at) for dl in d.deadlines if dl.due_at < start and (settled_at(dl) is None or settled_at(dl) >= start)]
     deadlines.sort(key=lambda x: (x.due_at, x.id))
     carried.sort(key=lambda x: (x.due_at, x.id))
     missed.sort(key=lambda x: (x.due_at, x.id))
-    lines = [ShiftLine(x.id, x.commander, x.commander_name, x.started_at, x.ended_at, x.handover_note,
-                       handed.get(x.id)) for x in shifts]
+    lines = [ShiftLine(x.id, x.commander, x.commander_name, x.started_at, x.ended_at, x.handover_note, handed.get(x.id)) for x in shifts]
     kinds = {str(x.id): x.kind for x in incidents}
     during = [e for e in entries if start <= e.event_at < end]
     late = sorted((e for e in entries if e.late and start <= e.at < end), key=lambda e: (e.at, e.seq))
-    return ShiftReport(_desk_name(desk), start, end, now, desk.actor, lines, opened, closed, live, incidents,
-                       deadlines, _log(desk, during, kinds), carried_over=carried, late_entries=_log(desk, late, kinds),
-                       seals=seals, missed=missed)
+    return ShiftReport(
+        _desk_name(desk),
+        start,
+        end,
+        now,
+        desk.actor,
+        lines,
+        opened,
+        closed,
+        live,
+        incidents,
+        deadlines,
+        _log(desk, during, kinds),
+        carried_over=carried,
+        late_entries=_log(desk, late, kinds),
+        seals=seals,
+        missed=missed,
+    )
 
 
 # -- incident ------------------------------------------------------------------
+
 
 def incident_report(desk: ReadSide, incident_id: int) -> IncidentReport:
     now = as_utc(desk.clock.now())
@@ -459,16 +517,34 @@ def incident_report(desk: ReadSide, incident_id: int) -> IncidentReport:
     labels = playbook_labels(desk.playbooks, d.kind)
     line = _lines_of(desk, d)
     return IncidentReport(
-        _desk_name(desk), now, desk.actor, _incident_line(d, now), d.opened_by, d.cause_field,
-        d.size_estimate, d.suggested_level, d.suggested_reasons, d.summary,
+        _desk_name(desk),
+        now,
+        desk.actor,
+        _incident_line(d, now),
+        d.opened_by,
+        d.cause_field,
+        d.size_estimate,
+        d.suggested_level,
+        d.suggested_reasons,
+        d.summary,
         [LevelLine(c.at, c.from_level, c.to_level, c.suggested_level, c.reason, c.by) for c in d.level_changes],
-        [InstructionLine(i.id, i.unit, i.instruction_kind, i.text, i.sent_at, i.sent_by, i.acknowledged_at,
-                         i.latency.total_seconds() if i.latency is not None else None,
-                         ack_target_seconds(desk, d, i)) for i in d.instructions],
+        [
+            InstructionLine(
+                i.id,
+                i.unit,
+                i.instruction_kind,
+                i.text,
+                i.sent_at,
+                i.sent_by,
+                i.acknowledged_at,
+                i.latency.total_seconds() if i.latency is not None else None,
+                ack_target_seconds(desk, d, i),
+            )
+            for i in d.instructions
+        ],
         [line(dl, now) for dl in sorted(d.deadlines, key=lambda x: (x.due_at, x.id))],
         [LogLine(n.at, n.by, n.text) for n in d.notes],
-        [LogLine(e.event_at, e.actor, describe(e.action, e.payload, labels=labels), e.late, e.seq,
-                 e.at if e.late else None) for e in timeline],
+        [LogLine(e.event_at, e.actor, describe(e.action, e.payload, labels=labels), e.late, e.seq, e.at if e.late else None) for e in timeline],
         cause_field_label=_option_text(desk, d.kind, "cause_field", d.cause_field),
     )
 
@@ -481,6 +557,7 @@ def _option_text(desk: ReadSide, kind: str, factor: str, option: str | None) -> 
 
 
 # -- KPIs ------------------------------------------------------------------------
+
 
 def _kpi_targets() -> list[dict[str, Any]]:
     with open(KPI_FILE, "rb") as fh:
@@ -503,7 +580,7 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
     tallies: dict[tuple[str, str, str | None], dict[str, int]] = {}
     for kind in desk.playbooks:
         for rule in kind.deadlines:
-            for lvl in (kind.level_keys() if rule.minutes_by_level else [None]):
+            for lvl in kind.level_keys() if rule.minutes_by_level else [None]:
                 if lvl is None or rule.applies_to(lvl):
                     tallies[(kind.key, rule.key, lvl)] = {}
     listed = len(tallies)
@@ -526,6 +603,7 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
         per_kind[out] = per_kind.get(out, 0) + n
     extra = list(tallies)[listed:]
     if len(extra) > 1:  # groups no playbook lists (a retired rule or kind): in report order, as they come
+
         def first(key: tuple[str, str, str | None]) -> tuple[Any, ...]:
             rule = rule_of(key[0], key[1])
             by_level = rule is not None and bool(rule.minutes_by_level)
@@ -536,13 +614,28 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
     misses: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
     for row in desk.kpi_misses(start, end, closed_from, at):
         rule = rule_of(row.kind, row.rule)
-        view = DeadlineView(row.id, row.subject_type, row.incident_id, row.rule, rule.text() if rule else row.rule,
-                            row.level, row.due_at, row.state, row.created_at, row.met_at, row.met_by, row.closed_at,
-                            row.closed_by, None, row.instruction_id)
+        view = DeadlineView(
+            row.id,
+            row.subject_type,
+            row.incident_id,
+            row.rule,
+            rule.text() if rule else row.rule,
+            row.level,
+            row.due_at,
+            row.state,
+            row.created_at,
+            row.met_at,
+            row.met_by,
+            row.closed_at,
+            row.closed_by,
+            None,
+            row.instruction_id,
+        )
         by_ack = row.instruction_id is not None and rule is not None and rule.met_by == "ack"
         ack = row.acknowledged_at if row.acknowledged_at is not None and row.acknowledged_at <= at else None
-        misses.setdefault(group(row.kind, row.rule, row.level), []).append(_miss(deadline_line(
-            as_at(view, at), row.title, row.kind, at, by_ack=by_ack, acknowledged_at=ack)))
+        misses.setdefault(group(row.kind, row.rule, row.level), []).append(
+            _miss(deadline_line(as_at(view, at), row.title, row.kind, at, by_ack=by_ack, acknowledged_at=ack))
+        )
     for (kind_key, rule_key, lvl), tally in tallies.items():
         kind = desk.kind_or_none(kind_key)
         rule = kind.deadline_rule(rule_key) if kind else None
@@ -560,18 +653,28 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
         on_time = tally.get("met", 0)
         target_share = float(rule.target) if rule and rule.target is not None else 1.0
         share = on_time / judged if judged else None
-        lines.append(KpiLine(
-            f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
-            kind_key, label, _("within {d}").format(d=_minutes_text(minutes)) if minutes is not None else "-",
-            target_share, judged, on_time,
-            share, None if share is None else share + 1e-9 >= target_share,
-            open=tally.get("pending", 0), excluded=tally.get("waived", 0) + tally.get("cancelled", 0),
-            misses=misses.get((kind_key, rule_key, lvl), [])))
+        lines.append(
+            KpiLine(
+                f"{kind_key}.{rule_key}" + (f".{lvl}" if lvl else ""),
+                kind_key,
+                label,
+                _("within {d}").format(d=_minutes_text(minutes)) if minutes is not None else "-",
+                target_share,
+                judged,
+                on_time,
+                share,
+                None if share is None else share + 1e-9 >= target_share,
+                open=tally.get("pending", 0),
+                excluded=tally.get("waived", 0) + tally.get("cancelled", 0),
+                misses=misses.get((kind_key, rule_key, lvl), []),
+            )
+        )
     # Kinds in the playbooks' order, outcomes in the reports' order (OUTCOMES).
     kinds = [k.key for k in desk.playbooks]
-    by_kind = {k: {o: counted[k][o] for o in sorted(counted[k], key=lambda o: (
-        OUTCOMES.index(o) if o in OUTCOMES else len(OUTCOMES), o))}
-        for k in sorted(counted, key=lambda k: (kinds.index(k) if k in kinds else len(kinds), k))}
+    by_kind = {
+        k: {o: counted[k][o] for o in sorted(counted[k], key=lambda o: (OUTCOMES.index(o) if o in OUTCOMES else len(OUTCOMES), o))}
+        for k in sorted(counted, key=lambda k: (kinds.index(k) if k in kinds else len(kinds), k))
+    }
     unmeasured = []
     for t in _kpi_targets():
         label = pick(t.get("label")) or t["key"]
@@ -581,17 +684,32 @@ def kpi_report(desk: ReadSide, start: datetime, end: datetime) -> KpiReport:
             lines.append(_coverage_line(desk, t, label, start, end, now))
         else:
             rise = t.get("rise")
-            unmeasured.append(Unmeasured(
-                t["key"], t.get("plan", ""), label, None if rise is not None else float(t.get("target", 1.0)),
-                pick(t.get("why")) or _("no data on the desk"), rise=None if rise is None else float(rise),
-                goal=pick(t.get("goal")) or ""))
+            unmeasured.append(
+                Unmeasured(
+                    t["key"],
+                    t.get("plan", ""),
+                    label,
+                    None if rise is not None else float(t.get("target", 1.0)),
+                    pick(t.get("why")) or _("no data on the desk"),
+                    rise=None if rise is None else float(rise),
+                    goal=pick(t.get("goal")) or "",
+                )
+            )
     return KpiReport(_desk_name(desk), start, end, now, desk.actor, lines, unmeasured, by_kind)
 
 
 def _miss(x: DeadlineLine) -> dict[str, Any]:
-    return {"incident": x.incident_id, "title": x.incident_title, "deadline": x.id, "rule": x.rule,
-            "due_at": x.due_at, "outcome": x.outcome, "met_at": x.met_at, "margin_seconds": x.margin_seconds,
-            "not_acknowledged": x.not_acknowledged}
+    return {
+        "incident": x.incident_id,
+        "title": x.incident_title,
+        "deadline": x.id,
+        "rule": x.rule,
+        "due_at": x.due_at,
+        "outcome": x.outcome,
+        "met_at": x.met_at,
+        "margin_seconds": x.margin_seconds,
+        "not_acknowledged": x.not_acknowledged,
+    }
 
 
 def _dispute_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime, end: datetime) -> KpiLine:
@@ -609,15 +727,33 @@ def _dispute_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime
             return d.status
         return "following" if d.id in followed else "open"
 
-    misses = [{"dispute": d.external_id or d.id, "field": d.field, "parties": d.parties, "status": at_end(d),
-               "opened_at": d.opened_at, "resolved_at": d.resolved_at} for d in rows if d not in resolved]
-    return KpiLine(t["key"], t.get("plan", ""), label, _("disputes opened in the period, resolved"), target,
-                   len(rows), len(resolved), share, None if share is None else share + 1e-9 >= target,
-                   misses=misses)
+    misses = [
+        {
+            "dispute": d.external_id or d.id,
+            "field": d.field,
+            "parties": d.parties,
+            "status": at_end(d),
+            "opened_at": d.opened_at,
+            "resolved_at": d.resolved_at,
+        }
+        for d in rows
+        if d not in resolved
+    ]
+    return KpiLine(
+        t["key"],
+        t.get("plan", ""),
+        label,
+        _("disputes opened in the period, resolved"),
+        target,
+        len(rows),
+        len(resolved),
+        share,
+        None if share is None else share + 1e-9 >= target,
+        misses=misses,
+    )
 
 
-def _coverage_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime, end: datetime,
-                   now: datetime) -> KpiLine:
+def _coverage_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetime, end: datetime, now: datetime) -> KpiLine:
     """Share of the period with a duty commander on shift; the gaps are the misses."""
     shifts = desk.shifts_between(start, end)
     stop = min(end, now)
@@ -636,12 +772,22 @@ def _coverage_line(desk: ReadSide, t: dict[str, Any], label: str, start: datetim
     share = covered.total_seconds() / span if span > 0 else None
     target = float(t.get("target", 1.0))
     minutes = round(span / 60) if span > 0 else 0
-    return KpiLine(t["key"], t.get("plan", ""), label, _("minutes of the period with a commander on shift"),
-                   target, minutes, round(covered.total_seconds() / 60), share,
-                   None if share is None else share + 1e-9 >= target, misses=gaps)
+    return KpiLine(
+        t["key"],
+        t.get("plan", ""),
+        label,
+        _("minutes of the period with a commander on shift"),
+        target,
+        minutes,
+        round(covered.total_seconds() / 60),
+        share,
+        None if share is None else share + 1e-9 >= target,
+        misses=gaps,
+    )
 
 
 # -- JSON ------------------------------------------------------------------------
+
 
 def to_plain(value: Any) -> Any:
     """Dataclasses to JSON-ready values; times as ISO 8601 UTC."""
@@ -656,5 +802,17 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["IncidentReport", "KpiReport", "ShiftReport", "ack_target_seconds", "incident_report", "kpi_report",
-           "level_at", "outcome", "settled_at", "shift_period", "shift_report", "to_plain"]
+__all__ = [
+    "IncidentReport",
+    "KpiReport",
+    "ShiftReport",
+    "ack_target_seconds",
+    "incident_report",
+    "kpi_report",
+    "level_at",
+    "outcome",
+    "settled_at",
+    "shift_period",
+    "shift_report",
+    "to_plain",
+]

@@ -14,19 +14,7 @@ from rich.cells import cell_len, set_cell_size
 
 from dutydesk.i18n import current_language
 from dutydesk.i18n.linebreak import KEEP, TOKEN, cells, unbroken, unmark, wrap
-from dutydesk.reports.document import (
-    LEVEL_COLOURS,
-    sanitized,
-    OUTCOME_COLOURS,
-    Bars,
-    Document,
-    Fields,
-    Heading,
-    Para,
-    Signatures,
-    Table,
-    Timeline,
-)
+from dutydesk.reports.document import LEVEL_COLOURS, sanitized, OUTCOME_COLOURS, Bars, Document, Fields, Heading, Para, Signatures, Table, Timeline
 from dutydesk.timefmt import fmt_local, to_local
 
 WIDTH = 80
@@ -52,9 +40,21 @@ def column_widths(table: Table, total: int, measure=cells, gap: int = 2, cap: in
     cells = [[table.columns[i]] + [r[i] for r in rows] for i in range(n)]
     need = [max(max(measure(unmark(line)) for line in c.split("\n")) for c in col) or 1 for col in cells]
     # at least its longest word (up to ``cap``) or its longest span kept unbroken (a margin)
-    floor = [min(need[i], max((measure(unmark(tok)) if tok.startswith(KEEP) else min(cap, measure(tok))
-                               for c in cells[i] for tok in _TOKEN.findall(c) if not tok.isspace()), default=1))
-             for i in range(n)]
+    floor = [
+        min(
+            need[i],
+            max(
+                (
+                    measure(unmark(tok)) if tok.startswith(KEEP) else min(cap, measure(tok))
+                    for c in cells[i]
+                    for tok in _TOKEN.findall(c)
+                    if not tok.isspace()
+                ),
+                default=1,
+            ),
+        )
+        for i in range(n)
+    ]
     if sum(need) <= avail:
         return need
     if sum(floor) >= avail:
@@ -77,6 +77,7 @@ def _pad(text: str, width: int) -> str:
 
 
 # -- plain text ------------------------------------------------------------------
+
 
 def render_text(doc: Document, width: int = WIDTH) -> str:
     """The report as plain text ``width`` display columns wide (80 for files and
@@ -110,11 +111,11 @@ def _text_block(b, width: int = WIDTH) -> Iterator[str]:  # noqa: ANN001
                 yield from wrap(b.empty, width)
             return
         widths = column_widths(b, width - 2)
+
         def lines(row: list[str], mark: str) -> Iterator[str]:
             cells = [wrap(c, w) for c, w in zip(row, widths)]
             for k in range(max(len(c) for c in cells)):
-                yield (mark if k == 0 else "  ") + "  ".join(
-                    _pad(c[k] if k < len(c) else "", w) for c, w in zip(cells, widths))
+                yield (mark if k == 0 else "  ") + "  ".join(_pad(c[k] if k < len(c) else "", w) for c, w in zip(cells, widths))
 
         yield from lines(b.columns, "  ")
         yield "  " + "  ".join("-" * w for w in widths)
@@ -135,8 +136,7 @@ def _text_block(b, width: int = WIDTH) -> Iterator[str]:  # noqa: ANN001
             yield "  " + _pad(names[0], lw) + " " + _pad(bar, bar_w) + " " + lines[0]
             for name, more in zip_longest(names[1:], lines[1:], fillvalue=""):
                 yield "  " + _pad(name, lw) + " " * (bar_w + 2) + more
-        legend = "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols
-                           and any(c.get(k) for _g, c in b.groups))
+        legend = "  ".join(f"{symbols[k]} {lbl}" for k, lbl in b.legend if k in symbols and any(c.get(k) for _g, c in b.groups))
         for line in wrap(legend, width - 2):
             yield "  " + line
         yield ""
@@ -172,8 +172,7 @@ def _md(text: str, block: bool = False) -> str:
     text = _MD_INLINE.sub(r"\\\1", text.replace("\n", " "))
     if not block:
         return text
-    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit()
-                           else m.group(1) + m.group(2) + "\\", text, count=1)
+    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit() else m.group(1) + m.group(2) + "\\", text, count=1)
 
 
 def render_md(doc: Document) -> str:
@@ -199,8 +198,12 @@ def render_md(doc: Document) -> str:
                 out.append("| " + " | ".join(cells) + " |")
             out.append("")
         elif isinstance(b, Bars):
-            out += [f"**{_md(b.title)}**", "", "| " + " | ".join([""] + [_md(lbl) for _k, lbl in b.legend]) + " |",
-                    "|" + "|".join("---" for _x in range(len(b.legend) + 1)) + "|"]
+            out += [
+                f"**{_md(b.title)}**",
+                "",
+                "| " + " | ".join([""] + [_md(lbl) for _k, lbl in b.legend]) + " |",
+                "|" + "|".join("---" for _x in range(len(b.legend) + 1)) + "|",
+            ]
             out += ["| " + " | ".join([_md(g)] + [str(c.get(k, 0)) for k, _l in b.legend]) + " |" for g, c in b.groups]
             out.append("")
         elif isinstance(b, Timeline):
@@ -267,8 +270,7 @@ def timeline_shapes(t: Timeline) -> tuple[list[tuple], int]:
         if tick.hour % step == 0 or step >= 24 and tick.hour == 0:
             x = x_of(tick)
             shapes.append(("line", x, 4, x, bottom, "#ccc"))
-            shapes.append(("text", x, bottom + 12, tick.strftime("%H:%M" if step < 24 else "%m-%d"), 9, "middle",
-                           "#555"))
+            shapes.append(("text", x, bottom + 12, tick.strftime("%H:%M" if step < 24 else "%m-%d"), 9, "middle", "#555"))
         tick += timedelta(hours=1)
     y = 6
     for label, a, z, colour in t.spans:
@@ -281,16 +283,14 @@ def timeline_shapes(t: Timeline) -> tuple[list[tuple], int]:
 
 
 def svg(shapes: list[tuple], height: int, title: str) -> str:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {CHART_W} {height}" '
-             f'role="img" aria-label="{html.escape(title)}">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {CHART_W} {height}" role="img" aria-label="{html.escape(title)}">']
     for s in shapes:
         if s[0] == "rect":
             parts.append(f'<rect x="{s[1]:.1f}" y="{s[2]:.1f}" width="{s[3]:.1f}" height="{s[4]:.1f}" fill="{s[5]}"/>')
         elif s[0] == "line":
             parts.append(f'<line x1="{s[1]:.1f}" y1="{s[2]:.1f}" x2="{s[3]:.1f}" y2="{s[4]:.1f}" stroke="{s[5]}"/>')
         else:
-            parts.append(f'<text x="{s[1]:.1f}" y="{s[2]:.1f}" font-size="{s[4]}" text-anchor="{s[5]}" '
-                         f'fill="{s[6]}">{html.escape(s[3])}</text>')
+            parts.append(f'<text x="{s[1]:.1f}" y="{s[2]:.1f}" font-size="{s[4]}" text-anchor="{s[5]}" fill="{s[6]}">{html.escape(s[3])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -329,12 +329,14 @@ def render_html(doc: Document) -> str:
     doc = sanitized(doc)
     e = html.escape
     lang = current_language().replace("_", "-")
-    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(doc.title)}</title>',
-           f"<style>{CSS % {'footer': _css_string(doc.footer)}}</style></head><body>",
-           f"<h1>{e(doc.title)}</h1><p class=\"subtitle\">{e(doc.subtitle)}</p>"]
+    out = [
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(doc.title)}</title>',
+        f"<style>{CSS % {'footer': _css_string(doc.footer)}}</style></head><body>",
+        f'<h1>{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>',
+    ]
     for b in doc.blocks:
         if isinstance(b, Heading):
-            out.append(f'<h2{" class=new-page" if b.new_page else ""}>{e(b.text)}</h2>')
+            out.append(f"<h2{' class=new-page' if b.new_page else ''}>{e(b.text)}</h2>")
         elif isinstance(b, Fields):
             out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in b.pairs) + "</dl>")
         elif isinstance(b, Para):
@@ -346,10 +348,10 @@ def render_html(doc: Document) -> str:
             rows = []
             for r, row in enumerate(b.rows):
                 mark = b.marks[r] if r < len(b.marks) else ""
-                rows.append((f'<tr class="{mark}">' if mark else "<tr>") + "".join(f"<td>{e(c)}</td>" for c in row)
-                            + "</tr>")
-            out.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in b.columns)
-                       + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+                rows.append((f'<tr class="{mark}">' if mark else "<tr>") + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
+            out.append(
+                "<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in b.columns) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            )
         elif isinstance(b, (Bars, Timeline)):
             shapes, height = bar_shapes(b) if isinstance(b, Bars) else timeline_shapes(b)
             out.append(f"<figure><figcaption>{e(b.title)}</figcaption>{svg(shapes, height, b.title)}</figure>")

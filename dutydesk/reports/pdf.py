@@ -38,8 +38,9 @@ def find_font() -> Path:
     for candidate in FONT_CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
-    raise Refused("font", _("no CJK font for PDF output: run `make fonts` (installs fonts-wqy-microhei) "
-                            "or set DUTYDESK_PDF_FONT to a .ttf/.ttc file"))
+    raise Refused(
+        "font", _("no CJK font for PDF output: run `make fonts` (installs fonts-wqy-microhei) or set DUTYDESK_PDF_FONT to a .ttf/.ttc file")
+    )
 
 
 def _hex(colour: str) -> tuple[int, int, int]:
@@ -91,6 +92,7 @@ def render_pdf(doc: Document) -> bytes:
                     w = widths[ch] = cw[ord(ch)] if ord(ch) < len(cw) else 1000
                 total += w
             return total * factor
+
         return measure
 
     def room(height: float) -> None:

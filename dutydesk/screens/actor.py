@@ -36,8 +36,7 @@ class ActorScreen(Dialog):
             yield Label(_("Call sign"))
             yield Input(value=self.default, id="callsign")
             yield Static(self.first_error, id="error", classes="error", markup=False)
-            yield Horizontal(Button(_("Act as this call sign"), variant="primary", id="ok"),
-                             Button(_("Quit"), id="cancel"), classes="buttons")
+            yield Horizontal(Button(_("Act as this call sign"), variant="primary", id="ok"), Button(_("Quit"), id="cancel"), classes="buttons")
 
     @on(Input.Submitted, "#callsign")
     @on(Button.Pressed, "#ok")

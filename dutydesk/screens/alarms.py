@@ -53,8 +53,13 @@ def left_text(alarm: Alarm, now: datetime) -> Text:
 def describe(alarm: Alarm, now: datetime) -> str:
     """One line naming the alarm (the confirmation shows it)."""
     return _("{state} {left} — incident {id} {title} — {label} (due {at})").format(
-        state=state_word(alarm, now).plain, left=left_text(alarm, now).plain, id=alarm.incident_id,
-        title=alarm.incident_title, label=alarm.name, at=fmt_local(alarm.due_at, short=True))
+        state=state_word(alarm, now).plain,
+        left=left_text(alarm, now).plain,
+        id=alarm.incident_id,
+        title=alarm.incident_title,
+        label=alarm.name,
+        at=fmt_local(alarm.due_at, short=True),
+    )
 
 
 class AlarmScreen(Screen):
@@ -102,8 +107,11 @@ class AlarmScreen(Screen):
         table.clear(columns=True)
         self.wide = width >= WIDE
         widest_day = datetime(2026, 12, 28, 23, 59, tzinfo=timezone.utc)  # two-digit month and day, any zone
-        widths = {"state": max(7, cell_len(_("OVERDUE"))), "left": max(11, cell_len(_("in {left}").format(left="0:00:00")) + 1),
-                  "due": max(11, cell_len(fmt_local(widest_day, short=True)))}  # "11-23 14:18", "11月23日 14:18"
+        widths = {
+            "state": max(7, cell_len(_("OVERDUE"))),
+            "left": max(11, cell_len(_("in {left}").format(left="0:00:00")) + 1),
+            "due": max(11, cell_len(fmt_local(widest_day, short=True))),
+        }  # "11-23 14:18", "11月23日 14:18"
         table.add_column(_("State"), key="state", width=widths["state"])
         table.add_column(_("Left"), key="left", width=widths["left"])
         table.add_column(_("Due"), key="due", width=widths["due"])
@@ -156,8 +164,7 @@ class AlarmScreen(Screen):
 
     def _head(self, now: datetime) -> None:
         overdue = getattr(self.app, "overdue", 0)
-        text = ngettext("{n} alarm waits for acknowledgement", "{n} alarms wait for acknowledgement",
-                        len(self.shown)).format(n=len(self.shown))
+        text = ngettext("{n} alarm waits for acknowledgement", "{n} alarms wait for acknowledgement", len(self.shown)).format(n=len(self.shown))
         text += "  ·  " + _("{n} overdue").format(n=overdue)
         self.query_one("#alarm-head", Static).update(text)
 
@@ -208,15 +215,13 @@ class AlarmScreen(Screen):
                 self.acking[alarm.key] = alarm  # the notice names it
                 self.app.desk_call(self, lambda: desk.acknowledge_alarm(alarm.deadline_id, alarm.stage), tag="ack")
 
-        self.app.push_screen(ConfirmDialog(_("Acknowledge this alarm?"), lines, ok=_("Acknowledge"), cancel=_("Cancel")),
-                             answer)
+        self.app.push_screen(ConfirmDialog(_("Acknowledge this alarm?"), lines, ok=_("Acknowledge"), cancel=_("Cancel")), answer)
 
     @on(DeskDone)
     def _done(self, message: DeskDone) -> None:
         if message.tag == "ack":
             result = message.result
-            text = _("Alarm acknowledged by {who} at {at}").format(
-                who=result["acked_by"], at=fmt_local(result["acked_at"], seconds=True))
+            text = _("Alarm acknowledged by {who} at {at}").format(who=result["acked_by"], at=fmt_local(result["acked_at"], seconds=True))
             alarm = self.acking.pop((result["deadline"], result["stage"]), None)
             if alarm is not None:
                 text += "\n" + _("{what} — incident {id}").format(what=alarm.name, id=alarm.incident_id)

@@ -55,8 +55,7 @@ SCROLLBAR = 2
 # The incidents' columns: always these, in this order (ID first) ...
 BASE = (("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due")), ("title", N_("Title")), ("place", N_("Place")))
 # ... and these while the title keeps TITLE_MIN cells, added in this order.
-OPTIONAL = (("status", N_("Status")), ("roles", N_("Roles")), ("receiver", N_("Receiver")), ("kind", N_("Kind")),
-            ("deadline", N_("Deadline")))
+OPTIONAL = (("status", N_("Status")), ("roles", N_("Roles")), ("receiver", N_("Receiver")), ("kind", N_("Kind")), ("deadline", N_("Deadline")))
 
 
 @dataclass
@@ -94,8 +93,7 @@ def _split(free: int, titles: list[str], places: list[str]) -> tuple[int, int]:
     return max(title, 1), max(place, 1)
 
 
-def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[str, str]],
-                 countdown_width: int, scrollbar: bool) -> list[Column]:
+def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[str, str]], countdown_width: int, scrollbar: bool) -> list[Column]:
     """The incident table's columns for a terminal ``width`` cells wide: ID,
     level, what is due, title and place always; status, roles, receiver and
     kind while the title keeps TITLE_MIN cells; the deadline in full when the
@@ -143,8 +141,7 @@ def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[
     return [Column(k, labels[k], widths[k]) for k in order]
 
 
-def plan_rail(width: int, wide: bool, countdown_width: int, scrollbar: bool,
-              values: dict[str, list[str]]) -> list[Column]:
+def plan_rail(width: int, wide: bool, countdown_width: int, scrollbar: bool, values: dict[str, list[str]]) -> list[Column]:
     """The rail's columns: when due, incident, level, what; the deadline in full on
     a wide terminal; the incident's title in what is left."""
     keys = [("at", N_("At")), ("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due"))]
@@ -169,8 +166,7 @@ def plan_rail(width: int, wide: bool, countdown_width: int, scrollbar: bool,
     return cols
 
 
-def strip_text(width: int, now: datetime, overdue: int, soon: int, live: int,
-               shift: ShiftView | None, actor: str) -> Text:
+def strip_text(width: int, now: datetime, overdue: int, soon: int, live: int, shift: ShiftView | None, actor: str) -> Text:
     """The status strip, as much as fits in ``width`` cells; the overdue count
     always (first, in words and in red, at the narrowest)."""
     late = (_("Overdue: {n}").format(n=overdue), OVERDUE_STYLE if overdue else "bold")
@@ -304,13 +300,20 @@ class BoardScreen(Screen):
     def _texts(self, r: IncidentSummary) -> dict[str, str]:
         pb = self.app.desk.playbooks
         nd = r.next_deadline
-        return {"id": str(r.id), "level": f" {pb.level_short(r.kind, r.level)} ", "what": (nd.short or nd.label) if nd else "-",
-                "title": r.title, "place": r.place, "status": status_label(r.status),
-                "roles": f"{r.roles_filled}/{r.roles_required}", "receiver": r.received_by or "-",
-                "kind": pb.kind_short(r.kind), "deadline": nd.label if nd else "-"}
+        return {
+            "id": str(r.id),
+            "level": f" {pb.level_short(r.kind, r.level)} ",
+            "what": (nd.short or nd.label) if nd else "-",
+            "title": r.title,
+            "place": r.place,
+            "status": status_label(r.status),
+            "roles": f"{r.roles_filled}/{r.roles_required}",
+            "receiver": r.received_by or "-",
+            "kind": pb.kind_short(r.kind),
+            "deadline": nd.label if nd else "-",
+        }
 
-    def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None,
-                  *, loaded: bool = True) -> None:
+    def show_rows(self, rows: list[IncidentSummary], pending: list[DeadlineView], shift: ShiftView | None, *, loaded: bool = True) -> None:
         table = self.query_one("#board", DataTable)
         selected, selected_deadline = self.selected_id(), self.selected_deadline()
         pending = sorted(pending, key=lambda d: d.due_at)  # so from the read model already; the strip relies on it
@@ -373,8 +376,9 @@ class BoardScreen(Screen):
         rail_texts = [self._rail_texts(d, by_id.get(d.subject_id), now) for d in self.rail]
         wide = width >= RAIL_WIDE
         keys = ("at", "id", "level", "what", "deadline", "title")
-        rail_cols = plan_rail(width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > max(1, rail_h),
-                              {k: [t[k] for t in rail_texts] for k in keys})
+        rail_cols = plan_rail(
+            width, wide, rail_countdowns.needed_width(), len(self.rail) + 1 > max(1, rail_h), {k: [t[k] for t in rail_texts] for k in keys}
+        )
         with rail_countdowns.hold():
             rail.clear(columns=True)
             for col in rail_cols:
@@ -390,8 +394,11 @@ class BoardScreen(Screen):
                 rail.move_cursor(row=rail.get_row_index(str(selected_deadline)))
         pending = self.pending
         overdue = sum(1 for d in pending if d.due_at < now)
-        heading = (_("Pending deadlines: {n}, overdue first, then soonest").format(n=len(pending)) if overdue else
-                   _("Pending deadlines: {n}, soonest first").format(n=len(pending)))
+        heading = (
+            _("Pending deadlines: {n}, overdue first, then soonest").format(n=len(pending))
+            if overdue
+            else _("Pending deadlines: {n}, soonest first").format(n=len(pending))
+        )
         if cell_len(heading) > width - 2:
             heading = _("Deadlines: {n}").format(n=len(pending))
         self.query_one("#rail-title", Static).update(heading)
@@ -403,9 +410,14 @@ class BoardScreen(Screen):
         pb = self.app.desk.playbooks
         due = to_local(d.due_at)
         at = due.strftime("%H:%M") if due.date() == to_local(now).date() else fmt_local(d.due_at, short=True)
-        return {"at": at, "id": str(d.subject_id),
-                "level": f" {pb.level_short(inc.kind, inc.level)} " if inc else (d.level or "-"),
-                "what": d.short or d.label, "deadline": d.label, "title": inc.title if inc else "-"}
+        return {
+            "at": at,
+            "id": str(d.subject_id),
+            "level": f" {pb.level_short(inc.kind, inc.level)} " if inc else (d.level or "-"),
+            "what": d.short or d.label,
+            "deadline": d.label,
+            "title": inc.title if inc else "-",
+        }
 
     def announce(self) -> None:
         """At start: say how many deadlines fell due while no console watched."""
@@ -413,8 +425,7 @@ class BoardScreen(Screen):
         now = self.app.clock.now()
         overdue = sum(1 for d in self.pending if d.due_at < now)
         if overdue:
-            self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"),
-                        severity="error", timeout=10)
+            self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"), severity="error", timeout=10)
             self.app.bell()
 
     def _selected_key(self, selector: str) -> int | None:
@@ -449,7 +460,7 @@ class BoardScreen(Screen):
         # Counted from the due times in order: past due, then only those within the longest lead (a desk
         # with thousands of pending deadlines ticks as cheaply as one with ten).
         overdue = bisect_left(self.dues, now)
-        near = self.pending[overdue:bisect_right(self.dues, now + self.lead_max)]
+        near = self.pending[overdue : bisect_right(self.dues, now + self.lead_max)]
         soon = sum(1 for d in near if deadline_state(d, now) == "soon")
         strip = strip_text(self.size.width or 80, now, overdue, soon, len(self.rows), self.shift, self.app.desk.actor)
         self.query_one("#strip", StatusLine).show(strip)
@@ -461,8 +472,11 @@ class BoardScreen(Screen):
         index = next((i for i, r in enumerate(self.rows) if r.id == incident_id), None)
         if index is not None:
             self.query_one("#countdowns", CountdownColumn).flash(index)
-        on_rail = next((i for i, d in enumerate(self.rail) if d.id == deadline_id), None) if deadline_id else \
-            next((i for i, d in enumerate(self.rail) if d.subject_id == incident_id), None)
+        on_rail = (
+            next((i for i, d in enumerate(self.rail) if d.id == deadline_id), None)
+            if deadline_id
+            else next((i for i, d in enumerate(self.rail) if d.subject_id == incident_id), None)
+        )
         if on_rail is not None:
             self.query_one("#rail-countdowns", CountdownColumn).flash(on_rail)
 
@@ -475,8 +489,9 @@ class BoardScreen(Screen):
         """The rail as text, a line a deadline: countdown, then its cells (tests, screen readers)."""
         rail = self.query_one("#rail", DataTable)
         column = self.query_one("#rail-countdowns", CountdownColumn)
-        return [" ".join([column.text_at(i).plain] + [getattr(c, "plain", str(c)).strip() for c in rail.get_row_at(i)])
-                for i in range(rail.row_count)]
+        return [
+            " ".join([column.text_at(i).plain] + [getattr(c, "plain", str(c)).strip() for c in rail.get_row_at(i)]) for i in range(rail.row_count)
+        ]
 
     # -- actions ---------------------------------------------------------------------
     def action_switch_list(self) -> None:

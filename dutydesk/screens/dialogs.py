@@ -73,13 +73,14 @@ class Dialog(ModalScreen):
 
     # Tab, Shift+Tab and Esc act as they arrive (priority), so a key typed after
     # them in one burst goes where they sent the focus (see _after_typed for Esc).
-    BINDINGS = [Binding("escape", "escape", N_("Cancel"), priority=True),
-                Binding("tab", "next_field", show=False, priority=True),
-                Binding("shift+tab", "previous_field", show=False, priority=True),
-                Binding("ctrl+s", "submit", N_("Send"), priority=True),
-                *[Binding(k, f"in_field('{k}')", show=False, priority=True) for k in FIELD_KEYS],
-                *[Binding(f"alt+{c}", f"escape_then('{c}')", show=False, priority=True)
-                  for c in string.ascii_lowercase + string.digits]]
+    BINDINGS = [
+        Binding("escape", "escape", N_("Cancel"), priority=True),
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+        Binding("ctrl+s", "submit", N_("Send"), priority=True),
+        *[Binding(k, f"in_field('{k}')", show=False, priority=True) for k in FIELD_KEYS],
+        *[Binding(f"alt+{c}", f"escape_then('{c}')", show=False, priority=True) for c in string.ascii_lowercase + string.digits],
+    ]
     DEFAULT_CLASSES = "dialog"
     AUTO_FOCUS = ""  # none: _get_ready focuses the first field, then hands it the keys typed meanwhile
     # Enter typed ahead in these text fields (by id) runs this method when it is
@@ -140,8 +141,7 @@ class Dialog(ModalScreen):
                 getattr(self, self.SUBMITS[focused.id])()
             elif key.key in FIELD_KEYS and focused is not None:
                 await self._field_key(focused, key.key)
-            elif not await self.app._check_bindings(key.key, priority=True) \
-                    and not await self.app._check_bindings(key.key):
+            elif not await self.app._check_bindings(key.key, priority=True) and not await self.app._check_bindings(key.key):
                 (focused or self)._forward_event(_fresh(key.key, key.character))
         return []
 
@@ -278,12 +278,10 @@ class Dialog(ModalScreen):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDialog(_("Discard what you typed?"), [], ok=_("Discard"),
-                                           cancel=_("Keep typing")), answer)
+        self.app.push_screen(ConfirmDialog(_("Discard what you typed?"), [], ok=_("Discard"), cancel=_("Keep typing")), answer)
 
     def buttons(self, ok_label: str) -> Horizontal:
-        return Horizontal(Button(ok_label, variant="primary", id="ok"), Button(_("Cancel"), id="cancel"),
-                          classes="buttons")
+        return Horizontal(Button(ok_label, variant="primary", id="ok"), Button(_("Cancel"), id="cancel"), classes="buttons")
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -325,10 +323,8 @@ class ConfirmDialog(Dialog):
             yield Label(plain(self.title_text), classes="title", markup=False)
             for line in self.lines:
                 yield Static(plain(line), markup=False, classes="confirm-line")
-            yield Static(_("Enter or y: {ok}   Esc or n: {cancel}").format(ok=self.ok, cancel=self.cancel),
-                         markup=False, classes="hint")
-            yield Horizontal(Button(self.ok, variant="primary", id="ok"), Button(self.cancel, id="cancel"),
-                             classes="buttons")
+            yield Static(_("Enter or y: {ok}   Esc or n: {cancel}").format(ok=self.ok, cancel=self.cancel), markup=False, classes="hint")
+            yield Horizontal(Button(self.ok, variant="primary", id="ok"), Button(self.cancel, id="cancel"), classes="buttons")
 
     def first_field(self) -> Widget | None:
         return self.query_one("#ok", Button)
@@ -382,8 +378,9 @@ class PromptDialog(Dialog):
 
     SUBMITS = {"text": "_ok"}
 
-    def __init__(self, title: str, label: str, *, ok: str | None = None, value: str = "",
-                 required: bool = True, info: list[str] | None = None) -> None:
+    def __init__(
+        self, title: str, label: str, *, ok: str | None = None, value: str = "", required: bool = True, info: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.title_text, self.label, self.ok = title, label, ok or _("OK")
         self.value, self.required, self.info = value, required, info or []
@@ -420,9 +417,18 @@ class ChoiceDialog(Dialog):
 
     SUBMITS = {"reason": "_ok"}
 
-    def __init__(self, title: str, label: str, choices: list[tuple[str, str]], *, value: str | None = None,
-                 reason_label: str | None = None, ok: str | None = None, info: list[str] | None = None,
-                 reason: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        choices: list[tuple[str, str]],
+        *,
+        value: str | None = None,
+        reason_label: str | None = None,
+        ok: str | None = None,
+        info: list[str] | None = None,
+        reason: str = "",
+    ) -> None:
         super().__init__()
         self.title_text, self.label, self.choices = title, label, choices
         self.value, self.reason_label, self.ok, self.info = value, reason_label, ok or _("OK"), info or []
@@ -434,8 +440,13 @@ class ChoiceDialog(Dialog):
             for line in self.info:
                 yield Static(plain(line), markup=False)
             yield Label(plain(self.label), markup=False)
-            yield Select([(plain(p), v) for p, v in self.choices], value=self.value if self.value is not None else Select.NULL, id="choice", prompt=_("Select"),
-                         allow_blank=self.value is None)
+            yield Select(
+                [(plain(p), v) for p, v in self.choices],
+                value=self.value if self.value is not None else Select.NULL,
+                id="choice",
+                prompt=_("Select"),
+                allow_blank=self.value is None,
+            )
             if self.reason_label:
                 yield Label(plain(self.reason_label), markup=False)
                 yield Input(value=self.reason, id="reason")
@@ -481,11 +492,21 @@ class PickerDialog(Dialog):
 
     SUBMITS = {"filter": "_filter_done", "text": "_ok"}
 
-    def __init__(self, title: str, items: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]], *,
-                 roles: list[tuple[str, str]] | None = None,
-                 role: str | None = None, text_label: str | None = None, kinds: list[tuple[str, str]] | None = None,
-                 ok: str | None = None, assignee: dict[str, str] | None = None, text: str = "",
-                 who: str | None = None, kind: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        items: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]],
+        *,
+        roles: list[tuple[str, str]] | None = None,
+        role: str | None = None,
+        text_label: str | None = None,
+        kinds: list[tuple[str, str]] | None = None,
+        ok: str | None = None,
+        assignee: dict[str, str] | None = None,
+        text: str = "",
+        who: str | None = None,
+        kind: str | None = None,
+    ) -> None:
         super().__init__()
         self.loader = items if callable(items) else None
         self.items: list[tuple[str, str]] = [] if callable(items) else items
@@ -501,12 +522,16 @@ class PickerDialog(Dialog):
             yield Label(plain(self.title_text), classes="title", markup=False)
             if self.roles is not None:
                 yield Label(_("Role"))
-                yield Select([(plain(p), v) for p, v in self.roles], value=self.role if self.role else Select.NULL, id="role", prompt=_("Select"),
-                             allow_blank=self.role is None)
+                yield Select(
+                    [(plain(p), v) for p, v in self.roles],
+                    value=self.role if self.role else Select.NULL,
+                    id="role",
+                    prompt=_("Select"),
+                    allow_blank=self.role is None,
+                )
             if self.kinds is not None:
                 yield Label(_("Kind of instruction"))
-                yield Select([(plain(p), v) for p, v in self.kinds], value=self.kind or self.kinds[0][1], id="kind",
-                             allow_blank=False)
+                yield Select([(plain(p), v) for p, v in self.kinds], value=self.kind or self.kinds[0][1], id="kind", allow_blank=False)
             if self.text_label:  # an instruction: to whom
                 yield Label(_("To"))
             yield Input(placeholder=_("type to filter"), id="filter", value=self.who or "")
@@ -589,9 +614,13 @@ class PickerDialog(Dialog):
             allowed = self.assignee.get(str(role), "any") if role is not Select.NULL else "any"
         options = self.query_one("#items", OptionList)
         options.clear_options()
-        options.add_options([Option(plain(label), id=key) for key, label in self.items
-                             if (allowed == "any" or key.startswith(allowed + ":"))
-                             and (needle in key.lower() or needle in label.lower())])
+        options.add_options(
+            [
+                Option(plain(label), id=key)
+                for key, label in self.items
+                if (allowed == "any" or key.startswith(allowed + ":")) and (needle in key.lower() or needle in label.lower())
+            ]
+        )
         empty = ""
         if options.option_count:
             options.highlighted = 0

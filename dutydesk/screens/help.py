@@ -37,10 +37,14 @@ class HelpScreen(ModalScreen):
         self.rows = [tuple(cell for cell in row) for row in zip(*(col._cells for col in table.columns))]
         with VerticalScroll(classes="box tall"):
             yield Static(table)
-            yield Static(_("A countdown turns yellow when its deadline is due soon (the plan's warning time, else "
-                           "its last quarter, at most 10 minutes) and red with a + once overdue; the state is "
-                           "written out too. An alert sounds before and at due. Changes made in another console "
-                           "or by the CLI show here within a second."))
+            yield Static(
+                _(
+                    "A countdown turns yellow when its deadline is due soon (the plan's warning time, else "
+                    "its last quarter, at most 10 minutes) and red with a + once overdue; the state is "
+                    "written out too. An alert sounds before and at due. Changes made in another console "
+                    "or by the CLI show here within a second."
+                )
+            )
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

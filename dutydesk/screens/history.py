@@ -42,8 +42,15 @@ class HistoryScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)
-        for key, label in (("id", _("ID")), ("kind", _("Kind")), ("level", _("Level")), ("reported", _("Reported")),
-                           ("closed", _("Closed")), ("title", _("Title")), ("place", _("Place"))):
+        for key, label in (
+            ("id", _("ID")),
+            ("kind", _("Kind")),
+            ("level", _("Level")),
+            ("reported", _("Reported")),
+            ("closed", _("Closed")),
+            ("title", _("Title")),
+            ("place", _("Place")),
+        ):
             table.add_column(label, key=key)
         self.reload()
 
@@ -79,12 +86,23 @@ class HistoryScreen(Screen):
         self.count = len(rows)
         for r in rows[:PAGE]:
             pb = self.app.desk.playbooks
-            table.add_row(*cells(str(r.id), pb.kind_short(r.kind), pb.level_short(r.kind, r.level), fmt_local(r.reported_at), fmt_local(r.closed_at), r.title,
-                                 r.place), key=str(r.id))
+            table.add_row(
+                *cells(
+                    str(r.id),
+                    pb.kind_short(r.kind),
+                    pb.level_short(r.kind, r.level),
+                    fmt_local(r.reported_at),
+                    fmt_local(r.closed_at),
+                    r.title,
+                    r.place,
+                ),
+                key=str(r.id),
+            )
         more = _(" (more: PgDn)") if len(rows) > PAGE else ""
         shown = min(len(rows), PAGE)
         self.query_one("#page", Static).update(
-            _("Closed incidents {a}–{b}").format(a=self.page_offset + 1 if shown else 0, b=self.page_offset + shown) + more)
+            _("Closed incidents {a}–{b}").format(a=self.page_offset + 1 if shown else 0, b=self.page_offset + shown) + more
+        )
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:

@@ -30,9 +30,7 @@ class OpenIncidentScreen(Dialog):
     typed, and an error names the field by its label, focuses it and clears
     when the field changes."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Open incident"), priority=True),
-    ]
+    BINDINGS = [Binding("ctrl+s", "submit", N_("Open incident"), priority=True)]
     SUBMITS = {"reason": "action_submit"}
 
     def __init__(self, kind: str | None = None) -> None:
@@ -84,8 +82,7 @@ class OpenIncidentScreen(Dialog):
         self.query_one("#title", Input).focus()
         desk = self.app.desk
         # The first receiver defaults to whoever is at the console, if that is a call sign on the desk.
-        self.app.desk_call(self, lambda: desk.actor if any(s.callsign == desk.actor for s in desk.list_staff()) else "",
-                           tag="receiver")
+        self.app.desk_call(self, lambda: desk.actor if any(s.callsign == desk.actor for s in desk.list_staff()) else "", tag="receiver")
 
     def on_desk_done(self, message: DeskDone) -> None:
         if message.tag == "receiver":
@@ -114,9 +111,15 @@ class OpenIncidentScreen(Dialog):
 
     def field_label(self, field: str) -> tuple[str, str] | None:
         """A refusal's field (as the desk names it) -> (widget id, label on the form)."""
-        fields = {"title": ("title", _("Title")), "place": ("place", _("Place")), "at": ("at", _("Reported at")),
-                  "occurred": ("occurred", _("Happened at")), "received-by": ("receiver", _("First receiver")),
-                  "level": ("level", _("Level")), "reason": ("reason", _("Reason"))}
+        fields = {
+            "title": ("title", _("Title")),
+            "place": ("place", _("Place")),
+            "at": ("at", _("Reported at")),
+            "occurred": ("occurred", _("Happened at")),
+            "received-by": ("receiver", _("First receiver")),
+            "level": ("level", _("Level")),
+            "reason": ("reason", _("Reason")),
+        }
         if field in fields:
             return fields[field]
         kind = self.app.desk.playbooks.get(self.kind_key)
@@ -131,8 +134,7 @@ class OpenIncidentScreen(Dialog):
         rows = []
         for f in kind.factors:
             if f.type == "choice":
-                widget = Select([(plain(o.text()), o.key) for o in f.options or []], id=f"factor-{f.key}",
-                                prompt=_("(not known)"))
+                widget = Select([(plain(o.text()), o.key) for o in f.options or []], id=f"factor-{f.key}", prompt=_("(not known)"))
             else:
                 widget = Input(placeholder=_("a number"), id=f"factor-{f.key}", type="number")
             rows.append(Horizontal(Label(plain(f.text()), classes="field"), widget, classes="row"))
@@ -184,8 +186,13 @@ class OpenIncidentScreen(Dialog):
         if s.level is None:
             out.update(_("Suggested level: none yet (choose the factors, or pick a level)"))
         else:
-            out.update(Text.assemble((_("Suggested level: {level}").format(level=self.app.desk.playbooks.level_short(self.kind_key, s.level)), "bold"), "\n",
-                                     safe("\n".join(f"  {r}" for r in s.reasons), multiline=True)))
+            out.update(
+                Text.assemble(
+                    (_("Suggested level: {level}").format(level=self.app.desk.playbooks.level_short(self.kind_key, s.level)), "bold"),
+                    "\n",
+                    safe("\n".join(f"  {r}" for r in s.reasons), multiline=True),
+                )
+            )
             level = self.query_one("#level", Select)
             if not self.level_touched:
                 level.value = s.level
@@ -225,6 +232,17 @@ class OpenIncidentScreen(Dialog):
         self.busy = True
         self.error(_("Opening..."))
         self.app.desk_call(
-            self, lambda: self.app.desk.open_incident(kind=self.kind_key, title=title, place=place, level=str(level),
-                                                      factors=factors, received_by=receiver, at=times["at"],
-                                                      reason=reason, occurred=times["occurred"]), tag="open")
+            self,
+            lambda: self.app.desk.open_incident(
+                kind=self.kind_key,
+                title=title,
+                place=place,
+                level=str(level),
+                factors=factors,
+                received_by=receiver,
+                at=times["at"],
+                reason=reason,
+                occurred=times["occurred"],
+            ),
+            tag="open",
+        )

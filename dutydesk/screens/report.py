@@ -141,6 +141,7 @@ class ReportScreen(Screen):
 
 # -- the KPI report's period -------------------------------------------------------
 
+
 def kpi_periods(now: datetime) -> dict[str, tuple[datetime, datetime]]:
     """``this`` month so far and ``last`` month, in the desk's zone (UTC bounds)."""
     local = to_local(now)
@@ -159,8 +160,7 @@ def day_bound(text: str, now: datetime, *, end: bool = False) -> datetime:
     except ValueError:
         return parse_when(raw, now)
     if not EARLIEST.year <= day.year < LATEST.year:
-        raise BadTime(_("{text}: a time from {earliest} to {latest}").format(
-            text=raw, earliest=EARLIEST.year, latest=LATEST.year - 1))
+        raise BadTime(_("{text}: a time from {earliest} to {latest}").format(text=raw, earliest=EARLIEST.year, latest=LATEST.year - 1))
     return localize(datetime(day.year, day.month, day.day) + (timedelta(days=1) if end else timedelta(0))).astimezone(UTC)
 
 
@@ -188,10 +188,15 @@ class KpiPeriodDialog(ModalScreen):
             yield Label(_("KPI report: which period?"), classes="title")
             yield OptionList(
                 Option(_("This month so far ({start} – now)").format(start=fmt_local(this[0], short=True)), id="this"),
-                Option(_("Last month ({start} – {end})").format(
-                    start=fmt_local(last[0], short=True), end=fmt_local(last[1] - timedelta(minutes=1), short=True)),
-                    id="last"),
-                Option(_("Other dates: type From and To below"), id="dates"), id="periods")
+                Option(
+                    _("Last month ({start} – {end})").format(
+                        start=fmt_local(last[0], short=True), end=fmt_local(last[1] - timedelta(minutes=1), short=True)
+                    ),
+                    id="last",
+                ),
+                Option(_("Other dates: type From and To below"), id="dates"),
+                id="periods",
+            )
             with Horizontal(id="dates"):
                 yield Label(_("From"))
                 yield Input(value=to_local(this[0]).date().isoformat(), id="from", compact=True)

@@ -90,13 +90,12 @@ class ShiftScreen(Screen):
         (N_("Start shift"), N_("Start a shift with the call sign entered"), "start"),
         (N_("Hand over"), N_("End this shift with the note; the entered commander takes over"), "handover"),
         (N_("End shift"), N_("End the running shift"), "end"),
-        (N_("Shift report"), N_("Preview the report of the current or last shift; write it as PDF, HTML or Markdown"),
-         "report"),
+        (N_("Shift report"), N_("Preview the report of the current or last shift; write it as PDF, HTML or Markdown"), "report"),
         (N_("KPI report"), N_("The plans' targets met in a period: this month, last month or dates you give"), "kpi"),
     ]
 
     handed_over: int | None = None  # the shift this screen handed over: Ctrl+R previews it
-    busy: bool = False               # a start, handover or end on its way: the next waits for its outcome
+    busy: bool = False  # a start, handover or end on its way: the next waits for its outcome
 
     AUTO_FOCUS = None  # _get_ready focuses the call sign, then hands it the keys typed meanwhile
 
@@ -225,9 +224,13 @@ class ShiftScreen(Screen):
         if shift is None:
             head = Text(_("No shift is running. Enter the duty commander's call sign and start one."), style="bold")
         else:
-            head = Text.assemble((_("Shift {id}").format(id=shift.id), "bold"), "  ",
-                                 _("Duty commander: {who} {name}, since {at}").format(
-                                     who=safe(shift.commander), name=safe(shift.commander_name), at=fmt_local(shift.started_at)))
+            head = Text.assemble(
+                (_("Shift {id}").format(id=shift.id), "bold"),
+                "  ",
+                _("Duty commander: {who} {name}, since {at}").format(
+                    who=safe(shift.commander), name=safe(shift.commander_name), at=fmt_local(shift.started_at)
+                ),
+            )
         self.query_one("#current", Static).update(head)
         self.query_one("#start", Button).disabled = shift is not None
         self.query_one("#handover", Button).disabled = shift is None
@@ -235,9 +238,12 @@ class ShiftScreen(Screen):
         pb = self.app.desk.playbooks
         rows = _grid(ratio_col=2)
         for r in live:
-            rows.add_row(f"#{r.id}", Text.assemble(level_badge(pb.level_short(r.kind, r.level), pb.level_colour(r.kind, r.level)),
-                                                   " ", pb.kind_short(r.kind)),
-                         Text(safe(f"{r.title} @ {r.place}")), _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required))
+            rows.add_row(
+                f"#{r.id}",
+                Text.assemble(level_badge(pb.level_short(r.kind, r.level), pb.level_colour(r.kind, r.level)), " ", pb.kind_short(r.kind)),
+                Text(safe(f"{r.title} @ {r.place}")),
+                _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required),
+            )
         self.query_one("#live-list", Static).update(_section(_("For the handover: live incidents"), live, rows))
         self._show_deadlines(self.app.clock.now())
 
@@ -257,10 +263,10 @@ class ShiftScreen(Screen):
             became = outcome_label(outcome(d, now))
             if done is not None:  # how late: met late, or overdue still
                 became = _("{outcome}, {margin}").format(outcome=became, margin=margin_text((d.due_at - done).total_seconds()))
-            missed.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True),
-                           Text(became, style="bold red"))
-        self.query_one("#deadline-list", Static).update(Group(
-            _section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed)))
+            missed.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True), Text(became, style="bold red"))
+        self.query_one("#deadline-list", Static).update(
+            Group(_section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed))
+        )
 
     # -- the form ------------------------------------------------------------------
     def action_page(self, step: int) -> None:
@@ -358,8 +364,7 @@ class ShiftScreen(Screen):
         self.set_focus(None)
         self._after_typing(lambda: self.call_later(self._ask, ask, field))
 
-    async def _ask(self, ask: Callable[[], tuple[Screen, Callable[[bool | None], None]] | None],
-                   field: object) -> None:
+    async def _ask(self, ask: Callable[[], tuple[Screen, Callable[[bool | None], None]] | None], field: object) -> None:
         from dutydesk.screens.dialogs import deliver
 
         self._holding = False
@@ -398,8 +403,7 @@ class ShiftScreen(Screen):
             self._refuse(_("Hand over: the handover note must not be empty"))
             return None
         shift = self._shift_running()
-        title = (_("Hand over shift {id} to {who}?").format(id=shift.id, who=who) if shift is not None
-                 else _("Hand over to {who}?").format(who=who))
+        title = _("Hand over shift {id} to {who}?").format(id=shift.id, who=who) if shift is not None else _("Hand over to {who}?").format(who=who)
         lines = [_("Handover note: {note}").format(note=note)]
 
         def then(yes: bool | None) -> None:
@@ -479,8 +483,7 @@ class ShiftScreen(Screen):
         from dutydesk.screens.report import ReportScreen
 
         desk, shift_id = self.app.desk, self.handed_over  # None: the current or last shift
-        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift", shift_id=shift_id),
-                                          "shift"))
+        self.app.push_screen(ReportScreen(_("Shift report"), lambda: reports.build(desk, "shift", shift_id=shift_id), "shift"))
 
     def action_kpi(self) -> None:
         from dutydesk.screens.report import open_kpi_report

@@ -29,6 +29,7 @@ class Alarms(UnitOfWork):
     """Acknowledging alarms, and the reads the alarm list is built from."""
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Queries'
+
         def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView: ...
         def kind_or_none(self, key: str) -> Kind | None: ...
 
@@ -37,33 +38,38 @@ class Alarms(UnitOfWork):
         Refused: an unknown stage or deadline, a deadline no longer pending, a stage
         it has not reached, a stage already acknowledged (says by whom)."""
         if stage not in STAGES:
-            raise Refused("stage", _("'{stage}' is not a stage; use one of: {stages}").format(
-                stage=stage, stages=", ".join(STAGES)))
+            raise Refused("stage", _("'{stage}' is not a stage; use one of: {stages}").format(stage=stage, stages=", ".join(STAGES)))
 
         def op(s: Session, now: datetime) -> dict[str, object]:
             dl = s.get(Deadline, deadline_id)
             if dl is None:
                 raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
             if dl.state != DeadlineState.PENDING:
-                raise Refused("deadline", _("deadline {id} is {state}, not pending").format(
-                    id=deadline_id, state=deadline_state_label(dl.state)))
+                raise Refused("deadline", _("deadline {id} is {state}, not pending").format(id=deadline_id, state=deadline_state_label(dl.state)))
             kind = s.scalar(select(col(Incident.kind)).where(col(Incident.id) == dl.subject_id))
             view = self._deadline_view(dl, self.kind_or_none(kind) if kind else None)
             reached = stage_of(view, now)
             if reached is None or (stage == DUE and reached != DUE):
                 what = _("due") if stage == DUE else _("due soon")
-                raise Refused("stage", _("deadline {id} is not {what} yet (due {at})").format(
-                    id=deadline_id, what=what, at=fmt_local(dl.due_at, seconds=True)))
+                raise Refused(
+                    "stage", _("deadline {id} is not {what} yet (due {at})").format(id=deadline_id, what=what, at=fmt_local(dl.due_at, seconds=True))
+                )
             done = s.scalars(select(AlarmAck).where(col(AlarmAck.deadline_id) == deadline_id, col(AlarmAck.stage) == stage)).first()
             if done is not None:
-                raise Refused("stage", _("alarm already acknowledged by {who} at {at}").format(
-                    who=done.acked_by, at=fmt_local(done.acked_at, seconds=True)))
+                raise Refused(
+                    "stage", _("alarm already acknowledged by {who} at {at}").format(who=done.acked_by, at=fmt_local(done.acked_at, seconds=True))
+                )
             s.add(AlarmAck(deadline_id=deadline_id, stage=stage, acked_at=now, acked_by=self.actor))
             s.flush()
-            self._journal(s, now, Action.ALARM_ACK, "incident", dl.subject_id, AlarmAckPayload({
-                "deadline": deadline_id, "rule": dl.rule, "stage": stage, "incident": dl.subject_id}))
-            return {"deadline": deadline_id, "stage": stage, "incident": dl.subject_id, "acked_at": now,
-                    "acked_by": self.actor}
+            self._journal(
+                s,
+                now,
+                Action.ALARM_ACK,
+                "incident",
+                dl.subject_id,
+                AlarmAckPayload({"deadline": deadline_id, "rule": dl.rule, "stage": stage, "incident": dl.subject_id}),
+            )
+            return {"deadline": deadline_id, "stage": stage, "incident": dl.subject_id, "acked_at": now, "acked_by": self.actor}
 
         return self._write(op)
 
@@ -87,8 +93,12 @@ class Alarms(UnitOfWork):
         """Who acknowledged which stage of a deadline, and when: (stage, at, by)."""
         t = core_table(AlarmAck)
         with self._read() as s:
-            return [(st, at, by) for st, at, by in s.execute(
-                select(t.c.stage, t.c.acked_at, t.c.acked_by).where(t.c.deadline_id == deadline_id).order_by(t.c.acked_at))]
+            return [
+                (st, at, by)
+                for st, at, by in s.execute(
+                    select(t.c.stage, t.c.acked_at, t.c.acked_by).where(t.c.deadline_id == deadline_id).order_by(t.c.acked_at)
+                )
+            ]
 
     def incident_titles(self, incident_ids: Iterable[int]) -> dict[int, str]:
         """Titles by incident id (the alarm list names each incident)."""

@@ -12,21 +12,10 @@ from dutydesk import reasons
 from dutydesk import text as txt
 from dutydesk.errors import NotFound, Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    Deadline,
-    Incident,
-    Instruction,
-    LevelChange,
-    deadline_state_label,
-)
-from dutydesk.playbook import (
-    Kind,
-    derive_incident_deadlines,
-)
+from dutydesk.models import Deadline, Incident, Instruction, LevelChange, deadline_state_label
+from dutydesk.playbook import Kind, derive_incident_deadlines
 from dutydesk.service.uow import UnitOfWork
-from dutydesk.views import (
-    DeadlineView,
-)
+from dutydesk.views import DeadlineView
 from dutydesk.vocab import Action, DeadlineState, MeetPayload, WaivePayload
 
 
@@ -39,13 +28,12 @@ def _graver(kind: Kind, level: str, than: str) -> bool:
     return kind.gravity(level) > kind.gravity(than)
 
 
-
 class Deadlines(UnitOfWork):
     """Deadline rules applied to an incident's deadlines."""
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Incidents' and Queries'
-        def _incident(self, s: Session, incident_id: int, *, live: bool = True,
-                      expected_version: int | None = None) -> Incident: ...
+
+        def _incident(self, s: Session, incident_id: int, *, live: bool = True, expected_version: int | None = None) -> Incident: ...
         def _touch(self, inc: Incident) -> None: ...
         def _kind_or_none(self, key: str) -> Kind | None: ...
         def get_deadline(self, deadline_id: int) -> DeadlineView: ...
@@ -54,9 +42,11 @@ class Deadlines(UnitOfWork):
         """Since when the incident has been at its level or a graver one,
         without a break: what a ``level_set`` deadline counts from.  Going
         yellow -> red -> yellow does not restart yellow's clock."""
-        changes = s.execute(select(col(LevelChange.at), col(LevelChange.to_level))
-                            .where(col(LevelChange.incident_id) == inc.id)
-                            .order_by(col(LevelChange.at).desc(), col(LevelChange.id).desc())).all()
+        changes = s.execute(
+            select(col(LevelChange.at), col(LevelChange.to_level))
+            .where(col(LevelChange.incident_id) == inc.id)
+            .order_by(col(LevelChange.at).desc(), col(LevelChange.id).desc())
+        ).all()
         since = changes[0].at if changes else inc.reported_at
         for at, to_level in changes[1:]:
             if k.find_level(to_level) is None or k.gravity(to_level) < k.gravity(inc.level):
@@ -64,8 +54,7 @@ class Deadlines(UnitOfWork):
             since = at
         return since
 
-    def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *,
-                  escalating: bool) -> dict[str, list[dict[str, Any]]]:
+    def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *, escalating: bool) -> dict[str, list[dict[str, Any]]]:
         """Derive the incident-anchored deadlines again after a level change at
         ``event`` (the rules are in the README, "Level changes"):
 
@@ -78,10 +67,11 @@ class Deadlines(UnitOfWork):
            rule new at the lower level whose time ran out while the graver
            level's rules were in force lapses (it was never in force);
         4. everything it settles or creates carries the event time."""
-        rows = s.scalars(select(Deadline).where(col(Deadline.subject_type) == "incident",
-                                                col(Deadline.subject_id) == inc.id,
-                                                col(Deadline.instruction_id).is_(None))
-                         .order_by(col(Deadline.id))).all()
+        rows = s.scalars(
+            select(Deadline)
+            .where(col(Deadline.subject_type) == "incident", col(Deadline.subject_id) == inc.id, col(Deadline.instruction_id).is_(None))
+            .order_by(col(Deadline.id))
+        ).all()
         out: dict[str, list[dict[str, Any]]] = {DeadlineState.MISSED: [], DeadlineState.CANCELLED: [], "created": [], "kept": [], "lapsed": []}
         settled: set[str] = set()
         pending: dict[str, Deadline] = {}
@@ -95,12 +85,10 @@ class Deadlines(UnitOfWork):
             elif row.state != DeadlineState.CANCELLED:
                 settled.add(row.rule)
         since = self._level_since(s, inc, k)
-        wanted = {d.rule: d.due_at for d in derive_incident_deadlines(k, inc.level, inc.reported_at, since,
-                                                                      inc.occurred_at) if d.rule not in settled}
+        wanted = {d.rule: d.due_at for d in derive_incident_deadlines(k, inc.level, inc.reported_at, since, inc.occurred_at) if d.rule not in settled}
 
         def create(rule: str, due: datetime) -> None:
-            row = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=rule, level=inc.level,
-                           due_at=due, created_at=event)
+            row = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=rule, level=inc.level, due_at=due, created_at=event)
             s.add(row)
             s.flush()
             out["created"].append({"id": row.id, "rule": rule, "due_at": due})
@@ -132,10 +120,8 @@ class Deadlines(UnitOfWork):
             create(rule, due)
         return out
 
-
     # -- deadlines ---------------------------------------------------------------
-    def _deadline(self, s: Session, deadline_id: int,
-                  expected_version: int | None = None) -> tuple[Deadline, Incident]:
+    def _deadline(self, s: Session, deadline_id: int, expected_version: int | None = None) -> tuple[Deadline, Incident]:
         dl = s.get(Deadline, deadline_id)
         if dl is None:
             raise NotFound("deadline", _("no deadline {id}").format(id=deadline_id))
@@ -144,17 +130,20 @@ class Deadlines(UnitOfWork):
         inc = self._incident(s, dl.subject_id, live=False, expected_version=expected_version)
         return dl, inc
 
-    def meet_deadline(self, deadline_id: int, *, at: datetime | None = None,
-                      expected_version: int | None = None) -> DeadlineView:
+    def meet_deadline(self, deadline_id: int, *, at: datetime | None = None, expected_version: int | None = None) -> DeadlineView:
         """``expected_version``: of the deadline's incident (meeting one changes it)."""
+
         def op(s: Session, now: datetime) -> None:
             dl, inc = self._deadline(s, deadline_id, expected_version)
             kind = self._kind_or_none(inc.kind)
             rule = kind.deadline_rule(dl.rule) if kind else None
             if rule is not None and rule.met_by == "ack" and dl.instruction_id is not None:
-                raise Refused("deadline", _("deadline {id} is met when instruction {ins} is acknowledged "
-                                            "(instruction ack {ins}), not by hand").format(
-                                                id=deadline_id, ins=dl.instruction_id))
+                raise Refused(
+                    "deadline",
+                    _("deadline {id} is met when instruction {ins} is acknowledged (instruction ack {ins}), not by hand").format(
+                        id=deadline_id, ins=dl.instruction_id
+                    ),
+                )
             anchor = inc.reported_at
             if dl.instruction_id is not None:
                 ins = s.get(Instruction, dl.instruction_id)
@@ -163,15 +152,20 @@ class Deadlines(UnitOfWork):
             event = self._event_time(at, now, not_before=anchor, what=_("the deadline started"))
             dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, self.actor
             self._touch(inc)
-            self._journal(s, now, Action.DEADLINE_MEET, "incident", inc.id, MeetPayload({
-                "deadline": cast(int, dl.id), "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at,
-            }), event_at=event)
+            self._journal(
+                s,
+                now,
+                Action.DEADLINE_MEET,
+                "incident",
+                inc.id,
+                MeetPayload({"deadline": cast(int, dl.id), "rule": dl.rule, "due_at": dl.due_at, "on_time": event <= dl.due_at}),
+                event_at=event,
+            )
 
         self._write(op)
         return self.get_deadline(deadline_id)
 
-    def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None,
-                       expected_version: int | None = None) -> DeadlineView:
+    def waive_deadline(self, deadline_id: int, reason: str, *, at: datetime | None = None, expected_version: int | None = None) -> DeadlineView:
         reason = txt.line(reason, "reason")
 
         def op(s: Session, now: datetime) -> None:
@@ -179,8 +173,15 @@ class Deadlines(UnitOfWork):
             event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
             dl.state, dl.closed_at, dl.closed_by, dl.reason = DeadlineState.WAIVED, event, self.actor, reason
             self._touch(inc)
-            self._journal(s, now, Action.DEADLINE_WAIVE, "incident", inc.id,
-                          WaivePayload({"deadline": cast(int, dl.id), "rule": dl.rule, "reason": reason}), event_at=event)
+            self._journal(
+                s,
+                now,
+                Action.DEADLINE_WAIVE,
+                "incident",
+                inc.id,
+                WaivePayload({"deadline": cast(int, dl.id), "rule": dl.rule, "reason": reason}),
+                event_at=event,
+            )
 
         self._write(op)
         return self.get_deadline(deadline_id)

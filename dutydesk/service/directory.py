@@ -11,15 +11,9 @@ from sqlmodel import Session, col
 from dutydesk import text as txt
 from dutydesk.errors import NotFound, Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    Staff,
-    Unit,
-)
+from dutydesk.models import Staff, Unit
 from dutydesk.service.uow import UnitOfWork
-from dutydesk.views import (
-    StaffView,
-    UnitView,
-)
+from dutydesk.views import StaffView, UnitView
 from dutydesk.vocab import Action
 
 
@@ -40,8 +34,7 @@ class Directory(UnitOfWork):
             unit = Unit(code=code, name=name, unit_type=unit_type, parent_id=parent_row.id if parent_row else None)
             s.add(unit)
             s.flush()
-            self._journal(s, now, Action.UNIT_ADD, "unit", unit.id,
-                          {"code": code, "name": name, "type": unit_type, "parent": parent})
+            self._journal(s, now, Action.UNIT_ADD, "unit", unit.id, {"code": code, "name": name, "type": unit_type, "parent": parent})
             assert unit.id is not None  # set by the flush
             return UnitView(unit.id, code, name, unit_type, parent, True)
 
@@ -60,13 +53,11 @@ class Directory(UnitOfWork):
             staff = Staff(callsign=callsign, name=name, unit_id=unit_row.id if unit_row else None, post=post)
             s.add(staff)
             s.flush()
-            self._journal(s, now, Action.STAFF_ADD, "staff", staff.id,
-                          {"callsign": callsign, "name": name, "unit": unit, "post": post})
+            self._journal(s, now, Action.STAFF_ADD, "staff", staff.id, {"callsign": callsign, "name": name, "unit": unit, "post": post})
             assert staff.id is not None  # set by the flush
             return StaffView(staff.id, callsign, name, unit, post, True)
 
         return self._write(op)
-
 
     def list_units(self) -> list[UnitView]:
         with self._read() as s:
@@ -77,8 +68,10 @@ class Directory(UnitOfWork):
     def list_staff(self) -> list[StaffView]:
         with self._read() as s:
             codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
-            return [StaffView(cast(int, p.id), p.callsign, p.name, codes.get(p.unit_id), p.post, p.active)
-                    for p in s.scalars(select(Staff).order_by(col(Staff.callsign)))]
+            return [
+                StaffView(cast(int, p.id), p.callsign, p.name, codes.get(p.unit_id), p.post, p.active)
+                for p in s.scalars(select(Staff).order_by(col(Staff.callsign)))
+            ]
 
     def _unit(self, s: Session, code: str, field: str = "unit") -> Unit:
         unit = s.scalar(select(Unit).where(col(Unit.code) == code))

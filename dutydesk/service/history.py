@@ -13,17 +13,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, and_, case, func, lite
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from dutydesk.models import (
-    Deadline,
-    Dispute,
-    DisputeFollowUp,
-    Incident,
-    Instruction,
-    JournalEntry,
-    JournalSeal,
-    Shift,
-    Staff,
-)
+from dutydesk.models import Deadline, Dispute, DisputeFollowUp, Incident, Instruction, JournalEntry, JournalSeal, Shift, Staff
 from dutydesk.views import DisputeView, JournalView, ShiftView
 from dutydesk.vocab import Action, DeadlineState
 
@@ -52,13 +42,13 @@ _INSTRUCTION = _table(Instruction)
 # A deadline counts when it falls due in [start, end) and its incident was
 # reported before ``end`` and not closed before ``closed_from``.
 
+
 def _settled_by(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(met by ``now``, settled otherwise by ``now``): a deadline settled after
     ``now`` was pending then (``dutydesk.reports.data.as_at``)."""
     d = _DEADLINE.c
     met = and_(d.state == DeadlineState.MET, or_(d.met_at.is_(None), d.met_at <= now))
-    other = and_(d.state != DeadlineState.MET, d.state != DeadlineState.PENDING,
-                 or_(d.closed_at.is_(None), d.closed_at <= now))
+    other = and_(d.state != DeadlineState.MET, d.state != DeadlineState.PENDING, or_(d.closed_at.is_(None), d.closed_at <= now))
     return met, other
 
 
@@ -74,34 +64,42 @@ def kpi_outcome(now: datetime) -> ColumnElement[str]:
         (met, literal("late")),
         (other, d.state),
         (d.due_at < now, literal("overdue")),
-        else_=literal("pending"))
+        else_=literal("pending"),
+    )
 
 
 def _kpi_scope(start: datetime, end: datetime, closed_from: datetime) -> tuple[ColumnElement[bool], ...]:
     d, i = _DEADLINE.c, _INCIDENT.c
-    return (d.subject_type == "incident", d.due_at >= start, d.due_at < end, i.reported_at < end,
-            or_(i.closed_at.is_(None), i.closed_at >= closed_from))
+    return (
+        d.subject_type == "incident",
+        d.due_at >= start,
+        d.due_at < end,
+        i.reported_at < end,
+        or_(i.closed_at.is_(None), i.closed_at >= closed_from),
+    )
 
 
 def kpi_count_statement(start: datetime, end: datetime, closed_from: datetime, now: datetime) -> Select[Any]:
     """(kind, rule, level, outcome, n): the deadlines of the period counted
     by incident kind, rule, the level they were derived at, and outcome."""
     d, i = _DEADLINE.c, _INCIDENT.c
-    rows = (select(i.kind.label("kind"), d.rule.label("rule"), d.level.label("level"),
-                   kpi_outcome(now).label("outcome"))
-            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
-            .where(*_kpi_scope(start, end, closed_from)).subquery("kpi_rows"))
+    rows = (
+        select(i.kind.label("kind"), d.rule.label("rule"), d.level.label("level"), kpi_outcome(now).label("outcome"))
+        .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
+        .where(*_kpi_scope(start, end, closed_from))
+        .subquery("kpi_rows")
+    )
     c = rows.c
-    return (select(c.kind, c.rule, c.level, c.outcome, func.count().label("n"))
-            .group_by(c.kind, c.rule, c.level, c.outcome))
+    return select(c.kind, c.rule, c.level, c.outcome, func.count().label("n")).group_by(c.kind, c.rule, c.level, c.outcome)
 
 
 # Outcomes as small integers for the coded count (kpi_coded_statement); 9: any other state.
 KPI_OUTCOME_CODES = ("met", "late", "overdue", "pending", "missed", "waived", "cancelled")
 
 
-def kpi_coded_statement(start: datetime, end: datetime, closed_from: datetime, now: datetime,
-                        pairs: Sequence[tuple[str, str]], levels: Sequence[str]) -> Select[Any]:
+def kpi_coded_statement(
+    start: datetime, end: datetime, closed_from: datetime, now: datetime, pairs: Sequence[tuple[str, str]], levels: Sequence[str]
+) -> Select[Any]:
     """(code, n): the same count as ``kpi_count_statement`` grouped by one
     integer, ``pair * 10000 + level * 10 + outcome``: ``pair`` is 1 + the
     index of (incident kind, rule) in ``pairs`` (0: a pair not there),
@@ -113,12 +111,14 @@ def kpi_coded_statement(start: datetime, end: datetime, closed_from: datetime, n
     by_kind: dict[str, dict[str, int]] = {}
     for n, (kind, rule) in enumerate(pairs, start=1):
         by_kind.setdefault(kind, {})[rule] = n
-    pair: ColumnElement[int] = case(
-        {kind: case(rules, value=d.rule, else_=0) for kind, rules in by_kind.items()}, value=i.kind, else_=0) \
-        if by_kind else literal(0)
-    level: ColumnElement[int] = case(
-        {key: n for n, key in enumerate(levels, start=1)}, value=d.level,
-        else_=case((d.level.is_(None), 0), else_=999)) if levels else case((d.level.is_(None), 0), else_=999)
+    pair: ColumnElement[int] = (
+        case({kind: case(rules, value=d.rule, else_=0) for kind, rules in by_kind.items()}, value=i.kind, else_=0) if by_kind else literal(0)
+    )
+    level: ColumnElement[int] = (
+        case({key: n for n, key in enumerate(levels, start=1)}, value=d.level, else_=case((d.level.is_(None), 0), else_=999))
+        if levels
+        else case((d.level.is_(None), 0), else_=999)
+    )
     met, other = _settled_by(now)  # as it stood at ``now`` (kpi_outcome)
     outcome = case(
         (and_(met, d.met_at.is_not(None), d.met_at <= d.due_at), 0),
@@ -128,10 +128,14 @@ def kpi_coded_statement(start: datetime, end: datetime, closed_from: datetime, n
         (and_(other, d.state == DeadlineState.CANCELLED), 6),
         (other, 9),
         (d.due_at < now, 2),
-        else_=3)
-    rows = (select((pair * 10000 + level * 10 + outcome).label("code"))
-            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
-            .where(*_kpi_scope(start, end, closed_from)).subquery("kpi_codes"))
+        else_=3,
+    )
+    rows = (
+        select((pair * 10000 + level * 10 + outcome).label("code"))
+        .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
+        .where(*_kpi_scope(start, end, closed_from))
+        .subquery("kpi_codes")
+    )
     return select(rows.c.code, func.count().label("n")).group_by(rows.c.code)
 
 
@@ -143,17 +147,36 @@ def kpi_miss_statement(start: datetime, end: datetime, closed_from: datetime, no
     (the misses the report lists), with their incident's title and their
     instruction's acknowledgement, by incident (report time) then due time."""
     d, i, ins = _DEADLINE.c, _INCIDENT.c, _INSTRUCTION.c
-    return (select(i.id.label("incident_id"), i.kind, i.title, d.id, d.subject_type, d.rule, d.level, d.due_at,
-                   d.state, d.created_at, d.met_at, d.met_by, d.closed_at, d.closed_by, d.instruction_id,
-                   ins.acknowledged_at)
-            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id).outerjoin(
-                _INSTRUCTION, and_(ins.id == d.instruction_id, ins.incident_id == d.subject_id)))
-            .where(*_kpi_scope(start, end, closed_from), kpi_outcome(now).in_(KPI_MISSES))
-            .order_by(i.reported_at, i.id, d.due_at, d.id))
+    return (
+        select(
+            i.id.label("incident_id"),
+            i.kind,
+            i.title,
+            d.id,
+            d.subject_type,
+            d.rule,
+            d.level,
+            d.due_at,
+            d.state,
+            d.created_at,
+            d.met_at,
+            d.met_by,
+            d.closed_at,
+            d.closed_by,
+            d.instruction_id,
+            ins.acknowledged_at,
+        )
+        .select_from(
+            _DEADLINE.join(_INCIDENT, i.id == d.subject_id).outerjoin(_INSTRUCTION, and_(ins.id == d.instruction_id, ins.incident_id == d.subject_id))
+        )
+        .where(*_kpi_scope(start, end, closed_from), kpi_outcome(now).in_(KPI_MISSES))
+        .order_by(i.reported_at, i.id, d.due_at, d.id)
+    )
 
 
-def kpi_first_statement(start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str,
-                        level: str | None, *, any_level: bool = False) -> Select[Any]:
+def kpi_first_statement(
+    start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str, level: str | None, *, any_level: bool = False
+) -> Select[Any]:
     """Where a group of the period's deadlines is first met in report order
     (incident report time and id, due time, id): the order of the groups no
     playbook lists (a retired rule or kind).  ``any_level``: whatever level."""
@@ -161,22 +184,39 @@ def kpi_first_statement(start: datetime, end: datetime, closed_from: datetime, k
     where = [*_kpi_scope(start, end, closed_from), i.kind == kind, d.rule == rule]
     if not any_level:
         where.append(d.level.is_(None) if level is None else d.level == level)
-    return (select(i.reported_at, i.id, d.due_at, d.id.label("deadline_id"))
-            .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id)).where(*where)
-            .order_by(i.reported_at, i.id, d.due_at, d.id).limit(1))
+    return (
+        select(i.reported_at, i.id, d.due_at, d.id.label("deadline_id"))
+        .select_from(_DEADLINE.join(_INCIDENT, i.id == d.subject_id))
+        .where(*where)
+        .order_by(i.reported_at, i.id, d.due_at, d.id)
+        .limit(1)
+    )
 
 
 def _shifts(engine: Engine, where: Any, *, last: bool = False) -> list[ShiftView]:  # noqa: ANN401
-    stmt = (select(_SHIFT.c.id, _STAFF.c.callsign, _STAFF.c.name, _SHIFT.c.started_at, _SHIFT.c.started_by,
-                   _SHIFT.c.ended_at, _SHIFT.c.ended_by, _SHIFT.c.handover_note)
-            .join(_STAFF, _STAFF.c.id == _SHIFT.c.commander_id, isouter=True).where(where))
+    stmt = (
+        select(
+            _SHIFT.c.id,
+            _STAFF.c.callsign,
+            _STAFF.c.name,
+            _SHIFT.c.started_at,
+            _SHIFT.c.started_by,
+            _SHIFT.c.ended_at,
+            _SHIFT.c.ended_by,
+            _SHIFT.c.handover_note,
+        )
+        .join(_STAFF, _STAFF.c.id == _SHIFT.c.commander_id, isouter=True)
+        .where(where)
+    )
     if last:
         stmt = stmt.order_by(_SHIFT.c.started_at.desc(), _SHIFT.c.id.desc()).limit(1)
     else:
         stmt = stmt.order_by(_SHIFT.c.started_at)
     with engine.connect() as conn:
-        return [ShiftView(r.id, r.callsign or "?", r.name or "", r.started_at, r.started_by, r.ended_at, r.ended_by,
-                          r.handover_note) for r in conn.execute(stmt)]
+        return [
+            ShiftView(r.id, r.callsign or "?", r.name or "", r.started_at, r.started_by, r.ended_at, r.ended_by, r.handover_note)
+            for r in conn.execute(stmt)
+        ]
 
 
 class History:
@@ -191,16 +231,14 @@ class History:
 
     def shifts_between(self, start: datetime, end: datetime) -> list[ShiftView]:
         """Shifts that overlap [start, end), by start."""
-        return _shifts(self.engine, and_(_SHIFT.c.started_at < end,
-                                         or_(_SHIFT.c.ended_at.is_(None), _SHIFT.c.ended_at > start)))
+        return _shifts(self.engine, and_(_SHIFT.c.started_at < end, or_(_SHIFT.c.ended_at.is_(None), _SHIFT.c.ended_at > start)))
 
     def handovers(self, shift_ids: Iterable[int]) -> dict[int, str | None]:
         """{shift id: the call sign its end handed over to} for shifts that ended."""
         ids = [str(i) for i in shift_ids]
         if not ids:
             return {}
-        stmt = select(_JOURNAL.c.entity_id, _JOURNAL.c.payload).where(
-            _JOURNAL.c.action == Action.SHIFT_END, _JOURNAL.c.entity_id.in_(ids))
+        stmt = select(_JOURNAL.c.entity_id, _JOURNAL.c.payload).where(_JOURNAL.c.action == Action.SHIFT_END, _JOURNAL.c.entity_id.in_(ids))
         with self.engine.connect() as conn:
             return {int(eid): json.loads(payload).get("handover_to") for eid, payload in conn.execute(stmt)}
 
@@ -209,8 +247,7 @@ class History:
         ids = list(shift_ids)
         if not ids:
             return []
-        stmt = (select(_SEAL.c.shift_id, _SEAL.c.seq, _SEAL.c.mac).where(_SEAL.c.shift_id.in_(ids))
-                .order_by(_SEAL.c.seq))
+        stmt = select(_SEAL.c.shift_id, _SEAL.c.seq, _SEAL.c.mac).where(_SEAL.c.shift_id.in_(ids)).order_by(_SEAL.c.seq)
         with self.engine.connect() as conn:
             return [(r.shift_id, r.seq, r.mac) for r in conn.execute(stmt)]
 
@@ -218,9 +255,11 @@ class History:
         """Incidents reported before ``end`` and still open at ``closed_from``
         (default ``start``), by report time."""
         since = start if closed_from is None else closed_from
-        stmt = (select(_INCIDENT.c.id).where(_INCIDENT.c.reported_at < end,
-                                             or_(_INCIDENT.c.closed_at.is_(None), _INCIDENT.c.closed_at >= since))
-                .order_by(_INCIDENT.c.reported_at, _INCIDENT.c.id))
+        stmt = (
+            select(_INCIDENT.c.id)
+            .where(_INCIDENT.c.reported_at < end, or_(_INCIDENT.c.closed_at.is_(None), _INCIDENT.c.closed_at >= since))
+            .order_by(_INCIDENT.c.reported_at, _INCIDENT.c.id)
+        )
         with self.engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
 
@@ -228,12 +267,16 @@ class History:
         """What happened in [start, end) (event time) and what was entered in
         it late (writing time), in event-time order: one scan."""
         j = _JOURNAL.c
-        stmt = select(_JOURNAL).where(or_(and_(j.event_at >= start, j.event_at < end),
-                                          and_(j.late.is_(True), j.at >= start, j.at < end))
-                                      ).order_by(j.event_at, j.seq)
+        stmt = (
+            select(_JOURNAL)
+            .where(or_(and_(j.event_at >= start, j.event_at < end), and_(j.late.is_(True), j.at >= start, j.at < end)))
+            .order_by(j.event_at, j.seq)
+        )
         with self.engine.connect() as conn:
-            return [JournalView(r.seq, r.at, r.event_at, r.late, r.actor, r.action, r.entity, r.entity_id,
-                                json.loads(r.payload)) for r in conn.execute(stmt)]
+            return [
+                JournalView(r.seq, r.at, r.event_at, r.late, r.actor, r.action, r.entity, r.entity_id, json.loads(r.payload))
+                for r in conn.execute(stmt)
+            ]
 
     def status_events(self, incident_ids: Iterable[int]) -> dict[int, list[tuple[str, datetime, dict[str, Any]]]]:
         """{incident id: [(action, event time, payload)]} of its status changes
@@ -243,17 +286,19 @@ class History:
         if not ids:
             return out
         j = _JOURNAL.c
-        stmt = select(j.entity_id, j.action, j.event_at, j.payload).where(
-            j.action.in_((Action.INCIDENT_STATUS, Action.INCIDENT_CLOSE)), j.entity == "incident",
-            j.entity_id.in_(ids)).order_by(j.event_at, j.seq)
+        stmt = (
+            select(j.entity_id, j.action, j.event_at, j.payload)
+            .where(j.action.in_((Action.INCIDENT_STATUS, Action.INCIDENT_CLOSE)), j.entity == "incident", j.entity_id.in_(ids))
+            .order_by(j.event_at, j.seq)
+        )
         with self.engine.connect() as conn:
             for eid, action, event_at, payload in conn.execute(stmt):
                 out.setdefault(int(eid), []).append((action, event_at, json.loads(payload)))
         return out
 
-    def kpi_outcomes(self, start: datetime, end: datetime, closed_from: datetime, now: datetime,
-                     pairs: Sequence[tuple[str, str]] = (), levels: Sequence[str] = ()
-                     ) -> list[tuple[str, str, str | None, str, int]]:
+    def kpi_outcomes(
+        self, start: datetime, end: datetime, closed_from: datetime, now: datetime, pairs: Sequence[tuple[str, str]] = (), levels: Sequence[str] = ()
+    ) -> list[tuple[str, str, str | None, str, int]]:
         """(kind, rule, level, outcome, count) of the deadlines that fell due
         in [start, end), of incidents reported before ``end`` and not closed
         before ``closed_from``: one aggregate, a row per group.  Given the
@@ -263,8 +308,7 @@ class History:
         the codes do not name) or without them."""
         with self.engine.connect() as conn:
             if pairs:
-                coded = [(int(code), int(n)) for code, n in conn.execute(
-                    kpi_coded_statement(start, end, closed_from, now, pairs, levels))]
+                coded = [(int(code), int(n)) for code, n in conn.execute(kpi_coded_statement(start, end, closed_from, now, pairs, levels))]
                 out: list[tuple[str, str, str | None, str, int]] = []
                 for code, n in coded:
                     p, lv, o = code // 10000, code // 10 % 1000, code % 10
@@ -274,8 +318,7 @@ class History:
                     out.append((kind, rule, levels[lv - 1] if lv else None, KPI_OUTCOME_CODES[o], n))
                 else:
                     return out
-            return [(r.kind, r.rule, r.level, r.outcome, int(r.n))
-                    for r in conn.execute(kpi_count_statement(start, end, closed_from, now))]
+            return [(r.kind, r.rule, r.level, r.outcome, int(r.n)) for r in conn.execute(kpi_count_statement(start, end, closed_from, now))]
 
     def kpi_misses(self, start: datetime, end: datetime, closed_from: datetime, now: datetime) -> list[Row[Any]]:
         """The rows of those deadlines met late, missed or overdue at ``now``
@@ -283,19 +326,22 @@ class History:
         with self.engine.connect() as conn:
             return list(conn.execute(kpi_miss_statement(start, end, closed_from, now)))
 
-    def kpi_first(self, start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str,
-                  level: str | None, *, any_level: bool = False) -> tuple[Any, ...] | None:
+    def kpi_first(
+        self, start: datetime, end: datetime, closed_from: datetime, kind: str, rule: str, level: str | None, *, any_level: bool = False
+    ) -> tuple[Any, ...] | None:
         """(incident report time, incident id, due time, deadline id) of the
         group's first deadline in report order; None if it has none."""
         with self.engine.connect() as conn:
-            row = conn.execute(kpi_first_statement(start, end, closed_from, kind, rule, level,
-                                                   any_level=any_level)).first()
+            row = conn.execute(kpi_first_statement(start, end, closed_from, kind, rule, level, any_level=any_level)).first()
         return None if row is None else tuple(row)
 
     def disputes_opened(self, start: datetime, end: datetime) -> list[DisputeView]:
         d = _DISPUTE.c
-        stmt = (select(d.id, d.external_id, d.field, d.parties, d.status, d.opened_at, d.resolved_at)
-                .where(d.opened_at >= start, d.opened_at < end).order_by(d.opened_at, d.id))
+        stmt = (
+            select(d.id, d.external_id, d.field, d.parties, d.status, d.opened_at, d.resolved_at)
+            .where(d.opened_at >= start, d.opened_at < end)
+            .order_by(d.opened_at, d.id)
+        )
         with self.engine.connect() as conn:
             return [DisputeView(*r) for r in conn.execute(stmt)]
 

@@ -1,5 +1,5 @@
-"""The incident lifecycle: open, level, status, assign, release, instruct,
-acknowledge, note, close."""
+"""The incident lifecycle: open, level, status, note, close (roles and
+instructions: ``dutydesk.service.orders``)."""
 
 from __future__ import annotations
 
@@ -15,45 +15,22 @@ from dutydesk.bulk import opening_deadlines
 from dutydesk.clock import as_utc
 from dutydesk.errors import Conflict, NotFound, Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    LIVE_STATUSES,
-    Assignment,
-    Deadline,
-    Incident,
-    Instruction,
-    LevelChange,
-    Note,
-    Staff,
-    Unit,
-    status_label,
-)
-from dutydesk.playbook import (
-    Kind,
-    derive_instruction_deadlines,
-)
+from dutydesk.models import LIVE_STATUSES, Assignment, Deadline, Incident, LevelChange, Note, Staff, Unit, status_label
+from dutydesk.playbook import Kind
 from dutydesk.risk import Suggestion, assess, parse_factor_args, validate_factors
 from dutydesk.service.deadlines import _graver
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.timefmt import fmt_local
-from dutydesk.views import (
-    AssignmentView,
-    IncidentDetail,
-    InstructionView,
-    NoteView,
-)
+from dutydesk.views import IncidentDetail, InstructionView, NoteView
 from dutydesk.vocab import (
-    AckPayload,
     Action,
-    AssignPayload,
     ClosePayload,
     DeadlineState,
     DueRef,
     IncidentOpenPayload,
     IncidentStatus,
-    InstructPayload,
     LevelChangePayload,
     NotePayload,
-    ReleasePayload,
     StatusPayload,
 )
 
@@ -66,33 +43,37 @@ def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
     rule = kind.deadline_rule(warning.get("rule", "")) if kind else None
     due = warning.get("due_at")
     return _("deadline {id} '{label}' is still {state} (due {due})").format(
-        id=warning.get("deadline"), label=rule.text() if rule else warning.get("rule"),
+        id=warning.get("deadline"),
+        label=rule.text() if rule else warning.get("rule"),
         state=_("overdue") if warning.get("overdue") else _("pending"),
-        due=fmt_local(datetime.fromisoformat(due) if isinstance(due, str) else due))
-
+        due=fmt_local(datetime.fromisoformat(due) if isinstance(due, str) else due),
+    )
 
 
 class Incidents(UnitOfWork):
     """The incident lifecycle (every change through ``_write``)."""
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Directory's, Deadlines' and Queries'
+
         def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff: ...
         def _who(self, s: Session, who: str, field: str = "assignee") -> Unit | Staff: ...
-        def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *,
-                      escalating: bool) -> dict[str, list[dict[str, Any]]]: ...
+        def _rederive(self, s: Session, inc: Incident, k: Kind, event: datetime, *, escalating: bool) -> dict[str, list[dict[str, Any]]]: ...
         def _kind_or_none(self, key: str) -> Kind | None: ...
         def get_incident(self, incident_id: int) -> IncidentDetail: ...
         def get_instruction(self, instruction_id: int) -> InstructionView: ...
 
     # -- incidents ---------------------------------------------------------------
-    def _incident(self, s: Session, incident_id: int, *, live: bool = True,
-                  expected_version: int | None = None) -> Incident:
+    def _incident(self, s: Session, incident_id: int, *, live: bool = True, expected_version: int | None = None) -> Incident:
         inc = s.get(Incident, incident_id, with_for_update=True) if s.bind.dialect.name == "postgresql" else s.get(Incident, incident_id)  # type: ignore[union-attr]  # a desk session is bound
         if inc is None:
             raise NotFound("incident", _("no incident {id}").format(id=incident_id))
         if expected_version is not None and inc.version != expected_version:
-            raise Conflict("incident", _("incident {id} was changed by someone else (version {now}, you had {had}); reload and try again").format(
-                id=incident_id, now=inc.version, had=expected_version))
+            raise Conflict(
+                "incident",
+                _("incident {id} was changed by someone else (version {now}, you had {had}); reload and try again").format(
+                    id=incident_id, now=inc.version, had=expected_version
+                ),
+            )
         if live and inc.status == IncidentStatus.CLOSED:
             raise Refused("incident", _("incident {id} is closed").format(id=incident_id))
         return inc
@@ -106,10 +87,19 @@ class Incidents(UnitOfWork):
         values = parse_factor_args(k, factors) if isinstance(factors, list) else validate_factors(k, factors or {})
         return assess(k, values)
 
-    def open_incident(self, *, kind: str, title: str, place: str, level: str | None = None,
-                      factors: dict[str, Any] | list[str] | None = None, received_by: str | None = None,
-                      at: datetime | None = None, reason: str | None = None,
-                      occurred: datetime | None = None) -> IncidentDetail:
+    def open_incident(
+        self,
+        *,
+        kind: str,
+        title: str,
+        place: str,
+        level: str | None = None,
+        factors: dict[str, Any] | list[str] | None = None,
+        received_by: str | None = None,
+        at: datetime | None = None,
+        reason: str | None = None,
+        occurred: datetime | None = None,
+    ) -> IncidentDetail:
         """Open an incident.  ``at``: when it was reported (if earlier);
         ``occurred``: when it happened, if earlier still (deadlines anchored on
         the event count from it).  A level below the risk model's suggestion
@@ -120,16 +110,23 @@ class Incidents(UnitOfWork):
         suggestion = self.suggest(kind, factors)
         if level is None:
             if suggestion.level is None:
-                raise Refused("level", _("give a level ({levels}) or risk factors ({factors})").format(
-                    levels=", ".join(k.level_keys()), factors=", ".join(f.key for f in k.factors)))
+                raise Refused(
+                    "level",
+                    _("give a level ({levels}) or risk factors ({factors})").format(
+                        levels=", ".join(k.level_keys()), factors=", ".join(f.key for f in k.factors)
+                    ),
+                )
             level = suggestion.level
         k.level(level)
         typed_reason = txt.line(reason, "reason", required=False)
         if suggestion.level is not None and k.gravity(level) < k.gravity(suggestion.level) and not typed_reason:
-            raise Refused("reason", _("level {level} is below the suggested level {suggested}: give the reason").format(
-                level=k.level(level).quoted(), suggested=k.level(suggestion.level).quoted()))
-        reason_key = ("opened_suggested" if level == suggestion.level else
-                      "opened_commander" if suggestion.level else "opened")
+            raise Refused(
+                "reason",
+                _("level {level} is below the suggested level {suggested}: give the reason").format(
+                    level=k.level(level).quoted(), suggested=k.level(suggestion.level).quoted()
+                ),
+            )
+        reason_key = "opened_suggested" if level == suggestion.level else "opened_commander" if suggestion.level else "opened"
 
         def op(s: Session, now: datetime) -> int:
             reported = self._event_time(at, now)
@@ -137,8 +134,9 @@ class Incidents(UnitOfWork):
             if occurred is not None:
                 happened = self._event_time(occurred, now, field="occurred")
                 if happened > reported:
-                    raise Refused("occurred", _("{at} is after the report time ({reported})").format(
-                        at=fmt_local(happened), reported=fmt_local(reported)))
+                    raise Refused(
+                        "occurred", _("{at} is after the report time ({reported})").format(at=fmt_local(happened), reported=fmt_local(reported))
+                    )
             receiver = None
             if received_by:
                 receiver = self._staff(s, received_by, "received-by")
@@ -146,34 +144,77 @@ class Incidents(UnitOfWork):
                 receiver = s.scalar(select(Staff).where(col(Staff.callsign) == self.actor))
             participants = suggestion.values.get("participants")
             inc = Incident(
-                kind=kind, title=title, place=place, level=level, status=IncidentStatus.REPORTED,
+                kind=kind,
+                title=title,
+                place=place,
+                level=level,
+                status=IncidentStatus.REPORTED,
                 cause_field=str(suggestion.values["cause_field"]) if "cause_field" in suggestion.values else None,
                 size_estimate=int(participants) if isinstance(participants, (int, float)) else None,
-                factors=journal.canonical(suggestion.values), suggested_level=suggestion.level,
+                factors=journal.canonical(suggestion.values),
+                suggested_level=suggestion.level,
                 suggested_reasons=journal.canonical(suggestion.facts if suggestion.values else []),
-                reported_at=reported, occurred_at=happened, received_by_id=receiver.id if receiver else None,
-                opened_at=now, opened_by=self.actor,
+                reported_at=reported,
+                occurred_at=happened,
+                received_by_id=receiver.id if receiver else None,
+                opened_at=now,
+                opened_by=self.actor,
             )
             s.add(inc)
             s.flush()
-            s.add(LevelChange(incident_id=cast(int, inc.id), from_level=None, to_level=level, suggested_level=suggestion.level,
-                              reason=typed_reason, reason_key=reason_key, by=self.actor, at=reported))
+            s.add(
+                LevelChange(
+                    incident_id=cast(int, inc.id),
+                    from_level=None,
+                    to_level=level,
+                    suggested_level=suggestion.level,
+                    reason=typed_reason,
+                    reason_key=reason_key,
+                    by=self.actor,
+                    at=reported,
+                )
+            )
             created: list[DueRef] = []
             for row in opening_deadlines(k, level, reported, happened, incident_id=cast(int, inc.id), now=now):
                 s.add(Deadline(**row))  # type: ignore[arg-type]  # opening_deadlines' rows hold Deadline's columns
                 created.append({"rule": cast(str, row["rule"]), "due_at": cast(datetime, row["due_at"])})
-            self._journal(s, now, Action.INCIDENT_OPEN, "incident", inc.id, IncidentOpenPayload({
-                "kind": kind, "title": title, "place": place, "level": level,
-                "suggested_level": suggestion.level, "factors": suggestion.values,
-                "received_by": receiver.callsign if receiver else None, "reason": typed_reason or None,
-                "reason_key": reason_key, "occurred_at": happened, "deadlines": created,
-            }), event_at=reported)
+            self._journal(
+                s,
+                now,
+                Action.INCIDENT_OPEN,
+                "incident",
+                inc.id,
+                IncidentOpenPayload(
+                    {
+                        "kind": kind,
+                        "title": title,
+                        "place": place,
+                        "level": level,
+                        "suggested_level": suggestion.level,
+                        "factors": suggestion.values,
+                        "received_by": receiver.callsign if receiver else None,
+                        "reason": typed_reason or None,
+                        "reason_key": reason_key,
+                        "occurred_at": happened,
+                        "deadlines": created,
+                    }
+                ),
+                event_at=reported,
+            )
             return cast(int, inc.id)
 
         return self.get_incident(self._write(op))
 
-    def set_level(self, incident_id: int, level: str, reason: str, *, at: datetime | None = None,
-                  expected_version: int | None = None, factors: dict[str, Any] | list[str] | None = None) -> IncidentDetail:
+    def set_level(
+        self,
+        incident_id: int,
+        level: str,
+        reason: str,
+        *,
+        at: datetime | None = None,
+        expected_version: int | None = None,
+        factors: dict[str, Any] | list[str] | None = None,
+    ) -> IncidentDetail:
         reason = txt.line(reason, "reason")
 
         def op(s: Session, now: datetime) -> None:
@@ -181,32 +222,42 @@ class Incidents(UnitOfWork):
             k = self.playbooks.get(inc.kind)
             k.level(level)
             if level == inc.level:
-                raise Refused("level", _("incident {id} is already at level {level}").format(
-                    id=incident_id, level=k.level(level).quoted()))
+                raise Refused("level", _("incident {id} is already at level {level}").format(id=incident_id, level=k.level(level).quoted()))
             last = s.scalar(select(func.max(col(LevelChange.at))).where(col(LevelChange.incident_id) == inc.id))
             event = self._event_time(at, now, not_before=last or inc.reported_at, what=_("the last level change"))
             suggested = self.suggest(inc.kind, factors).level if factors else inc.suggested_level
             old = inc.level
-            s.add(LevelChange(incident_id=cast(int, inc.id), from_level=old, to_level=level, suggested_level=suggested,
-                              reason=reason, by=self.actor, at=event))
+            s.add(
+                LevelChange(
+                    incident_id=cast(int, inc.id), from_level=old, to_level=level, suggested_level=suggested, reason=reason, by=self.actor, at=event
+                )
+            )
             s.flush()
             inc.level = level
             self._touch(inc)
             escalating = _graver(k, level, old)
             changes = self._rederive(s, inc, k, event, escalating=escalating)
-            self._journal(s, now, Action.level_change(escalating), "incident", inc.id, LevelChangePayload({
-                "from": old, "to": level, "reason": reason, "suggested_level": suggested, "deadlines": changes,
-            }), event_at=event)
+            self._journal(
+                s,
+                now,
+                Action.level_change(escalating),
+                "incident",
+                inc.id,
+                LevelChangePayload({"from": old, "to": level, "reason": reason, "suggested_level": suggested, "deadlines": changes}),
+                event_at=event,
+            )
 
         self._write(op)
         return self.get_incident(incident_id)
 
-
-    def set_status(self, incident_id: int, status: str, *, at: datetime | None = None,
-                   expected_version: int | None = None) -> IncidentDetail:
+    def set_status(self, incident_id: int, status: str, *, at: datetime | None = None, expected_version: int | None = None) -> IncidentDetail:
         if status not in LIVE_STATUSES:
-            raise Refused("status", _("unknown status '{status}'; allowed: {allowed} (close an incident with 'close')").format(
-                status=status, allowed=", ".join(LIVE_STATUSES)))
+            raise Refused(
+                "status",
+                _("unknown status '{status}'; allowed: {allowed} (close an incident with 'close')").format(
+                    status=status, allowed=", ".join(LIVE_STATUSES)
+                ),
+            )
 
         def op(s: Session, now: datetime) -> None:
             inc = self._incident(s, incident_id, expected_version=expected_version)
@@ -220,131 +271,7 @@ class Incidents(UnitOfWork):
         self._write(op)
         return self.get_incident(incident_id)
 
-    def assign(self, incident_id: int, role: str, who: str, *, at: datetime | None = None,
-               expected_version: int | None = None) -> AssignmentView:
-        def op(s: Session, now: datetime) -> int:
-            inc = self._incident(s, incident_id, expected_version=expected_version)
-            r = self.playbooks.get(inc.kind).role(role)
-            target = self._who(s, who)
-            is_unit = isinstance(target, Unit)
-            if r.assignee == "unit" and not is_unit:
-                raise Refused("assignee", _("role '{role}' is filled by a unit, not a person").format(role=r.quoted()))
-            if r.assignee == "staff" and is_unit:
-                raise Refused("assignee", _("role '{role}' is filled by a person (call sign), not a unit").format(role=r.quoted()))
-            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            holder = col(Assignment.unit_id) == target.id if is_unit else col(Assignment.staff_id) == target.id
-            dup = s.scalar(select(Assignment).where(col(Assignment.incident_id) == inc.id, col(Assignment.role) == role,
-                                                    col(Assignment.released_at).is_(None), holder))
-            label = target.code if is_unit else target.callsign  # type: ignore[union-attr]
-            if dup is not None:
-                raise Refused("assignee", _("{who} already holds role '{role}'").format(who=label, role=r.quoted()))
-            row = Assignment(incident_id=cast(int, inc.id), role=role, unit_id=target.id if is_unit else None,
-                             staff_id=None if is_unit else target.id, assigned_at=event, assigned_by=self.actor)
-            s.add(row)
-            self._touch(inc)
-            s.flush()
-            self._journal(s, now, Action.INCIDENT_ASSIGN, "incident", inc.id,
-                          AssignPayload({"role": role, "who": label, "who_type": "unit" if is_unit else "staff", "assignment": cast(int, row.id)}),
-                          event_at=event)
-            return cast(int, row.id)
-
-        assignment_id = self._write(op)
-        return next(a for a in self.get_incident(incident_id).assignments if a.id == assignment_id)
-
-    def release(self, incident_id: int, role: str, who: str | None = None, *, at: datetime | None = None,
-                expected_version: int | None = None) -> list[AssignmentView]:
-        def op(s: Session, now: datetime) -> list[int]:
-            inc = self._incident(s, incident_id, expected_version=expected_version)
-            held = self.playbooks.get(inc.kind).role(role)
-            rows = s.scalars(select(Assignment).where(col(Assignment.incident_id) == inc.id, col(Assignment.role) == role,
-                                                      col(Assignment.released_at).is_(None))).all()
-            if who:
-                target = self._who(s, who)
-                if isinstance(target, Unit):
-                    rows = [r for r in rows if r.unit_id == target.id]
-                else:
-                    rows = [r for r in rows if r.staff_id == target.id]
-            if not rows:
-                raise Refused("role", _("no one holds role '{role}' on incident {id}").format(role=held.quoted(), id=incident_id))
-            event = self._event_time(at, now, not_before=max(r.assigned_at for r in rows), what=_("the assignment"))
-            for r in rows:
-                r.released_at = event
-                r.released_by = self.actor
-            self._touch(inc)
-            self._journal(s, now, Action.INCIDENT_RELEASE, "incident", inc.id,
-                          ReleasePayload({"role": role, "assignments": [cast(int, r.id) for r in rows]}), event_at=event)
-            return [cast(int, r.id) for r in rows]
-
-        ids = self._write(op)
-        return [a for a in self.get_incident(incident_id).assignments if a.id in ids]
-
-    def instruct(self, incident_id: int, to_unit: str, text: str, *, kind: str = "order",
-                 at: datetime | None = None, expected_version: int | None = None) -> InstructionView:
-        """To a unit (its code) or a person (a staff call sign).  A name that is
-        both is refused as ambiguous: ``unit:X`` or ``staff:X`` says which."""
-        text = txt.block(text, "text")
-        to_unit = txt.identifier(to_unit, "to")
-
-        def op(s: Session, now: datetime) -> int:
-            inc = self._incident(s, incident_id, expected_version=expected_version)
-            k = self.playbooks.get(inc.kind)
-            k.instruction_kind(kind)
-            target = self._who(s, to_unit, "to")
-            is_unit = isinstance(target, Unit)
-            label = target.code if isinstance(target, Unit) else target.callsign
-            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
-            row = Instruction(incident_id=cast(int, inc.id), unit_id=target.id if is_unit else None,
-                              staff_id=None if is_unit else target.id, instruction_kind=kind, text=text,
-                              sent_at=event, sent_by=self.actor)
-            s.add(row)
-            s.flush()
-            created: list[DueRef] = []
-            for d in derive_instruction_deadlines(k, inc.level, kind, event):
-                dl = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=d.rule, level=inc.level,
-                              instruction_id=row.id, due_at=d.due_at, created_at=now)
-                s.add(dl)
-                created.append({"rule": d.rule, "due_at": d.due_at})
-            self._touch(inc)
-            self._journal(s, now, Action.INCIDENT_INSTRUCT, "incident", inc.id,
-                          InstructPayload({"instruction": cast(int, row.id), "to": label, "to_type": "unit" if is_unit else "staff",
-                                           "kind": kind, "text": text, "deadlines": created}),
-                          event_at=event)
-            return cast(int, row.id)
-
-        return self.get_instruction(self._write(op))
-
-    def acknowledge(self, instruction_id: int, *, at: datetime | None = None, by: str | None = None,
-                    expected_version: int | None = None) -> InstructionView:
-        """``expected_version``: of the instruction's incident (an acknowledgement changes it)."""
-        def op(s: Session, now: datetime) -> None:
-            ins = s.get(Instruction, instruction_id)
-            if ins is None:
-                raise NotFound("instruction", _("no instruction {id}").format(id=instruction_id))
-            if ins.acknowledged_at is not None:
-                raise Refused("instruction", _("instruction {id} was already acknowledged at {at}").format(
-                    id=instruction_id, at=fmt_local(ins.acknowledged_at, seconds=True)))
-            inc = self._incident(s, ins.incident_id, live=False, expected_version=expected_version)
-            event = self._event_time(at, now, not_before=ins.sent_at, what=_("the instruction was sent"))
-            ins.acknowledged_at = event
-            ins.acknowledged_by = txt.line(by, "by", limit=txt.MAX_KEY, required=False) or self.actor
-            k = self.playbooks.get(inc.kind)
-            met = []
-            for dl in s.scalars(select(Deadline).where(col(Deadline.instruction_id) == ins.id, col(Deadline.state) == DeadlineState.PENDING)):
-                rule = k.deadline_rule(dl.rule)
-                if rule is not None and rule.met_by == "ack":
-                    dl.state, dl.met_at, dl.met_by = DeadlineState.MET, event, ins.acknowledged_by
-                    met.append({"id": dl.id, "rule": dl.rule, "on_time": event <= dl.due_at})
-            self._touch(inc)
-            self._journal(s, now, Action.INSTRUCTION_ACK, "incident", inc.id, AckPayload({
-                "instruction": cast(int, ins.id), "by": ins.acknowledged_by,
-                "latency_seconds": (event - ins.sent_at).total_seconds(), "deadlines_met": met,
-            }), event_at=event)
-
-        self._write(op)
-        return self.get_instruction(instruction_id)
-
-    def add_note(self, incident_id: int, text: str, *, at: datetime | None = None,
-                 expected_version: int | None = None) -> NoteView:
+    def add_note(self, incident_id: int, text: str, *, at: datetime | None = None, expected_version: int | None = None) -> NoteView:
         text = txt.block(text, "text")
 
         def op(s: Session, now: datetime) -> NoteView:
@@ -359,8 +286,7 @@ class Incidents(UnitOfWork):
 
         return self._write(op)
 
-    def close_incident(self, incident_id: int, summary: str, *, at: datetime | None = None,
-                       expected_version: int | None = None) -> IncidentDetail:
+    def close_incident(self, incident_id: int, summary: str, *, at: datetime | None = None, expected_version: int | None = None) -> IncidentDetail:
         """Close: pending deadlines already due become missed, the rest are
         cancelled; holders are released.  The result's ``warnings`` say what was
         still open at the moment of closing (the event time, ``at``)."""
@@ -373,11 +299,12 @@ class Incidents(UnitOfWork):
             warnings: list[dict[str, Any]] = []
             missed: list[int] = []
             cancelled: list[int] = []
-            for dl in s.scalars(select(Deadline).where(col(Deadline.subject_type) == "incident",
-                                                       col(Deadline.subject_id) == inc.id, col(Deadline.state) == DeadlineState.PENDING)
-                                .order_by(col(Deadline.due_at), col(Deadline.id))):
-                warnings.append({"deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at,
-                                 "overdue": dl.due_at < event})
+            for dl in s.scalars(
+                select(Deadline)
+                .where(col(Deadline.subject_type) == "incident", col(Deadline.subject_id) == inc.id, col(Deadline.state) == DeadlineState.PENDING)
+                .order_by(col(Deadline.due_at), col(Deadline.id))
+            ):
+                warnings.append({"deadline": dl.id, "rule": dl.rule, "due_at": dl.due_at, "overdue": dl.due_at < event})
                 dl.closed_at, dl.closed_by = event, self.actor
                 if dl.due_at < event:
                     dl.state = DeadlineState.MISSED
@@ -387,8 +314,7 @@ class Incidents(UnitOfWork):
                     dl.reason_key = reasons.key("incident_closed")
                     cancelled.append(cast(int, dl.id))
             k = self._kind_or_none(inc.kind)
-            held = set(s.scalars(select(col(Assignment.role)).where(col(Assignment.incident_id) == inc.id,
-                                                               col(Assignment.assigned_at) <= event)))
+            held = set(s.scalars(select(col(Assignment.role)).where(col(Assignment.incident_id) == inc.id, col(Assignment.assigned_at) <= event)))
             for role in k.roles_for(inc.level) if k else []:
                 if role.required and role.key not in held:
                     warnings.append({"role": role.key, "unfilled": True})
@@ -396,9 +322,15 @@ class Incidents(UnitOfWork):
                 a.released_at, a.released_by = max(event, a.assigned_at), self.actor
             inc.status, inc.closed_at, inc.summary = IncidentStatus.CLOSED, event, summary
             self._touch(inc)
-            self._journal(s, now, Action.INCIDENT_CLOSE, "incident", inc.id, ClosePayload({
-                "summary": summary, "missed": missed, "cancelled": cancelled, "warnings": warnings,
-            }), event_at=event)
+            self._journal(
+                s,
+                now,
+                Action.INCIDENT_CLOSE,
+                "incident",
+                inc.id,
+                ClosePayload({"summary": summary, "missed": missed, "cancelled": cancelled, "warnings": warnings}),
+                event_at=event,
+            )
             return warnings
 
         warnings = self._write(op)
@@ -412,8 +344,11 @@ class Incidents(UnitOfWork):
         the close itself judges at its event time)."""
         now = as_utc(self.clock.now())
         k = self._kind_or_none(detail.kind)
-        warnings: list[dict[str, Any]] = [{"deadline": d.id, "rule": d.rule, "due_at": d.due_at,
-                                           "overdue": d.overdue(now)} for d in detail.deadlines if d.state == DeadlineState.PENDING]
+        warnings: list[dict[str, Any]] = [
+            {"deadline": d.id, "rule": d.rule, "due_at": d.due_at, "overdue": d.overdue(now)}
+            for d in detail.deadlines
+            if d.state == DeadlineState.PENDING
+        ]
         ever = {a.role for a in detail.assignments}
         warnings += [{"role": r.key, "unfilled": True} for r in detail.roles if r.required and r.key not in ever]
         return [closing_warning_text(w, k) for w in warnings]

@@ -11,11 +11,7 @@ from sqlmodel import Session, col
 from dutydesk import config, journal
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    DeskMeta,
-    JournalEntry,
-    JournalSeal,
-)
+from dutydesk.models import DeskMeta, JournalEntry, JournalSeal
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.vocab import Action
 
@@ -34,7 +30,6 @@ def _read_key(desk_id: str, fingerprint: str) -> tuple[bytes | None, str | None]
     if journal.key_fingerprint(key) != fingerprint:
         return None, _("the key at {path} is not this desk's journal key").format(path=path)
     return key, None
-
 
 
 class Integrity(UnitOfWork):
@@ -70,8 +65,10 @@ class Integrity(UnitOfWork):
         if fingerprint is not None:
             key, problem = _read_key(desk_id.value, fingerprint.value)
             if problem:
-                return journal.KeyState(keyed_desk=True, problem=_("the MACs cannot be checked: {problem} (a copy without its key checks the plain chain only)").format(
-                    problem=problem))
+                return journal.KeyState(
+                    keyed_desk=True,
+                    problem=_("the MACs cannot be checked: {problem} (a copy without its key checks the plain chain only)").format(problem=problem),
+                )
             return journal.KeyState(key=key, keyed_desk=True)
         has_macs = s.scalar(select(col(JournalEntry.seq)).where(col(JournalEntry.mac).is_not(None)).limit(1)) is not None
         try:
@@ -81,8 +78,11 @@ class Integrity(UnitOfWork):
         if has_macs:
             return journal.KeyState(key=key, problem=_("entries carry MACs, but the desk's record of its key was removed"))
         if key is not None:
-            return journal.KeyState(problem=_("a journal key for this desk is at {path}, but no entry carries a MAC: the journal was rewritten without it").format(
-                path=path))
+            return journal.KeyState(
+                problem=_("a journal key for this desk is at {path}, but no entry carries a MAC: the journal was rewritten without it").format(
+                    path=path
+                )
+            )
         return journal.KeyState(note=_("this desk has no journal key yet: its entries verify by the plain chain only (`dutydesk init` makes one)"))
 
     def key_journal(self) -> dict[str, Any]:
@@ -105,7 +105,6 @@ class Integrity(UnitOfWork):
 
         return self._write(op)
 
-
     def verify_journal(self, *, reconcile: bool = True) -> journal.Verdict:
         """The journal's chain and MACs, the seals, and (``reconcile``) the
         tables against what the journal says: the first problem is named."""
@@ -121,8 +120,7 @@ class Integrity(UnitOfWork):
                     seal_problem = _("{where}: not a seal (the seal file was edited)").format(where=exc)
                 except OSError as exc:
                     seal_problem = _("cannot read the seal file {path}: {error}").format(path=seal_file, error=exc.strerror)
-            return journal.verify(s, key_state=key_state, file_seals=seals, seal_file=seal_file,
-                                  seal_file_problem=seal_problem, reconcile=reconcile)
+            return journal.verify(s, key_state=key_state, file_seals=seals, seal_file=seal_file, seal_file_problem=seal_problem, reconcile=reconcile)
 
     def shift_seal(self, shift_id: int) -> tuple[int, str] | None:
         """The seal a shift's end put on the journal: (entry seq, MAC)."""

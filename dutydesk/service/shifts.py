@@ -14,22 +14,11 @@ from dutydesk.clock import as_utc
 from dutydesk import text as txt
 from dutydesk.errors import NotFound, Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    Deadline,
-    DeskMeta,
-    Incident,
-    JournalSeal,
-    Shift,
-    Staff,
-    core_table,
-)
+from dutydesk.models import Deadline, DeskMeta, Incident, JournalSeal, Shift, Staff, core_table
 from dutydesk.playbook import Kind
 from dutydesk.service.queries import _LIVE
 from dutydesk.service.uow import UnitOfWork
-from dutydesk.views import (
-    DeadlineView,
-    ShiftView,
-)
+from dutydesk.views import DeadlineView, ShiftView
 from dutydesk.vocab import Action, DeadlineState
 
 
@@ -50,6 +39,7 @@ class Shifts(UnitOfWork):
     """Duty shifts."""
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: these are Queries' and Directory's
+
         def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView: ...
         def kind_or_none(self, key: str) -> Kind | None: ...
         def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff: ...
@@ -58,9 +48,12 @@ class Shifts(UnitOfWork):
         """The deadlines that fell due in [start, end) and went overdue
         (:func:`went_overdue`), of live and closed incidents, by due time."""
         with self._read() as s:
-            stmt = (select(core_table(Deadline), col(Incident.kind)).join(Incident, col(Incident.id) == col(Deadline.subject_id))
-                    .where(col(Deadline.subject_type) == "incident", col(Deadline.due_at) >= as_utc(start),
-                           col(Deadline.due_at) < as_utc(end)).order_by(col(Deadline.due_at), col(Deadline.id)))
+            stmt = (
+                select(core_table(Deadline), col(Incident.kind))
+                .join(Incident, col(Incident.id) == col(Deadline.subject_id))
+                .where(col(Deadline.subject_type) == "incident", col(Deadline.due_at) >= as_utc(start), col(Deadline.due_at) < as_utc(end))
+                .order_by(col(Deadline.due_at), col(Deadline.id))
+            )
             views = [self._deadline_view(d, self.kind_or_none(d.kind)) for d in s.execute(stmt)]
         return [d for d in views if went_overdue(d, end)]
 
@@ -95,31 +88,46 @@ class Shifts(UnitOfWork):
             nxt = self._staff(s, handover_to, "to") if handover_to else None
             row.ended_at, row.ended_by, row.handover_note = event, self.actor, note_text or None
             # The automatic handover list, kept with the note in the journal.
-            live = [{"id": i.id, "kind": i.kind, "level": i.level, "title": i.title, "status": i.status}
-                    for i in s.scalars(select(Incident).where(*_LIVE).order_by(col(Incident.id)))]
-            pending = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
-                       for d in s.scalars(select(Deadline).where(col(Deadline.state) == DeadlineState.PENDING).order_by(col(Deadline.due_at)))]
+            live = [
+                {"id": i.id, "kind": i.kind, "level": i.level, "title": i.title, "status": i.status}
+                for i in s.scalars(select(Incident).where(*_LIVE).order_by(col(Incident.id)))
+            ]
+            pending = [
+                {"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
+                for d in s.scalars(select(Deadline).where(col(Deadline.state) == DeadlineState.PENDING).order_by(col(Deadline.due_at)))
+            ]
             # Missed during the shift, as its screen and report list them: due in it, not met by due.
-            missed = [{"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
-                      for d in s.scalars(select(Deadline).where(col(Deadline.due_at) >= row.started_at, col(Deadline.due_at) < event)
-                                         .order_by(col(Deadline.due_at), col(Deadline.id)))
-                      if went_overdue(d, event)]
-            self._journal(s, now, Action.SHIFT_END, "shift", row.id,
-                          {"note": note_text, "handover_to": handover_to, "live_incidents": live,
-                           "pending_deadlines": pending, "missed_deadlines": missed}, event_at=event)
+            missed = [
+                {"id": d.id, "incident": d.subject_id, "rule": d.rule, "due_at": d.due_at}
+                for d in s.scalars(
+                    select(Deadline)
+                    .where(col(Deadline.due_at) >= row.started_at, col(Deadline.due_at) < event)
+                    .order_by(col(Deadline.due_at), col(Deadline.id))
+                )
+                if went_overdue(d, event)
+            ]
+            self._journal(
+                s,
+                now,
+                Action.SHIFT_END,
+                "shift",
+                row.id,
+                {"note": note_text, "handover_to": handover_to, "live_incidents": live, "pending_deadlines": pending, "missed_deadlines": missed},
+                event_at=event,
+            )
             # The seal: the journal head at the shift's end (its MAC), kept in the
             # desk, beside the key (after the commit) and printed in the shift report.
             seal_seq, _digest, seal_mac = journal.head_full(s)
             if seal_mac is not None:
                 s.add(JournalSeal(shift_id=cast(int, row.id), seq=seal_seq, mac=seal_mac, at=now))
-                sealed.update(shift=row.id, seq=seal_seq, mac=seal_mac, at=journal.ts(now),
-                              desk=cast(DeskMeta, s.get(DeskMeta, "desk_id")).value)  # written when the desk is created
+                sealed.update(
+                    shift=row.id, seq=seal_seq, mac=seal_mac, at=journal.ts(now), desk=cast(DeskMeta, s.get(DeskMeta, "desk_id")).value
+                )  # written when the desk is created
             if nxt is not None:
                 new = Shift(commander_id=cast(int, nxt.id), started_at=event, started_by=self.actor)
                 s.add(new)
                 s.flush()
-                self._journal(s, now, Action.SHIFT_START, "shift", new.id, {"commander": nxt.callsign, "from_shift": row.id},
-                              event_at=event)
+                self._journal(s, now, Action.SHIFT_START, "shift", new.id, {"commander": nxt.callsign, "from_shift": row.id}, event_at=event)
             return cast(int, row.id)
 
         shift_id = self._write(op)
@@ -128,8 +136,9 @@ class Shifts(UnitOfWork):
             try:
                 config.append_seal(desk_id, sealed)
             except OSError as exc:  # the seal stays in the desk; verify works without the file
-                logging.getLogger(__name__).error("seal of shift %s not written beside the key (%s): %s",
-                                                  shift_id, config.seal_file_path(desk_id), exc.strerror)
+                logging.getLogger(__name__).error(
+                    "seal of shift %s not written beside the key (%s): %s", shift_id, config.seal_file_path(desk_id), exc.strerror
+                )
         return self.get_shift(shift_id)
 
     def current_shift(self) -> ShiftView | None:
@@ -146,5 +155,4 @@ class Shifts(UnitOfWork):
 
     def _shift_view(self, s: Session, row: Shift) -> ShiftView:
         staff = cast(Staff, s.get(Staff, row.commander_id))  # commander_id is a foreign key to staff
-        return ShiftView(cast(int, row.id), staff.callsign, staff.name, row.started_at, row.started_by, row.ended_at,
-                         row.ended_by, row.handover_note)
+        return ShiftView(cast(int, row.id), staff.callsign, staff.name, row.started_at, row.started_by, row.ended_at, row.ended_by, row.handover_note)

@@ -14,14 +14,7 @@ from sqlmodel import Session, col
 from dutydesk import bulk, journal
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    DeskMeta,
-    Dispute,
-    Incident,
-    JournalEntry,
-    Staff,
-    Unit,
-)
+from dutydesk.models import DeskMeta, Dispute, Incident, JournalEntry, Staff, Unit
 from dutydesk.timefmt import iso
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.vocab import Action
@@ -33,7 +26,6 @@ class _DryRun(Exception):
     def __init__(self, counts: tuple[int, int, int, int]) -> None:
         super().__init__("dry run")
         self.counts = counts
-
 
 
 class Transfer(UnitOfWork):
@@ -52,8 +44,9 @@ class Transfer(UnitOfWork):
         row = s.get(DeskMeta, "desk_id")
         return f"{row.value[:8] if row else 'desk'}-"
 
-    def import_records(self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool,
-                       meta: Callable[[], dict[str, Any]], dry_run: bool = False) -> tuple[int, int, int, int]:
+    def import_records(
+        self, entity: str, rows: Callable[[], Iterable[dict[str, str]]], *, update: bool, meta: Callable[[], dict[str, Any]], dry_run: bool = False
+    ) -> tuple[int, int, int, int]:
         """Write records in one transaction with one journal entry.  ``rows``
         gives the rows already checked (``dutydesk.importing`` reads and checks
         the file before this takes the write lock), from the top on each call:
@@ -70,9 +63,14 @@ class Transfer(UnitOfWork):
             inserted, updated, unchanged, differs = counts
             if dry_run:
                 raise _DryRun(counts)
-            self._journal(s, now, Action.import_of(entity), "import", entity, {
-                **meta(), "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs,
-                "update": update})
+            self._journal(
+                s,
+                now,
+                Action.import_of(entity),
+                "import",
+                entity,
+                {**meta(), "inserted": inserted, "updated": updated, "unchanged": unchanged, "differs": differs, "update": update},
+            )
             return counts
 
         try:
@@ -81,25 +79,38 @@ class Transfer(UnitOfWork):
             return dry.counts
         except IntegrityError as exc:
             error = str(exc.orig or exc).strip().splitlines()[0]
-            raise Refused("file", _("a row collides with a record written meanwhile ({error}); nothing was written, "
-                                    "try again").format(error=error)) from None
+            raise Refused(
+                "file", _("a row collides with a record written meanwhile ({error}); nothing was written, try again").format(error=error)
+            ) from None
 
     EXPORTS = {
         "units": ("code", "name", "type", "parent"),
         "staff": ("callsign", "name", "unit", "post"),
-        "incidents": ("ref", "id", "kind", "title", "place", "cause_field", "size_estimate", "level", "status",
-                      "reported_at", "occurred_at", "received_by", "closed_at", "summary"),
+        "incidents": (
+            "ref",
+            "id",
+            "kind",
+            "title",
+            "place",
+            "cause_field",
+            "size_estimate",
+            "level",
+            "status",
+            "reported_at",
+            "occurred_at",
+            "received_by",
+            "closed_at",
+            "summary",
+        ),
         "disputes": ("ref", "field", "parties", "place", "summary", "status", "opened_at", "resolved_at", "unit"),
-        "journal": ("seq", "at", "event_at", "late", "actor", "action", "entity", "entity_id", "payload",
-                    "prev_hash", "hash"),
+        "journal": ("seq", "at", "event_at", "late", "actor", "action", "entity", "entity_id", "payload", "prev_hash", "hash"),
     }
 
     def export_rows(self, entity: str) -> Iterator[dict[str, Any]]:
         """Every record of ``entity`` as a flat dict (the fields ``EXPORTS``
         names), streamed from the database in batches."""
         if entity not in self.EXPORTS:
-            raise Refused("kind", _("cannot export '{entity}'; kinds: {kinds}").format(
-                entity=entity, kinds=", ".join(self.EXPORTS)))
+            raise Refused("kind", _("cannot export '{entity}'; kinds: {kinds}").format(entity=entity, kinds=", ".join(self.EXPORTS)))
         with self._read() as s:
             if entity == "units":
                 codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
@@ -113,22 +124,49 @@ class Transfer(UnitOfWork):
                 callsigns = dict(s.execute(select(col(Staff.id), col(Staff.callsign))).all())
                 prefix = self.ref_prefix(s)
                 for i in s.scalars(select(Incident).order_by(col(Incident.id)).execution_options(yield_per=2000)):
-                    yield {"ref": i.ref or f"{prefix}{i.id}", "id": i.id, "kind": i.kind, "title": i.title,
-                           "place": i.place, "cause_field": i.cause_field or "",
-                           "size_estimate": "" if i.size_estimate is None else i.size_estimate, "level": i.level,
-                           "status": i.status, "reported_at": iso(i.reported_at),
-                           "occurred_at": iso(i.occurred_at) or "", "received_by": callsigns.get(i.received_by_id, ""), "closed_at": iso(i.closed_at) or "",
-                           "summary": i.summary or ""}
+                    yield {
+                        "ref": i.ref or f"{prefix}{i.id}",
+                        "id": i.id,
+                        "kind": i.kind,
+                        "title": i.title,
+                        "place": i.place,
+                        "cause_field": i.cause_field or "",
+                        "size_estimate": "" if i.size_estimate is None else i.size_estimate,
+                        "level": i.level,
+                        "status": i.status,
+                        "reported_at": iso(i.reported_at),
+                        "occurred_at": iso(i.occurred_at) or "",
+                        "received_by": callsigns.get(i.received_by_id, ""),
+                        "closed_at": iso(i.closed_at) or "",
+                        "summary": i.summary or "",
+                    }
             elif entity == "disputes":
                 codes = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
                 prefix = self.ref_prefix(s)
                 for d in s.scalars(select(Dispute).order_by(col(Dispute.id)).execution_options(yield_per=2000)):
-                    yield {"ref": d.external_id or f"{prefix}D{d.id}", "field": d.field,
-                           "parties": d.parties, "place": d.place, "summary": d.summary, "status": d.status,
-                           "opened_at": iso(d.opened_at), "resolved_at": iso(d.resolved_at) or "",
-                           "unit": codes.get(d.unit_id, "")}
+                    yield {
+                        "ref": d.external_id or f"{prefix}D{d.id}",
+                        "field": d.field,
+                        "parties": d.parties,
+                        "place": d.place,
+                        "summary": d.summary,
+                        "status": d.status,
+                        "opened_at": iso(d.opened_at),
+                        "resolved_at": iso(d.resolved_at) or "",
+                        "unit": codes.get(d.unit_id, ""),
+                    }
             else:
                 for e in s.scalars(select(JournalEntry).order_by(col(JournalEntry.seq)).execution_options(yield_per=5000)):
-                    yield {"seq": e.seq, "at": journal.ts(e.at), "event_at": journal.ts(e.event_at), "late": e.late,
-                           "actor": e.actor, "action": e.action, "entity": e.entity, "entity_id": e.entity_id,
-                           "payload": e.payload, "prev_hash": e.prev_hash, "hash": e.hash}
+                    yield {
+                        "seq": e.seq,
+                        "at": journal.ts(e.at),
+                        "event_at": journal.ts(e.event_at),
+                        "late": e.late,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "entity": e.entity,
+                        "entity_id": e.entity_id,
+                        "payload": e.payload,
+                        "prev_hash": e.prev_hash,
+                        "hash": e.hash,
+                    }

@@ -21,13 +21,8 @@ from dutydesk.clock import Clock, as_utc
 from dutydesk.db import HEAD_REVISION, take_write_lock
 from dutydesk.errors import DeskBusy, Refused
 from dutydesk.i18n import _
-from dutydesk.models import (
-    DeskMeta,
-    Staff,
-)
-from dutydesk.playbook import (
-    Playbooks,
-)
+from dutydesk.models import DeskMeta, Staff
+from dutydesk.playbook import Playbooks
 from dutydesk.timefmt import fmt_local
 from dutydesk.vocab import Action
 
@@ -54,6 +49,7 @@ class UnitOfWork:
     _journal_key: bytes | None
 
     if TYPE_CHECKING:  # the rooms are mixins of Desk: the journal's MAC key is Integrity's
+
         def _key_for(self, s: Session) -> bytes | None: ...
 
     # -- transactions ----------------------------------------------------------
@@ -86,14 +82,14 @@ class UnitOfWork:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def _journal(self, s: Session, now: datetime, action: str, entity: str, entity_id: Any,
-                 payload: Mapping[str, Any], event_at: datetime | None = None) -> tuple[int, str]:
-        return journal.append(s, at=now, actor=self.actor, action=action, entity=entity,
-                              entity_id=entity_id, payload=payload, event_at=event_at, key=self._key_for(s))
+    def _journal(
+        self, s: Session, now: datetime, action: str, entity: str, entity_id: Any, payload: Mapping[str, Any], event_at: datetime | None = None
+    ) -> tuple[int, str]:
+        return journal.append(
+            s, at=now, actor=self.actor, action=action, entity=entity, entity_id=entity_id, payload=payload, event_at=event_at, key=self._key_for(s)
+        )
 
-
-    def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None,
-                    what: str = "", field: str = "at") -> datetime:
+    def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None, what: str = "", field: str = "at") -> datetime:
         if at is None:
             event = now
         else:
@@ -101,10 +97,11 @@ class UnitOfWork:
             if event > now + FUTURE_TOLERANCE:
                 raise Refused(field, _("{at} is in the future").format(at=fmt_local(event)))
         if not_before is not None and event < not_before:
-            raise Refused(field, _("{at} is before {what} ({before})").format(
-                at=fmt_local(event), what=what or _("the previous event"), before=fmt_local(not_before)))
+            raise Refused(
+                field,
+                _("{at} is before {what} ({before})").format(at=fmt_local(event), what=what or _("the previous event"), before=fmt_local(not_before)),
+            )
         return event
-
 
     # -- desk ------------------------------------------------------------------
     def init(self, name: str | None = None, demo: bool = False) -> dict[str, Any]:
@@ -121,8 +118,13 @@ class UnitOfWork:
             # No name given: none is stored (the reader's language names it, see display_name).
             # The journal key (outside the desk file) keys the chain from its first entry.
             journal_key = config.create_journal_key(desk_id)
-            meta = {"desk_id": desk_id, "name": name or "", "created_at": journal.ts(now),
-                    "demo": "1" if demo else "0", "journal_key": journal.key_fingerprint(journal_key)}
+            meta = {
+                "desk_id": desk_id,
+                "name": name or "",
+                "created_at": journal.ts(now),
+                "demo": "1" if demo else "0",
+                "journal_key": journal.key_fingerprint(journal_key),
+            }
             for key, value in meta.items():
                 s.add(DeskMeta(key=key, value=value))
             s.flush()
@@ -150,9 +152,9 @@ class UnitOfWork:
         """Once the desk has staff, only an active member of staff acts on it
         (before that, anyone may set it up: init, units, staff)."""
         who = txt.identifier(self.actor if callsign is None else callsign, "actor")
-        has_staff, member = s.execute(select(
-            select(col(Staff.id)).exists(),
-            select(col(Staff.id)).where(col(Staff.callsign) == who, col(Staff.active).is_(True)).exists())).one()
+        has_staff, member = s.execute(
+            select(select(col(Staff.id)).exists(), select(col(Staff.id)).where(col(Staff.callsign) == who, col(Staff.active).is_(True)).exists())
+        ).one()
         if has_staff and not member:
             active, limit = col(Staff.active).is_(True), 10  # a bounded list: a desk may have thousands
             shown = list(s.scalars(select(col(Staff.callsign)).where(active).order_by(col(Staff.callsign)).limit(limit)))
@@ -161,8 +163,7 @@ class UnitOfWork:
                 more = (s.scalar(select(func.count()).select_from(Staff).where(active)) or 0) - limit
                 if more:
                     known += " " + _("… and {n} more").format(n=more)
-            raise Refused("actor", _("'{actor}' is not a member of staff on this desk; known call signs: {known}").format(
-                actor=who, known=known))
+            raise Refused("actor", _("'{actor}' is not a member of staff on this desk; known call signs: {known}").format(actor=who, known=known))
 
     def check_actor(self, callsign: str) -> None:
         """Refuse (as a write would) a call sign that may not act on this desk."""

@@ -48,10 +48,12 @@ def banner_text(state: BannerState, width: int) -> Text:
         if state.alarms:
             style = OVERDUE_STYLE if (state.overdue or state.alarms_due) else SOON_STYLE
             soon = _("due now") if state.alarms_due else _("due soon")
-            forms = [f"⚠ {n} — {o} — {key}" if state.overdue else f"⚠ {n} — {soon} — {key}",
-                     f"⚠ {n} — {o}" if state.overdue else f"⚠ {n} — {soon}",
-                     f"⚠ {o} — {n}" if state.overdue else f"⚠ {n}",
-                     f"⚠ {o}" if state.overdue else f"⚠ {n}"]
+            forms = [
+                f"⚠ {n} — {o} — {key}" if state.overdue else f"⚠ {n} — {soon} — {key}",
+                f"⚠ {n} — {o}" if state.overdue else f"⚠ {n} — {soon}",
+                f"⚠ {o} — {n}" if state.overdue else f"⚠ {n}",
+                f"⚠ {o}" if state.overdue else f"⚠ {n}",
+            ]
         else:  # every alarm acknowledged, deadlines still overdue
             style = QUIET_OVERDUE_STYLE
             acked = _("acknowledged")

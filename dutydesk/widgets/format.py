@@ -13,11 +13,7 @@ from rich.text import Text
 from dutydesk.alerts import in_warning
 from dutydesk.views import DeadlineView
 
-BADGE_STYLES = {
-    "red": "bold white on red3",
-    "orange": "bold black on dark_orange",
-    "yellow": "bold black on yellow1",
-}
+BADGE_STYLES = {"red": "bold white on red3", "orange": "bold black on dark_orange", "yellow": "bold black on yellow1"}
 
 
 def level_badge(level: str, colour: str | None) -> Text:
@@ -73,5 +69,4 @@ def cells(*values) -> list:  # noqa: ANN002
     string is inert and stays a string."""
     from dutydesk.text import plain
 
-    return [plain(v) if isinstance(v, str) and ("[" in v or ":" in v or not v.isprintable()) else v
-            for v in values]
+    return [plain(v) if isinstance(v, str) and ("[" in v or ":" in v or not v.isprintable()) else v for v in values]

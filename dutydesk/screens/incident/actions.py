@@ -32,8 +32,7 @@ class IncidentActions:
     _call_count = 0
 
     # -- running a change ---------------------------------------------------------------
-    def _change(self, fn: Callable[[], Any], then: Callable[[Any], Any],
-                again: Callable[[str], Any] | None = None) -> None:
+    def _change(self, fn: Callable[[], Any], then: Callable[[Any], Any], again: Callable[[str], Any] | None = None) -> None:
         """Run ``fn`` on the desk (``app.desk_call``); ``then(result)`` on DeskDone; on
         DeskRefused, ``again(refusal)`` opens the dialog once more with what was typed
         (a conflict: after the screen has reloaded)."""
@@ -90,22 +89,33 @@ class IncidentActions:
         d = self.detail
         assert d is not None
         choices = [(lv.text(), lv.key) for lv in self._kind().levels if lv.key != d.level]
-        info = [self._about(d),
-                _("Now: {level}. Deadlines are derived again from the playbook.").format(level=d.level_label)]
+        info = [self._about(d), _("Now: {level}. Deadlines are derived again from the playbook.").format(level=d.level_label)]
 
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 new, why = result
                 cur = self.detail
                 assert cur is not None
-                self._change(lambda: self.app.desk.set_level(cur.id, new, why, expected_version=cur.version),
-                             lambda r: self.notify(_("Level is now {level}").format(level=r.level_label)),
-                             lambda refused: self.action_level(new, why, refused))
+                self._change(
+                    lambda: self.app.desk.set_level(cur.id, new, why, expected_version=cur.version),
+                    lambda r: self.notify(_("Level is now {level}").format(level=r.level_label)),
+                    lambda refused: self.action_level(new, why, refused),
+                )
 
         value = level if level in {k for _label, k in choices} else None
-        self._push(ChoiceDialog(_("Escalate or de-escalate incident {id}").format(id=d.id), _("New level"), choices,
-                                value=value, reason_label=_("Reason (required)"), info=info, reason=reason),
-                   done, refusal)
+        self._push(
+            ChoiceDialog(
+                _("Escalate or de-escalate incident {id}").format(id=d.id),
+                _("New level"),
+                choices,
+                value=value,
+                reason_label=_("Reason (required)"),
+                info=info,
+                reason=reason,
+            ),
+            done,
+            refusal,
+        )
 
     def action_status(self, status: str | None = None, refusal: str = "") -> None:
         if not self._live():
@@ -119,14 +129,24 @@ class IncidentActions:
                 new, _reason = result
                 cur = self.detail
                 assert cur is not None
-                self._change(lambda: self.app.desk.set_status(cur.id, new, expected_version=cur.version),
-                             lambda r: self.notify(_("Status: {status}").format(status=status_label(r.status))),
-                             lambda refused: self.action_status(new, refused))
+                self._change(
+                    lambda: self.app.desk.set_status(cur.id, new, expected_version=cur.version),
+                    lambda r: self.notify(_("Status: {status}").format(status=status_label(r.status))),
+                    lambda refused: self.action_status(new, refused),
+                )
 
         value = status if status in {k for _label, k in choices} else None
-        self._push(ChoiceDialog(_("Status of incident {id}").format(id=d.id), _("Status"), choices, value=value,
-                                info=[self._about(d), _("Now: {status}").format(status=status_label(d.status))]),
-                   done, refusal)
+        self._push(
+            ChoiceDialog(
+                _("Status of incident {id}").format(id=d.id),
+                _("Status"),
+                choices,
+                value=value,
+                info=[self._about(d), _("Now: {status}").format(status=status_label(d.status))],
+            ),
+            done,
+            refusal,
+        )
 
     def action_close_incident(self, summary: str = "", refusal: str = "") -> None:
         if not self._live():
@@ -139,13 +159,23 @@ class IncidentActions:
             if text:
                 cur = self.detail
                 assert cur is not None
-                self._change(lambda: self.app.desk.close_incident(cur.id, text, expected_version=cur.version),
-                             lambda r: self.notify(_("Incident {id} closed").format(id=r.id)),
-                             lambda refused: self.action_close_incident(text, refused))
+                self._change(
+                    lambda: self.app.desk.close_incident(cur.id, text, expected_version=cur.version),
+                    lambda r: self.notify(_("Incident {id} closed").format(id=r.id)),
+                    lambda refused: self.action_close_incident(text, refused),
+                )
 
-        self._push(PromptDialog(_("Close incident {id}: {title}").format(id=d.id, title=d.title),
-                                _("Summary (required)"), ok=_("Close incident"), info=warnings, value=summary),
-                   done, refusal)
+        self._push(
+            PromptDialog(
+                _("Close incident {id}: {title}").format(id=d.id, title=d.title),
+                _("Summary (required)"),
+                ok=_("Close incident"),
+                info=warnings,
+                value=summary,
+            ),
+            done,
+            refusal,
+        )
 
     # -- roles ---------------------------------------------------------------------------------
     def _people(self) -> list[tuple[str, str]]:
@@ -153,10 +183,8 @@ class IncidentActions:
         from dutydesk.screens.incident.screen import unit_type_label
 
         desk = self.app.desk
-        units = [(f"unit:{u.code}", f"{u.code}  {u.name} ({unit_type_label(u.unit_type)})")
-                 for u in desk.list_units() if u.active]
-        staff = [(f"staff:{s.callsign}", f"{s.callsign}  {s.name}" + (f" ({s.post})" if s.post else ""))
-                 for s in desk.list_staff() if s.active]
+        units = [(f"unit:{u.code}", f"{u.code}  {u.name} ({unit_type_label(u.unit_type)})") for u in desk.list_units() if u.active]
+        staff = [(f"staff:{s.callsign}", f"{s.callsign}  {s.name}" + (f" ({s.post})" if s.post else "")) for s in desk.list_staff() if s.active]
         return units + staff
 
     def action_assign(self, role: str | None = None, who: str = "", refusal: str = "") -> None:
@@ -172,13 +200,25 @@ class IncidentActions:
             if result:
                 cur = self.detail
                 assert cur is not None
-                self._change(lambda: self.app.desk.assign(cur.id, result["role"], result["who"]),
-                             lambda a: self.notify(_("{who} holds {role}").format(who=a.who, role=a.role_label)),
-                             lambda refused: self.action_assign(result["role"], result["filter"], refused))
+                self._change(
+                    lambda: self.app.desk.assign(cur.id, result["role"], result["who"]),
+                    lambda a: self.notify(_("{who} holds {role}").format(who=a.who, role=a.role_label)),
+                    lambda refused: self.action_assign(result["role"], result["filter"], refused),
+                )
 
-        self._push(PickerDialog(_("Assign a role on incident {id}").format(id=d.id), self._people, roles=roles,
-                                role=role or selected or first_unfilled, ok=_("Assign"), who=who,
-                                assignee={r.key: r.assignee for r in self._kind().roles}), done, refusal)
+        self._push(
+            PickerDialog(
+                _("Assign a role on incident {id}").format(id=d.id),
+                self._people,
+                roles=roles,
+                role=role or selected or first_unfilled,
+                ok=_("Assign"),
+                who=who,
+                assignee={r.key: r.assignee for r in self._kind().roles},
+            ),
+            done,
+            refusal,
+        )
 
     def action_release(self) -> None:
         if not self._live():
@@ -195,11 +235,9 @@ class IncidentActions:
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 role, _reason = result
-                self._change(lambda: self.app.desk.release(d.id, role),
-                             lambda rows: self.notify(_("Released {role}").format(role=role)))
+                self._change(lambda: self.app.desk.release(d.id, role), lambda rows: self.notify(_("Released {role}").format(role=role)))
 
-        self._push(ChoiceDialog(_("Release a role"), _("Role"), filled, value=value, ok=_("Release"),
-                                info=[self._about(d)]), done)
+        self._push(ChoiceDialog(_("Release a role"), _("Role"), filled, value=value, ok=_("Release"), info=[self._about(d)]), done)
 
     # -- instructions ------------------------------------------------------------------------------
     def action_instruct(self, kind: str | None = None, who: str = "", text: str = "", refusal: str = "") -> None:
@@ -213,15 +251,29 @@ class IncidentActions:
             if result:
                 cur = self.detail
                 assert cur is not None
-                self._change(lambda: self.app.desk.instruct(cur.id, result["who"], result["text"], kind=result["kind"]),
-                             lambda ins: (self.notify(_("Instruction {id} sent to {unit}; acknowledge with k").format(
-                                 id=ins.id, unit=ins.unit)), self._show_tab("instructions")),
-                             lambda refused: self.action_instruct(result["kind"], result["filter"], result["text"],
-                                                                  refused))
+                self._change(
+                    lambda: self.app.desk.instruct(cur.id, result["who"], result["text"], kind=result["kind"]),
+                    lambda ins: (
+                        self.notify(_("Instruction {id} sent to {unit}; acknowledge with k").format(id=ins.id, unit=ins.unit)),
+                        self._show_tab("instructions"),
+                    ),
+                    lambda refused: self.action_instruct(result["kind"], result["filter"], result["text"], refused),
+                )
 
-        self._push(PickerDialog(_("Instruction on incident {id}").format(id=d.id), self._people, kinds=kinds,
-                                kind=kind, text_label=_("Instruction text"), ok=_("Send"), who=who, text=text),
-                   done, refusal)
+        self._push(
+            PickerDialog(
+                _("Instruction on incident {id}").format(id=d.id),
+                self._people,
+                kinds=kinds,
+                kind=kind,
+                text_label=_("Instruction text"),
+                ok=_("Send"),
+                who=who,
+                text=text,
+            ),
+            done,
+            refusal,
+        )
 
     def action_ack(self) -> None:
         d = self.detail
@@ -238,17 +290,21 @@ class IncidentActions:
                 self.notify(_("Select the instruction to acknowledge, then press k"), severity="warning")
             return
         text = target.text if len(target.text) <= SHOWN_TEXT else target.text[:SHOWN_TEXT] + "…"
-        lines = [self._about(d), _("To: {who} {name}").format(who=target.unit, name=target.unit_name),
-                 _("Sent: {at} by {who}").format(at=fmt_local(target.sent_at, seconds=True), who=target.sent_by), text]
+        lines = [
+            self._about(d),
+            _("To: {who} {name}").format(who=target.unit, name=target.unit_name),
+            _("Sent: {at} by {who}").format(at=fmt_local(target.sent_at, seconds=True), who=target.sent_by),
+            text,
+        ]
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._change(lambda: self.app.desk.acknowledge(target.id),
-                             lambda ins: self.notify(_("Instruction {id} acknowledged after {s:.0f} s").format(
-                                 id=ins.id, s=ins.latency.total_seconds())))
+                self._change(
+                    lambda: self.app.desk.acknowledge(target.id),
+                    lambda ins: self.notify(_("Instruction {id} acknowledged after {s:.0f} s").format(id=ins.id, s=ins.latency.total_seconds())),
+                )
 
-        self._push(ConfirmDialog(_("Acknowledge instruction {id}?").format(id=target.id), lines,
-                                 ok=_("Acknowledge")), done)
+        self._push(ConfirmDialog(_("Acknowledge instruction {id}?").format(id=target.id), lines, ok=_("Acknowledge")), done)
 
     # -- deadlines -----------------------------------------------------------------------------------
     def _selected_deadline(self) -> DeadlineView | None:
@@ -275,9 +331,15 @@ class IncidentActions:
 
     def _deadline_lines(self, d: IncidentDetail, dl: DeadlineView) -> list[str]:
         now = self.app.clock.now()
-        return [self._about(d), tables.deadline_name(dl),
-                _("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True)) + "  "
-                + tables.state_text(dl, now, False).plain + " " + tables.left_text(dl, now).plain]
+        return [
+            self._about(d),
+            tables.deadline_name(dl),
+            _("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True))
+            + "  "
+            + tables.state_text(dl, now, False).plain
+            + " "
+            + tables.left_text(dl, now).plain,
+        ]
 
     def action_meet(self) -> None:
         d, dl = self.detail, self._selected_deadline()
@@ -286,11 +348,9 @@ class IncidentActions:
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._change(lambda: self.app.desk.meet_deadline(dl.id),
-                             lambda r: self.notify(_("Met: {label}").format(label=r.label)))
+                self._change(lambda: self.app.desk.meet_deadline(dl.id), lambda r: self.notify(_("Met: {label}").format(label=r.label)))
 
-        self._push(ConfirmDialog(_("Mark deadline {id} met?").format(id=dl.id), self._deadline_lines(d, dl),
-                                 ok=_("Meet")), done)
+        self._push(ConfirmDialog(_("Mark deadline {id} met?").format(id=dl.id), self._deadline_lines(d, dl), ok=_("Meet")), done)
 
     def action_waive(self, reason: str = "", refusal: str = "") -> None:
         d, dl = self.detail, self._selected_deadline()
@@ -299,12 +359,19 @@ class IncidentActions:
 
         def done(text: str | None) -> None:
             if text:
-                self._change(lambda: self.app.desk.waive_deadline(dl.id, text),
-                             lambda r: self.notify(_("Waived: {label}").format(label=r.label)),
-                             lambda refused: self.action_waive(text, refused))
+                self._change(
+                    lambda: self.app.desk.waive_deadline(dl.id, text),
+                    lambda r: self.notify(_("Waived: {label}").format(label=r.label)),
+                    lambda refused: self.action_waive(text, refused),
+                )
 
-        self._push(PromptDialog(_("Waive deadline {id}").format(id=dl.id), _("Reason (required)"), ok=_("Waive"),
-                                info=self._deadline_lines(d, dl), value=reason), done, refusal)
+        self._push(
+            PromptDialog(
+                _("Waive deadline {id}").format(id=dl.id), _("Reason (required)"), ok=_("Waive"), info=self._deadline_lines(d, dl), value=reason
+            ),
+            done,
+            refusal,
+        )
 
     # -- notes, report ------------------------------------------------------------------------------
     def action_note(self, text: str = "", refusal: str = "") -> None:
@@ -314,9 +381,11 @@ class IncidentActions:
 
         def done(note: str | None) -> None:
             if note:
-                self._change(lambda: self.app.desk.add_note(d.id, note),
-                             lambda n: (self.notify(_("Note added")), self._show_tab("timeline")),
-                             lambda refused: self.action_note(note, refused))
+                self._change(
+                    lambda: self.app.desk.add_note(d.id, note),
+                    lambda n: (self.notify(_("Note added")), self._show_tab("timeline")),
+                    lambda refused: self.action_note(note, refused),
+                )
 
         self._push(PromptDialog(_("Note on incident {id}").format(id=d.id), _("Note"), value=text), done, refusal)
 
@@ -325,5 +394,4 @@ class IncidentActions:
         from dutydesk.screens.report import ReportScreen
 
         desk, iid = self.app.desk, self.incident_id
-        self.app.push_screen(ReportScreen(_("After-action report"),
-                                          lambda: reports.build(desk, "incident", incident_id=iid), f"incident-{iid}"))
+        self.app.push_screen(ReportScreen(_("After-action report"), lambda: reports.build(desk, "incident", incident_id=iid), f"incident-{iid}"))

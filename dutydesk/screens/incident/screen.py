@@ -111,8 +111,7 @@ class IncidentScreen(IncidentActions, Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         with TabbedContent(id="tabs"):
-            for n, (tab, title) in enumerate(zip(TABS, (_("Deadlines"), _("Roles"), _("Instructions"), _("Levels"),
-                                                         _("Timeline"))), start=1):
+            for n, (tab, title) in enumerate(zip(TABS, (_("Deadlines"), _("Roles"), _("Instructions"), _("Levels"), _("Timeline"))), start=1):
                 with TabPane(f"{n} {title}", id=f"tab-{tab}"):
                     yield DataTable(id=tab, cursor_type="row")
         yield KeyBar()
@@ -223,9 +222,15 @@ class IncidentScreen(IncidentActions, Screen):
         levels.clear()
         name = self.app.desk.playbooks.level_short
         for c in d.level_changes:
-            levels.add_row(*tables.cells(
-                fmt_local(c.at), f"{name(d.kind, c.from_level) if c.from_level else '-'} → {name(d.kind, c.to_level)}",
-                name(d.kind, c.suggested_level) if c.suggested_level else "-", c.reason, c.by))
+            levels.add_row(
+                *tables.cells(
+                    fmt_local(c.at),
+                    f"{name(d.kind, c.from_level) if c.from_level else '-'} → {name(d.kind, c.to_level)}",
+                    name(d.kind, c.suggested_level) if c.suggested_level else "-",
+                    c.reason,
+                    c.by,
+                )
+            )
         tl = self.query_one("#timeline", DataTable)
         keep = tl.cursor_row
         tl.clear()
@@ -285,13 +290,21 @@ class IncidentScreen(IncidentActions, Screen):
         overdue = sum(1 for dl in d.deadlines if dl.state == "pending" and dl.due_at < now)
         closed = d.status == "closed"
         first = Text.assemble(
-            (f"#{d.id} ", "bold"), level_badge(safe(pb.level_short(d.kind, d.level)), pb.level_colour(d.kind, d.level)),
-            "  ", (status_label(d.status).upper(), "bold reverse" if closed else "bold"),
-            "  ", (_("OVERDUE: {n}").format(n=overdue), OVERDUE_STYLE) if overdue else "",
-            "  " if overdue else "", (safe(d.title), "bold"))
-        parts = [_("@ {place}").format(place=safe(d.place)), safe(pb.kind_short(d.kind)),
-                 _("reported {at}").format(at=fmt_local(d.reported_at, short=True)),
-                 _("received by {who}").format(who=safe(d.received_by or "-"))]
+            (f"#{d.id} ", "bold"),
+            level_badge(safe(pb.level_short(d.kind, d.level)), pb.level_colour(d.kind, d.level)),
+            "  ",
+            (status_label(d.status).upper(), "bold reverse" if closed else "bold"),
+            "  ",
+            (_("OVERDUE: {n}").format(n=overdue), OVERDUE_STYLE) if overdue else "",
+            "  " if overdue else "",
+            (safe(d.title), "bold"),
+        )
+        parts = [
+            _("@ {place}").format(place=safe(d.place)),
+            safe(pb.kind_short(d.kind)),
+            _("reported {at}").format(at=fmt_local(d.reported_at, short=True)),
+            _("received by {who}").format(who=safe(d.received_by or "-")),
+        ]
         if d.occurred_at:
             parts.insert(3, _("happened {at}").format(at=fmt_local(d.occurred_at, short=True)))
         second = Text(" · ".join(parts))
@@ -319,24 +332,27 @@ class IncidentScreen(IncidentActions, Screen):
         if table == "instructions":
             ins = next((i for i in d.instructions if str(i.id) == key), None)
             if ins is not None:
-                heading = [_("To: {who} {name}").format(who=ins.unit, name=ins.unit_name),
-                           _("Sent: {at} by {who}").format(at=fmt_local(ins.sent_at, seconds=True), who=ins.sent_by),
-                           _("Acknowledged: {at}").format(at=fmt_local(ins.acknowledged_at, seconds=True))
-                           if ins.acknowledged_at else _("Not acknowledged yet")]
+                heading = [
+                    _("To: {who} {name}").format(who=ins.unit, name=ins.unit_name),
+                    _("Sent: {at} by {who}").format(at=fmt_local(ins.sent_at, seconds=True), who=ins.sent_by),
+                    _("Acknowledged: {at}").format(at=fmt_local(ins.acknowledged_at, seconds=True))
+                    if ins.acknowledged_at
+                    else _("Not acknowledged yet"),
+                ]
                 self.app.push_screen(TextDialog(_("Instruction {id}").format(id=ins.id), heading, ins.text))
         elif table == "timeline":
             e = self.timeline[int(key)]
             labels = playbook_labels(self.app.desk.playbooks, d.kind)
-            heading = [_("At: {at}").format(at=fmt_local(e.event_at, seconds=True)) + (" *" if e.late else ""),
-                       _("By: {who}").format(who=e.actor)]
-            self.app.push_screen(TextDialog(_("Timeline entry {seq}").format(seq=e.seq), heading,
-                                            describe(e.action, e.payload, labels=labels)))
+            heading = [_("At: {at}").format(at=fmt_local(e.event_at, seconds=True)) + (" *" if e.late else ""), _("By: {who}").format(who=e.actor)]
+            self.app.push_screen(TextDialog(_("Timeline entry {seq}").format(seq=e.seq), heading, describe(e.action, e.payload, labels=labels)))
         elif table == "deadlines":
             dl = next((x for x in d.deadlines if str(x.id) == key), None)
             if dl is not None:
                 now = self.app.clock.now()
-                heading = [_("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True)),
-                           _("State: {state}").format(state=tables.state_text(dl, now, self._unacknowledged(dl)).plain)]
+                heading = [
+                    _("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True)),
+                    _("State: {state}").format(state=tables.state_text(dl, now, self._unacknowledged(dl)).plain),
+                ]
                 self.app.push_screen(TextDialog(_("Deadline {id}").format(id=dl.id), heading, tables.deadline_name(dl)))
 
     # -- helpers -------------------------------------------------------------------------

@@ -27,13 +27,17 @@ PAD = 2
 
 def columns() -> dict[str, list[tuple[str, str]]]:
     return {
-        "deadlines": [("id", _("ID")), ("what", _("Deadline")), ("due", _("Due")), ("left", _("Left")),
-                      ("state", _("State"))],
+        "deadlines": [("id", _("ID")), ("what", _("Deadline")), ("due", _("Due")), ("left", _("Left")), ("state", _("State"))],
         "roles": [("role", _("Role")), ("held", _("Held by")), ("since", _("Since"))],
-        "instructions": [("id", _("ID")), ("to", _("To")), ("sent", _("Sent")), ("ack", _("Acknowledged")),
-                         ("latency", _("Latency")), ("text", _("Text"))],
-        "levels": [("at", _("At")), ("change", _("Change")), ("suggested", _("Suggested")),
-                   ("reason", _("Reason")), ("by", _("By"))],
+        "instructions": [
+            ("id", _("ID")),
+            ("to", _("To")),
+            ("sent", _("Sent")),
+            ("ack", _("Acknowledged")),
+            ("latency", _("Latency")),
+            ("text", _("Text")),
+        ],
+        "levels": [("at", _("At")), ("change", _("Change")), ("suggested", _("Suggested")), ("reason", _("Reason")), ("by", _("By"))],
         "timeline": [("at", _("At")), ("by", _("By")), ("what", _("What"))],
     }
 
@@ -54,9 +58,11 @@ def widths(table_id: str, width: int, short_date: str, stamp: str) -> dict[str, 
         fixed = {"at": cell_len(stamp) + 2, "by": 8}
         return {**fixed, "what": max(20, width - sum(fixed.values()) - PAD * 3 - 2)}
     if table_id == "roles":
-        return {"role": max(14, min(34, width // 3)), "held": max(12, width - max(14, min(34, width // 3))
-                                                                   - cell_len(short_date) - PAD * 3 - 2),
-                "since": cell_len(short_date)}
+        return {
+            "role": max(14, min(34, width // 3)),
+            "held": max(12, width - max(14, min(34, width // 3)) - cell_len(short_date) - PAD * 3 - 2),
+            "since": cell_len(short_date),
+        }
     return {}
 
 
@@ -86,8 +92,7 @@ def state_text(dl: DeadlineView, now: datetime, unacknowledged: bool) -> Text:
         at = to_local(dl.met_at).strftime("%H:%M")
         if dl.met_on_time:
             return Text(_("met {at}, {margin} spare").format(at=at, margin=fmt_duration(margin)), style="green")
-        return Text(_("met {at}, {margin} LATE").format(at=at, margin=fmt_late(-margin)),
-                    style="bold red")
+        return Text(_("met {at}, {margin} LATE").format(at=at, margin=fmt_late(-margin)), style="bold red")
     if dl.state == "missed":
         if unacknowledged:
             return Text(_("MISSED: not acknowledged"), style="bold white on red3")
@@ -111,8 +116,7 @@ def deadline_row(dl: DeadlineView, now: datetime, unacknowledged: bool, width: i
     name = safe(deadline_name(dl))
     if width and not name.isascii():
         name = "\n".join(wrap(name, width))
-    return cells(str(dl.id), Text(name, overflow="fold"), fmt_local(dl.due_at, short=True),
-                 left_text(dl, now), state_text(dl, now, unacknowledged))
+    return cells(str(dl.id), Text(name, overflow="fold"), fmt_local(dl.due_at, short=True), left_text(dl, now), state_text(dl, now, unacknowledged))
 
 
 def role_rows(d: IncidentDetail) -> list[tuple[str, list[Any]]]:
@@ -139,11 +143,9 @@ def instruction_row(i: InstructionView, latency: Any) -> list[Any]:
     if i.acknowledged_at is not None:  # the time only, when on the day it was sent
         same_day = to_local(i.acknowledged_at).date() == to_local(i.sent_at).date()
         acked = to_local(i.acknowledged_at).strftime("%H:%M:%S") if same_day else stamp(i.acknowledged_at)
-    return cells(str(i.id), i.unit, stamp(i.sent_at), acked, latency,
-                 Text(safe(i.text), overflow="ellipsis", no_wrap=True))
+    return cells(str(i.id), i.unit, stamp(i.sent_at), acked, latency, Text(safe(i.text), overflow="ellipsis", no_wrap=True))
 
 
 def timeline_row(e: JournalView, labels: Labels) -> list[Any]:
     at = stamp(e.event_at) + (" *" if e.late else "")
-    return cells(at, e.actor, Text(safe(describe(e.action, e.payload, labels=labels)), overflow="ellipsis",
-                                   no_wrap=True))
+    return cells(at, e.actor, Text(safe(describe(e.action, e.payload, labels=labels)), overflow="ellipsis", no_wrap=True))
