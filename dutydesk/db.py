@@ -11,21 +11,27 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from dutydesk import revision
+from dutydesk import revision, writerules
 from dutydesk.errors import DeskBusy, DeskUnavailable, NoDesk, Refused
 from dutydesk.files import private_dir, protect
 from dutydesk.i18n import _
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration (dutydesk/revision.py); a desk already at it is opened without loading Alembic.
 HEAD_REVISION = revision.HEAD_REVISION
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = writerules.BUSY_TIMEOUT_MS  # one value: the light writer waits as long
 WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL desk
 
 
@@ -197,7 +203,7 @@ def _locked(message: str) -> bool:
 
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -208,14 +214,14 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("dutydesk_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
 
 
-def take_write_lock(conn) -> None:  # noqa: ANN001
+def take_write_lock(conn: Connection) -> None:
     """Serialise writers on back ends without BEGIN IMMEDIATE."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
@@ -236,7 +242,7 @@ def _is_missing_table(exc: Exception) -> bool:
     return "no such table" in msg or "does not exist" in msg or "undefinedtable" in msg
 
 
-def alembic_config(engine: Engine | None = None):
+def alembic_config(engine: Engine | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()

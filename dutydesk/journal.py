@@ -18,88 +18,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+# The chain's rules, with no database driver (one copy: the light writer calls them too).
+from dutydesk.chain import GENESIS, HEAD_KEY, UTC, append_to, body_mac, canonical, entry_body, entry_hash, entry_mac, key_fingerprint, parse_head, ts
 from dutydesk.i18n import _
 from dutydesk.models import DeskMeta, JournalEntry, JournalSeal, core_table
 
-GENESIS = "0" * 64
-HEAD_KEY = "journal_head"
-UTC = timezone.utc
-
-
-def ts(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _default(obj: Any) -> Any:
-    if isinstance(obj, datetime):
-        return ts(obj)
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    raise TypeError(f"cannot put {type(obj).__name__} in the journal")
-
-
-def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
-
-
-def entry_body(
-    *, prev_hash: str, seq: int, at: datetime, event_at: datetime, late: bool, actor: str, action: str, entity: str, entity_id: str, payload: str
-) -> bytes:
-    """The canonical bytes of an entry (with the previous entry's hash):
-    what its hash and its MAC cover."""
-    return canonical(
-        {
-            "prev": prev_hash,
-            "seq": seq,
-            "at": ts(at),
-            "event_at": ts(event_at),
-            "late": bool(late),
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "payload": payload,
-        }
-    ).encode("utf-8")
-
-
-def entry_hash(**fields: Any) -> str:
-    return hashlib.sha256(entry_body(**fields)).hexdigest()
-
-
-def body_mac(key: bytes, prev_mac: str | None, body: bytes) -> str:
-    """HMAC-SHA256 over the previous entry's MAC (``GENESIS`` for the first
-    keyed entry), a newline, and the entry's canonical bytes."""
-    return hmac.new(key, (prev_mac or GENESIS).encode("ascii") + b"\n" + body, hashlib.sha256).hexdigest()
-
-
-def entry_mac(key: bytes, *, prev_mac: str | None, **fields: Any) -> str:
-    return body_mac(key, prev_mac, entry_body(**fields))
-
-
-def key_fingerprint(key: bytes) -> str:
-    """Names a key without giving it away (kept in the desk's meta)."""
-    return hashlib.sha256(b"dutydesk journal key\0" + key).hexdigest()[:16]
+__all__ = ["GENESIS", "HEAD_KEY", "UTC", "body_mac", "canonical", "entry_body", "entry_hash", "entry_mac", "key_fingerprint", "ts"]
 
 
 def head_full(session: Session) -> tuple[int, str, str | None]:
     """(seq, hash, MAC) of the last entry; MAC ``None`` on an unkeyed chain."""
-    value = session.connection().execute(select(core_table(DeskMeta).c.value).where(core_table(DeskMeta).c.key == HEAD_KEY)).scalar()
-    if value is None:
-        return 0, GENESIS, None
-    seq, digest, mac = (value.split(":") + [""])[:3]
-    return int(seq), digest, mac or None
+    return parse_head(_SessionStore(session).head_value())
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -125,52 +62,30 @@ def append(
     With ``key`` the entry carries its MAC; without, only on a chain that has
     none yet (a keyed chain refuses an unkeyed entry: it would break it)."""
     session.flush()  # pending rows first, so the entry follows what it records
-    conn = session.connection()
-    event_at = event_at or at
-    seq, prev, prev_mac = head_full(session)
-    if key is None and prev_mac is not None:
-        raise ValueError("a keyed journal takes no entry without its key")
-    seq += 1
-    payload_text = canonical(payload or {})
-    late = event_at < at
-    entity_id = str(entity_id)
-    body = entry_body(
-        prev_hash=prev,
-        seq=seq,
-        at=at,
-        event_at=event_at,
-        late=late,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        payload=payload_text,
+    return append_to(
+        _SessionStore(session), at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, payload=payload, event_at=event_at, key=key
     )
-    digest = hashlib.sha256(body).hexdigest()
-    mac = body_mac(key, prev_mac, body) if key is not None else None
-    conn.execute(
-        insert(core_table(JournalEntry)).values(
-            seq=seq,
-            at=at,
-            event_at=event_at,
-            late=late,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            payload=payload_text,
-            prev_hash=prev,
-            hash=digest,
-            mac=mac,
-        )
-    )
-    meta = core_table(DeskMeta)
-    value = f"{seq}:{digest}" + (f":{mac}" if mac else "")
-    if seq == 1:
-        conn.execute(insert(meta).values(key=HEAD_KEY, value=value))
-    else:
-        conn.execute(update(meta).where(meta.c.key == HEAD_KEY).values(value=value))
-    return seq, digest
+
+
+class _SessionStore:
+    """``chain.Store`` over a SQLAlchemy session (Core statements: the journal is the hot path)."""
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+
+    def head_value(self) -> str | None:
+        value: str | None = self.conn.execute(select(core_table(DeskMeta).c.value).where(core_table(DeskMeta).c.key == HEAD_KEY)).scalar()
+        return value
+
+    def insert_entry(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(core_table(JournalEntry)).values(**row))
+
+    def write_head(self, value: str, *, first: bool) -> None:
+        meta = core_table(DeskMeta)
+        if first:
+            self.conn.execute(insert(meta).values(key=HEAD_KEY, value=value))
+        else:
+            self.conn.execute(update(meta).where(meta.c.key == HEAD_KEY).values(value=value))
 
 
 # The entries that start a keyed chain: a new desk's first, or an old desk keyed later.

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from dutydesk import journal, reasons
+from dutydesk import journal, reasons, writerules
 from dutydesk import text as txt
 from dutydesk.bulk import opening_deadlines
 from dutydesk.clock import as_utc
-from dutydesk.errors import Conflict, NotFound, Refused
+from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.models import LIVE_STATUSES, Assignment, Deadline, Incident, LevelChange, Note, Staff, Unit, status_label
 from dutydesk.playbook import Kind
@@ -22,17 +22,7 @@ from dutydesk.service.deadlines import _graver
 from dutydesk.service.uow import UnitOfWork
 from dutydesk.timefmt import fmt_local
 from dutydesk.views import IncidentDetail, InstructionView, NoteView
-from dutydesk.vocab import (
-    Action,
-    ClosePayload,
-    DeadlineState,
-    DueRef,
-    IncidentOpenPayload,
-    IncidentStatus,
-    LevelChangePayload,
-    NotePayload,
-    StatusPayload,
-)
+from dutydesk.vocab import Action, ClosePayload, DeadlineState, DueRef, IncidentOpenPayload, IncidentStatus, LevelChangePayload, StatusPayload
 
 
 def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
@@ -65,21 +55,13 @@ class Incidents(UnitOfWork):
     # -- incidents ---------------------------------------------------------------
     def _incident(self, s: Session, incident_id: int, *, live: bool = True, expected_version: int | None = None) -> Incident:
         inc = s.get(Incident, incident_id, with_for_update=True) if s.bind.dialect.name == "postgresql" else s.get(Incident, incident_id)  # type: ignore[union-attr]  # a desk session is bound
-        if inc is None:
-            raise NotFound("incident", _("no incident {id}").format(id=incident_id))
-        if expected_version is not None and inc.version != expected_version:
-            raise Conflict(
-                "incident",
-                _("incident {id} was changed by someone else (version {now}, you had {had}); reload and try again").format(
-                    id=incident_id, now=inc.version, had=expected_version
-                ),
-            )
-        if live and inc.status == IncidentStatus.CLOSED:
-            raise Refused("incident", _("incident {id} is closed").format(id=incident_id))
+        version, status = (inc.version, inc.status) if inc is not None else (None, "")
+        writerules.check_incident(incident_id, version, status, live=live, expected_version=expected_version)
+        assert inc is not None  # else check_incident refused: no such incident
         return inc
 
     def _touch(self, inc: Incident) -> None:
-        inc.version += 1
+        inc.version = writerules.touched_version(inc.version)
 
     def suggest(self, kind: str, factors: dict[str, Any] | list[str] | None) -> Suggestion:
         """The risk model's suggestion (for a screen showing it live)."""
@@ -276,12 +258,12 @@ class Incidents(UnitOfWork):
 
         def op(s: Session, now: datetime) -> NoteView:
             inc = self._incident(s, incident_id, live=False, expected_version=expected_version)
-            event = self._event_time(at, now, not_before=inc.reported_at, what=_("the report time"))
+            event = writerules.note_event(at, now, inc.reported_at)
             note = Note(incident_id=cast(int, inc.id), text=text, at=event, by=self.actor)
             s.add(note)
             self._touch(inc)
             s.flush()
-            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, NotePayload({"note": cast(int, note.id), "text": text}), event_at=event)
+            self._journal(s, now, Action.INCIDENT_NOTE, "incident", inc.id, writerules.note_payload(cast(int, note.id), text), event_at=event)
             return NoteView(cast(int, note.id), text, self.actor, event)
 
         return self._write(op)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from dutydesk import config, journal
+from dutydesk import config, journal, writerules
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
 from dutydesk.models import DeskMeta, JournalEntry, JournalSeal
@@ -16,20 +16,8 @@ from dutydesk.service.uow import UnitOfWork
 from dutydesk.vocab import Action
 
 
-def _read_key(desk_id: str, fingerprint: str) -> tuple[bytes | None, str | None]:
-    """This desk's journal key, or why it cannot be had (in plain words)."""
-    path = config.journal_key_path(desk_id)
-    try:
-        key = config.read_journal_key(desk_id)
-    except ValueError:
-        return None, _("{path} is not a journal key (damaged or replaced)").format(path=path)
-    except OSError as exc:
-        return None, _("cannot read the journal key {path}: {error}").format(path=path, error=exc.strerror)
-    if key is None:
-        return None, _("this desk's journal key is missing: expected at {path} (restore it from its backup)").format(path=path)
-    if journal.key_fingerprint(key) != fingerprint:
-        return None, _("the key at {path} is not this desk's journal key").format(path=path)
-    return key, None
+# This desk's journal key, or why it cannot be had (one copy: the light writer reads it so too).
+_read_key = writerules.read_key
 
 
 class Integrity(UnitOfWork):
@@ -46,11 +34,8 @@ class Integrity(UnitOfWork):
         if fingerprint is None:
             return None
         desk_id = s.get(DeskMeta, "desk_id")
-        key, problem = _read_key(desk_id.value if desk_id else "", fingerprint.value)
-        if problem:
-            raise Refused("key", problem + "; " + _("nothing was written"))
-        self._journal_key = key
-        return key
+        self._journal_key = writerules.write_key(desk_id.value if desk_id else None, fingerprint.value)
+        return self._journal_key
 
     def key_state(self, s: Session | None = None) -> journal.KeyState:
         """What can be said of this desk's key, for ``verify`` and ``doctor``."""

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
@@ -15,28 +15,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from dutydesk import config, journal
+from dutydesk import config, journal, writerules
 from dutydesk import text as txt
 from dutydesk.clock import Clock, as_utc
 from dutydesk.db import HEAD_REVISION, take_write_lock
-from dutydesk.errors import DeskBusy, Refused
 from dutydesk.i18n import _
 from dutydesk.models import DeskMeta, Staff
 from dutydesk.playbook import Playbooks
-from dutydesk.timefmt import fmt_local
 from dutydesk.vocab import Action
 
 T = TypeVar("T")
 
-# A late entry may not be dated in the future; allow for clocks a little apart.
-FUTURE_TOLERANCE = timedelta(minutes=1)
-WRITE_ATTEMPTS = 4
+# The rules without a driver are in dutydesk/writerules.py (the light writer calls them too).
+FUTURE_TOLERANCE = writerules.FUTURE_TOLERANCE
+WRITE_ATTEMPTS = writerules.WRITE_ATTEMPTS
 # Stored text: one validator (dutydesk/text.py) for every field, the actor included.
 
 
-def _is_locked(exc: OperationalError) -> bool:
-    msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return "locked" in msg or "busy" in msg
+def _is_locked(exc: BaseException) -> bool:
+    if not isinstance(exc, OperationalError):
+        return False
+    return writerules.locked_message(str(exc.orig) if exc.orig is not None else str(exc))
 
 
 class UnitOfWork:
@@ -56,26 +55,19 @@ class UnitOfWork:
     def _write(self, fn: Callable[[Session, datetime], T]) -> T:
         """Run ``fn`` in one write transaction; retry a bounded number of times
         while another writer holds the database."""
-        delay = 0.05
-        for attempt in range(WRITE_ATTEMPTS):
+
+        def attempt() -> T:
             now = as_utc(self.clock.now())
-            try:
-                with self.engine.connect() as conn:
-                    conn.execution_options(dutydesk_write=True)
-                    with Session(bind=conn, expire_on_commit=False, autoflush=True) as session:
-                        take_write_lock(session.connection())
-                        self._refuse_unknown_actor(session)
-                        result = fn(session, now)
-                        session.commit()
-                        return result
-            except OperationalError as exc:
-                if not _is_locked(exc):
-                    raise
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
-                time.sleep(delay)
-                delay *= 4
-        raise AssertionError("unreachable")
+            with self.engine.connect() as conn:
+                conn.execution_options(dutydesk_write=True)
+                with Session(bind=conn, expire_on_commit=False, autoflush=True) as session:
+                    take_write_lock(session.connection())
+                    self._refuse_unknown_actor(session)
+                    result = fn(session, now)
+                    session.commit()
+                    return result
+
+        return writerules.retrying(attempt, locked=_is_locked, sleep=time.sleep)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -90,18 +82,7 @@ class UnitOfWork:
         )
 
     def _event_time(self, at: datetime | None, now: datetime, *, not_before: datetime | None = None, what: str = "", field: str = "at") -> datetime:
-        if at is None:
-            event = now
-        else:
-            event = as_utc(at)
-            if event > now + FUTURE_TOLERANCE:
-                raise Refused(field, _("{at} is in the future").format(at=fmt_local(event)))
-        if not_before is not None and event < not_before:
-            raise Refused(
-                field,
-                _("{at} is before {what} ({before})").format(at=fmt_local(event), what=what or _("the previous event"), before=fmt_local(not_before)),
-            )
-        return event
+        return writerules.event_time(at, now, not_before=not_before, what=what, field=field)
 
     # -- desk ------------------------------------------------------------------
     def init(self, name: str | None = None, demo: bool = False) -> dict[str, Any]:
@@ -151,19 +132,7 @@ class UnitOfWork:
     def _refuse_unknown_actor(self, s: Session, callsign: str | None = None) -> None:
         """Once the desk has staff, only an active member of staff acts on it
         (before that, anyone may set it up: init, units, staff)."""
-        who = txt.identifier(self.actor if callsign is None else callsign, "actor")
-        has_staff, member = s.execute(
-            select(select(col(Staff.id)).exists(), select(col(Staff.id)).where(col(Staff.callsign) == who, col(Staff.active).is_(True)).exists())
-        ).one()
-        if has_staff and not member:
-            active, limit = col(Staff.active).is_(True), 10  # a bounded list: a desk may have thousands
-            shown = list(s.scalars(select(col(Staff.callsign)).where(active).order_by(col(Staff.callsign)).limit(limit)))
-            known = ", ".join(shown) or _("none active")
-            if len(shown) == limit:
-                more = (s.scalar(select(func.count()).select_from(Staff).where(active)) or 0) - limit
-                if more:
-                    known += " " + _("… and {n} more").format(n=more)
-            raise Refused("actor", _("'{actor}' is not a member of staff on this desk; known call signs: {known}").format(actor=who, known=known))
+        writerules.refuse_unknown_actor(_SessionStaff(s), self.actor if callsign is None else callsign)
 
     def check_actor(self, callsign: str) -> None:
         """Refuse (as a write would) a call sign that may not act on this desk."""
@@ -173,3 +142,22 @@ class UnitOfWork:
     def has_staff(self) -> bool:
         with self._read() as s:
             return bool(s.scalar(select(select(col(Staff.id)).exists())))
+
+
+class _SessionStaff:
+    """``writerules.StaffLookup`` over a session."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+
+    def standing(self, callsign: str) -> tuple[bool, bool]:
+        has_staff, member = self.s.execute(
+            select(select(col(Staff.id)).exists(), select(col(Staff.id)).where(col(Staff.callsign) == callsign, col(Staff.active).is_(True)).exists())
+        ).one()
+        return bool(has_staff), bool(member)
+
+    def active_callsigns(self, limit: int) -> list[str]:
+        return list(self.s.scalars(select(col(Staff.callsign)).where(col(Staff.active).is_(True)).order_by(col(Staff.callsign)).limit(limit)))
+
+    def active_count(self) -> int:
+        return self.s.scalar(select(func.count()).select_from(Staff).where(col(Staff.active).is_(True))) or 0
