@@ -3,11 +3,12 @@ pair against `python -c "import typer"` launched the same way (issue 15):
 
 * `dutydesk --help` (budget 1.5x);
 * a read command, `incident list --json`, on the demo desk (budget 3x);
-* a write command, `incident note`, on a copy of the demo desk (budget 4x).
+* a write command, `incident note`, on a copy of the demo desk (budget 4x;
+  the light writer, dutydesk/lightwrite.py).
 
-Diagnostics (not budgets): the import time of the read command's modules
-(`-X importtime`, the ten slowest) and whether SQLAlchemy, SQLModel or
-pydantic were loaded on the read path.
+Diagnostics (not budgets): the import time of the read and the write
+commands' modules (`-X importtime`, the slowest) and whether SQLAlchemy,
+SQLModel, pydantic or Alembic were loaded on their paths.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def _typer() -> float:
     return run(python("-c", "import typer")).seconds
 
 
-def _imports(home: Path) -> None:
+def _imports(home: Path, *args: str) -> None:
     env = bench_env(home)
-    cmd = [sys.executable, "-X", "importtime", "-m", "dutydesk", "--db", desks.desk_url(home), "incident", "list", "--json"]
+    cmd = [sys.executable, "-X", "importtime", "-m", "dutydesk", "--db", desks.desk_url(home), "--actor", "DC1", *args]
     r = run(cmd, env=env)
     rows = []
     for line in r.stderr.decode(errors="replace").splitlines():
@@ -39,7 +40,7 @@ def _imports(home: Path) -> None:
     names = {n for _c, n in rows}
     heavy = [m for m in ("sqlalchemy", "sqlmodel", "pydantic", "textual", "rich", "alembic") if m in names]
     top = ", ".join(f"{n} {c / 1000:.0f} ms" for c, n in sorted(rows, reverse=True)[:8])
-    note(f"incident list --json imports {len(rows)} modules; heavy ones loaded: {heavy or 'none'}; slowest: {top}")
+    note(f"{' '.join(a for a in args if ' ' not in a)} imports {len(rows)} modules; heavy ones loaded: {heavy or 'none'}; slowest: {top}")
 
 
 def run_all() -> list:
@@ -64,7 +65,7 @@ def run_all() -> list:
             pairs=PAIRS_CHEAP,
         )
     )
-    _imports(home)
+    _imports(home, "incident", "list", "--json")
     with tempfile.TemporaryDirectory() as tmp:
         copy = desks.copy_home(home, Path(tmp))
         cenv = bench_env(copy)
@@ -78,6 +79,7 @@ def run_all() -> list:
                 pairs=PAIRS_CHEAP,
             )
         )
+        _imports(copy, "incident", "note", "11", "bench note (imports)")
         check = run(desks.cli(copy, "audit", "verify"), env=cenv, check=False)
         note(f"after the write bench: audit verify exit {check.returncode}")
         if check.returncode != 0:

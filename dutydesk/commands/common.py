@@ -18,6 +18,7 @@ from dutydesk.i18n import _
 if TYPE_CHECKING:
     from dutydesk.desk import Desk
     from dutydesk.lightread import ConsoleDesk, LightDesk
+    from dutydesk.lightwrite import LightWriter
 
 
 def sub_app(help_text: str) -> typer.Typer:
@@ -46,6 +47,7 @@ class State:
         self._desk: Desk | None = None
         self._reader: LightDesk | None = None
         self._console: ConsoleDesk | None = None
+        self._writer: LightWriter | None = None
         self._settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -90,6 +92,20 @@ class State:
             self._reader = open_light(settings.db_url, playbook_override=settings.playbook_override, actor=settings.actor)
         return self._reader if self._reader is not None else self.desk()
 
+    def note_writer(self) -> "Desk | LightWriter":
+        """For ``incident note``: the light writer (``dutydesk.lightwrite``:
+        sqlite3, the full path's rules, no ORM) when it surely applies, else the
+        desk itself.  Not on the demo desk (it makes itself and picks its
+        actor) nor with a playbook override (the desk loads and checks it)."""
+        if self._desk is None and self._writer is None:
+            settings = self.settings()
+            self.actor_given = settings.actor_given
+            if not self.demo and settings.playbook_override is None:
+                from dutydesk.lightwrite import open_writer
+
+                self._writer = open_writer(settings.db_url, actor=settings.actor)
+        return self._writer if self._writer is not None else self.desk()
+
     def console_desk(self) -> "Desk | ConsoleDesk":
         """The console's desk: its first frame read light, the full desk opened
         in a thread meanwhile (``lightread.ConsoleDesk``); the desk itself when
@@ -108,8 +124,10 @@ class State:
 
     def close(self) -> None:
         """Close what this run opened (the engine disposed: its connections closed, the WAL checkpointed)."""
-        console, reader, desk = self._console, self._reader, self._desk
-        self._console = self._reader = self._desk = None
+        console, reader, desk, writer = self._console, self._reader, self._desk, self._writer
+        self._console = self._reader = self._desk = self._writer = None
+        if writer is not None:
+            writer.close()
         if console is not None:
             console.close()  # waits for an open under way; closes the reader and the desk
             return

@@ -315,7 +315,7 @@ def incident_note(
     expect_version: ExpectOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    desk = _state(ctx).desk()
+    desk = _state(ctx).note_writer()  # the light writer on a SQLite desk at head (dutydesk/lightwrite.py)
     note = desk.add_note(incident_id, text, at=_when(desk, at), expected_version=expect_version)
     _emit_json(note.to_json()) if json_out else typer.echo(_("Note {id} added.").format(id=note.id))
 
