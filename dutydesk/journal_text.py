@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.i18n import N_, _, translate_marked
-from dutydesk.models import status_label
-from dutydesk.vocab import Action
+from dutydesk.vocab import Action, status_label
 
 if TYPE_CHECKING:  # the playbooks are read only when a label is asked for
     from dutydesk.playbook import Playbooks

@@ -10,9 +10,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from dutydesk.timefmt import iso
+from dutydesk.vocab import DeadlineState
 
 
 def jsonable(value: Any) -> Any:
@@ -234,6 +235,32 @@ class DisputeView(_View):
     status: str
     opened_at: datetime
     resolved_at: datetime | None
+
+
+class Settles(Protocol):
+    """A deadline as :func:`went_overdue` reads it (a ``DeadlineView`` or a ``Deadline`` row)."""
+
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def met_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+
+def went_overdue(d: Settles, as_of: datetime) -> bool:
+    """Whether a deadline due before ``as_of`` went overdue: it was not met by
+    its due time, whatever became of it since (settled missed, met late,
+    waived or cancelled after due, or pending still).  The shift screen's and
+    the shift report's "missed during" lists both use this."""
+    if d.due_at >= as_of:
+        return False
+    if d.state == DeadlineState.MISSED:
+        return True
+    settled = d.met_at if d.state == DeadlineState.MET else d.closed_at
+    return settled is None or settled > d.due_at
 
 
 def sort_by_urgency(rows: list[IncidentSummary], kind_of: Callable[[str], Any]) -> None:

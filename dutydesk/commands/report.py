@@ -32,7 +32,7 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         raise Refused("lang", _("no language '{lang}'; languages: {langs}").format(lang=lang, langs=", ".join(LANGUAGES)))
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise Refused("output", _("a PDF needs -o FILE (or a pipe)"))
-    desk = _state(ctx).desk()
+    desk = _reader(ctx) if which == "shift" else _state(ctx).desk()
     if output is not None:
         check_output(output, force=force)  # before the report is built
     with using_language(lang):
@@ -46,6 +46,20 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         return
     write_atomic(output, lambda fh: fh.write(body), force=force)
     typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
+
+
+def _reader(ctx: typer.Context):  # noqa: ANN202
+    """The shift report's desk: the light reader when the desk allows it
+    (issue 15: sqlite3, no ORM, no validators), else the desk itself.  On
+    the demo desk, with no call sign given, its running shift's commander
+    prepares the report, as ``State.desk`` has it act."""
+    state = _state(ctx)
+    reader = state.reader()
+    if state.demo and not state.actor_given and reader is not state._desk:
+        shift = reader.current_shift()
+        if shift is not None:
+            reader.actor = shift.commander
+    return reader
 
 
 @report_app.command(

@@ -12,18 +12,19 @@ import tomllib
 from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from dutydesk.clock import as_utc
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _, pick
 from dutydesk.journal_text import describe, playbook_labels
-from dutydesk.models import status_label
-from dutydesk.playbook import DeadlineRule
-from dutydesk.service.readside import ReadSide
-from dutydesk.service.shifts import went_overdue
 from dutydesk.timefmt import iso
-from dutydesk.views import DeadlineView, DisputeView, IncidentDetail, InstructionView, JournalView
+from dutydesk.views import DeadlineView, DisputeView, IncidentDetail, InstructionView, JournalView, went_overdue
+from dutydesk.vocab import status_label
+
+if TYPE_CHECKING:  # the shift report is also read light (dutydesk.lightread): no ORM, no validators
+    from dutydesk.playbook import DeadlineRule
+    from dutydesk.service.readside import ReadSide
 
 KPI_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "kpi" / "targets.toml"
 # Outcomes of a deadline, in the order reports list them.

@@ -18,21 +18,8 @@ from dutydesk.models import Deadline, DeskMeta, Incident, JournalSeal, Shift, St
 from dutydesk.playbook import Kind
 from dutydesk.service.queries import _LIVE
 from dutydesk.service.uow import UnitOfWork
-from dutydesk.views import DeadlineView, ShiftView
+from dutydesk.views import DeadlineView, ShiftView, went_overdue
 from dutydesk.vocab import Action, DeadlineState
-
-
-def went_overdue(d: DeadlineView | Deadline, as_of: datetime) -> bool:
-    """Whether a deadline due before ``as_of`` went overdue: it was not met by
-    its due time, whatever became of it since (settled missed, met late,
-    waived or cancelled after due, or pending still).  The shift screen's and
-    the shift report's "missed during" lists both use this."""
-    if d.due_at >= as_of:
-        return False
-    if d.state == DeadlineState.MISSED:
-        return True
-    settled = d.met_at if d.state == DeadlineState.MET else d.closed_at
-    return settled is None or settled > d.due_at
 
 
 class Shifts(UnitOfWork):

@@ -1,0 +1,96 @@
+"""The light reader's ground: the desk file's URL, times as SQLAlchemy writes
+and reads them on SQLite, ``IN`` lists in chunks, and the base every part of
+``LightDesk`` shares (one ``sqlite3`` connection, read-only, under a lock)."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import unquote
+
+from dutydesk.clock import Clock, SystemClock, as_utc
+
+if TYPE_CHECKING:
+    from dutydesk.lightread.playbooks import LightKind, LightPlaybooks
+
+UTC = timezone.utc
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///PATH`` URL (no query, no driver, no URI form); else None."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or "#" in url:
+        return None
+    name = unquote(url[len(prefix) :])
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).expanduser()
+
+
+def _dt(value: str | None) -> datetime | None:
+    """A DATETIME column as SQLAlchemy's UTCDateTime reads it: aware, in UTC."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _ts(at: datetime) -> str:
+    """A bound time as SQLAlchemy writes it to SQLite (naive UTC, microseconds)."""
+    return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+def _at(value: str) -> datetime:
+    """A NOT NULL DATETIME column, as ``_dt``."""
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class LightBase:
+    """One read-only ``sqlite3`` connection (rows as ``sqlite3.Row``), the
+    playbooks' words, the clock and who reads; every read holds ``lock`` (the
+    console's threads share the connection)."""
+
+    def __init__(self, con: sqlite3.Connection, playbooks: LightPlaybooks, clock: Clock | None = None, actor: str = "console") -> None:
+        self.con = con
+        self.playbooks = playbooks
+        self.clock: Clock = clock or SystemClock()
+        self.actor = actor
+        self.lock = threading.RLock()  # one connection, shared by the console's threads
+
+    def close(self) -> None:
+        with self.lock:
+            self.con.close()
+
+    def kind_or_none(self, key: str) -> LightKind | None:
+        return self.playbooks.kinds.get(key)
+
+
+B = TypeVar("B", bound=LightBase)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(fn: Callable[Concatenate[B, P], R]) -> Callable[Concatenate[B, P], R]:
+    """A read that holds the connection's lock."""
+
+    def wrapper(self: B, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            return fn(self, *args, **kwargs)
+
+    functools.update_wrapper(wrapper, fn)
+    return wrapper
