@@ -189,11 +189,20 @@ def countdown_words(left: timedelta, *, soon: bool, due_grace: timedelta) -> str
     never reads like a clock time): ``in 17:42``; ``soon 02:00`` within the
     warning lead; ``DUE +00:10`` for ``due_grace`` past due, then ``OVERDUE
     12:03`` (how late, rounded up: a miss is never shown smaller)."""
-    if left <= timedelta(0):
-        late = fmt_late(-left)
-        if -left < due_grace:
-            return _("DUE +{late}").format(late=late)
-        return _("OVERDUE {late}").format(late=late)
-    if soon:
+    stage = countdown_stage(left, soon=soon, due_grace=due_grace)
+    if stage == "due":
+        return _("DUE +{late}").format(late=fmt_late(-left))
+    if stage == "overdue":
+        return _("OVERDUE {late}").format(late=fmt_late(-left))
+    if stage == "soon":
         return _("soon {left}").format(left=fmt_duration(left))
     return _("in {left}").format(left=fmt_duration(left))
+
+
+def countdown_stage(left: timedelta, *, soon: bool, due_grace: timedelta) -> str:
+    """The stage :func:`countdown_words` words: ``in``, ``soon``, ``due`` (for
+    ``due_grace`` past due) or ``overdue``; a state column beside a countdown says
+    the same (the incident screen said OVERDUE beside ``DUE +00:10``)."""
+    if left <= timedelta(0):
+        return "due" if -left < due_grace else "overdue"
+    return "soon" if soon else "in"

@@ -7,6 +7,7 @@ overdue countdown carries a ``+`` and counts up.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.text import Text
 
@@ -61,7 +62,31 @@ def countdown_left(left: timedelta, *, soon: bool) -> Text:
     return Text(text, style=SOON_STYLE if soon else "")
 
 
-def cells(*values) -> list:  # noqa: ANN002
+def countdown_stage(deadline: DeadlineView, now: datetime) -> str:
+    """The stage :func:`countdown` words for a pending deadline (``in``, ``soon``,
+    ``due``, ``overdue``): what a state written beside it says too."""
+    from dutydesk.alarms import DUE_GRACE
+    from dutydesk.timefmt import countdown_stage as stage
+
+    return stage(deadline.due_at - now, soon=deadline_state(deadline, now) == "soon", due_grace=DUE_GRACE)
+
+
+def countdown_width() -> int:
+    """Display cells of the widest countdown short of 100 hours, in the reader's
+    language (``OVERDUE 12:15:31``, ``已超时 12:15:31``): a column this wide
+    keeps every countdown on one line."""
+    from rich.cells import cell_len
+
+    from dutydesk.alarms import DUE_GRACE
+    from dutydesk.timefmt import countdown_words
+
+    longest = timedelta(hours=99, minutes=59, seconds=59)
+    samples = [countdown_words(left, soon=soon, due_grace=DUE_GRACE) for left, soon in ((longest, False), (longest, True), (-longest, False))]
+    samples.append(countdown_words(-DUE_GRACE / 2, soon=False, due_grace=DUE_GRACE))
+    return max(cell_len(s) for s in samples)
+
+
+def cells(*values: Any) -> list[Any]:
     """A DataTable row: every string that markup or emoji codes could change
     (``[``, ``:``) or that holds a control character as plain, safe ``Text``
     (a DataTable reads a string cell as markup: a title ``[/]`` crashed the

@@ -331,15 +331,9 @@ class IncidentActions:
 
     def _deadline_lines(self, d: IncidentDetail, dl: DeadlineView) -> list[str]:
         now = self.app.clock.now()
-        return [
-            self._about(d),
-            tables.deadline_name(dl),
-            _("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True))
-            + "  "
-            + tables.state_text(dl, now, False).plain
-            + " "
-            + tables.left_text(dl, now).plain,
-        ]
+        # a pending deadline's countdown says its state ("DUE +00:36"); the state beside it said it twice
+        state = tables.left_text(dl, now) if dl.state == "pending" else tables.state_text(dl, now, False)
+        return [self._about(d), tables.deadline_name(dl), _("Due: {at}").format(at=fmt_local(dl.due_at, seconds=True)) + "  " + state.plain]
 
     def action_meet(self) -> None:
         d, dl = self.detail, self._selected_deadline()

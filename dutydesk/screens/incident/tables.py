@@ -19,7 +19,7 @@ from dutydesk.journal_text import Labels, describe
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local, to_local
 from dutydesk.views import DeadlineView, IncidentDetail, InstructionView, JournalView
-from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, countdown, deadline_state
+from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, countdown, countdown_stage, countdown_width
 
 # Cell padding DataTable adds to every column (one cell each side).
 PAD = 2
@@ -47,7 +47,9 @@ def widths(table_id: str, width: int, short_date: str, stamp: str) -> dict[str, 
     columns that wrap or cut (a deadline's name, a text) take what is left.
     ``short_date`` and ``stamp``: a due time and a time with seconds, as shown."""
     if table_id == "deadlines":
-        fixed = {"id": 4, "due": cell_len(short_date), "left": 11, "state": 18}  # "in 23:48:00", "DUE +00:10" on one line
+        # every countdown on one line ("OVERDUE 12:15:31"); under 100 columns the state wraps a
+        # "met 14:05, 1:05:00 spare" rather than squeeze the deadline's name
+        fixed = {"id": 4, "due": cell_len(short_date), "left": countdown_width(), "state": 14 if width < 100 else 18}
         used = sum(fixed.values()) + PAD * 5 + 2
         return {**fixed, "what": max(16, width - used)}
     if table_id == "instructions":
@@ -101,10 +103,12 @@ def state_text(dl: DeadlineView, now: datetime, unacknowledged: bool) -> Text:
         return Text(_("waived: {reason}").format(reason=safe(dl.reason or "")), style="italic")
     if dl.state == "cancelled":
         return Text(_("cancelled: {reason}").format(reason=safe(dl.reason or "")), style="dim")
-    state = deadline_state(dl, now)
-    if state == "overdue":
+    stage = countdown_stage(dl, now)  # the word its countdown starts with: DUE, then OVERDUE
+    if stage == "overdue":
         return Text(_("OVERDUE"), style=OVERDUE_STYLE)
-    if state == "soon":
+    if stage == "due":
+        return Text(_("DUE"), style=OVERDUE_STYLE)
+    if stage == "soon":
         return Text(_("due soon"), style=SOON_STYLE)
     return Text(_("pending"))
 

@@ -1,0 +1,83 @@
+"""The console's rough edges the night-shift trials found (issues 13/14 follow-ups),
+driven with Pilot on a fixed clock: each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import DataTable, Static
+
+from dutydesk.i18n import set_language
+from dutydesk.screens.dialogs import ConfirmDialog, PromptDialog
+from tests.test_console import cell, make_app, open_incident_screen, settle
+
+
+@pytest.fixture
+def gathering(desk):  # noqa: ANN001, ANN201
+    return desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+
+
+def ack_row(desk, incident_id: int) -> str:  # noqa: ANN001
+    """The key of the instruction's acknowledgement deadline (its 1-minute one)."""
+    return str(next(dl.id for dl in desk.get_incident(incident_id).deadlines if dl.to))
+
+
+def lines_of(dialog) -> list[str]:  # noqa: ANN001
+    return [str(s.render()) for s in dialog.query(Static)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_an_hour_overdue_countdown_fits_its_column_at_80(desk, clock, gathering, lang):
+    """'OVERDUE 1:15:31' wrapped onto two lines in an 11-cell Left column."""
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    clock.advance(hours=1, minutes=16, seconds=31)
+    set_language(lang)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident_screen(pilot, gathering.id)
+        table = screen.query_one("#deadlines", DataTable)
+        left = cell(table, ack_row(desk, gathering.id), "left")
+        assert left.endswith("1:15:31"), left
+        assert cell_len(left) <= table.columns["left"].width, (left, table.columns["left"].width)
+        assert table.columns["what"].width >= 16  # the name keeps a readable column
+
+
+async def test_state_and_countdown_say_one_word_in_the_first_minute(desk, clock, gathering):
+    """The State column said OVERDUE while the countdown said 'DUE +00:10'."""
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    clock.advance(minutes=1, seconds=10)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident_screen(pilot, gathering.id)
+        table = screen.query_one("#deadlines", DataTable)
+        row = ack_row(desk, gathering.id)
+        assert cell(table, row, "left") == "DUE +00:10"
+        assert cell(table, row, "state") == "DUE"
+        clock.advance(minutes=1)
+        screen.refresh_countdowns(clock.now())
+        assert cell(table, row, "left") == "OVERDUE 01:10"
+        assert cell(table, row, "state") == "OVERDUE"
+
+
+async def test_waive_dialog_names_the_state_once(desk, clock, gathering):
+    """The waive dialog read 'OVERDUE DUE +00:36': two words for one state."""
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    clock.advance(minutes=1, seconds=36)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident_screen(pilot, gathering.id)
+        table = screen.query_one("#deadlines", DataTable)
+        table.move_cursor(row=table.get_row_index(ack_row(desk, gathering.id)))
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        due = next(line for line in lines_of(app.screen) if line.startswith("Due:"))
+        assert due.endswith("  DUE +00:36"), due
+        assert "OVERDUE" not in due and due.count("DUE") == 1, due
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("m")  # the meet confirmation shows the same line
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        due = next(line for line in lines_of(app.screen) if line.startswith("Due:"))
+        assert due.count("DUE") == 1, due
