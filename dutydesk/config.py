@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 APP_NAME = "dutydesk"
 
@@ -56,7 +56,7 @@ def state_file() -> Path:
     return state_file()
 
 
-def _read_state() -> dict:
+def _read_state() -> dict[str, Any]:
     try:
         data = json.loads(state_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):  # none yet, unreadable or damaged: it only holds defaults
@@ -74,7 +74,8 @@ def remember_actor(desk_id: str, callsign: str) -> None:
     """Keep ``callsign`` as this desk's last actor (written whole, mode 0600).
     Raises ``OSError`` when the file cannot be written."""
     data = _read_state()
-    actors = data.get("last_actor") if isinstance(data.get("last_actor"), dict) else {}
+    known = data.get("last_actor")
+    actors: dict[str, Any] = known if isinstance(known, dict) else {}
     actors[desk_id] = callsign
     data["last_actor"] = actors
     path = state_file()
@@ -113,7 +114,7 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
-def read_config() -> tuple[dict, str | None]:
+def read_config() -> tuple[dict[str, Any], str | None]:
     """The config file's settings and, when it cannot be used, why (the file
     and the reason, for a one-line warning).  No file: no settings, no warning
     (and no TOML parser loaded: every start-up comes here)."""
@@ -148,7 +149,8 @@ def choose_language(cli_lang: str | None = None) -> LanguageChoice:
     from dutydesk.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise
 
     env = os.environ
-    config, problem = ({}, None)
+    config: dict[str, Any] = {}
+    problem: str | None = None
     candidates: list[tuple[str, object]] = [("--lang", cli_lang), ("DUTYDESK_LANG", env.get("DUTYDESK_LANG"))]
     if not any(value for _source, value in candidates):
         config, problem = read_config()
@@ -326,7 +328,7 @@ def create_journal_key(desk_id: str) -> bytes:
     return key
 
 
-def append_seal(desk_id: str, seal: dict) -> None:
+def append_seal(desk_id: str, seal: dict[str, Any]) -> None:
     """Add one seal (a shift end's journal head) to the desk's seal file, kept
     beside the key: a journal cut short below it is found.  Raises ``OSError``."""
     _private_key_dir()
@@ -338,7 +340,7 @@ def append_seal(desk_id: str, seal: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def read_seals(desk_id: str) -> list[dict]:
+def read_seals(desk_id: str) -> list[dict[str, Any]]:
     """The seals in the desk's seal file (none when there is no file).  A line
     that is not a seal raises ``ValueError`` naming its number."""
     path = seal_file_path(desk_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from dutydesk.clock import FixedClock, as_utc
 from dutydesk.desk import Desk
@@ -47,7 +48,10 @@ STAFF = [
     ("XC-PS1", "Sergeant He", "PS-XC", "station duty officer"),
 ]
 
-MASS = [
+# (title, place, risk factors, station)
+Scenario = tuple[str, str, dict[str, Any], str]
+
+MASS: list[Scenario] = [
     (
         "Wage-arrears gathering at a construction site gate",
         "Riverside Road, site 3",
@@ -80,7 +84,7 @@ MASS = [
     ),
 ]
 
-OPINION = [
+OPINION: list[Scenario] = [
     (
         "Video of a traffic stop spreading on short-video platforms",
         "Xicheng, Ring Road exit 4",
@@ -216,7 +220,7 @@ def _disputes(desk: Desk, rng: random.Random, now: datetime) -> int:
     return result.inserted
 
 
-def _pick(rng: random.Random):
+def _pick(rng: random.Random) -> tuple[str, Scenario]:
     if rng.random() < 0.55:
         return "mass", rng.choice(MASS)
     return "opinion", rng.choice(OPINION)
@@ -233,7 +237,7 @@ def _play(
     kind: str,
     title: str,
     place: str,
-    factors: dict,
+    factors: dict[str, Any],
     station: str,
     start: datetime,
     *,

@@ -38,11 +38,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dutydesk.i18n import N_, _, translate_marked
 from dutydesk.models import AlarmAck, Assignment, Deadline, Incident, Instruction, LevelChange, Note, Staff, Unit
 from dutydesk.vocab import Action
+
+Payload = dict[str, Any]  # a journal entry's payload, as decoded
 
 WHAT = {
     "incident": N_("incident"),
@@ -109,15 +111,15 @@ class Replay:
         # incident id -> {field: (value, seq)}; "_opened": seq of incident.open
         self.incidents: dict[int, dict[str, tuple[Any, int]]] = {}
         self.opened: dict[int, int] = {}
-        self.levels: dict[int, list[tuple[str | None, str, str, int]]] = defaultdict(list)
+        self.levels: dict[int, list[tuple[Any, Any, str | None, int]]] = defaultdict(list)  # from, to, at, seq
         # deadline id -> facts; "seq" is the last entry that said anything of it
         self.deadlines: dict[int, dict[str, Any]] = {}
         # deadlines journaled without an id: (incident, instruction, rule, due) -> [seq, ...]
-        self.slots: dict[tuple, list[int]] = defaultdict(list)
+        self.slots: dict[tuple[int, int | None, Any, str | None], list[int]] = defaultdict(list)
         self.assignments: dict[int, dict[str, Any]] = {}
         self.instructions: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, dict[str, Any]] = {}
-        self.imports: dict[str, tuple[int, int]] = {}  # at -> (seq, incidents inserted)
+        self.imports: dict[str | None, tuple[int, int]] = {}  # at -> (seq, incidents inserted)
         self.update_import_seq = 0  # the last incidents import that updated rows
         self.alarm_acks: dict[tuple[int, str], dict[str, Any]] = {}  # (deadline, stage) -> by, at, seq
 
@@ -161,12 +163,12 @@ class Replay:
             rec["state"] = state
             rec["met_at" if state == "met" else "closed_at"] = at
 
-    def _import_incidents(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _import_incidents(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         self.imports[_ts(entry.at)] = (seq, int(p.get("inserted") or 0))
         if p.get("updated"):
             self.update_import_seq = seq
 
-    def _incident_open(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_open(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         iid = int(entry.entity_id)
         self.opened[iid] = seq
         inc = self.incidents.setdefault(iid, {})
@@ -188,7 +190,7 @@ class Replay:
             if isinstance(d, dict):
                 self.slots[(iid, None, d.get("rule"), _ts(d.get("due_at")))].append(seq)
 
-    def _level(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _level(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         iid = int(entry.entity_id)
         self._inc(entry)["level"] = (p.get("to"), seq)
         self.levels[iid].append((p.get("from"), p.get("to"), at, seq))
@@ -209,10 +211,10 @@ class Replay:
     _incident_escalate = _level
     _incident_deescalate = _level
 
-    def _incident_status(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_status(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         self._inc(entry)["status"] = (p.get("to"), seq)
 
-    def _incident_assign(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_assign(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         aid = p.get("assignment")
         if isinstance(aid, int):
             self.assignments[aid] = {
@@ -224,12 +226,12 @@ class Replay:
                 "seq": seq,
             }
 
-    def _incident_release(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_release(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         for aid in p.get("assignments") or ():
             rec = self.assignments.setdefault(aid, {"incident": int(entry.entity_id)})
             rec.update(released_at=at, seq=seq)
 
-    def _incident_instruct(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_instruct(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         iid, ins = int(entry.entity_id), p.get("instruction")
         if not isinstance(ins, int):
             return
@@ -247,7 +249,7 @@ class Replay:
             if isinstance(d, dict):
                 self.slots[(iid, ins, d.get("rule"), _ts(d.get("due_at")))].append(seq)
 
-    def _instruction_ack(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _instruction_ack(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         iid, ins = int(entry.entity_id), p.get("instruction")
         if isinstance(ins, int):
             rec = self.instructions.setdefault(ins, {"incident": iid})
@@ -255,12 +257,12 @@ class Replay:
         for d in p.get("deadlines_met") or ():
             self._settle(d.get("id"), seq, iid, "met", at, rule=d.get("rule"), instruction=ins if isinstance(ins, int) else None)
 
-    def _incident_note(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_note(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         nid = p.get("note")
         if isinstance(nid, int):
             self.notes[nid] = {"incident": int(entry.entity_id), "text": p.get("text"), "at": at, "seq": seq}
 
-    def _incident_close(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _incident_close(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         iid = int(entry.entity_id)
         inc = self._inc(entry)
         inc.update(status=("closed", seq), closed_at=(at, seq), summary=(p.get("summary"), seq))
@@ -273,13 +275,13 @@ class Replay:
             if rec.get("incident") == iid and rec.get("released_at") is None and "assigned_at" in rec:
                 rec.update(released_at=max(at or "", rec["assigned_at"] or ""), seq=seq)
 
-    def _deadline_meet(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _deadline_meet(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         self._settle(p.get("deadline"), seq, int(entry.entity_id), "met", at, rule=p.get("rule"), due_at=_ts(p.get("due_at")))
 
-    def _deadline_waive(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _deadline_waive(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         self._settle(p.get("deadline"), seq, int(entry.entity_id), "waived", at, rule=p.get("rule"))
 
-    def _alarm_ack(self, entry: Any, p: dict, seq: int, at: str | None) -> None:
+    def _alarm_ack(self, entry: Any, p: Payload, seq: int, at: str | None) -> None:
         did, stage = p.get("deadline"), p.get("stage")
         if isinstance(did, int) and isinstance(stage, str):
             self.alarm_acks[(did, stage)] = {"by": entry.actor, "at": at, "seq": seq}
@@ -303,21 +305,21 @@ class Replay:
         """Checks incidents; returns the ids of those an import made."""
         seen: set[int] = set()
         imported: set[int] = set()
-        per_import: dict[str, int] = defaultdict(int)
+        per_import: dict[str | None, int] = defaultdict(int)
         cols = (
-            Incident.id,
-            Incident.kind,
-            Incident.title,
-            Incident.place,
-            Incident.level,
-            Incident.status,
-            Incident.reported_at,
-            Incident.occurred_at,
-            Incident.closed_at,
-            Incident.summary,
-            Incident.opened_at,
+            col(Incident.id),
+            col(Incident.kind),
+            col(Incident.title),
+            col(Incident.place),
+            col(Incident.level),
+            col(Incident.status),
+            col(Incident.reported_at),
+            col(Incident.occurred_at),
+            col(Incident.closed_at),
+            col(Incident.summary),
+            col(Incident.opened_at),
         )
-        for row in s.execute(select(*cols).order_by(Incident.id).execution_options(yield_per=5000)):
+        for row in s.execute(select(*cols).order_by(col(Incident.id)).execution_options(yield_per=5000)):
             iid = row.id
             seen.add(iid)
             if iid not in self.opened:
@@ -360,10 +362,12 @@ class Replay:
         return imported
 
     def _compare_levels(self, s: Session, imported: set[int]) -> None:
-        table: dict[int, list[tuple]] = defaultdict(list)
+        table: dict[int, list[tuple[Any, Any, str | None]]] = defaultdict(list)
         for row in s.execute(
-            select(LevelChange.incident_id, LevelChange.from_level, LevelChange.to_level, LevelChange.at, LevelChange.reason_key)
-            .order_by(LevelChange.id)
+            select(
+                col(LevelChange.incident_id), col(LevelChange.from_level), col(LevelChange.to_level), col(LevelChange.at), col(LevelChange.reason_key)
+            )
+            .order_by(col(LevelChange.id))
             .execution_options(yield_per=5000)
         ):
             if row.incident_id in imported and row.reason_key == "imported":
@@ -391,13 +395,15 @@ class Replay:
     def _compare_deadlines(self, s: Session, imported: set[int]) -> None:
         slots = {k: list(v) for k, v in self.slots.items()}
         import_times = set(self.imports)
-        records = dict(self.deadlines)
+        records: dict[int | None, dict[str, Any]] = dict(self.deadlines.items())  # keyed as the rows' ids are typed
 
         def take_slot(row: Any) -> int | None:
             found = slots.get((row.subject_id, row.instruction_id, row.rule, _ts(row.due_at)))
             return found.pop(0) if found else None
 
-        for row in s.scalars(select(Deadline).where(Deadline.subject_type == "incident").order_by(Deadline.id).execution_options(yield_per=5000)):
+        for row in s.scalars(
+            select(Deadline).where(col(Deadline.subject_type) == "incident").order_by(col(Deadline.id)).execution_options(yield_per=5000)
+        ):
             rec = records.pop(row.id, None)
             origin = rec.get("origin") if rec else None
             if origin is None:
@@ -441,10 +447,10 @@ class Replay:
                 )
 
     def _compare_assignments(self, s: Session) -> None:
-        codes = dict(s.execute(select(Unit.id, Unit.code)).all())
-        callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
-        records = dict(self.assignments)
-        for row in s.scalars(select(Assignment).order_by(Assignment.id).execution_options(yield_per=5000)):
+        codes: dict[int | None, str] = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
+        callsigns: dict[int | None, str] = dict(s.execute(select(col(Staff.id), col(Staff.callsign))).all())
+        records: dict[int | None, dict[str, Any]] = dict(self.assignments.items())  # keyed as the rows' ids are typed
+        for row in s.scalars(select(Assignment).order_by(col(Assignment.id)).execution_options(yield_per=5000)):
             rec = records.pop(row.id, None)
             if rec is None or "assigned_at" not in rec:
                 raise _unjournaled("assignment", row.id)
@@ -463,10 +469,10 @@ class Replay:
             raise _missing("assignment", aid, rec.get("seq"))
 
     def _compare_instructions(self, s: Session) -> None:
-        codes = dict(s.execute(select(Unit.id, Unit.code)).all())
-        callsigns = dict(s.execute(select(Staff.id, Staff.callsign)).all())
-        records = dict(self.instructions)
-        for row in s.scalars(select(Instruction).order_by(Instruction.id).execution_options(yield_per=5000)):
+        codes: dict[int | None, str] = dict(s.execute(select(col(Unit.id), col(Unit.code))).all())
+        callsigns: dict[int | None, str] = dict(s.execute(select(col(Staff.id), col(Staff.callsign))).all())
+        records: dict[int | None, dict[str, Any]] = dict(self.instructions.items())  # keyed as the rows' ids are typed
+        for row in s.scalars(select(Instruction).order_by(col(Instruction.id)).execution_options(yield_per=5000)):
             rec = records.pop(row.id, None)
             if rec is None or "sent_at" not in rec:
                 raise _unjournaled("instruction", row.id)
@@ -487,8 +493,8 @@ class Replay:
             raise _missing("instruction", iid, rec.get("seq"))
 
     def _compare_notes(self, s: Session) -> None:
-        records = dict(self.notes)
-        for row in s.scalars(select(Note).order_by(Note.id).execution_options(yield_per=5000)):
+        records: dict[int | None, dict[str, Any]] = dict(self.notes.items())  # keyed as the rows' ids are typed
+        for row in s.scalars(select(Note).order_by(col(Note.id)).execution_options(yield_per=5000)):
             rec = records.pop(row.id, None)
             if rec is None:
                 raise _unjournaled("note", row.id)
@@ -501,7 +507,7 @@ class Replay:
 
     def _compare_alarm_acks(self, s: Session) -> None:
         records = dict(self.alarm_acks)
-        for row in s.scalars(select(AlarmAck).order_by(AlarmAck.id)):
+        for row in s.scalars(select(AlarmAck).order_by(col(AlarmAck.id))):
             rec = records.pop((row.deadline_id, row.stage), None)
             if rec is None:
                 raise _unjournaled("alarm", row.id)
@@ -512,6 +518,6 @@ class Replay:
             raise _missing("alarm", f"{did}/{stage}", rec.get("seq"))
 
 
-def _change(change: tuple) -> str:
+def _change(change: tuple[Any, ...]) -> str:
     old, new, at = change
     return f"{old or '-'}→{new} @ {at}"

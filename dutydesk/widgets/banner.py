@@ -16,6 +16,7 @@ banner when it changes; a banner mounted later reads it on mount.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -33,7 +34,7 @@ class BannerState:
     alarms_due: int = 0  # of those, at stage "due" (due now or overdue)
     overdue: int = 0  # pending deadlines past due, acknowledged or not
     problem: str = ""  # the desk unreachable, the scheduler stopped ("" when well)
-    keys: tuple = field(default=(), compare=False)
+    keys: tuple[str, ...] = field(default=(), compare=False)
 
 
 def banner_text(state: BannerState, width: int) -> Text:
@@ -86,7 +87,7 @@ class AlarmBanner(Widget):
     }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = BannerState()
 

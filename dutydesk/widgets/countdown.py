@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -32,7 +33,7 @@ class CountdownColumn(Widget):
     }
     """
 
-    def __init__(self, table: DataTable, label: str, *, words: bool = False, **kwargs) -> None:
+    def __init__(self, table: DataTable[Any], label: str, *, words: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.table = table
         self.label = label
@@ -134,7 +135,7 @@ class StatusLine(Widget):
     }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.text = Text("")
 

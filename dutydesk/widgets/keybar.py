@@ -8,11 +8,17 @@ board's first paint (measured with bench/console.py); this bar is rendered once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
 from dutydesk.i18n import _, translate_marked
+
+if TYPE_CHECKING:
+    from textual.events import Resize
+    from textual.screen import Screen
 
 
 class KeyBar(Static):
@@ -31,7 +37,7 @@ class KeyBar(Static):
         self._parts = self.parts_for(self.screen)
         self._lay_out(self.size.width or self.app.size.width)
 
-    def on_resize(self, event) -> None:  # noqa: ANN001
+    def on_resize(self, event: Resize) -> None:
         self._lay_out(event.size.width)
 
     def _lay_out(self, width: int) -> None:
@@ -50,7 +56,7 @@ class KeyBar(Static):
             used += need
         self.update("\n".join("  ".join(line) for line in lines))
 
-    def parts_for(self, screen) -> list[tuple[str, str]]:  # noqa: ANN001
+    def parts_for(self, screen: Screen[Any]) -> list[tuple[str, str]]:
         """Each key as (its plain text, for measuring; its markup)."""
         parts = []
         for binding in list(getattr(screen, "BINDINGS", [])) + list(self.app.BINDINGS):
