@@ -81,3 +81,35 @@ async def test_waive_dialog_names_the_state_once(desk, clock, gathering):
         assert isinstance(app.screen, ConfirmDialog)
         due = next(line for line in lines_of(app.screen) if line.startswith("Due:"))
         assert due.count("DUE") == 1, due
+
+
+async def test_handover_list_names_to_whom_an_instruction_deadline_runs(desk, clock, gathering):
+    """The shift's pending and missed lists said 'Instruction reaches the front-line unit' twice,
+    not to whom (the board says 'ack PS-RV', the alarms '(to PS-RV)')."""
+    from tests.test_shift_console import open_shift, shown
+
+    desk.start_shift("DC1")
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    clock.advance(minutes=3)  # missed during the shift, and still pending
+    desk.instruct(gathering.id, "DC2", "Call the site manager")
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_shift(pilot)
+        text = shown(screen.query_one("#deadline-list", Static))
+        pending, missed = text.split("Missed during this shift")
+        assert "(to PS1)" in pending and "(to DC2)" in pending, text
+        assert "(to PS1)" in missed, text
+
+
+async def test_close_dialog_warnings_name_to_whom(desk, clock, gathering):
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_incident_screen(pilot, gathering.id)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        warned = [line for line in lines_of(app.screen) if "Instruction reaches" in line]
+        assert warned and all("(to PS1)" in line for line in warned), lines_of(app.screen)
+    closed = desk.close_incident(gathering.id, "Dispersed")  # the CLI prints these after the close
+    assert any("(to PS1)" in w for w in closed.warnings), closed.warnings

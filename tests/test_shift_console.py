@@ -146,9 +146,9 @@ async def test_missed_during_this_shift_lists_what_went_overdue_in_it(desk, cloc
     missed = [" ".join(x.split()) for x in text.split("Missed during this shift (3)\n", 1)[1].splitlines()]
     label = "Instruction reaches the front-line unit"
     assert missed == [
-        f"#{inc.id} {label} 11-22 10:11 met late, 30 s late",
-        f"#{other.id} {label} 11-22 10:21 missed",
-        f"#{inc.id} {label} 11-22 10:26 overdue, 3 min late",
+        f"#{inc.id} {label} (to PS1) 11-22 10:11 met late, 30 s late",
+        f"#{other.id} {label} (to SPD) 11-22 10:21 missed",
+        f"#{inc.id} {label} (to NEG) 11-22 10:26 overdue, 3 min late",
     ], missed
 
 

@@ -248,6 +248,7 @@ class ShiftScreen(Screen):
         self._show_deadlines(self.app.clock.now())
 
     def _show_deadlines(self, now: datetime) -> None:
+        from dutydesk.alerts import deadline_name
         from dutydesk.reports.data import outcome, outcome_label
         from dutydesk.reports.document import margin_text
 
@@ -256,14 +257,16 @@ class ShiftScreen(Screen):
         pending = [d for d in pending if d.state == "pending"]
         soon = _grid(ratio_col=1)
         for d in pending:
-            soon.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True), left_text(d, now))
+            soon.add_row(f"#{d.subject_id}", Text(safe(deadline_name(d.label, d.to))), fmt_local(d.due_at, short=True), left_text(d, now))
         missed = _grid(ratio_col=1)
         for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
             done = d.met_at if d.state == "met" else now if d.state == "pending" else None
             became = outcome_label(outcome(d, now))
             if done is not None:  # how late: met late, or overdue still
                 became = _("{outcome}, {margin}").format(outcome=became, margin=margin_text((d.due_at - done).total_seconds()))
-            missed.add_row(f"#{d.subject_id}", Text(safe(d.label)), fmt_local(d.due_at, short=True), Text(became, style="bold red"))
+            missed.add_row(
+                f"#{d.subject_id}", Text(safe(deadline_name(d.label, d.to))), fmt_local(d.due_at, short=True), Text(became, style="bold red")
+            )
         self.query_one("#deadline-list", Static).update(
             Group(_section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed))
         )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 from dutydesk import journal, reasons, writerules
 from dutydesk import text as txt
 from dutydesk.bulk import opening_deadlines
+from dutydesk.alerts import deadline_name
 from dutydesk.clock import as_utc
 from dutydesk.errors import Refused
 from dutydesk.i18n import _
@@ -25,8 +26,9 @@ from dutydesk.views import IncidentDetail, InstructionView, NoteView
 from dutydesk.vocab import Action, ClosePayload, DeadlineState, DueRef, IncidentOpenPayload, IncidentStatus, LevelChangePayload, StatusPayload
 
 
-def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
-    """A closing warning (as the journal keeps it) in the reader's words."""
+def closing_warning_text(warning: dict[str, Any], kind: Kind | None, to: str | None = None) -> str:
+    """A closing warning (as the journal keeps it) in the reader's words; ``to``: to whom the
+    deadline's instruction went, named as the board and the alarms name it ("ack PS-RV")."""
     if warning.get("role"):
         role = kind.find_role(warning["role"]) if kind else None
         return _("role '{role}' was never filled").format(role=role.text() if role else warning["role"])
@@ -34,7 +36,7 @@ def closing_warning_text(warning: dict[str, Any], kind: Kind | None) -> str:
     due = warning.get("due_at")
     return _("deadline {id} '{label}' is still {state} (due {due})").format(
         id=warning.get("deadline"),
-        label=rule.text() if rule else warning.get("rule"),
+        label=deadline_name(rule.text() if rule else str(warning.get("rule")), to),
         state=_("overdue") if warning.get("overdue") else _("pending"),
         due=fmt_local(datetime.fromisoformat(due) if isinstance(due, str) else due),
     )
@@ -318,7 +320,8 @@ class Incidents(UnitOfWork):
         warnings = self._write(op)
         detail = self.get_incident(incident_id)
         k = self._kind_or_none(detail.kind)
-        detail.warnings = [closing_warning_text(w, k) for w in warnings]
+        to = {dl.id: dl.to for dl in detail.deadlines}
+        detail.warnings = [closing_warning_text(w, k, to.get(w.get("deadline", 0))) for w in warnings]
         return detail
 
     def closing_warnings(self, detail: IncidentDetail) -> list[str]:
@@ -327,10 +330,10 @@ class Incidents(UnitOfWork):
         now = as_utc(self.clock.now())
         k = self._kind_or_none(detail.kind)
         warnings: list[dict[str, Any]] = [
-            {"deadline": d.id, "rule": d.rule, "due_at": d.due_at, "overdue": d.overdue(now)}
+            {"deadline": d.id, "rule": d.rule, "due_at": d.due_at, "overdue": d.overdue(now), "to": d.to}
             for d in detail.deadlines
             if d.state == DeadlineState.PENDING
         ]
         ever = {a.role for a in detail.assignments}
         warnings += [{"role": r.key, "unfilled": True} for r in detail.roles if r.required and r.key not in ever]
-        return [closing_warning_text(w, k) for w in warnings]
+        return [closing_warning_text(w, k, w.get("to")) for w in warnings]

@@ -30,6 +30,7 @@ class Shifts(UnitOfWork):
         def _deadline_view(self, d: Deadline | Row[Any], kind: Kind | None) -> DeadlineView: ...
         def kind_or_none(self, key: str) -> Kind | None: ...
         def _staff(self, s: Session, callsign: str, field: str = "callsign") -> Staff: ...
+        def _shorten(self, s: Session, pairs: list[tuple[DeadlineView, Kind | None]]) -> None: ...
 
     def overdue_during(self, start: datetime, end: datetime) -> list[DeadlineView]:
         """The deadlines that fell due in [start, end) and went overdue
@@ -41,8 +42,10 @@ class Shifts(UnitOfWork):
                 .where(col(Deadline.subject_type) == "incident", col(Deadline.due_at) >= as_utc(start), col(Deadline.due_at) < as_utc(end))
                 .order_by(col(Deadline.due_at), col(Deadline.id))
             )
-            views = [self._deadline_view(d, self.kind_or_none(d.kind)) for d in s.execute(stmt)]
-        return [d for d in views if went_overdue(d, end)]
+            pairs = [(self._deadline_view(d, self.kind_or_none(d.kind)), self.kind_or_none(d.kind)) for d in s.execute(stmt)]
+            pairs = [(d, k) for d, k in pairs if went_overdue(d, end)]
+            self._shorten(s, pairs)  # to whom an instruction's deadline runs, as the board says it
+        return [d for d, _k in pairs]
 
     # -- shifts ------------------------------------------------------------------
     def start_shift(self, commander: str, *, at: datetime | None = None) -> ShiftView:

@@ -78,9 +78,9 @@ def add_columns(table: DataTable, table_id: str, width: int, short_date: str, st
 def deadline_name(dl: DeadlineView) -> str:
     """The deadline's full name, with to whom for an instruction's one: two
     "Instruction reaches the…" rows are told apart."""
-    if dl.to:
-        return _("{label} (to {who})").format(label=dl.label, who=dl.to)
-    return dl.label
+    from dutydesk.alerts import deadline_name as named  # the alarms' and the shift's wording
+
+    return named(dl.label, dl.to)
 
 
 def left_text(dl: DeadlineView, now: datetime) -> Text:
