@@ -145,3 +145,18 @@ def test_bad_override_names_file_key_and_reason(tmp_path, text, key, reason):
 def test_missing_override_file(tmp_path):
     with pytest.raises(PlaybookError, match="file not found"):
         load_playbooks(tmp_path / "nope.toml")
+
+
+def test_the_light_readers_cache_is_keyed_by_the_playbook_code(tmp_path):
+    """The light read path caches the validated playbooks under a key made of
+    the playbook code and files: a key it cannot make (a code file gone, e.g.
+    when the module became a package) would validate them the full way on
+    every run."""
+    from dutydesk.lightread.playbooks import playbooks_key
+
+    key = playbooks_key(None)
+    assert key is not None
+    assert playbooks_key(None) == key
+    override = tmp_path / "playbooks.toml"
+    override.write_text("", encoding="utf-8")
+    assert playbooks_key(override) not in (None, key)

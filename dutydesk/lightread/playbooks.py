@@ -17,7 +17,7 @@ from dutydesk import __version__
 from dutydesk.i18n import DEFAULT_LANGUAGE, _, current_language, pick
 
 PLAYBOOK_DIR = Path(__file__).parent.parent / "playbooks"
-PLAYBOOK_CODE = Path(__file__).parent.parent / "playbook.py"
+PLAYBOOK_CODE = Path(__file__).parent.parent / "playbook"  # the package: every module of it is in the cache key
 
 
 class _Item:
@@ -145,7 +145,7 @@ def _regular_bytes(path: Path) -> bytes | None:
 def playbooks_key(override: Path | None) -> str | None:
     """The cache key of the playbooks as ``load_playbooks(override)`` would build them; None when a file cannot be read."""
     h = hashlib.sha256(f"{__version__}\0".encode())
-    for path in [PLAYBOOK_CODE, *sorted(PLAYBOOK_DIR.glob("*.toml"))] + ([Path(override)] if override is not None else []):
+    for path in [*sorted(PLAYBOOK_CODE.glob("*.py")), *sorted(PLAYBOOK_DIR.glob("*.toml"))] + ([Path(override)] if override is not None else []):
         data = _regular_bytes(path)
         if data is None:
             return None
