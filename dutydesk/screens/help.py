@@ -25,16 +25,18 @@ class HelpScreen(ModalScreen):
         table.add_column(_("Key"), no_wrap=True)
         table.add_column(_("Does"))
         seen = set()
+        self.rows: list[tuple[str, str]] = []  # (keys, what they do): the table's rows, as written
         for source in (self.under, self.app):
             for binding in getattr(source, "BINDINGS", []):
                 if not isinstance(binding, Binding) or binding.description in seen:
                     continue
                 seen.add(binding.description)
                 keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                table.add_row(keys, translate_marked(binding.description))  # defined at import: translated now
-        table.add_row("ctrl+p", _("Command palette: every action by name"))
-        table.add_row("tab / shift+tab", _("Move between fields and tables"))
-        self.rows = [tuple(cell for cell in row) for row in zip(*(col._cells for col in table.columns))]
+                self.rows.append((keys, translate_marked(binding.description)))  # defined at import: translated now
+        self.rows.append(("ctrl+p", _("Command palette: every action by name")))
+        self.rows.append(("tab / shift+tab", _("Move between fields and tables")))
+        for row in self.rows:
+            table.add_row(*row)
         with VerticalScroll(classes="box tall"):
             yield Static(table)
             yield Static(
