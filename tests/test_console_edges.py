@@ -113,3 +113,34 @@ async def test_close_dialog_warnings_name_to_whom(desk, clock, gathering):
         assert warned and all("(to PS1)" in line for line in warned), lines_of(app.screen)
     closed = desk.close_incident(gathering.id, "Dispersed")  # the CLI prints these after the close
     assert any("(to PS1)" in w for w in closed.warnings), closed.warnings
+
+
+def test_chinese_words_tell_due_time_from_due_state_and_say_missed():
+    """到期 was both the due-time column's heading and the DUE state; MISSED read 未完成 (not done)."""
+    from dutydesk.i18n import _
+
+    set_language("zh_CN")
+    assert _("Due") != _("DUE") and _("DUE") in _("DUE +{late}")
+    assert _("Due").split("：")[0] in _("Due: {at}")  # the dialogs' due line says the heading's word
+    for missed in ("MISSED", "missed", "MISSED: not acknowledged", "Missed during this shift"):
+        assert "逾期未完成" in _(missed), (missed, _(missed))
+
+
+async def test_chinese_header_labels_the_occurred_time_even_when_cut(desk, clock):
+    """The occurred time read as a bare time in Chinese ('{at} 发生': the label came after the time,
+    and the cut at 80 columns took it): each time in the header has its label first."""
+    import re
+
+    from dutydesk.timefmt import fmt_local
+
+    clock.advance(minutes=30)
+    happened = clock.now().replace(minute=5)
+    inc = desk.open_incident(kind="mass", title="Wage gathering", place="Riverside Road, site 3, the east gate", level="B", occurred=happened)
+    set_language("zh_CN")
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident_screen(pilot, inc.id)
+        second = str(screen.query_one("#summary", Static).render()).splitlines()[1]
+        for label in ("接报", "发生"):  # the label, then its time
+            assert re.search(label + r" \d+月\d+日 \d\d:\d\d", second), second
+        assert "发生 " + fmt_local(happened, short=True) in second, second

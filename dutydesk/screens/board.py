@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from dutydesk.alerts import warn_lead
-from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.i18n import N_, _, pgettext, translate_marked
 from dutydesk.messages import DeskChanged, Loaded, LoadFailed, Tick
 from dutydesk.vocab import status_label
 from dutydesk.text import safe
@@ -56,6 +56,12 @@ SCROLLBAR = 2
 BASE = (("id", N_("ID")), ("level", N_("Level")), ("what", N_("Due")), ("title", N_("Title")), ("place", N_("Place")))
 # ... and these while the title keeps TITLE_MIN cells, added in this order.
 OPTIONAL = (("status", N_("Status")), ("roles", N_("Roles")), ("receiver", N_("Receiver")), ("kind", N_("Kind")), ("deadline", N_("Deadline")))
+
+
+def heading(key: str, label: str) -> str:
+    """A column's heading in the reader's words; "Due" over what is due next ("1st statement")
+    is not the due time's heading elsewhere (zh_CN: 事项, not 截止时间)."""
+    return pgettext("what is due next", "Due") if key == "what" else translate_marked(label)
 
 
 @dataclass
@@ -98,7 +104,7 @@ def plan_columns(width: int, rows: list[IncidentSummary], texts: dict[int, dict[
     level, what is due, title and place always; status, roles, receiver and
     kind while the title keeps TITLE_MIN cells; the deadline in full when the
     title and place have what they need beside it."""
-    labels = {key: translate_marked(label) for key, label in BASE + OPTIONAL}
+    labels = {key: heading(key, label) for key, label in BASE + OPTIONAL}
     values = {key: [texts[r.id][key] for r in rows] for key in labels}
     widths = {key: _width(values[key], labels[key]) for key in ("id", "level", "status", "roles", "receiver", "kind")}
     widths["what"] = _width(values["what"], labels["what"], WHAT_MAX)
@@ -149,7 +155,7 @@ def plan_rail(width: int, wide: bool, countdown_width: int, scrollbar: bool, val
         keys.append(("deadline", N_("Deadline")))
     if width < RAIL_AT:  # narrow: the countdown says it
         keys.pop(0)
-    labels = {k: translate_marked(label) for k, label in keys + [("title", N_("Title"))]}
+    labels = {k: heading(k, label) for k, label in keys + [("title", N_("Title"))]}
     cols = []
     used = countdown_width + (SCROLLBAR if scrollbar else 0)
     for key, _label in keys:
