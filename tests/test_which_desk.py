@@ -306,6 +306,7 @@ def test_more_than_a_day_back_warns_naming_how_far(staffed):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("dutydesk.desk.SystemClock", Noon)
+        mp.setattr("dutydesk.lightwrite.SystemClock", Noon)  # `incident note` writes through the light writer (dutydesk/lightwrite.py)
         r = staffed("incident", "open", "--kind", "mass", "--title", "Old", "--place", "Square", "--level", "C", "--at", "2026-11-20T09:00", "--json")
         assert r.exit_code == 0, r.stderr
         warning = r.stderr.strip()
