@@ -144,3 +144,57 @@ async def test_chinese_header_labels_the_occurred_time_even_when_cut(desk, clock
         for label in ("接报", "发生"):  # the label, then its time
             assert re.search(label + r" \d+月\d+日 \d\d:\d\d", second), second
         assert "发生 " + fmt_local(happened, short=True) in second, second
+
+
+async def test_l_then_a_level_key_then_the_reason_in_one_burst(desk, gathering):
+    """At 3 a.m. a commander presses l and types at once: the first key is the level (the picker
+    has the focus and takes a level key), the rest is the reason (the reason field has the focus
+    once the level is chosen).  Was: every letter went into the reason and the level stayed unset."""
+    from tests.test_incident_screen import burst
+
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, gathering.id)
+        burst(app, ["l", "a", *"road blocked"])
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.query_one("#choice").value == "A"
+        assert dialog.query_one("#reason").value == "road blocked"
+        assert "B → A" in str(dialog.query_one("#change", Static).render())  # the change in words, before Enter
+        burst(app, ["enter"])
+        await settle(pilot)
+    changed = desk.get_incident(gathering.id)
+    assert changed.level == "A" and changed.level_changes[-1].reason == "road blocked"
+
+
+async def test_a_key_that_is_no_level_is_refused_on_the_picker(desk, gathering):
+    """A letter that names no level is neither a level nor a reason: the dialog says which keys."""
+    from tests.test_incident_screen import burst
+
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, gathering.id)
+        burst(app, ["l", "x"])
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.query_one("#choice").value is not None and dialog.query_one("#choice").is_blank()
+        assert dialog.query_one("#reason").value == ""
+        error = str(dialog.query_one("#error", Static).render())
+        assert "a" in error.lower() and "c" in error.lower(), error
+        burst(app, ["c"])  # a level key still chooses, and the error clears
+        await settle(pilot)
+        assert dialog.query_one("#choice").value == "C"
+        assert str(dialog.query_one("#error", Static).render()).strip() == ""
+        assert app.focused is dialog.query_one("#reason")
+
+
+async def test_opinion_levels_take_their_first_letter(desk):
+    from tests.test_incident_screen import burst
+
+    video = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="yellow")
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_incident_screen(pilot, video.id)
+        burst(app, ["l", "r", *"national media", "enter"])
+        await settle(pilot)
+    assert desk.get_incident(video.id).level == "red"

@@ -50,12 +50,13 @@ async def test_tab_in_a_burst_moves_between_the_characters_typed_before_and_afte
 
 
 async def test_l_and_a_reason_in_one_burst_keep_the_reason(desk, opened):
-    """Was: the reason went to the New level dropdown and was dropped."""
+    """Was: the reason went to the New level dropdown and was dropped.  The level's key
+    comes first (the picker has the focus and takes it), then the reason."""
     slow, _ = opened
     app = make_app(desk)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_incident_screen(pilot, slow.id)
-        burst(app, ["l", *"crowd growing"])
+        burst(app, ["l", "a", *"crowd growing"])
         await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog), stack(app)
         assert app.screen.query_one("#reason", Input).value == "crowd growing"

@@ -122,6 +122,8 @@ class Dialog(ModalScreen):
                 return keys
             key = keys.pop(0)
             focused = self.app.focused
+            if key.is_printable and key.character and not key.key.startswith("alt+") and self.take_key(focused, key.character):
+                continue  # a choice by its key: the keys after it go where that sent the focus
             if isinstance(focused, Input) and key.is_printable and key.character and not key.key.startswith("alt+"):
                 focused.insert_text_at_cursor(key.character)  # at once: an Enter after it submits it
             elif isinstance(focused, Input) and key.key == "backspace":
@@ -154,6 +156,12 @@ class Dialog(ModalScreen):
         """The text field that takes text typed while the focus is on a list or
         a button (None: such keys stay where they are)."""
         return None
+
+    def take_key(self, focused: Widget | None, character: str) -> bool:
+        """A printable key ``focused`` does not take as text, acted on by the dialog
+        (a choice by its key); True when taken.  None here."""
+        del focused, character
+        return False
 
     def action_submit(self) -> None:
         """Ctrl+S: what OK does, once the keys typed before it are in their field."""

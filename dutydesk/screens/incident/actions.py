@@ -102,6 +102,13 @@ class IncidentActions:
                     lambda refused: self.action_level(new, why, refused),
                 )
 
+        order = [lv.key for lv in self._kind().levels]  # gravest first
+        short = self.app.desk.playbooks.level_short
+
+        def change(new: str) -> str:
+            words = _("{old} → {new}: escalation") if order.index(new) < order.index(d.level) else _("{old} → {new}: de-escalation")
+            return words.format(old=short(d.kind, d.level), new=short(d.kind, new))
+
         value = level if level in {k for _label, k in choices} else None
         self._push(
             ChoiceDialog(
@@ -112,6 +119,8 @@ class IncidentActions:
                 reason_label=_("Reason (required)"),
                 info=info,
                 reason=reason,
+                keyed=True,
+                describe=change,
             ),
             done,
             refusal,
