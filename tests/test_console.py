@@ -273,6 +273,8 @@ async def test_shift_start_and_handover(desk, clock):
         await pilot.press(*"DC1")
         await pilot.click("#start")
         await settle(pilot)
+        await pilot.press("y")  # Start asks first, naming who starts (it started at once)
+        await settle(pilot)
         assert desk.current_shift().commander == "DC1"
         clock.advance(hours=12)
         app.screen.query_one("#commander", Input).value = "DC2"

@@ -198,3 +198,28 @@ async def test_opinion_levels_take_their_first_letter(desk):
         burst(app, ["l", "r", *"national media", "enter"])
         await settle(pilot)
     assert desk.get_incident(video.id).level == "red"
+
+
+async def test_ctrl_s_asks_before_starting_a_shift_naming_who_starts_and_whose_ended(desk, clock):
+    """Ctrl+S started a shift at once; every other change from a single key asks."""
+    from tests.test_shift_console import open_shift, type_ahead
+
+    desk.start_shift("DC1")
+    clock.advance(hours=12)
+    desk.end_shift("quiet night")
+    clock.advance(minutes=5)
+    app = make_app(desk)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_shift(pilot)
+        type_ahead(app, [*"DC2", "ctrl+s"])
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), type(app.screen).__name__
+        said = " ".join(lines_of(app.screen))
+        assert "DC2" in said and "DC1" in said, said  # who starts, and whose shift was the last (ended)
+        assert desk.current_shift() is None  # nothing yet
+        await pilot.press("n")
+        await settle(pilot)
+        assert desk.current_shift() is None
+        type_ahead(app, ["ctrl+s", "y"])
+        await settle(pilot)
+    assert desk.current_shift().commander == "DC2"

@@ -102,6 +102,7 @@ class ShiftScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.data: tuple | None = None  # (shift, live incidents, pending deadlines, went overdue in the shift)
+        self.last_shift = None  # the shift started last (running or ended): Ctrl+S names it
         self.sending_to = ""
         # Keys and actions that came while the screen was opening ("s" and the call
         # sign typed at once): held, then replayed in order once the form has the focus.
@@ -198,14 +199,18 @@ class ShiftScreen(Screen):
             pending = desk.list_deadlines()
             # Went overdue during the shift (due in it, not met by due), found by the due_at index.
             overdue = desk.overdue_during(shift.started_at, desk.clock.now()) if shift is not None else []
+            last = desk.last_shift() if shift is None else shift  # whose shift ended last: Ctrl+S names it
         except Exception as exc:  # a locked or unreachable desk: said on the screen, never a crash
             log.fault("console shift", exc)
             self.post_message(LoadFailed("shift", f"{type(exc).__name__}: {exc}"))
             return
+        self.post_message(Loaded("shift-last", last))
         self.post_message(Loaded("shift", (shift, live, pending, overdue)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if message.what == "shift-last":
+            self.last_shift = message.data
         if message.what == "shift":
             self.data = message.data
             self.show(*message.data)
@@ -344,14 +349,32 @@ class ShiftScreen(Screen):
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        self._after_typing(self._start)
+        self._confirm(self._start)
 
-    def _start(self) -> None:
+    def _start(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
+        """Ctrl+S asks as Ctrl+O and Ctrl+E do, naming who starts and whose shift ended last."""
+        from dutydesk.screens.dialogs import ConfirmDialog
+
         who = self.query_one("#commander", Input).value.strip()
         if not who:
             self._refuse(_("Duty commander: enter a call sign"))
-            return
-        self._send(lambda: self.app.desk.start_shift(who), "start")
+            return None
+        running = self._shift_running()
+        if running is not None:
+            self._refuse(_("Shift {id} ({who}) is running: hand it over (Ctrl+O) or end it (Ctrl+E)").format(id=running.id, who=running.commander))
+            return None
+        lines = [_("Duty commander from now: {who}").format(who=who)]
+        last = self.last_shift
+        if last is not None and last.ended_at is not None:
+            lines.append(_("Last shift: {id}, {who}, ended {at}").format(id=last.id, who=last.commander, at=fmt_local(last.ended_at)))
+        elif last is None and self.data is not None:  # read (it comes before the rest), and none
+            lines.append(_("The first shift on this desk"))
+
+        def then(yes: bool | None) -> None:
+            if yes:
+                self._send(lambda: self.app.desk.start_shift(who), "start")
+
+        return ConfirmDialog(_("Start a shift for {who}?").format(who=who), lines, ok=_("Start shift"), cancel=_("Cancel")), then
 
     # A handover and an end of shift are state changes: a dialog names to whom /
     # which shift first.  The keys typed after Ctrl+O ('y') go to that dialog.
