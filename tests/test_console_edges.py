@@ -223,3 +223,19 @@ async def test_ctrl_s_asks_before_starting_a_shift_naming_who_starts_and_whose_e
         type_ahead(app, ["ctrl+s", "y"])
         await settle(pilot)
     assert desk.current_shift().commander == "DC2"
+
+
+async def test_overdue_at_start_is_said_by_the_alarms_and_the_board_has_no_dead_notice(desk, clock, gathering):
+    """The board's announce() (a notice of what fell due while no console ran) was never called:
+    the alarm banner and its bell say it at start.  The dead code is gone."""
+    from dutydesk.screens.board import BoardScreen
+    from tests.test_alarm_console import banner
+
+    desk.instruct(gathering.id, "PS1", "Send two cars")
+    clock.advance(minutes=5)  # fell due while no console ran
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "1 overdue" in banner(app), banner(app)
+        assert isinstance(app.screen, BoardScreen)
+        assert not hasattr(app.screen, "announce") and not hasattr(app.screen, "announce_overdue")

@@ -227,7 +227,6 @@ class BoardScreen(Screen):
         self.kinds: dict[int, str] = {}
         self.colours: dict[int, str | None] = {}
         self.flashing: dict[int, int] = {}
-        self.announce_overdue = False
         self.loaded = False
         self.visible_keys: list[str] = []
         self.rail_keys: list[str] = []
@@ -370,8 +369,6 @@ class BoardScreen(Screen):
         self.query_one("#board-row").display = bool(rows)
         self.loaded = self.loaded or loaded
         self.refresh_countdowns(now)
-        if self.announce_overdue and loaded:
-            self.announce()
 
     def _show_rail(self, now: datetime, width: int, rail_h: int, selected_deadline: int | None) -> None:
         """The rail: every pending deadline, overdue first, then soonest."""
@@ -424,15 +421,6 @@ class BoardScreen(Screen):
             "deadline": d.label,
             "title": inc.title if inc else "-",
         }
-
-    def announce(self) -> None:
-        """At start: say how many deadlines fell due while no console watched."""
-        self.announce_overdue = False
-        now = self.app.clock.now()
-        overdue = sum(1 for d in self.pending if d.due_at < now)
-        if overdue:
-            self.notify(_("{n} deadline(s) already overdue").format(n=overdue), title=_("Overdue"), severity="error", timeout=10)
-            self.app.bell()
 
     def _selected_key(self, selector: str) -> int | None:
         table = self.query_one(selector, DataTable)
