@@ -77,6 +77,16 @@ def desk(bare_desk: Desk) -> Desk:
 
 
 @pytest.fixture
+def opened(desk: Desk, clock: FixedClock):
+    """Two live incidents (the console tests' usual pair): a mass gathering at
+    level B, then a minute later an opinion incident at red."""
+    slow = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
+    clock.advance(minutes=1)
+    fast = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    return slow, fast
+
+
+@pytest.fixture
 def cli(db_url: str):
     """The CLI on the test's desk, through Typer's runner."""
     from dutydesk.cli import app

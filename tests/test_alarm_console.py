@@ -10,16 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.screens.alarms import AlarmScreen
 from dutydesk.widgets.banner import AlarmBanner, BannerState, banner_text
 from tests.conftest import T0
-from tests.test_console import settle
-
-
-def make_app(desk, **kwargs) -> DutyDeskApp:
-    kwargs.setdefault("alerts", False)
-    return DutyDeskApp(desk, poll_interval=kwargs.pop("poll_interval", None), tick_interval=None, **kwargs)
+from tests.consoles import console, make_app, settle
 
 
 def banner(app) -> str:
@@ -47,9 +41,7 @@ def video(desk):
 
 async def test_alarm_appears_when_due_and_stays_until_acknowledged(desk, clock, video):
     inc, first = video
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         rung = bells(app)
         assert banner(app) == "" and app.alarms == []  # nothing due: the banner takes no space
         clock.set(first.due_at - timedelta(minutes=5))  # inside its warning lead (the last quarter)
@@ -95,9 +87,7 @@ async def test_alarm_appears_when_due_and_stays_until_acknowledged(desk, clock, 
 async def test_k_then_escape_acknowledges_nothing(desk, clock, video):
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=1))
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("f2", "k", "escape")
         await settle(pilot)
         assert desk.alarm_acks() == set() and [a.deadline_id for a in app.alarms] == [first.id]
@@ -107,25 +97,19 @@ async def test_an_alarm_survives_a_console_restart_until_acknowledged(desk, cloc
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=2))
     for _ in range(2):
-        app = make_app(desk)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+        async with console(desk, size=(80, 24)) as (app, pilot):
             assert first.id in {a.deadline_id for a in app.alarms}
             assert "1 overdue" in banner(app)
     desk.actor = "DC2"  # acknowledged on another console (or the same one after a restart)
     desk.acknowledge_alarm(first.id, "due")
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         assert first.id not in {a.deadline_id for a in app.alarms}
 
 
 async def test_an_ack_on_another_console_silences_this_one(desk, clock, video):
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=2))
-    app = make_app(desk, poll_interval=0.05)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24), poll_interval=0.05) as (app, pilot):
         assert app.alarms
         desk.acknowledge_alarm(first.id, "due")  # another console, same desk
         for _ in range(40):
@@ -136,9 +120,7 @@ async def test_an_ack_on_another_console_silences_this_one(desk, clock, video):
 
 
 async def test_a_deadline_born_overdue_raises_an_alarm_and_the_bell(desk, clock):
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         rung = bells(app)
         inc = desk.open_incident(
             kind="opinion", title="From paper", place="Gate", level="red", at=T0 - timedelta(hours=3)
@@ -200,9 +182,7 @@ async def test_enter_on_an_alarm_opens_its_incident_with_the_deadline_selected(d
 
     inc, first = video
     clock.set(first.due_at + timedelta(minutes=1))
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("enter")
@@ -219,9 +199,7 @@ async def test_enter_on_an_alarm_opens_its_incident_with_the_deadline_selected(d
 async def test_the_banner_is_on_every_screen(desk, clock, video):
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=1))
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         assert "1 overdue" in banner(app)
         for key in ("s", "escape", "h", "escape", "question_mark"):
             await pilot.press(key)
@@ -235,9 +213,7 @@ async def test_q_with_alarms_asks_first(desk, clock, video):
 
     _inc, first = video
     clock.set(first.due_at + timedelta(minutes=1))
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("q")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
@@ -254,18 +230,14 @@ async def test_q_with_alarms_asks_first(desk, clock, video):
 
 
 async def test_q_without_alarms_quits_at_once(desk, clock, video):
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("q")
         await settle(pilot)
         assert not app.is_running
 
 
 async def test_the_palette_lists_the_alarm_screen(desk):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"Alarms")
@@ -328,9 +300,7 @@ async def test_an_unreadable_desk_shows_in_red_within_5_seconds_and_clears(desk,
 async def test_a_read_that_hangs_shows_as_unreachable(desk, clock, monkeypatch):
     import threading
 
-    app = make_app(desk, poll_interval=0.25)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24), poll_interval=0.25) as (app, pilot):
         app.poll()
         await settle(pilot)
         release = threading.Event()
@@ -350,9 +320,7 @@ async def test_a_read_that_hangs_shows_as_unreachable(desk, clock, monkeypatch):
 
 
 async def test_a_stopped_alert_scheduler_shows_in_red(desk, clock):
-    app = make_app(desk, alerts=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24), alerts=True) as (app, pilot):
         assert banner(app) == ""
         app.alerts.scheduler.shutdown(wait=False)  # stopped, not by the app
         app.tick()
@@ -469,9 +437,7 @@ async def test_at_60x20_a_dialog_leaves_the_banner_visible(desk, clock, video):
 
     _inc, first = video
     clock.set(first.due_at + timedelta(seconds=5))
-    app = make_app(desk)
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(60, 20)) as (app, pilot):
         assert "alarm" in banner(app)
         for keys, kind in [(["question_mark"], None), (["o"], None), (["f2", "k"], ConfirmDialog)]:
             for key in keys:
@@ -494,9 +460,7 @@ async def test_a_notice_waits_while_a_dialog_is_on_top(desk, clock, video):
 
     _inc, first = video
     clock.set(first.due_at + timedelta(seconds=5))
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("k")

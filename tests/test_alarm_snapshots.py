@@ -9,19 +9,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.clock import FixedClock
 from dutydesk.demo import fill_demo
 from dutydesk.desk import Desk
+from tests.consoles import make_app, settle
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize(("size", "later"), [((80, 24), 22), ((200, 50), 200)], ids=["80x24", "200x50"])
@@ -37,7 +30,7 @@ def test_alarm_screen(snap_compare, db_url, size, later):
         await settle(pilot)
 
     try:
-        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False), terminal_size=size, run_before=run_before)
+        assert snap_compare(make_app(desk), terminal_size=size, run_before=run_before)
     finally:
         desk.close()
 
@@ -56,6 +49,6 @@ def test_alarm_confirmation_80x24(snap_compare, db_url):
         await settle(pilot)
 
     try:
-        assert snap_compare(DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(desk), terminal_size=(80, 24), run_before=run_before)
     finally:
         desk.close()

@@ -12,28 +12,12 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.messages import Tick
 from dutydesk.screens.board import BoardScreen, strip_text
 from dutydesk.screens.incident import IncidentScreen
 from dutydesk.views import DeadlineView
 from dutydesk.widgets.format import countdown
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def make_app(desk) -> DutyDeskApp:
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
-
-
-def cell(table: DataTable, row_key: str, col: str) -> str:
-    value = table.get_cell(row_key, col)
-    return getattr(value, "plain", str(value))
+from tests.consoles import cell, console, make_app, settle
 
 
 def columns(table: DataTable) -> list[str]:
@@ -58,9 +42,7 @@ async def test_each_row_says_what_is_due_with_state_in_words(desk, clock, busy):
     """Defect: the board showed when the next deadline fell due, never which one,
     and an overdue countdown was only red with a '+' (nothing for a monochrome terminal)."""
     mass, opinion = busy
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         board = app.screen
         assert isinstance(board, BoardScreen)
         table = board.query_one("#board", DataTable)
@@ -103,9 +85,7 @@ async def test_rail_lists_every_pending_deadline_overdue_first(desk, clock, busy
     """Defect: one countdown per incident: the 15-minute departure order hid behind
     the same incident's overdue acknowledgement."""
     mass, opinion = busy
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         lines = app.screen.rail_text()
         assert lines[0].startswith("OVERDUE 02:00") and f" {mass.id} " in lines[0] and "ack PS1" in lines[0]
         assert lines[1].startswith("in 12:00") and f" {mass.id} " in lines[1] and "depart SPD" in lines[1]
@@ -150,9 +130,7 @@ async def test_wide_board_has_more_columns_and_more_rail(desk, clock, busy):
     mass, opinion = busy
     for i in range(12):
         desk.instruct(opinion.id, "CYB", f"Check post {i}")
-    app = make_app(desk)
-    async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(200, 50)) as (app, pilot):
         board = app.screen
         table = board.query_one("#board", DataTable)
         assert columns(table) == ["id", "level", "what", "title", "place", "status", "roles", "receiver", "kind", "deadline"]
@@ -161,18 +139,14 @@ async def test_wide_board_has_more_columns_and_more_rail(desk, clock, busy):
         rail = board.query_one("#rail", DataTable)
         assert columns(rail) == ["at", "id", "level", "what", "deadline", "title"]
         wide_rows = board.query_one("#rail").size.height
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         assert columns(app.screen.query_one("#rail", DataTable)) == ["at", "id", "level", "what", "title"]
         assert app.screen.query_one("#rail").size.height < wide_rows
 
 
 async def test_enter_on_a_rail_row_opens_its_incident(desk, clock, busy):
     mass, opinion = busy
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         await pilot.press("tab")  # from the incidents to the rail
         rail = app.screen.query_one("#rail", DataTable)
         assert rail.has_focus
@@ -239,9 +213,7 @@ def test_short_label_of_a_rule(desk):
 
 async def test_an_alert_flashes_the_incident_and_its_deadline_on_the_rail(desk, clock, busy):
     mass, opinion = busy
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         board = app.screen
         departure = next(d for d in board.rail if d.short == "depart SPD")
         board.flash(mass.id, departure.id)
@@ -256,9 +228,7 @@ async def test_a_countdown_going_overdue_keeps_the_board_within_the_screen(desk,
     """A countdown that goes overdue while the board is shown grows ("OVERDUE 00:01"):
     the columns are planned again, nothing is pushed off the right edge."""
     inc = desk.open_incident(kind="opinion", title="Arrest video " * 5, place="Night market " * 3, level="red")
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         board = app.screen
         assert board.countdown_text(inc.id) == "in 30:00"
         clock.advance(minutes=31)
@@ -336,9 +306,7 @@ async def test_a_wide_board_shows_long_titles_in_full(desk, clock):
     the screen had room: the deadline's full name took every spare cell. The titles come first."""
     title = "Crowd of about two hundred outside the North Square metro exit, gate 2, growing"
     inc = desk.open_incident(kind="mass", title=title, place="North Square", level="B")
-    app = make_app(desk)
-    async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(200, 50)) as (app, pilot):
         table = app.screen.query_one("#board", DataTable)
         assert cell(table, str(inc.id), "title") == title
         assert "deadline" in [str(k.value) for k in table.columns]  # and the full name still has a column
@@ -351,9 +319,7 @@ async def test_the_cursor_stays_on_its_incident_after_another_screen(desk, clock
 
     desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
     second = desk.open_incident(kind="mass", title="Gathering at the gate", place="Riverside Road", level="B")
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(80, 24)) as (app, pilot):
         board = app.screen
         table = board.query_one("#board", DataTable)
         table.move_cursor(row=table.get_row_index(str(second.id)))
@@ -378,9 +344,7 @@ async def test_at_60x20_the_rail_shows_its_last_row_and_marks_cut_titles(busy_de
     its last row cut off at the bottom. Each title reads in full or ends in '…'; the rail's
     rows (9 here) all fit in its height, none under the key bar."""
     titles = {str(i.id): i.title for i in busy_demo.list_incidents()}
-    app = make_app(busy_demo)
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
+    async with console(busy_demo, size=(60, 20)) as (app, pilot):
         rail = app.screen.query_one("#rail", DataTable)
         assert rail.row_count == 9 and rail.region.height >= rail.row_count + 1
         assert rail.region.bottom <= app.screen.query_one("KeyBar").region.y

@@ -4,47 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event
 from textual.widgets import DataTable, Input, Select, Static
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.desk import Desk
 from dutydesk.screens.board import BoardScreen
 from dutydesk.screens.incident import IncidentScreen
 from dutydesk.screens.open_incident import OpenIncidentScreen
 from dutydesk.screens.shift import ShiftScreen
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def make_app(desk: Desk, **kwargs) -> DutyDeskApp:
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False, **kwargs)
-
-
-def cell(table: DataTable, row_key: str, col: str) -> str:
-    value = table.get_cell(row_key, col)
-    return getattr(value, "plain", str(value))
-
-
-@pytest.fixture
-def opened(desk, clock):
-    slow = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
-    clock.advance(minutes=1)
-    fast = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
-    return slow, fast
+from tests.consoles import cell, console, incident_console, make_app, open_incident_screen, settle
 
 
 async def test_board_lists_live_incidents_most_urgent_first(desk, clock, opened):
     slow, fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         board = app.screen
         assert isinstance(board, BoardScreen)
         table = board.query_one("#board", DataTable)
@@ -88,9 +61,7 @@ async def test_countdown_ticks_make_no_database_query(desk, clock, opened):
 
 
 async def test_open_incident_with_live_risk_suggestion(desk, clock):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("o")
         await settle(pilot)
         form = app.screen
@@ -120,9 +91,7 @@ async def test_open_incident_with_live_risk_suggestion(desk, clock):
 
 
 async def test_open_refuses_empty_title_on_the_spot(desk):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("o")
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -134,21 +103,9 @@ async def test_open_refuses_empty_title_on_the_spot(desk):
     assert desk.list_incidents() == []
 
 
-async def open_incident_screen(pilot, incident_id: int) -> IncidentScreen:
-    await settle(pilot)
-    table = pilot.app.screen.query_one("#board", DataTable)
-    table.move_cursor(row=table.get_row_index(str(incident_id)))
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, IncidentScreen)
-    return pilot.app.screen
-
-
 async def test_assign_and_release(desk, opened):
     slow, _fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, screen):
         await pilot.press("a")
         await settle(pilot)
         await pilot.press(*"SPD", "enter")
@@ -165,9 +122,7 @@ async def test_assign_and_release(desk, opened):
 
 async def test_instruct_and_acknowledge(desk, clock, opened):
     slow, _fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, screen):
         await pilot.press("i")
         await settle(pilot)
         await pilot.press(*"PS1", "enter")
@@ -188,9 +143,7 @@ async def test_instruct_and_acknowledge(desk, clock, opened):
 async def test_escalate_rederives_deadlines_on_screen(desk, clock):
     inc = desk.open_incident(kind="opinion", title="Video", place="Street", level="yellow")
     clock.advance(minutes=20)
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_incident_screen(pilot, inc.id)
+    async with incident_console(desk, inc.id, size=(100, 40)) as (app, pilot, screen):
         await pilot.press("l")
         await settle(pilot)
         app.screen.query_one("#choice", Select).value = "red"
@@ -207,9 +160,7 @@ async def test_escalate_rederives_deadlines_on_screen(desk, clock):
 
 async def test_escalation_reason_required(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, _screen):
         await pilot.press("l")
         await settle(pilot)
         app.screen.query_one("#choice", Select).value = "A"
@@ -221,9 +172,7 @@ async def test_escalation_reason_required(desk, opened):
 
 async def test_meet_and_waive(desk, clock, opened):
     _slow, fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_incident_screen(pilot, fast.id)
+    async with incident_console(desk, fast.id, size=(100, 40)) as (app, pilot, screen):
         table = screen.query_one("#deadlines", DataTable)
         table.focus()
         table.move_cursor(row=0)
@@ -246,9 +195,7 @@ async def test_meet_and_waive(desk, clock, opened):
 
 async def test_close_warns_and_needs_summary(desk, clock, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, _screen):
         await pilot.press("c")
         await settle(pilot)
         dialog = app.screen
@@ -264,9 +211,7 @@ async def test_close_warns_and_needs_summary(desk, clock, opened):
 
 
 async def test_shift_start_and_handover(desk, clock):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, ShiftScreen)
@@ -319,9 +264,7 @@ async def test_second_console_sees_the_change(desk, db_url, clock, opened):
 
 async def test_racing_edit_is_refused_and_reloaded(desk, db_url, clock, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, screen):
         other = Desk.open(db_url, clock=clock, actor="DC2")
         other.set_level(slow.id, "C", "calmer")  # the screen still holds the old version
         other.close()
@@ -342,9 +285,7 @@ async def test_history_is_paged_and_searched(desk, clock):
         d = desk.open_incident(kind="mass", title=f"Old gathering {i}", place="Park" if i == 7 else "Square", level="C")
         desk.close_incident(d.id, "done")
         clock.advance(minutes=1)
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("h")
         await settle(pilot)
         table = app.screen.query_one("#history", DataTable)
@@ -359,9 +300,7 @@ async def test_history_is_paged_and_searched(desk, clock):
 
 
 async def test_help_lists_bindings(desk):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("question_mark")
         await settle(pilot)
         keys = dict(app.screen.rows)
@@ -370,9 +309,7 @@ async def test_help_lists_bindings(desk):
 
 async def test_alert_fires_notification_bell_and_flash(desk, clock, opened):
     _slow, fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         from dutydesk.alerts import plan_alerts
 
         jobs = plan_alerts(desk.list_deadlines(), clock.now())
@@ -387,9 +324,7 @@ async def test_alert_fires_notification_bell_and_flash(desk, clock, opened):
 
 
 async def test_command_palette_reaches_actions(desk):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"Open incident")
@@ -404,9 +339,7 @@ async def test_report_preview_and_export_from_incident_and_shift(desk, clock, op
 
     slow, _fast = opened
     desk.start_shift("DC1")
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 40)) as (app, pilot, _screen):
         await pilot.press("r")
         await settle(pilot)
         screen = pilot.app.screen

@@ -6,29 +6,16 @@ import json
 
 from textual.widgets import Input, Static
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.config import state_file
 from dutydesk.screens.actor import ActorScreen
 from dutydesk.screens.board import BoardScreen
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def make_app(desk, **kwargs) -> DutyDeskApp:
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False, **kwargs)
+from tests.consoles import console, make_app, settle
 
 
 async def test_asks_with_the_duty_commander_refuses_strangers_and_remembers(desk):
     desk.start_shift("DC2")
     desk.actor = "osuser"  # what the CLI hands over when no call sign was given
-    app = make_app(desk, ask_actor=True)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30), ask_actor=True) as (app, pilot):
         dialog = app.screen
         assert isinstance(dialog, ActorScreen)
         field = dialog.query_one("#callsign", Input)
@@ -65,9 +52,7 @@ async def test_asks_with_the_duty_commander_refuses_strangers_and_remembers(desk
 
 async def test_escape_quits_rather_than_acting_as_nobody(desk):
     desk.actor = "osuser"
-    app = make_app(desk, ask_actor=True)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30), ask_actor=True) as (app, pilot):
         assert isinstance(app.screen, ActorScreen)
         assert app.screen.query_one("#callsign", Input).value == ""  # no shift, nothing remembered
         await pilot.press("escape")
@@ -84,9 +69,7 @@ async def test_explicit_actor_is_not_asked(desk):
 
 async def test_a_given_call_sign_the_desk_refuses_is_asked_again(desk):
     desk.actor = "DC9"  # --actor DC9: not on the staff
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         dialog = app.screen
         assert isinstance(dialog, ActorScreen)
         assert dialog.query_one("#callsign", Input).value == "DC9"
@@ -101,7 +84,5 @@ async def test_a_given_call_sign_the_desk_refuses_is_asked_again(desk):
 async def test_a_desk_without_staff_is_not_asked(bare_desk):
     bare_desk.init(name="New desk")
     bare_desk.actor = "osuser"
-    app = make_app(bare_desk, ask_actor=True)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(bare_desk, size=(100, 30), ask_actor=True) as (app, pilot):
         assert isinstance(app.screen, BoardScreen)

@@ -3,45 +3,17 @@ cannot misfire, forms), driven with Pilot on a fixed clock."""
 
 from __future__ import annotations
 
-import pytest
-from textual import events
 from textual.widgets import DataTable, Input, OptionList, Static, TabbedContent
 
 from dutydesk.desk import Desk
 from dutydesk.screens.dialogs import ConfirmDialog, PickerDialog, PromptDialog, TextDialog
 from dutydesk.screens.incident import IncidentScreen
-from tests.test_console import cell, make_app, open_incident_screen, settle
-
-
-@pytest.fixture
-def opened(desk, clock):  # noqa: ANN001, ANN201 - as tests/test_console.py's
-    slow = desk.open_incident(kind="mass", title="Wage gathering", place="Site 3", level="B")
-    clock.advance(minutes=1)
-    fast = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
-    return slow, fast
-
-
-def stack(app) -> list[str]:  # noqa: ANN001
-    return [type(s).__name__ for s in app.screen_stack]
-
-
-def burst(app, keys) -> None:  # noqa: ANN001
-    """Keys as a terminal delivers them when typed fast: all queued at once,
-    before the console has handled the first (what pilot.press waits for)."""
-    for key in keys:
-        char = key if len(key) == 1 else None
-        app.post_message(events.Key(key, char))
-
-
-def text_of(widget) -> str:  # noqa: ANN001
-    return str(widget.render())
+from tests.consoles import burst, cell, console, incident_console, make_app, open_incident_screen, settle, stack, text_of
 
 
 async def test_number_keys_switch_tabs_and_focus_the_table(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         tabs = screen.query_one("#tabs", TabbedContent)
         for key, tab in (("3", "instructions"), ("5", "timeline"), ("2", "roles"), ("4", "levels"), ("1", "deadlines")):
             await pilot.press(key)
@@ -57,9 +29,7 @@ async def test_number_keys_switch_tabs_and_focus_the_table(desk, opened):
 async def test_opens_with_the_given_deadline_selected(desk, opened):
     slow, _ = opened
     last = desk.get_incident(slow.id).deadlines[-1]
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         await app.push_screen(IncidentScreen(slow.id, deadline_id=last.id))
         await settle(pilot)
         table = app.screen.query_one("#deadlines", DataTable)
@@ -82,9 +52,7 @@ async def test_deadline_names_in_full_say_to_whom(desk, clock, opened):
     slow, _ = opened
     desk.instruct(slow.id, "PS1", "Send two cars")
     desk.instruct(slow.id, "DC2", "Call the site manager")
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(80, 24)) as (app, pilot, screen):
         table = screen.query_one("#deadlines", DataTable)
         names = [cell(table, table.get_row_at(i)[0], "what") for i in range(table.row_count)]
         acks = [n for n in names if n.startswith("Instruction reaches the front-line unit")]
@@ -95,9 +63,7 @@ async def test_enter_opens_the_full_text_as_data(desk, opened):
     slow, _ = opened
     long_text = "[bold]Send[/] two cars to the north gate; " + "report numbers and mood every ten minutes. " * 4
     ins = desk.instruct(slow.id, "PS1", long_text)
-    app = make_app(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(80, 24)) as (app, pilot, screen):
         await pilot.press("3")
         table = screen.query_one("#instructions", DataTable)
         table.move_cursor(row=table.get_row_index(str(ins.id)))
@@ -122,9 +88,7 @@ async def test_enter_opens_the_full_text_as_data(desk, opened):
 async def test_a_closed_incident_reports_no_unfilled_roles(desk, clock, opened):
     slow, _ = opened
     desk.close_incident(slow.id, "Dispersed")
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         await app.push_screen(IncidentScreen(slow.id))
         await settle(pilot)
         header = text_of(app.screen.query_one("#summary", Static))
@@ -136,9 +100,7 @@ async def test_a_closed_incident_reports_no_unfilled_roles(desk, clock, opened):
 
 async def test_meet_asks_naming_the_row_and_needs_enter_or_y(desk, opened):
     _slow, fast = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, fast.id)
+    async with incident_console(desk, fast.id, size=(100, 30)) as (app, pilot, screen):
         table = screen.query_one("#deadlines", DataTable)
         table.focus()
         table.move_cursor(row=1)
@@ -161,9 +123,7 @@ async def test_meet_asks_naming_the_row_and_needs_enter_or_y(desk, opened):
 async def test_ack_asks_naming_the_instruction(desk, clock, opened):
     slow, _ = opened
     ins = desk.instruct(slow.id, "PS1", "Send two cars")
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         await pilot.press("k")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
@@ -183,9 +143,7 @@ async def test_ack_asks_naming_the_instruction(desk, clock, opened):
 async def test_keys_typed_while_a_dialog_opens_go_to_the_dialog(desk, opened):
     """A reason typed early reached the incident screen, and its 'c' opened Close."""
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         burst(app, ["a", *"cSPD"])  # the assign picker reads units and staff first
         await settle(pilot)
         assert stack(app) == ["BoardScreen", "IncidentScreen", "PickerDialog"], stack(app)
@@ -218,9 +176,7 @@ async def test_keys_typed_while_a_dialog_opens_go_to_the_dialog(desk, opened):
 
 async def test_esc_on_a_half_filled_dialog_asks_first(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         await pilot.press("n")
         await settle(pilot)
         await pilot.press("escape")  # nothing typed: closes at once
@@ -244,9 +200,7 @@ async def test_esc_on_a_half_filled_dialog_asks_first(desk, opened):
 
 async def test_a_conflict_keeps_the_typed_summary(desk, db_url, clock, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         await pilot.press("c")
         await settle(pilot)
         other = Desk.open(db_url, clock=clock, actor="DC2")
@@ -265,9 +219,7 @@ async def test_a_conflict_keeps_the_typed_summary(desk, db_url, clock, opened):
 
 async def test_a_level_conflict_keeps_level_and_reason(desk, db_url, clock, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         other = Desk.open(db_url, clock=clock, actor="DC2")
         other.add_note(slow.id, "meanwhile")
         other.close()
@@ -289,9 +241,7 @@ async def test_a_level_conflict_keeps_level_and_reason(desk, db_url, clock, open
 
 async def test_instruct_a_person_from_the_console_and_an_empty_filter_says_so(desk, clock, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         await pilot.press("i")
         await settle(pilot)
         await pilot.press(*"zzz")
@@ -313,9 +263,7 @@ async def test_instruct_a_person_from_the_console_and_an_empty_filter_says_so(de
 
 async def test_dialog_errors_name_the_field_focus_it_and_clear_when_fixed(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         await pilot.press("l")
         await settle(pilot)
         from textual.widgets import Select
@@ -334,9 +282,7 @@ async def test_dialog_errors_name_the_field_focus_it_and_clear_when_fixed(desk, 
 async def test_open_form_errors_use_the_label_and_clear(desk):
     from textual.widgets import Select
 
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("o")
         await settle(pilot)
         form = app.screen
@@ -376,9 +322,7 @@ async def test_open_form_errors_use_the_label_and_clear(desk):
 async def test_history_search_keeps_the_focus_in_the_search_box(desk, clock):
     inc = desk.open_incident(kind="mass", title="Old gathering", place="Park", level="C")
     desk.close_incident(inc.id, "done")
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         await pilot.press("h")
         await settle(pilot)
         await pilot.press(*"Park", "enter")

@@ -9,10 +9,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.errors import Conflict, Refused
 from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Tick
-from tests.test_console import settle
+from tests.consoles import console, make_app, settle
 
 
 class Probe(Screen):
@@ -39,14 +38,8 @@ class Probe(Screen):
         self.got.append(("refused", message.tag, message.error.field, message.conflict))
 
 
-def make_app(desk, **kwargs) -> DutyDeskApp:
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False, **kwargs)
-
-
 async def test_tick_and_changed_reach_every_screen_on_the_stack(desk, clock):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         below, top = Probe(), Probe()
         app.push_screen(below)
         app.push_screen(top)
@@ -59,9 +52,7 @@ async def test_tick_and_changed_reach_every_screen_on_the_stack(desk, clock):
 
 
 async def test_desk_call_reports_done_refused_and_conflict_to_its_screen(desk, clock):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         probe = Probe()
         app.push_screen(probe)
         await settle(pilot)
@@ -87,9 +78,7 @@ async def test_desk_call_reports_done_refused_and_conflict_to_its_screen(desk, c
 
 
 async def test_a_database_fault_in_a_desk_call_is_refused_not_lost(desk):
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         probe = Probe()
         app.push_screen(probe)
         await settle(pilot)

@@ -184,7 +184,7 @@ def test_after_action_flags_latency_against_the_kinds_own_target(desk, clock):
 
 
 async def test_console_colours_latency_only_where_the_playbook_sets_a_target(desk, clock):
-    from tests.test_console import make_app, open_incident_screen, settle
+    from tests.consoles import make_app, open_incident_screen, settle
 
     mass, mass_ins = _acked_after(desk, clock, "mass", "B", 120)
     opinion, op_ins = _acked_after(desk, clock, "opinion", "red", 120)
@@ -309,16 +309,14 @@ def test_dispute_resolved_after_the_period_is_judged_as_it_stood(desk, clock, tm
 
 async def test_console_says_not_acknowledged_for_a_missed_acknowledgement(desk, clock):
     from dutydesk.screens.incident import IncidentScreen
-    from tests.test_console import cell, make_app, settle
+    from tests.consoles import cell, console, settle
 
     inc = desk.open_incident(kind="mass", title="Gate", place="Site", level="B")
     ins = desk.instruct(inc.id, "PS1", "Send a car")
     clock.advance(minutes=5)
     desk.close_incident(inc.id, "done")
     ack = next(d for d in desk.get_incident(inc.id).deadlines if d.instruction_id == ins.id)
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await app.push_screen(IncidentScreen(inc.id))  # a closed incident is not on the board
         await settle(pilot)
         table = app.screen.query_one("#deadlines", DataTable)

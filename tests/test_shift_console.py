@@ -7,19 +7,8 @@ from textual import events
 from textual.widgets import Input, Static
 
 from dutydesk.app import DutyDeskApp
-from dutydesk.desk import Desk
 from dutydesk.screens.shift import ShiftScreen
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def make_app(desk: Desk) -> DutyDeskApp:
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
+from tests.consoles import console, make_app, settle
 
 
 def type_ahead(app: DutyDeskApp, keys: str | list[str]) -> None:
@@ -109,9 +98,7 @@ async def test_screen_and_report_say_the_same_lateness(desk, clock):
     desk.acknowledge(sent.id)
     text = reports.render(desk, reports.build(desk, "incident", incident_id=inc.id), "text").decode()
     assert "10 s late" in text and "9 s late" not in text
-    app = make_app(desk)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(120, 40)) as (app, pilot):
         await pilot.press("enter")
         await settle(pilot)
         table = app.screen.query_one("#deadlines", DataTable)
@@ -254,9 +241,7 @@ def test_kpi_periods_are_calendar_months_in_the_desks_zone(monkeypatch):
 async def test_kpi_report_from_the_palette_this_month(desk, clock):
     from dutydesk.screens.report import KpiPeriodDialog, ReportScreen
 
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 30)) as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"KPI report")
@@ -376,9 +361,7 @@ async def test_keys_typed_while_the_shift_screen_opens_reach_its_form(desk, cloc
     nothing is lost (the call sign was: no field had the focus yet)."""
     desk.start_shift("DC1")
     clock.advance(hours=12)
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         app.push_screen(ShiftScreen())  # as the board does on "s"
         type_ahead(app, [*"DC2", "tab", *"All quiet", "ctrl+o", "y"])
         await settle(pilot)

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.clock import FixedClock
 from dutydesk.demo import fill_demo
 from dutydesk.desk import Desk
+from tests.consoles import make_app, settle
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)
 
@@ -26,23 +26,12 @@ def demo_desk(db_url):
     desk.close()
 
 
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def app_for(desk):
-    return DutyDeskApp(desk, poll_interval=None, tick_interval=None, alerts=False)
-
-
 def test_board_80x24(snap_compare, demo_desk):
-    assert snap_compare(app_for(demo_desk), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(make_app(demo_desk), terminal_size=(80, 24), run_before=settle)
 
 
 def test_board_200x50(snap_compare, demo_desk):
-    assert snap_compare(app_for(demo_desk), terminal_size=(200, 50), run_before=settle)
+    assert snap_compare(make_app(demo_desk), terminal_size=(200, 50), run_before=settle)
 
 
 def test_incident_80x24(snap_compare, demo_desk):
@@ -51,7 +40,7 @@ def test_incident_80x24(snap_compare, demo_desk):
         await pilot.press("enter")
         await settle(pilot)
 
-    assert snap_compare(app_for(demo_desk), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(make_app(demo_desk), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_incident_200x50(snap_compare, demo_desk):
@@ -62,7 +51,7 @@ def test_incident_200x50(snap_compare, demo_desk):
         await pilot.press("enter")
         await settle(pilot)
 
-    assert snap_compare(app_for(demo_desk), terminal_size=(200, 50), run_before=run_before)
+    assert snap_compare(make_app(demo_desk), terminal_size=(200, 50), run_before=run_before)
 
 
 def test_open_incident_form(snap_compare, demo_desk):
@@ -72,7 +61,7 @@ def test_open_incident_form(snap_compare, demo_desk):
         await settle(pilot)
         await pilot.press(*"Gathering at the station forecourt")
 
-    assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
+    assert snap_compare(make_app(demo_desk), terminal_size=(100, 40), run_before=run_before)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
@@ -84,7 +73,7 @@ def test_shift(snap_compare, demo_desk, size):
         await pilot.press("s")
         await settle(pilot)
 
-    assert snap_compare(app_for(demo_desk), terminal_size=size, run_before=run_before)
+    assert snap_compare(make_app(demo_desk), terminal_size=size, run_before=run_before)
 
 
 def test_incident_report_preview(snap_compare, demo_desk):
@@ -95,7 +84,7 @@ def test_incident_report_preview(snap_compare, demo_desk):
         await pilot.press("r")
         await settle(pilot)
 
-    assert snap_compare(app_for(demo_desk), terminal_size=(100, 40), run_before=run_before)
+    assert snap_compare(make_app(demo_desk), terminal_size=(100, 40), run_before=run_before)
 
 
 # -- zh_CN (issue 14): the same screens in Chinese, at 80×24 and 200×50.  The demo's
@@ -124,30 +113,30 @@ def zh_keys(*keys: str):
 
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_board(snap_compare, zh_desk, size):
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys())
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys())
 
 
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_incident(snap_compare, zh_desk, size):
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("enter"))
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys("enter"))
 
 
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_open_incident(snap_compare, zh_desk, size):
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("o"))
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys("o"))
 
 
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_shift(snap_compare, zh_desk, size):
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("s"))
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys("s"))
 
 
 @pytest.mark.parametrize("size", ZH_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_zh_help(snap_compare, zh_desk, size):
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("question_mark"))
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys("question_mark"))
 
 
 @pytest.mark.parametrize(("size", "later"), [((80, 24), 22), ((200, 50), 200)], ids=["80x24", "200x50"])
 def test_zh_alarms(snap_compare, zh_desk, size, later):
     zh_desk.clock.advance(minutes=later)
-    assert snap_compare(app_for(zh_desk), terminal_size=size, run_before=zh_keys("f2"))
+    assert snap_compare(make_app(zh_desk), terminal_size=size, run_before=zh_keys("f2"))

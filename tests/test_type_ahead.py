@@ -11,10 +11,7 @@ from textual.widgets import Input
 
 from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog
 from dutydesk.screens.open_incident import OpenIncidentScreen
-from tests.test_console import make_app, open_incident_screen, settle
-from tests.test_incident_screen import burst, opened, stack  # noqa: F401 - the fixture
-
-__all__ = ["opened"]
+from tests.consoles import burst, console, incident_console, settle, stack
 
 
 def fields(screen) -> dict[str, str]:  # noqa: ANN001
@@ -23,9 +20,7 @@ def fields(screen) -> dict[str, str]:  # noqa: ANN001
 
 async def test_o_and_text_in_one_burst_fill_the_open_form(desk):
     """Was: 'o' then 'AAA' left Title empty; with Tabs, Title got the last field's text."""
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         burst(app, ["o", *"Fight at bus depot", "tab", *"Depot 4", "tab", *"17:20"])
         await settle(pilot)
         assert isinstance(app.screen, OpenIncidentScreen), stack(app)
@@ -36,9 +31,7 @@ async def test_o_and_text_in_one_burst_fill_the_open_form(desk):
 
 async def test_tab_in_a_burst_moves_between_the_characters_typed_before_and_after(desk):
     """Was: 'AAA' Tab 'BBB' Tab '17:00' on an open form gave Title 'AAABBB17:00'."""
-    app = make_app(desk)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
+    async with console(desk, size=(100, 40)) as (app, pilot):
         await pilot.press("o")
         await settle(pilot)
         burst(app, [*"AAA", "tab", *"BBB", "tab", *"17:00", "shift+tab", *"C"])
@@ -53,9 +46,7 @@ async def test_l_and_a_reason_in_one_burst_keep_the_reason(desk, opened):
     """Was: the reason went to the New level dropdown and was dropped.  The level's key
     comes first (the picker has the focus and takes it), then the reason."""
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         burst(app, ["l", "a", *"crowd growing"])
         await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog), stack(app)
@@ -65,9 +56,7 @@ async def test_l_and_a_reason_in_one_burst_keep_the_reason(desk, opened):
 async def test_y_right_after_esc_answers_the_discard_prompt(desk, opened):
     """Was: 'y' typed within ~0.3 s of Esc was lost (it went to the text field)."""
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, PromptDialog)
@@ -88,9 +77,7 @@ async def test_esc_and_y_in_one_read_from_the_terminal_discard(desk, opened):
     """A terminal read of Esc and y together is parsed as Alt+y (character 'y');
     it went into the text field and the dialog stayed open."""
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         burst(app, ["n", *"half a note"])
         app.post_message(events.Key("alt+y", "y"))
         await settle(pilot)
@@ -112,9 +99,7 @@ async def test_instruction_dialog_names_the_recipient_field_and_ctrl_s_sends(des
     from textual.widgets import Label
 
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         burst(app, ["i", *"DC2", "tab", "tab", *"Call the site manager"])
         await settle(pilot)
         labels = [str(w.render()) for w in app.screen.query(Label)]
@@ -128,9 +113,7 @@ async def test_instruction_dialog_names_the_recipient_field_and_ctrl_s_sends(des
 
 async def test_ctrl_s_sends_a_note_typed_in_the_same_burst(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         burst(app, ["n", *"gate shut"])
         await settle(pilot)
         burst(app, [*" at 18:00", "ctrl+s"])
@@ -141,9 +124,7 @@ async def test_ctrl_s_sends_a_note_typed_in_the_same_burst(desk, opened):
 
 async def test_text_typed_while_the_list_or_a_button_has_focus_is_not_dropped(desk, opened):
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         await pilot.press("i")
         await settle(pilot)
         app.screen.query_one("#items").focus()
@@ -162,9 +143,7 @@ async def test_backspace_then_tab_in_a_burst_edit_the_field_they_were_typed_in(d
     """Was (with Tab acted on at once): two Backspaces typed in the filter before a Tab
     deleted two characters of the instruction text typed after it."""
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         await pilot.press("i")
         await settle(pilot)
         burst(app, [*"PS", "backspace", "backspace", *"DC2", "tab", "tab", *"Send two cars", "left", "backspace", "right", *"!", "enter", "m"])
@@ -181,9 +160,7 @@ async def test_esc_on_an_open_dropdown_closes_the_dropdown_not_the_dialog(desk, 
     from textual.widgets import Select
 
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, _screen):
         await pilot.press("l")
         await settle(pilot)
         app.screen.query_one("#choice", Select).focus()
@@ -204,9 +181,7 @@ async def test_the_instruction_dialog_says_who_is_chosen_whatever_the_filter_sho
     from textual.widgets import OptionList, Static
 
     slow, _ = opened
-    app = make_app(desk)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_incident_screen(pilot, slow.id)
+    async with incident_console(desk, slow.id, size=(100, 30)) as (app, pilot, screen):
         burst(app, ["i", *"PS"])
         await settle(pilot)
         dialog = app.screen

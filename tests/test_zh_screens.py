@@ -12,10 +12,10 @@ import pytest
 from babel.messages.pofile import read_po
 from textual.widgets import DataTable, TabbedContent
 
-from dutydesk.app import DutyDeskApp
 from dutydesk.clock import FixedClock
 from dutydesk.desk import Desk
 from dutydesk.i18n import DOMAIN, LOCALE_DIR, set_language
+from tests.consoles import console, make_app, settle
 
 NOW = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
 
@@ -164,16 +164,9 @@ def zh_desk(db_url):
     desk.close()
 
 
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
 async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    app = make_app(zh_desk)
     seen: dict[str, list[str]] = {}
     screens: dict[str, str] = {}
 
@@ -264,9 +257,7 @@ async def test_every_screen_in_chinese(zh_desk, english_msgids, size):
 
 async def test_actor_screen_in_chinese(zh_desk, english_msgids):
     zh_desk.actor = "NOBODY"
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False, ask_actor=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(zh_desk, size=(80, 24), ask_actor=True) as (app, pilot):
         from dutydesk.screens.actor import ActorScreen
 
         assert isinstance(app.screen, ActorScreen)
@@ -281,9 +272,7 @@ async def test_the_palettes_keys_command_opens_our_help_in_chinese(zh_desk, engl
 
     from dutydesk.screens.help import HelpScreen
 
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with console(zh_desk, size=(80, 24)) as (app, pilot):
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
         await pilot.press(*"按键")
@@ -303,7 +292,7 @@ async def test_alarms_in_chinese(zh_desk, english_msgids, size):
     """With deadlines overdue and due soon: the banner on the board, the alarm list with its rows, the
     acknowledgement's confirmation and the quit guard, all in Chinese (states 到期/超时/临期 in words)."""
     zh_desk.clock.advance(minutes=40)
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    app = make_app(zh_desk)
     seen: dict[str, list[str]] = {}
     screens: dict[str, str] = {}
     texts: dict[str, str] = {}
@@ -345,9 +334,7 @@ async def test_alarms_in_chinese(zh_desk, english_msgids, size):
 async def test_instruction_latency_in_chinese(zh_desk):
     """The incident screen's instructions say how long the acknowledgement took in the reader's words
     (0秒), as the reports do; it said '0s' in Chinese too."""
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
-    async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot)
+    async with console(zh_desk, size=(200, 50)) as (app, pilot):
         await pilot.press("enter")  # the most urgent incident: the red one, with its acknowledged instruction
         await settle(pilot)
         app.screen.query_one(TabbedContent).active = "tab-instructions"
@@ -361,7 +348,7 @@ async def test_instruction_latency_in_chinese(zh_desk):
 async def test_deadline_names_wrap_by_the_rules_of_chinese(zh_desk, size):
     """A deadline's name wraps in its column, never with 、 or ， at the start of a line (Textual folds
     a Chinese run anywhere): 情指、网安、宣传、法制、督察、办案单位联动响应."""
-    app = DutyDeskApp(zh_desk, poll_interval=None, tick_interval=None, alerts=False)
+    app = make_app(zh_desk)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("enter")
