@@ -239,3 +239,35 @@ async def test_overdue_at_start_is_said_by_the_alarms_and_the_board_has_no_dead_
         assert "1 overdue" in banner(app), banner(app)
         assert isinstance(app.screen, BoardScreen)
         assert not hasattr(app.screen, "announce") and not hasattr(app.screen, "announce_overdue")
+
+
+def overflowing(table: DataTable) -> list[str]:
+    """Cells wider than their column that are neither cut with '…' nor wrapped (a cut nobody sees)."""
+    from rich.text import Text
+
+    bad = []
+    for row_key in table.rows:
+        for column_key, column in table.columns.items():
+            value = table.get_cell(row_key, column_key)
+            plain = getattr(value, "plain", str(value))
+            if cell_len(plain) > column.width and not (isinstance(value, Text) and value.overflow in ("ellipsis", "fold")):
+                bad.append(f"{column_key.value}: {plain!r} in {column.width}")
+    return bad
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_side_by_side_columns_at_200_fit_their_pane_and_cut_visibly(desk, gathering, lang):
+    """At 200x50 the roles' holder ('DC2 Duty Comm') and the instruction's text were cut without '…',
+    and the instructions overflowed their pane (the Acknowledged heading widened its column)."""
+    desk.add_unit("NEG-RV", "Negotiation Team of the Riverside District Sub-bureau", "team")
+    desk.assign(gathering.id, "negotiation", "NEG-RV")
+    desk.instruct(gathering.id, "NEG-RV", "Meet the workers' representatives at the site gate and report what they ask for, in writing")
+    set_language(lang)
+    app = make_app(desk)
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await open_incident_screen(pilot, gathering.id)
+        for name in ("deadlines", "roles", "instructions"):
+            table = screen.query_one(f"#{name}", DataTable)
+            assert table.region.width > 0, name  # side by side
+            assert table.virtual_size.width <= table.scrollable_content_region.width, (name, table.virtual_size, table.size)
+            assert not overflowing(table), (name, overflowing(table))

@@ -203,7 +203,7 @@ class IncidentScreen(IncidentActions, Screen):
         keep = roles.cursor_row
         roles.clear()
         for key, row in tables.role_rows(d):
-            roles.add_row(*row, key=key)
+            roles.add_row(*row, key=key, height=None)  # a long role or holder wraps
         _restore(roles, keep)
         ins = self.query_one("#instructions", DataTable)
         keep = ins.cursor_row

@@ -23,6 +23,10 @@ from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, countdown,
 
 # Cell padding DataTable adds to every column (one cell each side).
 PAD = 2
+# Cells of a pane that no column gets: the table's left border and a vertical scrollbar.
+FRAME = 3
+# The column of each table that takes what the others leave (it wraps or cuts with "…").
+FLEX = {"deadlines": "what", "instructions": "text", "timeline": "what", "roles": "held"}
 
 
 def columns() -> dict[str, list[tuple[str, str]]]:
@@ -60,19 +64,24 @@ def widths(table_id: str, width: int, short_date: str, stamp: str) -> dict[str, 
         fixed = {"at": cell_len(stamp) + 2, "by": 8}
         return {**fixed, "what": max(20, width - sum(fixed.values()) - PAD * 3 - 2)}
     if table_id == "roles":
-        return {
-            "role": max(14, min(34, width // 3)),
-            "held": max(12, width - max(14, min(34, width // 3)) - cell_len(short_date) - PAD * 3 - 2),
-            "since": cell_len(short_date),
-        }
+        # a narrow pane (side by side) gives the holder more: a role's name wraps, a name cut mid-word reads badly
+        role = max(14, min(34, width // 3)) if width >= 80 else max(10, width // 4)
+        return {"role": role, "held": max(12, width - role - cell_len(short_date) - PAD * 3 - FRAME), "since": cell_len(short_date)}
     return {}
 
 
 def add_columns(table: DataTable, table_id: str, width: int, short_date: str, stamp: str) -> None:
-    fixed = widths(table_id, width, short_date, stamp)
-    for key, label in columns()[table_id]:
-        w = fixed.get(key)  # never narrower than its heading, in display cells (编号)
-        table.add_column(label, key=key, width=max(w, cell_len(label)) if w else None)
+    """The columns, each at least as wide as its heading (in display cells: 编号), the flexible one
+    narrowed by what the headings took: the table never runs past its pane (at 200 columns the
+    instructions did, by the width 'Acknowledged' added, and were cut without '…')."""
+    heads = columns()[table_id]
+    fixed = {key: max(w, cell_len(label)) for (key, label) in heads if (w := widths(table_id, width, short_date, stamp).get(key))}
+    flex = FLEX.get(table_id)
+    if flex in fixed:
+        others = sum(w for key, w in fixed.items() if key != flex)
+        fixed[flex] = max(cell_len(dict(heads)[flex]), 8, width - others - PAD * len(heads) - FRAME)
+    for key, label in heads:
+        table.add_column(label, key=key, width=fixed.get(key))
 
 
 def deadline_name(dl: DeadlineView) -> str:
@@ -120,7 +129,9 @@ def deadline_row(dl: DeadlineView, now: datetime, unacknowledged: bool, width: i
     name = safe(deadline_name(dl))
     if width and not name.isascii():
         name = "\n".join(wrap(name, width))
-    return cells(str(dl.id), Text(name, overflow="fold"), fmt_local(dl.due_at, short=True), left_text(dl, now), state_text(dl, now, unacknowledged))
+    state = state_text(dl, now, unacknowledged)
+    state.overflow = "fold"  # a waiver's reason wraps in its column
+    return cells(str(dl.id), Text(name, overflow="fold"), fmt_local(dl.due_at, short=True), left_text(dl, now), state)
 
 
 def role_rows(d: IncidentDetail) -> list[tuple[str, list[Any]]]:
@@ -131,9 +142,9 @@ def role_rows(d: IncidentDetail) -> list[tuple[str, list[Any]]]:
         held = ", ".join(f"{h.who} {h.who_name}" for h in r.holders)
         since = ", ".join(fmt_local(h.assigned_at, short=True) for h in r.holders)
         wanting = r.required and not r.filled and not closed
-        label = Text(safe(r.label), style="bold reverse" if wanting else "")
+        label = Text(safe(r.label), style="bold reverse" if wanting else "", overflow="fold")  # wrapped, never cut
         empty: Any = Text(_("UNFILLED"), style="bold") if wanting else "-"
-        rows.append((r.key, cells(label, held or empty, since or "-")))
+        rows.append((r.key, cells(label, Text(safe(held), overflow="fold") if held else empty, Text(since, overflow="fold") if since else "-")))
     return rows
 
 
@@ -147,9 +158,14 @@ def instruction_row(i: InstructionView, latency: Any) -> list[Any]:
     if i.acknowledged_at is not None:  # the time only, when on the day it was sent
         same_day = to_local(i.acknowledged_at).date() == to_local(i.sent_at).date()
         acked = to_local(i.acknowledged_at).strftime("%H:%M:%S") if same_day else stamp(i.acknowledged_at)
-    return cells(str(i.id), i.unit, stamp(i.sent_at), acked, latency, Text(safe(i.text), overflow="ellipsis", no_wrap=True))
+    return cells(str(i.id), cut(i.unit), stamp(i.sent_at), acked, latency, cut(i.text))
 
 
 def timeline_row(e: JournalView, labels: Labels) -> list[Any]:
     at = stamp(e.event_at) + (" *" if e.late else "")
-    return cells(at, e.actor, Text(safe(describe(e.action, e.payload, labels=labels)), overflow="ellipsis", no_wrap=True))
+    return cells(at, cut(e.actor), cut(describe(e.action, e.payload, labels=labels)))
+
+
+def cut(text: str) -> Text:
+    """A cell on one line, cut with "…" where its column ends (Enter shows it in full)."""
+    return Text(safe(text), overflow="ellipsis", no_wrap=True)
