@@ -271,3 +271,28 @@ async def test_side_by_side_columns_at_200_fit_their_pane_and_cut_visibly(desk, 
             assert table.region.width > 0, name  # side by side
             assert table.virtual_size.width <= table.scrollable_content_region.width, (name, table.virtual_size, table.size)
             assert not overflowing(table), (name, overflowing(table))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_board_at_200_cuts_every_long_cell_visibly(desk, clock, lang):
+    """The board's full deadline name must be cut with '…' (or shown whole), never clipped unseen."""
+    for n in range(3):
+        inc = desk.open_incident(
+            kind="opinion",
+            title=f"Claims of an injury during an arrest at the night market on Dongcheng Road, case {n}",
+            place="Dongcheng night market, the east entrance by the river",
+            level="red",
+        )
+        desk.instruct(inc.id, "PS1", "Send two cars")
+    set_language(lang)
+    app = make_app(desk)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        for name in ("board", "rail"):
+            table = app.screen.query_one(f"#{name}", DataTable)
+            assert not overflowing(table) or all(
+                getattr(table.get_cell(r, c), "plain", str(table.get_cell(r, c))).endswith("…") or cell_len(str(table.get_cell(r, c))) <= col.width
+                for r in table.rows
+                for c, col in table.columns.items()
+            ), (name, overflowing(table))
+            assert table.virtual_size.width <= table.scrollable_content_region.width, (name, table.virtual_size, table.size)
