@@ -296,3 +296,25 @@ async def test_board_at_200_cuts_every_long_cell_visibly(desk, clock, lang):
                 for c, col in table.columns.items()
             ), (name, overflowing(table))
             assert table.virtual_size.width <= table.scrollable_content_region.width, (name, table.virtual_size, table.size)
+
+
+def test_cli_close_warns_naming_to_whom_in_a_real_process(db_url):
+    """The close's warnings on stderr name the instruction's recipient (as the console's dialog)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DUTYDESK_DB": db_url, "DUTYDESK_ACTOR": "DC1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dutydesk", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60
+        )
+
+    for args in (("init",), ("unit", "add", "PS1", "Station 1"), ("staff", "add", "DC1", "Duty Commander One", "--unit", "PS1")):
+        assert run(*args).returncode == 0
+    assert run("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Square", "--level", "B").returncode == 0
+    assert run("incident", "instruct", "1", "--to", "PS1", "Send two cars").returncode == 0
+    r = run("incident", "close", "1", "--summary", "Dispersed")
+    assert r.returncode == 0, r.stderr
+    assert "Instruction reaches the front-line unit (to PS1)" in r.stderr, r.stderr
