@@ -22,41 +22,43 @@ minutes; ``DUTYDESK_ALARM_REPEAT_MINUTES``).
 Health: a poll that fails, or no good read for a few seconds, or a stopped
 alert scheduler shows in red in every screen's banner (logged once) until reads
 work again.
+
+The parts that are not screens live in ``dutydesk/console/``, mixed into the
+app: ``health`` (the poll and the health watch), ``alarming`` (the alarm list,
+the bell and its repeat, the alert notices), ``actor`` (who acts) and
+``palette`` (the command palette in the reader's language).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from dutydesk import log
-from dutydesk.alerts import AlertJob, AlertScheduler
+from dutydesk.alerts import AlertScheduler
+from dutydesk.console.actor import WhoActs
+from dutydesk.console.alarming import AlarmWatch
+from dutydesk.console.health import HealthWatch
+from dutydesk.console.palette import Palette
 from dutydesk.errors import Conflict, DeskError
-from dutydesk.i18n import N_, _, ngettext, translate_marked
-from dutydesk.messages import AlarmsChanged, DeskChanged, DeskDone, DeskRefused, HealthChanged, Tick
-from dutydesk.timefmt import fmt_local
+from dutydesk.i18n import N_, _, ngettext
+from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Tick
 
 if TYPE_CHECKING:  # the full desk (SQLAlchemy, the models: ~280 ms) is not imported before the first frame
     from dutydesk.desk import Desk
 
-# No good read of the desk for this many ticks (seconds: a read hanging on a
-# lock, a server gone) and the banner says so; the poll runs every half second.
-# Counted in ticks, not on the desk's clock, which a test or an offset may move.
-STALE_TICKS = 3
 # Below this many rows a dialog leaves the top row to the alarm banner.
 SHORT_ROWS = 24
-# Two bells closer than this are one (the alert job and the alarm list see the same moment).
-BELL_GAP = timedelta(seconds=2)
 
 
-class DutyDeskApp(App):
+class DutyDeskApp(HealthWatch, AlarmWatch, WhoActs, Palette, App):
     CSS_PATH = "app.tcss"
     TITLE = "dutydesk"
     ENABLE_COMMAND_PALETTE = True
@@ -271,73 +273,6 @@ class DutyDeskApp(App):
         self.call_from_thread(self.changed)
 
     # -- who acts ------------------------------------------------------------------
-    @work(thread=True, group="actor", exclusive=True)
-    def _actor_question(self) -> None:
-        """On a desk with staff, ask who acts; offer the call sign used last on
-        this machine, else the running shift's duty commander.  A call sign
-        given on the command line is not asked again, unless the desk refuses it."""
-        from dutydesk.config import last_actor
-
-        try:
-            if not self.desk.has_staff():
-                return  # a desk being set up: anyone may act until it has staff
-            if not self.ask_actor:
-                try:
-                    self.desk.check_actor(self.desk.actor)
-                    return
-                except DeskError as exc:
-                    self.call_from_thread(self._ask_actor, self.desk.actor, exc.message)
-                    return
-            default = last_actor(self.desk_id) if self.desk_id else None
-            if default is not None:
-                try:
-                    self.desk.check_actor(default)
-                except DeskError:
-                    default = None  # no longer on the staff
-            if default is None:
-                shift = self.desk.current_shift()
-                default = shift.commander if shift else ""
-        except Exception as exc:  # the desk must not crash on a database fault
-            log.fault("console", exc)
-            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title=_("Database error"), severity="error", timeout=12)
-            default = ""
-        self.call_from_thread(self._ask_actor, default)
-
-    def _ask_actor(self, default: str, error: str = "") -> None:
-        from dutydesk.screens.actor import ActorScreen
-
-        self.push_screen(ActorScreen(default, error=error), callback=self._actor_chosen)
-
-    def _actor_chosen(self, callsign: str | None) -> None:
-        if callsign is None:
-            self.exit()
-            return
-        self.desk.actor = callsign
-        self.sub_title = _("acting as {callsign}").format(callsign=callsign)
-        self.notify(
-            _("Every change is journaled under {callsign}.").format(callsign=callsign),
-            title=_("Acting as {callsign}").format(callsign=callsign),
-            timeout=4,
-        )
-        self._remember_actor(callsign)
-
-    @work(thread=True, group="actor")
-    def _remember_actor(self, callsign: str) -> None:
-        from dutydesk.config import remember_actor, state_file
-
-        if not self.desk_id:
-            return
-        try:
-            remember_actor(self.desk_id, callsign)
-        except OSError as exc:
-            self.call_from_thread(
-                self.notify,
-                _("cannot write {path}: {reason}").format(path=state_file(), reason=exc.strerror),
-                title=_("Not remembered"),
-                severity="warning",
-                timeout=8,
-            )
-
     # -- timers ------------------------------------------------------------------
     def tick(self) -> None:
         now = self.clock.now()
@@ -347,100 +282,6 @@ class DutyDeskApp(App):
         for screen in self.screen_stack:
             screen.post_message(Tick(now))
 
-    def poll(self) -> None:
-        self._poll_worker()
-
-    @work(thread=True, group="poll", exclusive=True)
-    def _poll_worker(self) -> None:
-        try:
-            head = self.desk.journal_head()
-            self._check_desk_file()
-        except Exception as exc:  # a locked or unreachable desk: said in the banner, tried again next time
-            self._from_thread(self._read_failed, exc)
-            return
-        self._from_thread(self._read_ok, head)
-
-    def _check_desk_file(self) -> None:
-        """A SQLite desk whose file was deleted or replaced still answers through
-        the connections already open (to a file no one will see again): that is
-        a desk gone too.  Raises ``FileNotFoundError`` then."""
-        import os
-
-        if self._desk_file is None:
-            if not getattr(self.desk, "ready", True):
-                return  # a console desk still reading light: its full desk (and engine) is not open yet; not forced here
-            engine = getattr(self.desk, "engine", None)
-            url = getattr(engine, "url", None)
-            database = getattr(url, "database", None) if url is not None and url.get_backend_name() == "sqlite" else None
-            if not database or database == ":memory:":
-                self._desk_file = ""
-                return
-            path = os.path.abspath(database)
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
-                raise FileNotFoundError(_("the desk file {path} is gone").format(path=path)) from None
-            self._desk_file, self._desk_inode = path, (st.st_dev, st.st_ino)  # together: the file watched is this one
-        if not self._desk_file:
-            return
-        try:
-            st = os.stat(self._desk_file)
-        except FileNotFoundError:
-            raise FileNotFoundError(_("the desk file {path} is gone").format(path=self._desk_file)) from None
-        if (st.st_dev, st.st_ino) != self._desk_inode:
-            raise FileNotFoundError(_("the desk file {path} was replaced").format(path=self._desk_file))
-
-    def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
-            self.call_from_thread(fn, *args)
-        except RuntimeError:  # the app is closing
-            return
-
-    def _read_ok(self, head: int | None = None) -> None:
-        self.last_good = self.clock.now()
-        self._ticks_since_good = 0
-        self._read_error = ""
-        if self.failing_since is not None:
-            self.failing_since = None
-            log.event("console", "desk readable again")
-        self.check_health()
-        if head is not None and head != self.seen_seq:
-            self._seq_moved(head)
-
-    def _read_failed(self, exc: BaseException) -> None:
-        if self.failing_since is None:
-            self.failing_since = self.clock.now()
-            log.fault("console", exc, traceback=False)  # once, until reads work again
-        self._read_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        self.check_health()
-
-    def check_health(self, now: datetime | None = None) -> None:
-        """Say in the banner (red) if the desk cannot be read or the alerts stopped."""
-        now = now or self.clock.now()
-        problem = ""
-        since = self.failing_since
-        if since is None and self.poll_interval and self.last_good is not None and self._ticks_since_good >= STALE_TICKS:
-            since = self.last_good  # a read hanging (a lock held too long, a server gone)
-        if since is not None:
-            problem = _("Desk unreachable since {since}").format(since=_clock_time(since, now))
-            if self.last_good is not None:
-                problem += " — " + _("last good read {at}").format(at=_clock_time(self.last_good, now))
-        elif self.alerts is not None and not self.alerts.healthy():
-            problem = _("Alert scheduler stopped: deadline notices will not sound")
-        if problem and not self.problem and since is None:
-            log.event("console", "alert scheduler stopped")
-        if problem != self.problem:
-            self.problem = problem
-            for screen in self.screen_stack:
-                screen.post_message(HealthChanged(not problem, problem))
-            self._show_alarms()
-
-    def _seq_moved(self, head: int) -> None:
-        first = self.seen_seq is None
-        self.seen_seq = head
-        if not first:
-            self.changed()
-
     def changed(self) -> None:
         """Something changed on the desk: every open screen reloads, alerts follow."""
         for screen in self.screen_stack:
@@ -448,149 +289,12 @@ class DutyDeskApp(App):
         self.reconcile_alerts()
 
     # -- alerts and alarms ----------------------------------------------------------
-    def reconcile_alerts(self) -> None:
-        """Read the pending deadlines and acknowledgements again: the alarm list
-        and (when the console sounds alerts) the alert jobs follow."""
-        self._reconcile_worker()
-
-    @work(thread=True, group="alerts", exclusive=True)
-    def _reconcile_worker(self) -> None:
-        try:
-            deadlines = self.desk.list_deadlines()
-            acks = self.desk.alarm_acks()
-            titles = self.desk.incident_titles(d.subject_id for d in deadlines)
-        except Exception as exc:  # said in the banner; tried again after the next change or poll
-            self._from_thread(self._read_failed, exc)
-            return
-        self._from_thread(self._alarm_inputs, deadlines, acks, titles)
-        if self.alerts is not None:
-            self.alerts.reconcile(deadlines)  # each deadline's warning lead comes with it (DeadlineView.warn_before)
-
-    def _alarm_inputs(self, deadlines: list[Any], acks: set[tuple[int, str]], titles: dict[int, str]) -> None:
-        self.pending, self.acks, self.titles = deadlines, acks, titles
-        self._alarms_read = True
-        self._read_ok()
-        self.update_alarms(self.clock.now())
-
-    def update_alarms(self, now: datetime) -> None:
-        """The alarm list for ``now`` from what was read; the banner, the screens
-        and the bell follow when it changed."""
-        from dutydesk.alarms import DUE, alarm_list, overdue_count
-
-        if not self._alarms_read:
-            return
-        alarms = alarm_list(self.pending, self.acks, now, self.titles)
-        overdue = overdue_count(self.pending, now)
-        changed = [a.key for a in alarms] != [a.key for a in self.alarms] or overdue != self.overdue
-        self.alarms, self.overdue = alarms, overdue
-        keys = {a.key for a in alarms}
-        new = keys - self._rung
-        self._rung &= keys  # an alarm acknowledged and raised again (a new stage) rings again
-        if new:
-            self._rung |= new
-            self.ring(now)
-        elif alarms and (self._last_bell is None or now - self._last_bell >= self.alarm_repeat):
-            self.ring(now)  # the bell repeats while an alarm waits
-        self._arm_next(now)
-        if changed:
-            self.alarm_state = self._banner_state(sum(1 for a in alarms if a.stage == DUE))
-            self._show_alarms()
-            for screen in self.screen_stack:
-                screen.post_message(AlarmsChanged(list(alarms)))
-
-    def _arm_next(self, now: datetime) -> None:
-        """A timer for the next moment the list changes by itself (a deadline
-        entering its warning lead or falling due), so the banner shows it then,
-        not up to a tick later."""
-        from dutydesk.alerts import warn_lead
-
-        moments = [m for d in self.pending for m in (d.due_at - warn_lead(d), d.due_at, d.due_at + timedelta(seconds=1)) if m > now]
-        nxt = min(moments, default=None)
-        if nxt == self._next_at:
-            return
-        if self._next_timer is not None:
-            self._next_timer.stop()
-            self._next_timer = None
-        self._next_at = nxt
-        if nxt is not None and nxt - now < timedelta(hours=1):
-            self._next_timer = self.set_timer((nxt - now).total_seconds() + 0.005, self._on_next)
-
-    def _on_next(self) -> None:
-        self._next_at = self._next_timer = None
-        self.update_alarms(self.clock.now())
-
-    def _banner_state(self, due: int):  # noqa: ANN202
-        from dutydesk.widgets.banner import BannerState
-
-        return BannerState(alarms=len(self.alarms), alarms_due=due, overdue=self.overdue, problem=self.problem)
-
-    def _show_alarms(self) -> None:
-        from dataclasses import replace
-
-        from dutydesk.widgets.banner import AlarmBanner
-
-        self.alarm_state = replace(self.alarm_state, problem=self.problem)
-        for screen in self.screen_stack:
-            self._ensure_banner(screen)
-            for banner in screen.query(AlarmBanner):
-                banner.show(self.alarm_state)
-
-    def _ensure_banner(self, screen: Screen) -> None:
-        """The alarm banner as the first line of ``screen`` (not of a dialog, which
-        shows over a screen that has one); again after a screen recomposed."""
-        from textual.screen import ModalScreen
-
-        from dutydesk.widgets.banner import AlarmBanner
-
-        if isinstance(screen, ModalScreen):
-            return
-        if not screen.is_mounted:
-            screen.call_after_refresh(self._ensure_banner, screen)
-            return
-        if not any(isinstance(w, AlarmBanner) for w in screen.children):
-            screen.mount(AlarmBanner(), before=0 if screen.children else None)
-
     def _set_pointer_shape(self, shape: str) -> None:
         """Textual sets the mouse pointer's shape (OSC 22) on every screen change and
         ends it with BEL: terminals and tmux that do not know OSC 22 rang the bell
         each time a screen opened. Ended with ST (ESC \\) instead, as the protocol allows."""
         if self._driver is not None:
             self._driver.write(f"\x1b]22;{shape}\x1b\\")
-
-    def ring(self, now: datetime | None = None) -> None:
-        """The terminal bell, once however many alarms and alerts ask at the same moment."""
-        now = now or self.clock.now()
-        if self._last_bell is not None and timedelta(0) <= now - self._last_bell < BELL_GAP:
-            return
-        self._last_bell = now
-        self.bell()
-
-    def _alert_from_thread(self, job: AlertJob) -> None:
-        try:
-            self.call_from_thread(self.fire_alert, job)
-        except RuntimeError:
-            pass  # the app is closing
-
-    def fire_alert(self, job: AlertJob) -> None:
-        if job.kind == "due":
-            message = _("DUE NOW: {label} (incident {id})").format(label=job.label, id=job.incident_id)
-            severity = "error"
-        else:
-            message = _("Due at {at}: {label} (incident {id})").format(at=fmt_local(job.due_at, seconds=True), label=job.label, id=job.incident_id)
-            severity = "warning"
-        self.notify(message, title=_("Deadline"), severity=severity, timeout=15)
-        self.ring()
-        board = self._board()
-        if board is not None:
-            board.flash(job.incident_id, deadline_id=job.deadline_id)
-
-    def _board(self):
-        from dutydesk.screens.board import BoardScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, BoardScreen):
-                return screen
-        return None
 
     def _fatal_error(self) -> None:
         """An unexpected error: the console stops with one line (never a
@@ -651,62 +355,6 @@ class DutyDeskApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
-
-    def action_show_help_panel(self) -> None:
-        """The palette's "Keys": our help, in the reader's language (Textual's key panel is English)."""
-        self.action_help()
-
-    def action_command_palette(self) -> None:
-        """Textual's palette, its search field in the reader's language."""
-        from textual.command import CommandPalette
-
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for cmd in super().get_system_commands(screen):  # Textual's own, in the reader's language
-            yield cmd._replace(
-                title=translate_marked(cmd.title) if cmd.title in TEXTUAL_WORDS else cmd.title,
-                help=translate_marked(cmd.help) if cmd.help in TEXTUAL_WORDS else cmd.help,
-            )
-        for title, help_text, action in getattr(screen, "COMMANDS_FOR_PALETTE", []):
-            yield SystemCommand(translate_marked(title), translate_marked(help_text), lambda a=action, s=screen: s.run_action(a))
-        yield SystemCommand(_("Alarms"), _("Deadlines due soon, due or overdue, until acknowledged (F2)"), self.action_alarms)
-        if "kpi" not in {a for _t, _h, a in getattr(screen, "COMMANDS_FOR_PALETTE", [])}:  # from every screen
-            from dutydesk.screens.report import open_kpi_report
-
-            yield SystemCommand(
-                _("KPI report"), _("The plans' targets met in a period: this month, last month or dates you give"), lambda: open_kpi_report(self)
-            )
-
-
-# The words of Textual's own palette commands (textual.app.App.get_system_commands), marked
-# for the catalogue; a command Textual adds later shows in English until it is added here.
-TEXTUAL_WORDS = frozenset(
-    {
-        N_("Theme"),
-        N_("Change the current theme"),
-        N_("Quit"),
-        N_("Quit the application as soon as possible"),
-        N_("Keys"),
-        N_("Hide the keys and widget help panel"),
-        N_("Show help for the focused widget and a summary of available keys"),
-        N_("Minimize"),
-        N_("Minimize the widget and restore to normal size"),
-        N_("Maximize"),
-        N_("Maximize the focused widget"),
-        N_("Screenshot"),
-        N_("Save an SVG 'screenshot' of the current screen"),
-    }
-)
-
-
-def _clock_time(at: datetime, now: datetime) -> str:
-    """``03:12:05``; with the month and day when not today (``11-22 23:59:58``)."""
-    from dutydesk.timefmt import to_local
-
-    local = to_local(at)
-    return local.strftime("%H:%M:%S" if local.date() == to_local(now).date() else "%m-%d %H:%M:%S")
 
 
 def run_console(desk: Desk, *, ask_actor: bool = False, alarm_repeat_minutes: float = 2.0) -> int:
