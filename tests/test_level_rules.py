@@ -233,3 +233,30 @@ def test_audit_log_renders_the_same_entries_in_each_language(desk, db_url):
     assert "立案" in zh.stdout and "升级 C级 → B级" in zh.stdout  # levels by their labels in Chinese (issue 14)
     raw = runner.invoke(app, ["--db", db_url, "audit", "log", "--incident", str(inc.id), "--json"])
     assert json.loads(raw.stdout)[1]["payload"]["reason"] == "crowd growing"
+
+
+def test_deescalation_after_a_miss_keeps_the_obligation_on_the_board(desk, clock):
+    """Red at 14:00: unit verification due 16:00, missed.  Yellow at 20:12:
+    yellow's unit verification (8 h from 14:00, 22:00) is still ahead, so it
+    is on the board again; the red miss stays a miss (trial, F #6: it was
+    dropped, neither created nor listed)."""
+    clock.set(at(14))
+    inc = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    clock.set(at(20, 12))
+    inc = desk.set_level(inc.id, "yellow", "story died down")
+    verifications = [(d.state, d.due_at, d.level) for d in inc.deadlines if d.rule == "unit_verification"]
+    assert verifications == [("missed", at(16), "red"), ("pending", at(22), "yellow")]
+    entry = desk.journal_entries(entity="incident", entity_id=inc.id)[-1]
+    assert "unit_verification" in [x["rule"] for x in entry.payload["deadlines"]["missed"]]
+    assert [x["due_at"] for x in entry.payload["deadlines"]["created"] if x["rule"] == "unit_verification"] == ["2026-11-22T22:00:00.000000Z"]
+    assert desk.verify_journal().ok  # the rows agree with what the journal replays
+
+
+def test_escalation_after_a_miss_derives_nothing_again(desk, clock):
+    """The graver level never gives more time: a rule missed at an escalation
+    is not derived again (its graver limit is earlier still)."""
+    clock.set(at(8))
+    inc = desk.open_incident(kind="opinion", title="Complaint video", place="Vehicle hall", level="yellow")
+    clock.set(at(17))
+    inc = desk.set_level(inc.id, "red", "national reach")
+    assert [d.state for d in inc.deadlines if d.rule == "first_response"] == ["missed"]

@@ -65,7 +65,10 @@ class Deadlines(UnitOfWork):
         3. on de-escalation, rules of the lower level take its limits from
            their anchors; rules that no longer apply are cancelled, and a
            rule new at the lower level whose time ran out while the graver
-           level's rules were in force lapses (it was never in force);
+           level's rules were in force lapses (it was never in force); a rule
+           this change settles missed whose limit at the lower level is still
+           ahead is derived again at that limit (the obligation stays on the
+           board; the miss stays a miss);
         4. everything it settles or creates carries the event time."""
         rows = s.scalars(
             select(Deadline)
@@ -74,18 +77,23 @@ class Deadlines(UnitOfWork):
         ).all()
         out: dict[str, list[dict[str, Any]]] = {DeadlineState.MISSED: [], DeadlineState.CANCELLED: [], "created": [], "kept": [], "lapsed": []}
         settled: set[str] = set()
+        missed_now: set[str] = set()  # settled missed by this change: de-escalation may derive them again
         pending: dict[str, Deadline] = {}
         for row in rows:
             if row.state == DeadlineState.PENDING and row.due_at < event:
                 row.state, row.closed_at, row.closed_by = DeadlineState.MISSED, event, self.actor
                 out["missed"].append({"id": row.id, "rule": row.rule, "due_at": row.due_at})
                 settled.add(row.rule)
+                missed_now.add(row.rule)
             elif row.state == DeadlineState.PENDING:
                 pending[row.rule] = row
             elif row.state != DeadlineState.CANCELLED:
                 settled.add(row.rule)
         since = self._level_since(s, inc, k)
-        wanted = {d.rule: d.due_at for d in derive_incident_deadlines(k, inc.level, inc.reported_at, since, inc.occurred_at) if d.rule not in settled}
+        derived = derive_incident_deadlines(k, inc.level, inc.reported_at, since, inc.occurred_at)
+        wanted = {d.rule: d.due_at for d in derived if d.rule not in settled}
+        if not escalating:  # still open under the lower level's limit: on the board again (a past limit adds nothing)
+            wanted.update({d.rule: d.due_at for d in derived if d.rule in missed_now and d.rule not in wanted and d.due_at > event})
 
         def create(rule: str, due: datetime) -> None:
             row = Deadline(subject_type="incident", subject_id=cast(int, inc.id), rule=rule, level=inc.level, due_at=due, created_at=event)
