@@ -91,13 +91,13 @@ class IncidentActions:
         choices = [(lv.text(), lv.key) for lv in self._kind().levels if lv.key != d.level]
         info = [self._about(d), _("Now: {level}. Deadlines are derived again from the playbook.").format(level=d.level_label)]
 
+        shown = d.version  # the version the dialog shows: a change made since is refused, never applied over it
+
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 new, why = result
-                cur = self.detail
-                assert cur is not None
                 self._change(
-                    lambda: self.app.desk.set_level(cur.id, new, why, expected_version=cur.version),
+                    lambda: self.app.desk.set_level(d.id, new, why, expected_version=shown),
                     lambda r: self.notify(_("Level is now {level}").format(level=r.level_label)),
                     lambda refused: self.action_level(new, why, refused),
                 )
@@ -133,13 +133,13 @@ class IncidentActions:
         assert d is not None
         choices = [(status_label(s), s) for s in LIVE_STATUSES if s != d.status]
 
+        shown = d.version
+
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 new, _reason = result
-                cur = self.detail
-                assert cur is not None
                 self._change(
-                    lambda: self.app.desk.set_status(cur.id, new, expected_version=cur.version),
+                    lambda: self.app.desk.set_status(d.id, new, expected_version=shown),
                     lambda r: self.notify(_("Status: {status}").format(status=status_label(r.status))),
                     lambda refused: self.action_status(new, refused),
                 )
@@ -164,12 +164,12 @@ class IncidentActions:
         assert d is not None
         warnings = self.app.desk.closing_warnings(d)
 
+        shown = d.version
+
         def done(text: str | None) -> None:
             if text:
-                cur = self.detail
-                assert cur is not None
                 self._change(
-                    lambda: self.app.desk.close_incident(cur.id, text, expected_version=cur.version),
+                    lambda: self.app.desk.close_incident(d.id, text, expected_version=shown),
                     lambda r: self.notify(_("Incident {id} closed").format(id=r.id)),
                     lambda refused: self.action_close_incident(text, refused),
                 )
@@ -205,12 +205,12 @@ class IncidentActions:
         selected = self._selected("roles") if self._active_tab() == "roles" else None
         first_unfilled = next((r.key for r in d.roles if r.required and not r.filled), None)
 
+        shown = d.version
+
         def done(result: dict[str, str] | None) -> None:
             if result:
-                cur = self.detail
-                assert cur is not None
                 self._change(
-                    lambda: self.app.desk.assign(cur.id, result["role"], result["who"]),
+                    lambda: self.app.desk.assign(d.id, result["role"], result["who"], expected_version=shown),
                     lambda a: self.notify(_("{who} holds {role}").format(who=a.who, role=a.role_label)),
                     lambda refused: self.action_assign(result["role"], result["filter"], refused),
                 )
@@ -241,10 +241,15 @@ class IncidentActions:
         selected = self._selected("roles")
         value = selected if selected in {k for _l, k in filled} else None
 
+        shown = d.version
+
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 role, _reason = result
-                self._change(lambda: self.app.desk.release(d.id, role), lambda rows: self.notify(_("Released {role}").format(role=role)))
+                self._change(
+                    lambda: self.app.desk.release(d.id, role, expected_version=shown),
+                    lambda rows: self.notify(_("Released {role}").format(role=role)),
+                )
 
         self._push(ChoiceDialog(_("Release a role"), _("Role"), filled, value=value, ok=_("Release"), info=[self._about(d)]), done)
 
@@ -256,12 +261,12 @@ class IncidentActions:
         assert d is not None
         kinds = [(ik.text(), ik.key) for ik in self._kind().instruction_kinds]
 
+        shown = d.version
+
         def done(result: dict[str, str] | None) -> None:
             if result:
-                cur = self.detail
-                assert cur is not None
                 self._change(
-                    lambda: self.app.desk.instruct(cur.id, result["who"], result["text"], kind=result["kind"]),
+                    lambda: self.app.desk.instruct(d.id, result["who"], result["text"], kind=result["kind"], expected_version=shown),
                     lambda ins: (
                         self.notify(_("Instruction {id} sent to {unit}; acknowledge with k").format(id=ins.id, unit=ins.unit)),
                         self._show_tab("instructions"),
@@ -309,7 +314,7 @@ class IncidentActions:
         def done(yes: bool | None) -> None:
             if yes:
                 self._change(
-                    lambda: self.app.desk.acknowledge(target.id),
+                    lambda: self.app.desk.acknowledge(target.id, expected_version=d.version),
                     lambda ins: self.notify(_("Instruction {id} acknowledged after {s:.0f} s").format(id=ins.id, s=ins.latency.total_seconds())),
                 )
 
@@ -351,7 +356,10 @@ class IncidentActions:
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._change(lambda: self.app.desk.meet_deadline(dl.id), lambda r: self.notify(_("Met: {label}").format(label=r.label)))
+                self._change(
+                    lambda: self.app.desk.meet_deadline(dl.id, expected_version=d.version),
+                    lambda r: self.notify(_("Met: {label}").format(label=r.label)),
+                )
 
         self._push(ConfirmDialog(_("Mark deadline {id} met?").format(id=dl.id), self._deadline_lines(d, dl), ok=_("Meet")), done)
 
@@ -363,7 +371,7 @@ class IncidentActions:
         def done(text: str | None) -> None:
             if text:
                 self._change(
-                    lambda: self.app.desk.waive_deadline(dl.id, text),
+                    lambda: self.app.desk.waive_deadline(dl.id, text, expected_version=d.version),
                     lambda r: self.notify(_("Waived: {label}").format(label=r.label)),
                     lambda refused: self.action_waive(text, refused),
                 )
@@ -385,7 +393,7 @@ class IncidentActions:
         def done(note: str | None) -> None:
             if note:
                 self._change(
-                    lambda: self.app.desk.add_note(d.id, note),
+                    lambda: self.app.desk.add_note(d.id, note, expected_version=d.version),
                     lambda n: (self.notify(_("Note added")), self._show_tab("timeline")),
                     lambda refused: self.action_note(note, refused),
                 )

@@ -1,0 +1,125 @@
+"""A change confirmed on a stale view is refused, never applied over the newer
+record (the trial: the level dialog said "Now: Level A", another desk set C,
+Enter applied C → B, an escalation journaled with the de-escalation's reason).
+
+The console passes the version of the incident its dialog showed
+(``expected_version``); the poll reloading the screen underneath an open dialog
+does not move that version on.  Here the poll is ``app.changed()``.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static
+
+from dutydesk.desk import Desk
+from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
+from tests.consoles import incident_console, settle, stack, text_of
+
+STALE = "changed by someone else"
+
+
+def other_desk(db_url, clock) -> Desk:  # noqa: ANN001
+    return Desk.open(db_url, clock=clock, actor="DC2")
+
+
+async def test_a_level_change_on_a_stale_dialog_is_refused_and_asked_again(desk, db_url, clock, opened):
+    slow, _ = opened  # level B
+    async with incident_console(desk, slow.id) as (app, pilot, screen):
+        await pilot.press("l", "c", *"crowd thinning")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog), stack(app)
+        other = other_desk(db_url, clock)
+        other.set_level(slow.id, "A", "road blocked")
+        other.close()
+        app.changed()  # the poll: the screen underneath reloads, the dialog still says B
+        await settle(pilot)
+        assert screen.detail is not None and screen.detail.level == "A"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert desk.get_incident(slow.id).level == "A", "applied over the other desk's change"
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog), stack(app)
+        assert STALE in text_of(dialog.query_one("#error", Static))
+        assert dialog.query_one("#choice", Select).value == "C"
+        assert dialog.query_one("#reason", Input).value == "crowd thinning"
+        assert any("Now: Level A" in text_of(s) for s in dialog.query(Static)), "the dialog again shows the level now"
+        await pilot.press("enter")  # on what it now shows: goes through, A → C
+        await settle(pilot)
+    changes = desk.get_incident(slow.id).level_changes
+    assert [(c.from_level, c.to_level, c.reason) for c in changes[-2:]] == [("B", "A", "road blocked"), ("A", "C", "crowd thinning")]
+
+
+async def test_a_status_change_on_a_stale_dialog_is_refused(desk, db_url, clock, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("t")
+        await settle(pilot)
+        app.screen.query_one("#choice", Select).value = "contained"
+        other = other_desk(db_url, clock)
+        other.set_status(slow.id, "responding")
+        other.close()
+        app.changed()
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog), stack(app)
+        assert STALE in text_of(app.screen.query_one("#error", Static))
+    assert desk.get_incident(slow.id).status == "responding"
+
+
+async def test_a_note_on_a_stale_screen_is_refused_and_kept(desk, db_url, clock, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("n", *"crowd calm")
+        await settle(pilot)
+        other = other_desk(db_url, clock)
+        other.set_level(slow.id, "A", "road blocked")
+        other.close()
+        app.changed()
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        assert STALE in text_of(app.screen.query_one("#error", Static))
+        assert desk.get_incident(slow.id).notes == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [n.text for n in desk.get_incident(slow.id).notes] == ["crowd calm"]
+
+
+async def test_an_assignment_on_a_stale_dialog_is_refused(desk, db_url, clock, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerDialog), stack(app)
+        await pilot.press(*"PS2")
+        await settle(pilot)
+        other = other_desk(db_url, clock)
+        other.set_level(slow.id, "A", "road blocked")
+        other.close()
+        app.changed()
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerDialog), stack(app)
+        assert STALE in text_of(app.screen.query_one("#error", Static))
+    assert all(h.who != "PS2" for r in desk.get_incident(slow.id).roles for h in r.holders)
+
+
+async def test_a_waiver_on_a_stale_dialog_is_refused(desk, db_url, clock, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("w", *"site closed")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        other = other_desk(db_url, clock)
+        other.add_note(slow.id, "meanwhile")
+        other.close()
+        app.changed()
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        assert STALE in text_of(app.screen.query_one("#error", Static))
+    assert all(dl.state != "waived" for dl in desk.get_incident(slow.id).deadlines)
