@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dutydesk.desk import Desk
     from dutydesk.lightread import ConsoleDesk, LightDesk
     from dutydesk.lightwrite import LightWriter
+    from dutydesk.views import DeadlineView
 
 
 def sub_app(help_text: str) -> typer.Typer:
@@ -309,7 +310,7 @@ AtOpt = Annotated[Optional[str], typer.Option("--at", help=_("When it happened, 
 
 
 def _print_board(desk: "Desk") -> None:
-    from dutydesk.timefmt import fmt_duration, fmt_local
+    from dutydesk.timefmt import fmt_local
 
     now = desk.clock.now()
     shift = desk.current_shift()
@@ -321,7 +322,7 @@ def _print_board(desk: "Desk") -> None:
     out = []
     for r in rows:
         nd = r.next_deadline
-        nxt = f"{fmt_duration(nd.due_at - now)} {nd.label}" if nd else "-"
+        nxt = f"{_countdown(nd, now)} {nd.label}" if nd else "-"
         out.append(
             (
                 r.id,
@@ -405,17 +406,26 @@ def _make_table(columns: list[str], rows: list[tuple], title: str | None = None,
     return t
 
 
-def _print_deadlines(desk: "Desk", deadlines) -> None:
+def _countdown(dl: DeadlineView | None, now: datetime) -> str:
+    """A pending deadline's countdown as the console words it, in every CLI table
+    (never like a clock time): 'in 17:42', 'soon 02:00', 'DUE +00:10', 'OVERDUE 1:16:00'."""
     from dutydesk.alarms import DUE_GRACE
     from dutydesk.alerts import in_warning
-    from dutydesk.timefmt import countdown_words, fmt_local
+    from dutydesk.timefmt import countdown_words
+
+    if dl is None:
+        return "-"
+    return countdown_words(dl.due_at - now, soon=in_warning(dl, now, dl.warn_before), due_grace=DUE_GRACE)
+
+
+def _print_deadlines(desk: "Desk", deadlines) -> None:
+    from dutydesk.timefmt import fmt_local
 
     now = desk.clock.now()
     rows = []
     for dl in deadlines:
         if dl.state == "pending":
-            # as the console words it: 'in 17:42', 'soon 02:00', 'DUE +00:10', 'OVERDUE 1:16:00'
-            left = countdown_words(dl.due_at - now, soon=in_warning(dl, now, dl.warn_before), due_grace=DUE_GRACE)
+            left = _countdown(dl, now)
         elif dl.state == "met":
             left = _("met {at}").format(at=fmt_local(dl.met_at)) + ("" if dl.met_on_time else " " + _("(late)"))
         else:

@@ -10,6 +10,7 @@ from dutydesk.commands.common import (
     AtOpt,
     JsonOpt,
     _console,
+    _countdown,
     _emit_json,
     _kind_name,
     _level_name,
@@ -97,7 +98,7 @@ def incident_list(
     offset: Annotated[int, typer.Option(min=0, help=_("Skip this many (paging)."))] = 0,
     json_out: JsonOpt = False,
 ) -> None:
-    from dutydesk.timefmt import fmt_duration, fmt_local
+    from dutydesk.timefmt import fmt_local
 
     desk = _state(ctx).reader()
     rows = desk.list_incidents(include_closed=all_, search=search, limit=limit, offset=offset)
@@ -116,7 +117,7 @@ def incident_list(
             r.place,
             _status(r.status),
             f"{r.roles_filled}/{r.roles_required}",
-            fmt_duration(nd.due_at - now) if nd else "-",
+            _countdown(nd, now),
         ]
         if all_:
             row.insert(3, fmt_local(r.reported_at, short=True))
