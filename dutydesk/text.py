@@ -166,6 +166,19 @@ def safe(value: Any, *, multiline: bool = False) -> str:
     return out
 
 
+LINE_MARK = " ⏎ "  # a line break of a note or an instruction inside one table cell
+
+
+def one_line(value: Any, *, mark: str = LINE_MARK) -> str:
+    """``value`` for one line of a table cell: as :func:`safe`, but a line break
+    shows as ``mark`` (``line1 ⏎ line2``, never ``\\x0a``) and a tab as a space;
+    every other control is still an escape."""
+    text = safe(value, multiline=True)
+    if "\n" in text or "\t" in text:
+        text = text.replace("\n", mark).replace("\t", " ")
+    return text
+
+
 def plain(value: Any, *, multiline: bool = False, style: str = "") -> "Text":
     """A Rich ``Text`` of ``value``, made safe, never read as markup: for Rich
     tables, Textual widgets, tables and notifications."""

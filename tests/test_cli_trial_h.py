@@ -45,3 +45,26 @@ def test_board_and_incident_list_word_countdowns_as_deadline_list(seeded, db_url
         proc = _run("--db", db_url, *args)
         assert proc.returncode == 0, proc.stderr
         _no_clock_countdown(proc.stdout)
+
+
+def test_a_note_of_several_lines_shows_its_breaks_as_a_clean_mark(seeded, db_url, monkeypatch):
+    """`incident show` printed a two-line note as 'line1\\x0aline2' (an escape code in a
+    duty officer's table); now 'line1 ⏎ line2', the row still one line."""
+    monkeypatch.setenv("COLUMNS", "200")
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "C"))
+    ok(seeded("incident", "note", "1", "line1\nline2\tend"))
+    ok(seeded("incident", "instruct", "1", "--to", "PS1", "Send two cars\nvia the east gate"))
+    out = ok(seeded("incident", "show", "1")).stdout
+    assert "line1 ⏎ line2 end" in out and "Send two cars ⏎ via the east gate" in out, out
+    assert "\\x0a" not in out and "\\x09" not in out, out
+    proc = _run("--db", db_url, "incident", "show", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "line1 ⏎ line2 end" in proc.stdout and "\\x0a" not in proc.stdout, proc.stdout
+
+
+def test_a_table_cell_still_neutralises_control_characters():
+    from dutydesk.text import one_line
+
+    assert one_line("a\nb\x1b[31m\u202e") == "a ⏎ b\\x1b[31m\\u202e"
+    assert one_line("a\r\nb", mark=" | ") == "a | b"
+    assert one_line(3) == "3" and one_line(None) == ""

@@ -376,12 +376,14 @@ def _make_table(columns: list[str], rows: list[tuple], title: str | None = None,
     from rich.table import Table
     from rich.text import Text
 
-    from dutydesk.text import safe
+    from dutydesk.text import LINE_MARK, one_line, safe
 
+    console = _console()
+    mark = LINE_MARK if console.encoding.lower().startswith("utf") else " // "  # a note's line breaks, shown
     keep = list(range(len(columns)))
-    cells = [[safe(x) for x in r] for r in rows]  # data: one line each, never markup
+    cells = [[one_line(x, mark=mark) for x in r] for r in rows]  # data: one line each, never markup
     natural = [max([cell_len(c)] + [cell_len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    width = _console().width
+    width = console.width
 
     def least(cols: list[int]) -> int:
         return sum(min(natural[i], 12) if i in flex else natural[i] for i in cols) + 3 * len(cols) + 1
