@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.console import Group
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -28,34 +25,14 @@ from dutydesk.i18n import N_, _
 from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Loaded, LoadFailed, Tick
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_local
-from dutydesk.widgets.format import countdown, level_badge
+from dutydesk.screens.shift_lists import deadline_lists, live_list
+from dutydesk.screens.shift_questions import ShiftQuestions
 from dutydesk.widgets.keybar import KeyBar
 
 WIDE = 160  # from this many columns the handover list shows in two columns
 
 
-def _grid(ratio_col: int) -> Table:
-    """Rows of a handover list: the column ``ratio_col`` takes the spare width
-    and wraps under itself; the others keep their width."""
-    grid = Table.grid(padding=(0, 1), expand=True)
-    for i in range(4):
-        grid.add_column(ratio=1 if i == ratio_col else None, no_wrap=i != ratio_col, overflow="fold")
-    return grid
-
-
-def _section(title: str, items: list | tuple, rows: Table) -> Group:
-    """A heading with the count, then the rows (or "none")."""
-    head = Text(f"{title} ({len(items)})", style="bold underline")
-    return Group(head, Padding(rows, (0, 0, 0, 2)) if items else Text("  " + _("none")))
-
-
-def left_text(d, now: datetime) -> Text:  # noqa: ANN001
-    """Time left as a countdown, the state in words too (monochrome terminals):
-    ``in mm:ss``, yellow ``soon mm:ss``, red ``DUE +mm:ss`` then ``OVERDUE mm:ss``."""
-    return countdown(d, now)  # the one countdown wording of every screen (widgets/format)
-
-
-class ShiftScreen(Screen):
+class ShiftScreen(ShiftQuestions, Screen):
     DEFAULT_CSS = """
     ShiftScreen #current { padding: 0 1; }
     ShiftScreen #shift-form { height: 1; padding: 0 1; margin: 1 0 0 0; }
@@ -240,41 +217,13 @@ class ShiftScreen(Screen):
         self.query_one("#start", Button).disabled = shift is not None
         self.query_one("#handover", Button).disabled = shift is None
         self.query_one("#end", Button).disabled = shift is None
-        pb = self.app.desk.playbooks
-        rows = _grid(ratio_col=2)
-        for r in live:
-            rows.add_row(
-                f"#{r.id}",
-                Text.assemble(level_badge(pb.level_short(r.kind, r.level), pb.level_colour(r.kind, r.level)), " ", pb.kind_short(r.kind)),
-                Text(safe(f"{r.title} @ {r.place}")),
-                _("roles {a}/{b}").format(a=r.roles_filled, b=r.roles_required),
-            )
-        self.query_one("#live-list", Static).update(_section(_("For the handover: live incidents"), live, rows))
+        self.query_one("#live-list", Static).update(live_list(live, self.app.desk.playbooks))
         self._show_deadlines(self.app.clock.now())
 
     def _show_deadlines(self, now: datetime) -> None:
-        from dutydesk.alerts import deadline_name
-        from dutydesk.reports.data import outcome, outcome_label
-        from dutydesk.reports.document import margin_text
-
         assert self.data is not None
         _shift, _live, pending, overdue = self.data
-        pending = [d for d in pending if d.state == "pending"]
-        soon = _grid(ratio_col=1)
-        for d in pending:
-            soon.add_row(f"#{d.subject_id}", Text(safe(deadline_name(d.label, d.to))), fmt_local(d.due_at, short=True), left_text(d, now))
-        missed = _grid(ratio_col=1)
-        for d in overdue:  # what became of it, in words: a monochrome terminal reads it too
-            done = d.met_at if d.state == "met" else now if d.state == "pending" else None
-            became = outcome_label(outcome(d, now))
-            if done is not None:  # how late: met late, or overdue still
-                became = _("{outcome}, {margin}").format(outcome=became, margin=margin_text((d.due_at - done).total_seconds()))
-            missed.add_row(
-                f"#{d.subject_id}", Text(safe(deadline_name(d.label, d.to))), fmt_local(d.due_at, short=True), Text(became, style="bold red")
-            )
-        self.query_one("#deadline-list", Static).update(
-            Group(_section(_("Pending deadlines"), pending, soon), _section(_("Missed during this shift"), overdue, missed))
-        )
+        self.query_one("#deadline-list", Static).update(deadline_lists(pending, overdue, now))
 
     # -- the form ------------------------------------------------------------------
     def action_page(self, step: int) -> None:
@@ -351,31 +300,6 @@ class ShiftScreen(Screen):
     def action_start(self) -> None:
         self._confirm(self._start)
 
-    def _start(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
-        """Ctrl+S asks as Ctrl+O and Ctrl+E do, naming who starts and whose shift ended last."""
-        from dutydesk.screens.dialogs import ConfirmDialog
-
-        who = self.query_one("#commander", Input).value.strip()
-        if not who:
-            self._refuse(_("Duty commander: enter a call sign"))
-            return None
-        running = self._shift_running()
-        if running is not None:
-            self._refuse(_("Shift {id} ({who}) is running: hand it over (Ctrl+O) or end it (Ctrl+E)").format(id=running.id, who=running.commander))
-            return None
-        lines = [_("Duty commander from now: {who}").format(who=who)]
-        last = self.last_shift
-        if last is not None and last.ended_at is not None:
-            lines.append(_("Last shift: {id}, {who}, ended {at}").format(id=last.id, who=last.commander, at=fmt_local(last.ended_at)))
-        elif last is None and self.data is not None:  # read (it comes before the rest), and none
-            lines.append(_("The first shift on this desk"))
-
-        def then(yes: bool | None) -> None:
-            if yes:
-                self._send(lambda: self.app.desk.start_shift(who), "start")
-
-        return ConfirmDialog(_("Start a shift for {who}?").format(who=who), lines, ok=_("Start shift"), cancel=_("Cancel")), then
-
     # A handover and an end of shift are state changes: a dialog names to whom /
     # which shift first.  The keys typed after Ctrl+O ('y') go to that dialog.
     def _confirm(self, ask: Callable[[], tuple[Screen, Callable[[bool | None], None]] | None]) -> None:
@@ -410,74 +334,19 @@ class ShiftScreen(Screen):
             self.app.push_screen(dialog, answered)
         await deliver(self.app, held)
 
-    def _shift_running(self):  # noqa: ANN202
-        return self.data[0] if self.data is not None else None
-
     @on(Button.Pressed, "#handover")
     def action_handover(self) -> None:
         self._confirm(self._handover)
 
-    def _handover(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
-        from dutydesk.screens.dialogs import ConfirmDialog
-
-        who = self.query_one("#commander", Input).value.strip()
-        note = self.query_one("#note", Input).value.strip()
-        if not who:
-            self._refuse(_("Hand over: enter the call sign of the next commander"))
-            return None
-        if not note:
-            self._refuse(_("Hand over: the handover note must not be empty"))
-            return None
-        shift = self._shift_running()
-        title = _("Hand over shift {id} to {who}?").format(id=shift.id, who=who) if shift is not None else _("Hand over to {who}?").format(who=who)
-        lines = [_("Handover note: {note}").format(note=note)]
-
-        def then(yes: bool | None) -> None:
-            if yes:
-                self.sending_to = who
-                self._send(lambda: self.app.desk.end_shift(note, handover_to=who), "handover")
-
-        return ConfirmDialog(title, lines, ok=_("Hand over"), cancel=_("Cancel")), then
-
     @on(Button.Pressed, "#end")
     def action_end(self) -> None:
         self._confirm(self._end)
-
-    def _end(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
-        from dutydesk.screens.dialogs import ConfirmDialog
-
-        note = self.query_one("#note", Input).value.strip()
-        shift = self._shift_running()
-        title = _("End shift {id}?").format(id=shift.id) if shift is not None else _("End the running shift?")
-        lines = [_("Duty commander: {who}").format(who=shift.commander)] if shift is not None else []
-        lines.append(_("No one takes over until a shift is started."))
-        if note:
-            lines.append(_("Handover note: {note}").format(note=note))
-
-        def then(yes: bool | None) -> None:
-            if yes:
-                self._send(lambda: self.app.desk.end_shift(note or None), "end")
-
-        return ConfirmDialog(title, lines, ok=_("End shift"), cancel=_("Cancel")), then
 
     def action_back(self) -> None:
         """Esc: back to the board; with a call sign or a note typed, ask first."""
         if self._held_key("escape"):
             return
         self._confirm(self._back)
-
-    def _back(self) -> tuple[Screen, Callable[[bool | None], None]] | None:
-        from dutydesk.screens.dialogs import ConfirmDialog
-
-        if not any(w.value.strip() for w in self.query(Input)):
-            self.app.pop_screen()
-            return None
-
-        def then(discard: bool | None) -> None:
-            if discard:
-                self.app.pop_screen()
-
-        return ConfirmDialog(_("Discard what you typed?"), [], ok=_("Discard"), cancel=_("Keep typing")), then
 
     @on(DeskDone)
     def _done(self, message: DeskDone) -> None:
