@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from dutydesk.i18n import _
 from dutydesk.messages import Loaded, LoadFailed
 from dutydesk.screens.dialogs.base import Dialog
+from dutydesk.screens.dialogs.lines import LinesInput
 from dutydesk.text import plain
 
 
@@ -75,7 +76,7 @@ class PickerDialog(Dialog):
             yield Static("", id="chosen", classes="chosen", markup=False)
             if self.text_label:
                 yield Label(plain(self.text_label), markup=False)
-                yield Input(id="text", value=self.text)
+                yield LinesInput(id="text", value=self.text, placeholder=_("Ctrl+J: new line"))  # a paste keeps its lines
             yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from dutydesk.i18n import N_, _
 from dutydesk.screens.dialogs.base import Dialog
+from dutydesk.screens.dialogs.lines import LinesInput
 from dutydesk.text import plain
 
 
@@ -81,16 +82,25 @@ class TextDialog(Dialog):
 
 
 class PromptDialog(Dialog):
-    """One line of text (a note, a reason, a summary)."""
+    """A text: one line (a reason), or with ``lines`` one that may hold line
+    breaks (a note, a summary: a paste is kept whole, Ctrl+J a new line)."""
 
     SUBMITS = {"text": "_ok"}
 
     def __init__(
-        self, title: str, label: str, *, ok: str | None = None, value: str = "", required: bool = True, info: list[str] | None = None
+        self,
+        title: str,
+        label: str,
+        *,
+        ok: str | None = None,
+        value: str = "",
+        required: bool = True,
+        info: list[str] | None = None,
+        lines: bool = False,
     ) -> None:
         super().__init__()
         self.title_text, self.label, self.ok = title, label, ok or _("OK")
-        self.value, self.required, self.info = value, required, info or []
+        self.value, self.required, self.info, self.lines = value, required, info or [], lines
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
@@ -98,7 +108,10 @@ class PromptDialog(Dialog):
             for line in self.info:
                 yield Static(plain(line), classes="warning", markup=False)
             yield Label(plain(self.label), markup=False)
-            yield Input(value=self.value, id="text")
+            if self.lines:
+                yield LinesInput(value=self.value, id="text", placeholder=_("Ctrl+J: new line"))
+            else:
+                yield Input(value=self.value, id="text")
             yield Static("", id="error", classes="error", markup=False)
             yield self.buttons(self.ok)
 

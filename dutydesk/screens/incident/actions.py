@@ -181,6 +181,7 @@ class IncidentActions:
                 ok=_("Close incident"),
                 info=warnings,
                 value=summary,
+                lines=True,
             ),
             done,
             refusal,
@@ -398,7 +399,7 @@ class IncidentActions:
                     lambda refused: self.action_note(note, refused),
                 )
 
-        self._push(PromptDialog(_("Note on incident {id}").format(id=d.id), _("Note"), value=text), done, refusal)
+        self._push(PromptDialog(_("Note on incident {id}").format(id=d.id), _("Note"), value=text, lines=True), done, refusal)
 
     def action_report(self) -> None:
         from dutydesk import reports
