@@ -63,3 +63,46 @@ def test_one_wrap_for_reports_and_the_console():
     lines = linebreak.wrap(label, 20)
     assert lines == ["情指、网安、宣传、法", "制、督察、办案单位联", "动响应"] and "".join(lines) == label
     assert all(not line.startswith(("、", "，", "。")) for width in range(4, 30) for line in linebreak.wrap(label + "，完成。", width)), label
+
+
+def _within(seconds: int, fn):  # noqa: ANN001, ANN202
+    """``fn()``, or a failure if it has not returned in ``seconds`` (a wrap that never ends eats the memory)."""
+    import signal
+
+    def stop(_signum, _frame):  # noqa: ANN001, ANN202
+        raise TimeoutError("did not return")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        return fn()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_a_line_too_narrow_for_anything_still_ends():
+    """A width of 0 or less, or one column for a two-column character, never loops:
+    each line takes at least one character (it looped, appending lines, until memory ran out)."""
+    for width in (-8, 0, 1):
+        for text in ("met on time 7, overdue 1", "事件，已处置", "a 事件 b"):
+            lines = _within(5, lambda text=text, width=width: wrap(text, width))
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_word_longer_than_the_line_is_cut_where_the_rule_allows():
+    """Found by the property below: the cut of a long word ended with an opening quote."""
+    assert wrap("PS1PS1PS1PS1‘事", 14) == ["PS1PS1PS1PS1", "‘事"]
+
+
+def test_the_text_report_in_a_narrow_console_preview_ends():
+    """The console's preview renders at its own width: the KPI report's bars at 40
+    columns left the wrap a negative width (it never returned)."""
+    from dutydesk.reports.document import Bars, Document
+    from dutydesk.reports.formats import render_text
+
+    bars = Bars("Deadlines by kind", [("Mass incident", {"met": 7, "missed": 1})], [("met", "met on time"), ("missed", "missed")])
+    doc = Document("Report", "sub", "footer", [bars])
+    for width in (40, 30, 20):
+        text = _within(5, lambda width=width: render_text(doc, width))
+        assert "Mass incident" in text and "7" in text

@@ -13,6 +13,9 @@ from collections.abc import Callable
 # punctuation on the line of the text after it.
 NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…,.;:?!)]}")
 NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
+# A word longer than a line is cut anywhere but beside these (Chinese punctuation; English keeps its cut).
+_WIDE_START = frozenset(ch for ch in NO_LINE_START if not ch.isascii())
+_WIDE_END = frozenset(ch for ch in NO_LINE_END if not ch.isascii())
 
 
 def keep_together(tokens: list[str]) -> list[str]:
@@ -76,9 +79,33 @@ def wrap(text: str, width: int, measure: Callable[[str], float] = cells) -> list
     punctuation; a word longer than a line is cut.  Each newline starts a paragraph.  For a
     console cell that would otherwise be folded character by character (Textual does not know
     these rules): ``"\n".join(wrap(label, column_width))``."""
+    if measure is cells:  # the display width: one column a character while the text is ASCII (every piece of it too)
+        if text.isascii():
+            return _wrap(text, width, len)
+        if KEEP in text and unmark(text).isascii():
+            return [unmark(line) for line in _wrap(text, width, _len_unmarked)]
+        measure = _cells_cached
     if KEEP in text:
         return [unmark(line) for line in _wrap(text, width, lambda t: measure(unmark(t)) if KEEP in t else measure(t))]
     return _wrap(text, width, measure)
+
+
+def _len_unmarked(text: str) -> int:
+    """``cells(unmark(text))`` of ASCII text with KEEP marks (each zero width)."""
+    return len(text) - text.count(KEEP)
+
+
+_WIDTHS: dict[str, int] = {}
+
+
+def _cells_cached(text: str) -> int:
+    """``cells``, remembered: a report measures the same pieces (words, Han characters) thousands of times."""
+    found = _WIDTHS.get(text)
+    if found is None:
+        found = cells(text)
+        if len(_WIDTHS) < 100_000:
+            _WIDTHS[text] = found
+    return found
 
 
 def _wrap(text: str, width: int, measure: Callable[[str], float]) -> list[str]:
@@ -96,16 +123,19 @@ def _wrap(text: str, width: int, measure: Callable[[str], float]) -> list[str]:
             if used + w > width and line.strip():
                 out.append(line.rstrip())
                 line, used = "", 0.0
-            while w > width:  # a word longer than the line
+            while tok and w > width:  # a word longer than the line
                 cut, cw = "", 0.0
                 for ch in tok:
                     if cw + measure(ch) > width - used:
                         break
                     cut, cw = cut + ch, cw + measure(ch)
-                if not cut:
+                if not cut and (line or used):
                     out.append(line.rstrip())
                     line, used = "", 0.0
                     continue
+                cut = cut or tok[0]  # a line narrower than one character still takes one (else this never ends)
+                while len(cut) > 1 and (cut[-1] in _WIDE_END or (len(cut) < len(tok) and tok[len(cut)] in _WIDE_START)):
+                    cut = cut[:-1]  # a long word is cut where the Chinese rule allows a break, too
                 out.append(line + cut)
                 line, used, tok = "", 0.0, tok[len(cut) :]
                 w = measure(tok)

@@ -87,11 +87,11 @@ def sanitized(doc: Document) -> Document:
 
 
 def _sanitized(value, multiline: bool = False):  # noqa: ANN001, ANN202
-    from dataclasses import fields, is_dataclass, replace
-
-    from dutydesk.text import safe
-
     if isinstance(value, str):
+        if value.isprintable():  # nearly every string of a report: as it is (what safe() gives it back)
+            return value
+        from dutydesk.text import safe
+
         if len(value) > 1 and value[0] == value[-1] == KEEP and KEEP not in value[1:-1]:  # a span unbroken()
             return KEEP + _sanitized(value[1:-1], multiline) + KEEP
         if not value.isprintable():
@@ -99,6 +99,8 @@ def _sanitized(value, multiline: bool = False):  # noqa: ANN001, ANN202
             if not multiline:
                 value = value.replace("\n", " ¶ ")
         return safe(value, multiline=multiline)
+    from dataclasses import fields, is_dataclass, replace
+
     if isinstance(value, list):
         return [_sanitized(v, multiline) for v in value]
     if isinstance(value, tuple):
