@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.widgets import Input, Select, Static
 
 from dutydesk.desk import Desk
-from dutydesk.screens.dialogs import ChoiceDialog, PickerDialog, PromptDialog
+from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, PickerDialog, PromptDialog
 from tests.consoles import incident_console, settle, stack, text_of
 
 STALE = "changed by someone else"
@@ -123,3 +123,50 @@ async def test_a_waiver_on_a_stale_dialog_is_refused(desk, db_url, clock, opened
         assert isinstance(app.screen, PromptDialog), stack(app)
         assert STALE in text_of(app.screen.query_one("#error", Static))
     assert all(dl.state != "waived" for dl in desk.get_incident(slow.id).deadlines)
+
+
+async def test_enter_without_a_level_keeps_the_reason_typing_and_esc_asks(desk, opened):
+    # the trial: Enter without a level said "New level: choose one" and took the focus to the
+    # list while the terminal cursor stayed in Reason; the reason typed next was refused key by
+    # key (or a letter of it taken as a level's key), and Esc closed the dialog without asking
+    slow, _ = opened  # level B: keys a, c
+    async with incident_console(desk, slow.id, size=(80, 24)) as (app, pilot, screen):
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog), stack(app)
+        assert "New level: choose one" in text_of(dialog.query_one("#error", Static))
+        reason = dialog.query_one("#reason", Input)
+        assert app.focused is reason
+        await pilot.press(*"road reopened")
+        await settle(pilot)
+        assert reason.value == "road reopened"
+        assert dialog.query_one("#choice", Select).value is Select.NULL, "a letter of the reason chose a level"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), stack(app)
+        assert "Discard what you typed?" in app.screen.title_text
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is dialog
+        await pilot.press("shift+tab", "c")
+        await settle(pilot)
+        assert text_of(dialog.query_one("#error", Static)).strip() == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert desk.get_incident(slow.id).level_changes[-1].reason == "road reopened"
+    assert desk.get_incident(slow.id).level == "C"
+
+
+async def test_a_key_refused_on_the_level_list_makes_esc_ask(desk, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id, size=(80, 24)) as (app, pilot, screen):
+        await pilot.press("l", "x")
+        await settle(pilot)
+        dialog = app.screen
+        assert "New level: press a, c" in text_of(dialog.query_one("#error", Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), stack(app)

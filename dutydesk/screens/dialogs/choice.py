@@ -47,6 +47,7 @@ class ChoiceDialog(Dialog):
         self.reason = reason
         self.keys = choice_keys([v for _label, v in choices]) if keyed else {}
         self.describe = describe  # the change a choice makes, in words ("B → A: escalation")
+        self.typed_refused = False  # a key typed on the list was refused: something was typed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
@@ -89,6 +90,9 @@ class ChoiceDialog(Dialog):
             return False
         value = self.keys.get(character.lower())
         if value is None:
+            # refused in words; the officer was typing (a reason, most likely, after
+            # "choose one" took the focus to the list): Esc now asks before discarding
+            self.typed_refused = True
             self.error(_("{field}: press {keys}").format(field=self.label, keys=", ".join(self.keys)), "choice")
             return True
         choice.value = value
@@ -124,11 +128,21 @@ class ChoiceDialog(Dialog):
     def typing_field(self) -> Input | None:
         return self.query_one("#reason", Input) if self.reason_label else None
 
+    def dirty(self) -> bool:
+        """Text typed, or keys typed and refused (they were meant as text): Esc asks first."""
+        return super().dirty() or (self._keys_ready and self.typed_refused)
+
     @on(Input.Submitted, "#reason")
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         choice = self.query_one("#choice", Select).value
         if choice is Select.NULL or choice is None:
+            if self.reason_label and self.focused is self.query_one("#reason", Input):
+                # typing the reason: the focus (and the cursor) stay there, so what is typed
+                # next is not refused key by key on the list nor taken as a choice's key
+                self.error(_("{field}: choose one (Shift+Tab, then {keys})").format(field=self.label, keys=", ".join(self.keys) or "↑↓"))
+                self.error_field = "choice"  # cleared once a level is chosen
+                return
             self.error(_("{field}: choose one").format(field=self.label), "choice")
             return
         reason = ""
