@@ -184,6 +184,18 @@ def local_day_bounds(text: str) -> tuple[datetime, datetime] | None:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+def month_periods(now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """``this`` month so far and ``last`` month, in the desk's zone (UTC bounds):
+    the KPI report's periods, in the console and the CLI alike."""
+    from datetime import date
+
+    local = to_local(now)
+    first = localize(datetime(local.year, local.month, 1)).astimezone(UTC)
+    before = date(local.year, local.month, 1) - timedelta(days=1)
+    previous = localize(datetime(before.year, before.month, 1)).astimezone(UTC)
+    return {"this": (first, now), "last": (previous, first)}
+
+
 def countdown_words(left: timedelta, *, soon: bool, due_grace: timedelta) -> str:
     """The one countdown wording of the console and the CLI (a running countdown
     never reads like a clock time): ``in 17:42``; ``soon 02:00`` within the

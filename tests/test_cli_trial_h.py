@@ -68,3 +68,27 @@ def test_a_table_cell_still_neutralises_control_characters():
     assert one_line("a\nb\x1b[31m\u202e") == "a ⏎ b\\x1b[31m\\u202e"
     assert one_line("a\r\nb", mark=" | ") == "a | b"
     assert one_line(3) == "3" and one_line(None) == ""
+
+
+def test_report_kpi_with_no_dates_covers_this_month_so_far_as_the_console(seeded, db_url):
+    """`report kpi` alone said 'error: from: give both --from and --to' while the console's
+    KPI report opens on this month so far: the CLI defaults to the same period."""
+    from dutydesk.clock import SystemClock
+    from dutydesk.timefmt import month_periods, to_local
+
+    start, _now = month_periods(SystemClock().now())["this"]
+    first = to_local(start).strftime("%Y-%m-%d")
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "C"))
+    out = ok(seeded("report", "kpi", "-f", "json")).stdout
+    assert first in out, out[:400]
+    text = ok(seeded("report", "kpi")).stdout
+    assert first in text, text[:400]
+    proc = _run("--db", db_url, "report", "kpi", "-f", "json")
+    assert proc.returncode == 0 and first in proc.stdout, proc.stderr
+
+
+def test_report_kpi_with_one_date_says_what_to_type(seeded):
+    from tests.clitools import refused
+
+    line = refused(seeded("report", "kpi", "--from", "2026-11-01"), "--to")
+    assert "2026-" in line, line  # an example to type, not just the rule

@@ -38,6 +38,8 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
     with using_language(lang):
         since = _when(desk, params.pop("since", None), "from", warn=False)
         until = _when(desk, params.pop("until", None), "to", warn=False)
+        if which == "kpi":
+            since, until = _kpi_period(desk, since, until)
         report = reports.build(desk, which, since=since, until=until, **params)
         body = reports.render(desk, report, fmt)
     if output is None:
@@ -46,6 +48,19 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         return
     write_atomic(output, lambda fh: fh.write(body), force=force)
     typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
+
+
+def _kpi_period(desk, since, until):  # noqa: ANN001, ANN202
+    """The KPI report's period: as given, or with neither date this month so far
+    (the console's default); one date alone is refused saying what to type."""
+    from dutydesk.errors import Refused
+    from dutydesk.timefmt import month_periods
+
+    if since is None and until is None:
+        return month_periods(desk.clock.now())["this"]
+    if since is None or until is None:
+        raise Refused("from", _("give both --from and --to (--from 2026-11-01 --to 2026-12-01), or neither for this month so far"))
+    return since, until
 
 
 def _reader(ctx: typer.Context):  # noqa: ANN202
@@ -92,7 +107,7 @@ def report_incident(
     _emit(ctx, "incident", fmt, output, lang, force=force, incident_id=incident_id)
 
 
-@report_app.command("kpi", help=_("Each plan target the desk can measure, the share met against it, and the misses."))
+@report_app.command("kpi", help=_("Each plan target the desk can measure, the share met against it, and the misses (default: this month so far)."))
 @guard
 def report_kpi(
     ctx: typer.Context,

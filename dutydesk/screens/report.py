@@ -143,12 +143,11 @@ class ReportScreen(Screen):
 
 
 def kpi_periods(now: datetime) -> dict[str, tuple[datetime, datetime]]:
-    """``this`` month so far and ``last`` month, in the desk's zone (UTC bounds)."""
-    local = to_local(now)
-    first = localize(datetime(local.year, local.month, 1)).astimezone(UTC)
-    before = date(local.year, local.month, 1) - timedelta(days=1)
-    previous = localize(datetime(before.year, before.month, 1)).astimezone(UTC)
-    return {"this": (first, now), "last": (previous, first)}
+    """``this`` month so far and ``last`` month, in the desk's zone (UTC bounds):
+    ``timefmt.month_periods``, which the CLI's ``report kpi`` defaults to as well."""
+    from dutydesk.timefmt import month_periods
+
+    return month_periods(now)
 
 
 def day_bound(text: str, now: datetime, *, end: bool = False) -> datetime:
