@@ -170,3 +170,24 @@ async def test_a_key_refused_on_the_level_list_makes_esc_ask(desk, opened):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog), stack(app)
+
+
+async def test_the_assign_dialog_chooses_nobody_until_the_officer_does(desk, opened):
+    # the trial: a then Enter assigned CC, the list's first unit, that nobody chose
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerDialog), stack(app)
+        assert text_of(picker.query_one("#chosen", Static)).strip() == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is picker, stack(app)
+        assert "Choose from the list" in text_of(picker.query_one("#error", Static))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is picker, stack(app)
+        await pilot.press(*"SPD", "enter")  # a filter typed: its first match is the choice, as before
+        await settle(pilot)
+    assert [h.who for r in desk.get_incident(slow.id).roles for h in r.holders] == ["SPD"]

@@ -157,7 +157,9 @@ class PickerDialog(Dialog):
         )
         empty = ""
         if options.option_count:
-            options.highlighted = 0
+            # the first match once a filter is typed (the officer chose by typing); with
+            # none, nobody: Enter on the opened dialog assigned the list's first unit
+            options.highlighted = 0 if needle else None
         elif needle:
             empty = _("No unit or person matches '{text}'").format(text=needle)
         else:
@@ -179,8 +181,7 @@ class PickerDialog(Dialog):
         if self._filtered != (self.query_one("#filter", Input).value.strip().lower(), self._role()):
             self._refilter()  # the filter's last Changed is still on the way
         options = self.query_one("#items", OptionList)
-        if options.option_count:
-            options.highlighted = options.highlighted or 0
+        if options.option_count and options.highlighted is not None:
             if self.text_label:
                 self.query_one("#text", Input).focus()
             else:
