@@ -191,6 +191,7 @@ def root(
     state = _state(ctx)
     ctx.call_on_close(state.close)  # the desk closed when the command is done (the console too)
     state.db, state.demo, state.actor, state.playbooks = db, demo, actor, playbooks
+    state.console = ctx.invoked_subcommand is None
     guard(state.settings)()  # built once, here, from the options over the environment; commands read it (a bad value: one line)
     # --lang was read before parsing (LazyGroup.make_context), with the other sources.
     if ctx.invoked_subcommand is None:

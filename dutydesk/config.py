@@ -187,9 +187,13 @@ class Settings:
     alarm_repeat_minutes: float = 2.0
 
     @classmethod
-    def from_env(cls, *, demo: bool = False, db: str | None = None, actor: str | None = None, playbooks: Path | None = None) -> "Settings":
+    def from_env(
+        cls, *, demo: bool = False, db: str | None = None, actor: str | None = None, playbooks: Path | None = None, console: bool = True
+    ) -> "Settings":
         """The environment's settings, with the CLI's options (``db``,
-        ``actor``, ``playbooks``) over them."""
+        ``actor``, ``playbooks``) over them.  The console's own settings (the
+        bell's repeat) are read only for the ``console``: a bad one refuses the
+        console in one line and never stops a CLI command, which keeps the default."""
         env = os.environ
         if db:
             url = db
@@ -204,7 +208,7 @@ class Settings:
             actor_given=bool(actor or env.get("DUTYDESK_ACTOR")),
             playbook_override=playbooks or default_playbook_override(),
             demo=demo,
-            alarm_repeat_minutes=alarm_repeat_minutes(env.get("DUTYDESK_ALARM_REPEAT_MINUTES")),
+            alarm_repeat_minutes=alarm_repeat_minutes(env.get("DUTYDESK_ALARM_REPEAT_MINUTES")) if console else 2.0,
         )
 
 

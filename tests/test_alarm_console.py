@@ -328,8 +328,9 @@ async def test_a_stopped_alert_scheduler_shows_in_red(desk, clock):
         assert "Alert scheduler stopped" in banner(app)
 
 
-def test_a_bad_bell_interval_stops_the_cli_in_one_line(monkeypatch, tmp_path):
-    """Through Typer's runner and as a real process: one line, exit 1, no traceback."""
+def test_a_bad_bell_interval_stops_the_console_in_one_line(monkeypatch, tmp_path):
+    """Through Typer's runner and as a real process: one line, exit 1, no traceback.
+    The console only (`dutydesk` alone): a CLI command keeps the default bell (trial F)."""
     import os
     import subprocess
     import sys
@@ -339,11 +340,11 @@ def test_a_bad_bell_interval_stops_the_cli_in_one_line(monkeypatch, tmp_path):
     from dutydesk.cli import app
 
     monkeypatch.setenv("DUTYDESK_ALARM_REPEAT_MINUTES", "often")
-    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "deadline", "list"])
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'none.sqlite'}"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["error: DUTYDESK_ALARM_REPEAT_MINUTES: 'often' is not a number of minutes from 0.1 to 1440"]
     proc = subprocess.run(
-        [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "deadline", "list"],
+        [sys.executable, "-m", "dutydesk", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}"],
         capture_output=True,
         text=True,
         env=dict(os.environ),

@@ -92,3 +92,16 @@ def test_report_kpi_with_one_date_says_what_to_type(seeded):
 
     line = refused(seeded("report", "kpi", "--from", "2026-11-01"), "--to")
     assert "2026-" in line, line  # an example to type, not just the rule
+
+
+def test_a_bad_bell_interval_does_not_stop_the_cli(seeded, db_url, monkeypatch):
+    """DUTYDESK_ALARM_REPEAT_MINUTES=abc made every command fail, `incident list` too:
+    the bell is the console's; the CLI reads and writes on (the console still refuses)."""
+    from tests.clitools import refused
+
+    monkeypatch.setenv("DUTYDESK_ALARM_REPEAT_MINUTES", "abc")
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "C"))
+    assert "Gathering" in ok(seeded("incident", "list")).stdout
+    proc = _run("--db", db_url, "incident", "list")
+    assert proc.returncode == 0 and "Gathering" in proc.stdout, proc.stderr
+    refused(seeded(), "DUTYDESK_ALARM_REPEAT_MINUTES", "'abc'")  # the console: one line, exit 1

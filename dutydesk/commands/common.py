@@ -45,6 +45,7 @@ class State:
         self.actor: str | None = None
         self.playbooks: Path | None = None
         self.actor_given = False
+        self.console = False  # the run opens the console (no command): its own settings are read too
         self._desk: Desk | None = None
         self._reader: LightDesk | None = None
         self._console: ConsoleDesk | None = None
@@ -54,7 +55,7 @@ class State:
     def settings(self) -> Settings:
         """This run's settings (frozen), built once: in the root callback."""
         if self._settings is None:
-            self._settings = Settings.from_env(demo=self.demo, db=self.db, actor=self.actor, playbooks=self.playbooks)
+            self._settings = Settings.from_env(demo=self.demo, db=self.db, actor=self.actor, playbooks=self.playbooks, console=self.console)
         return self._settings
 
     def desk(self, *, create: bool = False) -> "Desk":
