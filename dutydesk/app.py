@@ -235,19 +235,22 @@ class DutyDeskApp(HealthWatch, AlarmWatch, WhoActs, Palette, App):
             self.alerts.shutdown()
 
     # -- desk calls ----------------------------------------------------------------
-    def desk_call(self, screen: Screen, fn: Callable[[], Any], tag: str = "") -> None:
+    def desk_call(self, screen: Screen, fn: Callable[[], Any], tag: str = "", *, inline: bool = False) -> None:
         """Run ``fn`` (a desk call) in a thread worker.  Its outcome comes back to
         ``screen`` as ``DeskDone(tag, result)``, or, after the app has shown the
         refusal, ``DeskRefused(tag, error)`` (``conflict=True`` when someone else
-        changed the record first); then every screen gets ``DeskChanged``."""
+        changed the record first); then every screen gets ``DeskChanged``.
+        ``inline``: ``screen`` shows a refusal itself, by its field; no notice too
+        (one outlived the fix: "Refused / title: ..." over the incident just opened)."""
         self._desk_worker(
             fn,
             lambda result: screen.post_message(DeskDone(tag, result)),
             lambda error: screen.post_message(DeskRefused(tag, error, conflict=isinstance(error, Conflict))),
+            inline,
         )
 
     @work(thread=True, group="desk")
-    def _desk_worker(self, fn, done, refused) -> None:  # noqa: ANN001
+    def _desk_worker(self, fn, done, refused, inline: bool = False) -> None:  # noqa: ANN001
         try:
             result = fn()
         except Conflict as exc:
@@ -258,7 +261,8 @@ class DutyDeskApp(HealthWatch, AlarmWatch, WhoActs, Palette, App):
             return
         except DeskError as exc:
             log.refusal("console", exc.field, exc.message, type(exc).__name__)
-            self.call_from_thread(self.notify, str(exc), title=_("Refused"), severity="error", timeout=8)
+            if not inline:
+                self.call_from_thread(self.notify, str(exc), title=_("Refused"), severity="error", timeout=8)
             if refused:
                 refused(exc)
             return

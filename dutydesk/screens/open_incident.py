@@ -245,4 +245,5 @@ class OpenIncidentScreen(Dialog):
                 occurred=times["occurred"],
             ),
             tag="open",
+            inline=True,  # said here, by the field; a notice would outlive the fix
         )

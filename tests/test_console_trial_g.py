@@ -1,0 +1,35 @@
+"""The night-shift trial's console findings (after the stale-view ones in
+test_console_stale.py): a refusal that outlived its fix, a row detail read
+before the reload, and the words of the countdowns."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static
+
+from dutydesk.screens.incident import IncidentScreen
+from dutydesk.screens.open_incident import OpenIncidentScreen
+from tests.consoles import console, settle, stack, text_of
+
+
+async def test_a_refusal_fixed_on_the_open_form_leaves_no_notice_behind(desk):
+    # the trial: a title with a BEL refused inline; fixed, Ctrl+S opened the incident and a
+    # "Refused / title: contains control characters" notice then showed over its screen
+    async with console(desk, size=(80, 24)) as (app, pilot):
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OpenIncidentScreen), stack(app)
+        form.query_one("#title", Input).value = "Road\x07 blockade"
+        form.query_one("#place", Input).value = "Route 205"
+        form.query_one("#level", Select).value = "B"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "control character" in text_of(form.query_one("#error", Static))
+        form.query_one("#title", Input).value = "Road blockade"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentScreen), stack(app)
+        stale = [n.message for n in app._notifications if "control character" in str(n.message)]
+        assert stale == []
+    assert [i.title for i in desk.list_incidents()] == ["Road blockade"]
