@@ -35,11 +35,20 @@ BUSY_TIMEOUT_MS = writerules.BUSY_TIMEOUT_MS  # one value: the light writer wait
 WRITE_LOCK_KEY = 0x64757479  # "duty": the advisory lock on a shared PostgreSQL desk
 
 
+def not_a_url(url: str) -> str:
+    """The refusal of an address that is not a database URL, with one to type: a
+    plain path made into its absolute ``sqlite:////…`` URL (four slashes), else an
+    absolute example (``sqlite:///path`` would be relative to the current folder)."""
+    if url and "://" not in url:
+        return _("'{url}' is not a database URL; for this file give sqlite:///{path}").format(url=url, path=Path(url).expanduser().absolute())
+    return _("'{url}' is not a database URL (e.g. sqlite:////srv/duty/desk.sqlite)").format(url=url)
+
+
 def _parse(url: str) -> URL:
     try:
         return make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise DeskUnavailable("db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=url)) from None
+        raise DeskUnavailable("db", not_a_url(url)) from None
 
 
 def _sqlite_path(parsed: URL) -> Path | None:
@@ -77,9 +86,7 @@ def make_engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         raise DeskUnavailable("db", _("the driver for this URL is not installed: {name}").format(name=exc.name)) from None
     except NoSuchModuleError:
-        raise DeskUnavailable(
-            "db", _("'{url}' is not a database URL (e.g. sqlite:///path/desk.sqlite)").format(url=parsed.render_as_string(hide_password=True))
-        ) from None
+        raise DeskUnavailable("db", not_a_url(parsed.render_as_string(hide_password=True))) from None
 
 
 def refuse_foreign_sqlite(path: Path) -> None:

@@ -105,3 +105,25 @@ def test_a_bad_bell_interval_does_not_stop_the_cli(seeded, db_url, monkeypatch):
     proc = _run("--db", db_url, "incident", "list")
     assert proc.returncode == 0 and "Gathering" in proc.stdout, proc.stderr
     refused(seeded(), "DUTYDESK_ALARM_REPEAT_MINUTES", "'abc'")  # the console: one line, exit 1
+
+
+def test_a_plain_path_is_refused_with_its_own_url_to_type(seeded, tmp_path, monkeypatch):
+    """The refusal of a plain path showed 'e.g. sqlite:///path/desk.sqlite', a path
+    relative to the current folder: it now shows the user's own file as a URL."""
+    from tests.clitools import refused
+
+    desk = tmp_path / "desk.sqlite"  # the seeded desk's file
+    line = refused(_plain(str(desk)), code=3)
+    assert f"sqlite:///{desk}" in line and str(desk).startswith("/"), line  # four slashes: absolute
+    monkeypatch.chdir(tmp_path)
+    line = refused(_plain("desk.sqlite"), code=3)
+    assert f"sqlite:///{desk}" in line, line  # a relative path: made absolute
+    proc = _run("--db", str(desk), "incident", "list")
+    assert proc.returncode == 3 and f"sqlite:///{desk}" in proc.stderr, proc.stderr
+
+
+def _plain(path: str):
+    from dutydesk.cli import app
+    from tests.clitools import runner
+
+    return runner.invoke(app, ["--db", path, "incident", "list"])
