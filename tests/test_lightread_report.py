@@ -156,3 +156,19 @@ def test_report_shift_in_a_real_process_reads_light_and_says_the_same(seeded, cl
             assert light["log"]
         else:
             assert "Gate 3" in proc.stdout
+
+
+def test_on_the_demo_desk_its_running_shifts_commander_prepares_the_report(monkeypatch):
+    """As the full desk has it act: with no call sign given, the demo's duty commander."""
+    from dutydesk.cli import app
+    from tests.clitools import runner
+
+    monkeypatch.delenv("DUTYDESK_ACTOR", raising=False)
+    ok(runner.invoke(app, ["--demo", "demo"]))  # the demo desk, filled: a running shift
+    light = json.loads(ok(runner.invoke(app, ["--demo", "report", "shift", "--format", "json"])).output)
+    real_open = lightread.open_light
+    monkeypatch.setattr(lightread, "open_light", lambda *a, **k: None)
+    full = json.loads(ok(runner.invoke(app, ["--demo", "report", "shift", "--format", "json"])).output)
+    monkeypatch.setattr(lightread, "open_light", real_open)
+    assert light["prepared_by"] == full["prepared_by"] == light["shifts"][-1]["commander"]
+    assert light["shifts"] == full["shifts"] and light["log"] == full["log"]
