@@ -127,3 +127,43 @@ def _plain(path: str):
     from tests.clitools import runner
 
     return runner.invoke(app, ["--db", path, "incident", "list"])
+
+
+def _override(tmp_path, body: str):
+    f = tmp_path / "over.toml"
+    f.write_text(body, encoding="utf-8")
+    return f
+
+
+BAD_ANCHOR = '[[kind.mass.deadlines]]\nkey = "site_report"\nlabel = { en = "Site report", zh_CN = "现场首报" }\nanchor = "nope"\nminutes = 10\n'
+BAD_MINUTES = (
+    '[[kind.mass.deadlines]]\nkey = "site_report"\nlabel = { en = "Site report", zh_CN = "现场首报" }\nanchor = "reported"\nminutes = "ten"\n'
+)
+
+
+def test_playbook_check_words_validation_errors_itself(cli, tmp_path):
+    """`playbook check` printed pydantic's English "Input should be 'reported', …" (inside a
+    Chinese line in zh_CN): the allowed values and the problem are said in the desk's words."""
+    from tests.clitools import refused
+
+    line = refused(cli("playbook", "check", str(_override(tmp_path, BAD_ANCHOR))))
+    assert "anchor" in line and "must be one of: reported, occurred, level_set, instruction" in line, line
+    assert "Input should" not in line, line
+    line = refused(cli("playbook", "check", str(_override(tmp_path, BAD_MINUTES))))
+    assert "minutes" in line and "must be a number" in line and "Input should" not in line, line
+    proc = _run("playbook", "check", str(_override(tmp_path, BAD_ANCHOR)))
+    assert proc.returncode == 1 and "must be one of: reported" in proc.stderr, proc.stderr
+
+
+def test_report_written_names_the_report_in_the_readers_words(seeded, tmp_path):
+    """'shift report written to …' kept the report's key ('shift 报告已写入' in zh_CN)."""
+    out = tmp_path / "r.txt"
+    r = ok(seeded("report", "kpi", "-o", str(out)))
+    assert r.stderr.strip() == f"KPI report written to {out}", r.stderr
+    r = ok(seeded("report", "shift", "--from", "2026-01-01", "--to", "2026-01-02", "-o", str(tmp_path / "s.txt")))
+    assert r.stderr.strip().startswith("Shift report written to "), r.stderr
+
+
+def test_playbook_check_says_its_counts_in_the_readers_words(cli):
+    out = ok(cli("playbook", "check")).stdout
+    assert "mass: levels 3, roles" in out and "levels," not in out.replace("levels 3,", ""), out

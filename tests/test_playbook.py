@@ -120,7 +120,11 @@ minutes = 10
             "unknown level 'purple'",
         ),
         ('[[kind.mass.levels]]\nkey = "D"\n', "kind.mass.levels[D].label", "required key is missing"),
-        ('[[kind.mass.deadlines]]\nkey = "y"\nlabel = "Y"\nanchor = "whenever"\nminutes = 5\n', "kind.mass.deadlines[y].anchor", "Input should be"),
+        (
+            '[[kind.mass.deadlines]]\nkey = "y"\nlabel = "Y"\nanchor = "whenever"\nminutes = 5\n',
+            "kind.mass.deadlines[y].anchor",
+            "must be one of: reported, occurred, level_set, instruction",
+        ),
         ('[[kind.mass.roles]]\nkey = "ghost"\nremove = true\n', "kind.mass.roles[ghost]", "no such item"),
         ('[kind.new]\nlabel = "New"\n', "kind.new.levels", "required key is missing"),
         ("[other]\nx = 1\n", "other", "unknown top-level key"),

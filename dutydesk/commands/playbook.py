@@ -88,5 +88,10 @@ def playbook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Arg
 
     target = file or _state(ctx).settings().playbook_override
     pb = load_playbooks(target)
-    summary = ", ".join(f"{k.key} ({len(k.levels)} levels, {len(k.roles)} roles, {len(k.deadlines)} deadlines)" for k in pb)
+    summary = "; ".join(
+        _("{kind}: levels {levels}, roles {roles}, deadlines {deadlines}").format(
+            kind=k.key, levels=len(k.levels), roles=len(k.roles), deadlines=len(k.deadlines)
+        )
+        for k in pb
+    )
     typer.echo(_("OK: {file}: {summary}").format(file=target or _("built-in playbooks"), summary=summary))

@@ -47,7 +47,12 @@ def _emit(ctx: typer.Context, which: str, fmt: str, output: Optional[Path], lang
         sys.stdout.flush()
         return
     write_atomic(output, lambda fh: fh.write(body), force=force)
-    typer.echo(_("{report} report written to {file}").format(report=which, file=output), err=True)
+    written = {
+        "shift": _("Shift report written to {file}"),
+        "incident": _("Incident report written to {file}"),
+        "kpi": _("KPI report written to {file}"),
+    }
+    typer.echo(written[which].format(file=output), err=True)
 
 
 def _kpi_period(desk, since, until):  # noqa: ANN001, ANN202

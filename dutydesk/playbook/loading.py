@@ -131,12 +131,44 @@ def _validate(kind_key: str, raw: dict[str, Any], path: str) -> Kind:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = _("unknown key")
-        elif err["type"] == "missing":
-            msg = _("required key is missing")
+        msg = _in_words(err["type"], err.get("ctx") or {}) or err["msg"].removeprefix("Value error, ")
         raise PlaybookError(path, _error_key(kind_key, raw, loc), msg) from None
+
+
+def _in_words(kind: str, ctx: dict[str, Any]) -> str | None:
+    """A validation error of a playbook field in the desk's words (the reader's
+    language), not pydantic's English ("Input should be 'reported', …"); ``None``
+    for one the playbooks' own validators already worded (or a rare other)."""
+    import re
+
+    if kind == "extra_forbidden":
+        return _("unknown key")
+    if kind == "missing":
+        return _("required key is missing")
+    if kind in ("literal_error", "enum"):
+        values = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return _("must be one of: {values}").format(values=", ".join(values))
+    if kind in ("int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number"):
+        return _("must be a number")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("must be true or false")
+    if kind in ("string_type", "string_unicode"):
+        return _("must be text")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("must be a list")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("must be a table")
+    for bound, words in (
+        ("gt", _("must be greater than {n}")),
+        ("ge", _("must be at least {n}")),
+        ("lt", _("must be less than {n}")),
+        ("le", _("must be at most {n}")),
+    ):
+        if bound in ctx and kind.startswith(("greater_than", "less_than")):
+            return words.format(n=ctx[bound])
+    if kind == "too_short":
+        return _("must not be empty")
+    return None
 
 
 _CACHE: dict[tuple[Any, ...], Playbooks] = {}
