@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, Static
 
+from dutydesk.screens.dialogs import PromptDialog, TextDialog
 from dutydesk.screens.incident import IncidentScreen
 from dutydesk.screens.open_incident import OpenIncidentScreen
-from tests.consoles import console, settle, stack, text_of
+from tests.consoles import burst, console, incident_console, settle, stack, text_of
 
 
 async def test_a_refusal_fixed_on_the_open_form_leaves_no_notice_behind(desk):
@@ -33,3 +34,36 @@ async def test_a_refusal_fixed_on_the_open_form_leaves_no_notice_behind(desk):
         stale = [n.message for n in app._notifications if "control character" in str(n.message)]
         assert stale == []
     assert [i.title for i in desk.list_incidents()] == ["Road blockade"]
+
+
+async def test_enter_right_after_a_waiver_shows_the_deadline_as_waived(desk, opened):
+    # the trial: a fast double Enter after a waive opened the row's detail showing its
+    # old state ("due soon") though it was just waived
+    slow, _ = opened
+    first = desk.get_incident(slow.id).deadlines[0]
+    async with incident_console(desk, slow.id) as (app, pilot, screen):
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        burst(app, [*"site closed", "enter", "enter"])
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, TextDialog), stack(app)
+        state = [text_of(s) for s in app.screen.query(Static) if "State:" in text_of(s)]
+        assert state == ["State: waived: site closed"], state
+    assert next(dl for dl in desk.get_incident(slow.id).deadlines if dl.id == first.id).state == "waived"
+
+
+async def test_enter_right_after_a_refused_change_still_opens_the_detail(desk, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, screen):
+        await pilot.press("w")
+        await settle(pilot)
+        app.screen.query_one("#text", Input).value = "bell \x07"
+        await pilot.press("enter")  # refused: no reload follows
+        await settle(pilot, rounds=5)
+        assert isinstance(app.screen, PromptDialog), stack(app)
+        app.screen.dismiss(None)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog), stack(app)

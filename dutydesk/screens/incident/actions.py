@@ -30,6 +30,7 @@ class IncidentActions:
     _after_reload: Callable[[], Any] | None = None
     _calls: dict[str, tuple[Callable[[Any], Any], Callable[[str], Any] | None]]
     _call_count = 0
+    _owed = False  # a change was made: a row's detail waits for the reload that follows it
 
     # -- running a change ---------------------------------------------------------------
     def _change(self, fn: Callable[[], Any], then: Callable[[Any], Any], again: Callable[[str], Any] | None = None) -> None:
@@ -41,6 +42,7 @@ class IncidentActions:
         self._call_count += 1
         tag = f"change-{self._call_count}"
         self._calls[tag] = (then, again)
+        self._owed = True  # what the screen shows is stale until the reload after this change
         self.app.desk_call(self, fn, tag=tag)
 
     def on_desk_done(self, message: DeskDone) -> None:
@@ -50,6 +52,8 @@ class IncidentActions:
 
     def on_desk_refused(self, message: DeskRefused) -> None:
         _then, again = getattr(self, "_calls", {}).pop(message.tag, (None, None))
+        if not message.conflict:  # refused: nothing changed and no reload follows
+            self._settled()
         if again is None:
             return
         refusal = message.error.message

@@ -242,7 +242,18 @@ class IncidentScreen(IncidentActions, Screen):
         if self.deadline_id is not None:
             self._select_deadline(self.deadline_id)
             self.deadline_id = None
+        self._settled()
         self._reloaded()
+
+    def _settled(self) -> None:
+        """With no change still on its way, what the screen shows is what the desk
+        holds: a row's detail asked for meanwhile opens now."""
+        if getattr(self, "_calls", None):
+            return
+        self._owed = False
+        waiting, self._detail_waiting = self._detail_waiting, None
+        if waiting is not None:
+            self._open_detail(*waiting)
 
     def _select_deadline(self, deadline_id: int) -> None:
         table = self.query_one("#deadlines", DataTable)
@@ -322,13 +333,22 @@ class IncidentScreen(IncidentActions, Screen):
         return out
 
     # -- Enter: the full text ------------------------------------------------------------------
+    _detail_waiting: tuple[str | None, str] | None = None
+
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        d = self.detail
         key = event.row_key.value
-        if d is None or key is None:
+        if key is None:
             return
-        table = event.data_table.id
+        if self._owed:  # Enter straight after a change: the detail shows the row as it is now
+            self._detail_waiting = (event.data_table.id, key)
+            return
+        self._open_detail(event.data_table.id, key)
+
+    def _open_detail(self, table: str | None, key: str) -> None:
+        d = self.detail
+        if d is None:
+            return
         if table == "instructions":
             ins = next((i for i in d.instructions if str(i.id) == key), None)
             if ins is not None:
