@@ -167,3 +167,15 @@ def test_report_written_names_the_report_in_the_readers_words(seeded, tmp_path):
 def test_playbook_check_says_its_counts_in_the_readers_words(cli):
     out = ok(cli("playbook", "check")).stdout
     assert "mass: levels 3, roles" in out and "levels," not in out.replace("levels 3,", ""), out
+
+
+def test_incident_level_says_what_it_settled(seeded, db_url, monkeypatch):
+    """`incident level` printed the new level and the pending deadlines only: a deadline
+    the change settled missed (past due) or cancelled (no longer at this level) went unsaid."""
+    monkeypatch.setenv("COLUMNS", "200")
+    _overdue_incident(seeded)
+    out = ok(seeded("incident", "level", "1", "A", "--reason", "Crowd grew")).stdout
+    assert "Settled missed: First authoritative public information" in out, out
+    proc = _run("--db", db_url, "incident", "level", "2", "B", "--reason", "Crowd grew")
+    assert proc.returncode == 0, proc.stderr
+    assert "Incident 2 is now at level" in proc.stdout, proc.stdout

@@ -202,14 +202,28 @@ def incident_level(
     json_out: JsonOpt = False,
 ) -> None:
     desk = _state(ctx).desk()
-    kind = desk.playbooks.kinds.get(desk.get_incident(incident_id).kind)
+    before = desk.get_incident(incident_id)
+    kind = desk.playbooks.kinds.get(before.kind)
     level = kind.level_key(level) if kind is not None else level  # a key, or a label (红色, B级)
     d = desk.set_level(incident_id, level, reason, at=_when(desk, at), expected_version=expect_version)
     if json_out:
         _emit_json(d.to_json())
         return
+    from dutydesk.text import safe
+    from dutydesk.timefmt import fmt_local
+
     typer.echo(_("Incident {id} is now at level {level}.").format(id=d.id, level=d.level_label))
-    _print_deadlines(desk, [x for x in d.deadlines if x.state == "pending"])
+    was_pending = {x.id for x in before.deadlines if x.state == "pending"}
+    for x in d.deadlines:  # what the change settled (the journal's 'missed' and 'cancelled'), as the rules have it
+        if x.id in was_pending and x.state == "missed":
+            typer.echo(_("Settled missed: {label} (due {at})").format(label=safe(x.label), at=fmt_local(x.due_at)))
+        elif x.id in was_pending and x.state == "cancelled":
+            typer.echo(_("Cancelled: {label} (due {at})").format(label=safe(x.label), at=fmt_local(x.due_at)))
+    pending = [x for x in d.deadlines if x.state == "pending"]
+    if pending:
+        _print_deadlines(desk, pending)
+    else:
+        typer.echo(_("No deadline pending."))
 
 
 @incident_app.command("status", help=_("Move an incident to reported, verifying, responding or contained."))
