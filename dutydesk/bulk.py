@@ -5,10 +5,9 @@ calls these, so the one write path and its journal entry stay in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select
@@ -16,6 +15,8 @@ from sqlmodel import Session, col
 
 from dutydesk.errors import ImportRowError
 from dutydesk.i18n import _
+from dutydesk.staffrows import STAFF_COLUMNS, apply_staff
+from dutydesk.staffrows import chunks as chunks  # service.queries takes it from here
 from dutydesk.models import Deadline, Dispute, Incident, LevelChange, Staff, Unit, core_table
 from dutydesk.playbook import Kind, Playbooks, derive_incident_deadlines
 from dutydesk.vocab import DeadlineState, IncidentStatus
@@ -49,9 +50,6 @@ def opening_deadlines(
         }
         for d in derive_incident_deadlines(kind, level, reported, reported, occurred)
     ]
-
-
-STAFF_COLUMNS = ("callsign", "name", "unit_id", "post", "active")
 
 
 def _driver(s: Session) -> Any:  # noqa: ANN401 - the DB-API connection (sqlite3's), untyped by SQLAlchemy
@@ -117,13 +115,6 @@ def import_units(target: ImportTarget, s: Session, now: datetime, rows: Iterable
     return inserted, len(changed), unchanged, differs
 
 
-def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of at most ``size`` items, in order (for IN (...) lists and batches)."""
-    it = iter(rows)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
 def _existing_by_key(s: Session, columns: tuple[Any, ...], key_column: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:  # noqa: ANN401
     """{key: row} for the keys of a chunk that are already in the table (by its
     unique index), so a re-import needs no copy of the whole table in memory.
@@ -152,43 +143,28 @@ def _existing_by_key(s: Session, columns: tuple[Any, ...], key_column: Any, keys
 
 
 def import_staff(target: ImportTarget, s: Session, now: datetime, rows: Iterable[dict[str, str]], update: bool) -> tuple[int, int, int, int]:
+    """The rules are ``dutydesk.staffrows.apply_staff`` (the light path's too); the statements here."""
     table = core_table(Staff)
     unit_ids: dict[str, int | None] = dict(s.execute(select(col(Unit.code), col(Unit.id))).all())
     unit_ids[""] = None
-    had_staff = s.execute(select(col(Staff.id)).limit(1)).first() is not None
-    inserted = updated = unchanged = differs = 0
-    for chunk in chunks(rows, 5000):
-        existing = (
-            _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign, [r["callsign"] for r in chunk])
-            if had_staff
-            else {}
+
+    def change(changed: list[dict[str, Any]]) -> None:
+        s.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")),
+            changed,
         )
-        new = [(r["callsign"], r["name"], unit_ids[r.get("unit", "")], r.get("post", ""), True) for r in chunk if r["callsign"] not in existing]
-        if new:
-            _bulk_insert(s, table, STAFF_COLUMNS, new)
-            inserted += len(new)
-        changed = []
-        for r in chunk if existing else ():
-            old = existing.get(r["callsign"])
-            if old is None:
-                continue
-            sid, old_name, old_unit, old_post = old
-            name, unit_id, post = r["name"], unit_ids[r.get("unit", "")], r.get("post", "")
-            if (old_name, old_unit, old_post) == (name, unit_id, post):
-                unchanged += 1
-            elif update:
-                changed.append({"b_id": sid, "name": name, "unit_id": unit_id, "post": post})
-            else:
-                differs += 1
-        if changed:
-            s.execute(
-                table.update()
-                .where(table.c.id == bindparam("b_id"))
-                .values(name=bindparam("name"), unit_id=bindparam("unit_id"), post=bindparam("post")),
-                changed,
-            )
-            updated += len(changed)
-    return inserted, updated, unchanged, differs
+
+    return apply_staff(
+        rows,
+        update,
+        unit_ids=unit_ids,
+        had_staff=s.execute(select(col(Staff.id)).limit(1)).first() is not None,
+        existing=lambda keys: _existing_by_key(s, (Staff.id, Staff.name, Staff.unit_id, Staff.post), Staff.callsign, keys),
+        insert=lambda new: _bulk_insert(s, table, STAFF_COLUMNS, new),
+        change=change,
+    )
 
 
 def _incidents_named(s: Session, prefix: str, refs: list[str]) -> dict[str, Incident]:

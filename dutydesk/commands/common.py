@@ -18,6 +18,7 @@ from dutydesk.i18n import _
 if TYPE_CHECKING:
     from dutydesk.desk import Desk
     from dutydesk.lightread import ConsoleDesk, LightDesk
+    from dutydesk.lightimport import LightImportDesk
     from dutydesk.lightwrite import LightWriter
     from dutydesk.views import DeadlineView
 
@@ -107,6 +108,22 @@ class State:
 
                 self._writer = open_writer(settings.db_url, actor=settings.actor)
         return self._writer if self._writer is not None else self.desk()
+
+    def import_desk(self, entity: str) -> "Desk | LightImportDesk":
+        """For ``import ENTITY``: the light import (``dutydesk.lightimport``:
+        sqlite3, the full path's rules, no ORM) for the kinds it writes, when
+        it surely applies (as ``note_writer``); else the desk itself."""
+        if self._desk is None and self._writer is None and not self.demo:
+            from dutydesk.lightimport import ENTITIES, open_import_desk
+
+            settings = self.settings()
+            self.actor_given = settings.actor_given
+            if entity in ENTITIES and settings.playbook_override is None:
+                light = open_import_desk(settings.db_url, actor=settings.actor)
+                if light is not None:
+                    self._writer = light.writer  # closed by close()
+                    return light
+        return self.desk()
 
     def console_desk(self) -> "Desk | ConsoleDesk":
         """The console's desk: its first frame read light, the full desk opened

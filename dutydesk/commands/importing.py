@@ -41,7 +41,7 @@ def _run(
     from dutydesk.files import OutputFile, check_output
     from dutydesk.importing import run_import
 
-    desk = _state(ctx).desk()
+    desk = _state(ctx).import_desk(entity)  # the light path for staff (dutydesk.lightimport), else the desk
     if errors is not None:
         check_output(errors, force=force, field="errors")  # before the file is read
         errors = OutputFile(errors, force)

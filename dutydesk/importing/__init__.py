@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import eq, itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from dutydesk.clock import Clock
 from dutydesk.errors import ImportRowError, Refused
@@ -39,8 +39,10 @@ from dutydesk.importing.keys import KeyLedger
 from dutydesk.importing.problems import ImportProblem, ProblemLog
 from dutydesk.importing.readers import TABLES, Row, Source, iter_rows, open_source
 from dutydesk.importing.schema import Context, Spec, context_for, header_map, row_checker, spec
-from dutydesk.playbook import Playbooks
 from dutydesk.text import cell
+
+if TYPE_CHECKING:  # the playbooks load pydantic: not needed to check staff or units
+    from dutydesk.playbook import Playbooks
 
 
 @dataclass

@@ -14,21 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dutydesk import text
 from dutydesk.errors import DeskError, Refused
 from dutydesk.i18n import _
-from dutydesk.models import STATUSES
-from dutydesk.playbook import Playbooks
 from dutydesk.text import BLOCK, IDENTIFIER, LINE
 from dutydesk.timefmt import BadTime, iso, parse_when
+from dutydesk.vocab import IncidentStatus
+
+if TYPE_CHECKING:  # the playbooks load pydantic: not needed to check staff or units
+    from dutydesk.playbook import Playbooks
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent / "playbooks" / "headers" / "import.toml"
 FUTURE_SLACK = timedelta(minutes=1)
 # Each field is one of the kinds of dutydesk/text.py (the desk's own rules and
 # limits): an identifier, one line of text, or a block of lines.
 KEY, TEXT, LONG = IDENTIFIER, LINE, BLOCK
+STATUSES = tuple(IncidentStatus)  # as dutydesk.models has them (importing it would load the ORM)
 
 
 def _norm(header: str) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -77,8 +78,9 @@ class Transfer(UnitOfWork):
             return self._write(op)
         except _DryRun as dry:
             return dry.counts
-        except IntegrityError as exc:
-            error = str(exc.orig or exc).strip().splitlines()[0]
+        except (IntegrityError, sqlite3.IntegrityError) as exc:  # the driver's own from rows sent straight to it (bulk._bulk_insert)
+            orig = exc.orig if isinstance(exc, IntegrityError) else exc
+            error = str(orig or exc).strip().splitlines()[0]
             raise Refused(
                 "file", _("a row collides with a record written meanwhile ({error}); nothing was written, try again").format(error=error)
             ) from None
