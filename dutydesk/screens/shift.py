@@ -25,7 +25,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.messages import DeskChanged, DeskDone, DeskRefused, Loaded, LoadFailed, Tick
 from dutydesk.text import safe
 from dutydesk.timefmt import fmt_local
-from dutydesk.screens.shift_lists import deadline_lists, live_list
+from dutydesk.screens.shift_lists import deadline_lists, left_text, live_list  # noqa: F401 - left_text: its tests import it from here
 from dutydesk.screens.shift_questions import ShiftQuestions
 from dutydesk.widgets.keybar import KeyBar
 
