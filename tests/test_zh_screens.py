@@ -83,6 +83,7 @@ ALLOWED = {
     "F2",
     "y",
     "JSON",
+    "J",  # Ctrl+J, the key for a new line in a text that may hold several
 }
 
 
