@@ -67,3 +67,44 @@ async def test_enter_right_after_a_refused_change_still_opens_the_detail(desk, o
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TextDialog), stack(app)
+
+
+def test_the_alarm_list_words_an_overdue_countdown_as_the_board(desk, clock):
+    # the trial: the alarm list said "OVERDUE +02:09" where the board said "OVERDUE 02:09"
+    from datetime import timedelta
+
+    from dutydesk.alarms import alarm_list
+    from dutydesk.screens.alarms import describe, left_text, state_word
+    from dutydesk.timefmt import countdown_words
+
+    inc = desk.open_incident(kind="opinion", title="Arrest video", place="Night market", level="red")
+    first = min((d for d in desk.list_deadlines() if d.subject_id == inc.id), key=lambda d: d.due_at)
+    for late, board in ((timedelta(seconds=20), "DUE +00:20"), (timedelta(minutes=2, seconds=9), "OVERDUE 02:09")):
+        clock.set(first.due_at + late)
+        now = clock.now()
+        pending = desk.list_deadlines()
+        titles = desk.incident_titles(d.subject_id for d in pending)
+        [a] = [a for a in alarm_list(pending, desk.alarm_acks(), now, titles) if a.deadline_id == first.id]
+        assert countdown_words(first.due_at - now, soon=False, due_grace=timedelta(minutes=1)) == board
+        assert f"{state_word(a, now).plain} {left_text(a, now).plain}" == board
+        assert describe(a, now).startswith(board + " — ")
+
+
+async def test_help_words_the_countdowns_as_the_screens_do(desk):
+    from dutydesk.screens.help import HelpScreen
+
+    async with console(desk) as (app, pilot):
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen), stack(app)
+        words = " ".join(text_of(s) for s in app.screen.query(Static))
+        assert "with a +" not in words and "OVERDUE 02:09" in " ".join(words.split())
+
+
+async def test_a_level_change_is_confirmed_naming_the_level_once(desk, opened):
+    slow, _ = opened
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("l", "a", *"road blocked", "enter")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert "Level is now A" in said, said

@@ -45,7 +45,9 @@ def state_word(alarm: Alarm, now: datetime) -> Text:
 def left_text(alarm: Alarm, now: datetime) -> Text:
     left = alarm.due_at - now
     if left.total_seconds() <= 0:
-        return Text("+" + fmt_late(-left), style="bold red3")  # a miss rounded up, as the report
+        # a miss rounded up, as the report; beside the state the board's one form: DUE +00:10, OVERDUE 02:09
+        late = fmt_late(-left)
+        return Text(late if alarm.state(now) == "overdue" else "+" + late, style="bold red3")
     # Time left says so: a bare '00:12' read like a clock time (second night-shift trial).
     return Text(_("in {left}").format(left=fmt_duration(left)), style="bold")
 

@@ -42,8 +42,8 @@ class HelpScreen(ModalScreen):
             yield Static(
                 _(
                     "A countdown turns yellow when its deadline is due soon (the plan's warning time, else "
-                    "its last quarter, at most 10 minutes) and red with a + once overdue; the state is "
-                    "written out too. An alert sounds before and at due. Changes made in another console "
+                    "its last quarter, at most 10 minutes): 'soon 07:10'; red once due: 'DUE +00:10', then "
+                    "'OVERDUE 02:09'. An alert sounds before and at due. Changes made in another console "
                     "or by the CLI show here within a second."
                 )
             )

@@ -102,7 +102,7 @@ class IncidentActions:
                 new, why = result
                 self._change(
                     lambda: self.app.desk.set_level(d.id, new, why, expected_version=shown),
-                    lambda r: self.notify(_("Level is now {level}").format(level=r.level_label)),
+                    lambda r: self.notify(_("Level is now {level}").format(level=self.app.desk.playbooks.level_short(r.kind, r.level))),
                     lambda refused: self.action_level(new, why, refused),
                 )
 
