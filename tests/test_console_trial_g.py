@@ -108,3 +108,19 @@ async def test_a_level_change_is_confirmed_naming_the_level_once(desk, opened):
         await settle(pilot)
         said = [str(n.message) for n in app._notifications]
         assert "Level is now A" in said, said
+
+
+async def test_a_confirmation_says_a_deadlines_state_once(desk, clock, opened):
+    # the trial: "OVERDUE OVERDUE 02:44", "due soon soon 07:10" (zh "临期 临期 04:08"); a guard
+    from datetime import timedelta
+
+    _, fast = opened
+    first = min(desk.get_incident(fast.id).deadlines, key=lambda d: d.due_at)
+    for offset, words in ((timedelta(minutes=-5), "soon 05:00"), (timedelta(minutes=2, seconds=44), "OVERDUE 02:44")):
+        clock.set(first.due_at + offset)
+        async with incident_console(desk, fast.id) as (app, pilot, _screen):
+            await pilot.press("m")
+            await settle(pilot)
+            due = next(text_of(s) for s in app.screen.query(Static) if text_of(s).startswith("Due:"))
+            assert due.endswith("  " + words), due
+            assert due.lower().count(words.split()[0].lower()) == 1, due
