@@ -9,7 +9,7 @@ does not move that version on.  Here the poll is ``app.changed()``.
 
 from __future__ import annotations
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from dutydesk.desk import Desk
 from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, PickerDialog, PromptDialog
@@ -188,6 +188,13 @@ async def test_the_assign_dialog_chooses_nobody_until_the_officer_does(desk, ope
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is picker, stack(app)
+        await pilot.press("down", "down")  # the arrows choose from the filter, too
+        await settle(pilot)
+        chosen = text_of(picker.query_one("#chosen", Static))
+        assert chosen.startswith("Chosen: ") and picker.query_one("#items", OptionList).highlighted == 1, chosen
+        await pilot.press("up", "up", "up")
+        await settle(pilot)
+        assert picker.query_one("#items", OptionList).highlighted == 0
         await pilot.press(*"SPD", "enter")  # a filter typed: its first match is the choice, as before
         await settle(pilot)
     assert [h.who for r in desk.get_incident(slow.id).roles for h in r.holders] == ["SPD"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
@@ -25,6 +26,8 @@ class PickerDialog(Dialog):
     dialog opens at once and takes the keys typed while the list loads)."""
 
     SUBMITS = {"filter": "_filter_done", "text": "_ok"}
+    # Down and Up in the filter move through the list (nothing is chosen until then)
+    BINDINGS = [Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
 
     def __init__(
         self,
@@ -175,6 +178,13 @@ class PickerDialog(Dialog):
             option = options.get_option_at_index(options.highlighted)
             chosen = _("Chosen: {who}").format(who=str(option.prompt))
         self.query_one("#chosen", Static).update(plain(chosen))
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#items", OptionList)
+        if self.focused is not self.query_one("#filter", Input) or not options.option_count:
+            return
+        now = options.highlighted
+        options.highlighted = 0 if now is None else max(0, min(options.option_count - 1, now + step))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
