@@ -274,7 +274,8 @@ def test_never_acknowledged_instruction_reads_not_acknowledged(desk, clock):
         i = t.columns.index("Outcome")
         return [(row[i], row[i + 2]) for row in t.rows if row[t.columns.index("Deadline")].startswith("Instruction")]
 
-    assert outcome_cells(reports.build(desk, "incident", incident_id=inc.id)) == [("not acknowledged", "-")]
+    # still pending at 10:00: overdue, late by then (was "not acknowledged" with no margin: the lateness was hidden; trial F)
+    assert outcome_cells(reports.build(desk, "incident", incident_id=inc.id)) == [("overdue, not acknowledged", "54 min late")]
     clock.set(at(11))
     desk.close_incident(inc.id, "done")
     report = reports.build(desk, "incident", incident_id=inc.id)

@@ -67,8 +67,9 @@ class DeadlineLine:
     met_at: datetime | None = None
     margin_seconds: float | None = None  # spare (+) or late (-), against due
     reason: str | None = None
-    # Met by acknowledgement, and the instruction never was: no margin to
-    # state (nothing was done late), the report says "not acknowledged".
+    # Met by acknowledgement, and the instruction never was: the report says
+    # "not acknowledged" (settled missed: no margin, nothing was done late;
+    # still pending past due at the period's end: overdue, late by then).
     not_acknowledged: bool = False
 
 
@@ -82,11 +83,13 @@ def deadline_line(
     unacknowledged = by_ack and out in ("missed", "overdue") and acknowledged_at is None
     if d.met_at is not None:
         margin = (d.due_at - d.met_at).total_seconds()
-    elif by_ack and out in ("missed", "overdue"):
+    elif out == "overdue":  # pending and past due at the period's end: late by then, acknowledged or not
+        margin = (d.due_at - as_of).total_seconds()
+    elif by_ack and out == "missed":
         # Acknowledged after the deadline was settled missed (the incident
         # closed first): late by the acknowledgement, not by the close.
         margin = None if acknowledged_at is None else (d.due_at - acknowledged_at).total_seconds()
-    elif out in ("missed", "overdue"):
+    elif out == "missed":
         margin = (d.due_at - (d.closed_at or as_of)).total_seconds()
     return DeadlineLine(d.id, d.subject_id, inc_title, kind, d.rule, d.label, d.level, d.due_at, out, d.met_at, margin, d.reason, unacknowledged)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from dutydesk.i18n import _
 from dutydesk.i18n.linebreak import KEEP, unbroken
@@ -202,11 +203,23 @@ def _footer(desk: str, generated: datetime) -> str:
     return _("{desk} · printed {at}").format(desk=desk, at=fmt_local(generated))
 
 
+def unacknowledged_text(outcome: str) -> str:
+    """A deadline met by acknowledgement whose instruction never was
+    acknowledged: settled missed, it says so; still pending past due at the
+    period's end, it is overdue too (its margin says how late)."""
+    return _("overdue, not acknowledged") if outcome == "overdue" else _("not acknowledged")
+
+
+def _miss_outcome(m: dict[str, Any]) -> str:
+    """A KPI miss's outcome and, when it has one, its margin ("overdue 30 min late")."""
+    label = unacknowledged_text(m["outcome"]) if m.get("not_acknowledged") else outcome_label(m["outcome"])
+    return label if m["margin_seconds"] is None else unbroken(label + " " + margin_text(m["margin_seconds"]))
+
+
 def deadline_outcome_text(d) -> str:  # noqa: ANN001
-    """The outcome in words; a deadline met by acknowledgement whose
-    instruction never was acknowledged says so, not "missed"/"overdue"."""
+    """The outcome in words (``unacknowledged_text`` for an instruction never acknowledged)."""
     if d.not_acknowledged:
-        return _("not acknowledged")
+        return unacknowledged_text(d.outcome)
     return outcome_label(d.outcome) + (f" ({d.reason})" if d.reason else "")
 
 
@@ -501,16 +514,7 @@ def kpi_document(r: KpiReport, kind_label) -> Document:  # noqa: ANN001
     for x in r.lines:
         for m in x.misses:
             if "deadline" in m:
-                rows.append(
-                    [
-                        x.label,
-                        f"#{m['incident']} {m['title']}",
-                        when(m["due_at"]),
-                        _("not acknowledged")
-                        if m.get("not_acknowledged")
-                        else unbroken(outcome_label(m["outcome"]) + " " + margin_text(m["margin_seconds"])),
-                    ]
-                )
+                rows.append([x.label, f"#{m['incident']} {m['title']}", when(m["due_at"]), _miss_outcome(m)])
             elif "dispute" in m:
                 status = dispute_status_label(m["status"])
                 if m.get("resolved_at") is not None:
