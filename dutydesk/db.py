@@ -39,7 +39,7 @@ def not_a_url(url: str) -> str:
     """The refusal of an address that is not a database URL, with one to type: a
     plain path made into its absolute ``sqlite:////…`` URL (four slashes), else an
     absolute example (``sqlite:///path`` would be relative to the current folder)."""
-    if url and "://" not in url:
+    if url and not any(c in url for c in ":@"):  # a path (never a user:password@host mistyped: no secret is echoed)
         return _("'{url}' is not a database URL; for this file give sqlite:///{path}").format(url=url, path=Path(url).expanduser().absolute())
     return _("'{url}' is not a database URL (e.g. sqlite:////srv/duty/desk.sqlite)").format(url=url)
 
