@@ -28,7 +28,7 @@ from sqlmodel import Session, col
 
 # The chain's rules, with no database driver (one copy: the light writer calls them too).
 from dutydesk.chain import GENESIS, HEAD_KEY, UTC, append_to, body_mac, canonical, entry_body, entry_hash, entry_mac, key_fingerprint, parse_head, ts
-from dutydesk.i18n import _
+from dutydesk.i18n import _, ngettext
 from dutydesk.models import DeskMeta, JournalEntry, JournalSeal, core_table
 
 __all__ = ["GENESIS", "HEAD_KEY", "UTC", "body_mac", "canonical", "entry_body", "entry_hash", "entry_mac", "key_fingerprint", "ts"]
@@ -228,7 +228,8 @@ def verify(
     if seal_problem is not None:
         verdict.checks.append(Check("seals", False, seal_problem[1], seal_problem[0]))
     else:
-        verdict.checks.append(Check("seals", True, _("{n} seals match the journal").format(n=len(seal_rows))))
+        sealed = len(seal_rows)
+        verdict.checks.append(Check("seals", True, ngettext("{n} seal matches the journal", "{n} seals match the journal", sealed).format(n=sealed)))
     # The tables against the journal.
     if replay is not None:
         found = replay.compare(session)

@@ -141,6 +141,22 @@ def fmt_ago(delta: timedelta) -> str:
     return ("" if _chinese() else " ").join(parts)
 
 
+def span_words(seconds: timedelta | float) -> str:
+    """A span (a latency, a margin) in words, as the reports say it: ``45 s``,
+    ``23 min 53 s``, ``2 h 5 min``, ``1 d 3 h`` (never ``1433 s``)."""
+    total = int(round(seconds.total_seconds() if isinstance(seconds, timedelta) else seconds))
+    d, rem = divmod(abs(total), 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return _("{d} d {h} h").format(d=d, h=h) if h else _("{d} d").format(d=d)
+    if h:
+        return _("{h} h {m} min").format(h=h, m=m) if m else _("{h} h").format(h=h)
+    if m:
+        return _("{m} min {s} s").format(m=m, s=s) if s else _("{m} min").format(m=m)
+    return _("{s} s").format(s=s)
+
+
 def whole_seconds(delta: timedelta | float) -> int:
     """A margin in whole seconds, rounded the one way every screen and report
     rounds: down.  Time left or to spare (positive) is never overstated

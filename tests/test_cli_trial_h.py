@@ -179,3 +179,32 @@ def test_incident_level_says_what_it_settled(seeded, db_url, monkeypatch):
     proc = _run("--db", db_url, "incident", "level", "2", "B", "--reason", "Crowd grew")
     assert proc.returncode == 0, proc.stderr
     assert "Incident 2 is now at level" in proc.stdout, proc.stdout
+
+
+def test_latency_reads_in_minutes_and_seconds(seeded, db_url, monkeypatch):
+    """Latency showed as '1433 s' (incident show) and 'acknowledged after 1433 s': in the
+    span wording of the reports ('23 min 53 s')."""
+    from dutydesk.clock import SystemClock
+
+    monkeypatch.setenv("COLUMNS", "200")
+    opened = (SystemClock().now() - timedelta(minutes=30)).isoformat(timespec="seconds")
+    ok(seeded("incident", "open", "--kind", "mass", "--title", "Gathering", "--place", "Gate", "--level", "C", "--at", opened))
+    sent = (SystemClock().now() - timedelta(minutes=24)).isoformat(timespec="seconds")
+    ok(seeded("incident", "instruct", "1", "--to", "PS1", "Send two cars", "--at", sent))
+    acked = ok(seeded("instruction", "ack", "1")).stdout
+    assert "acknowledged after 2" in acked and " min " in acked and "s." in acked and " 14" not in acked, acked
+    out = ok(seeded("incident", "show", "1")).stdout
+    assert "│ 2" in out and " min " in out, out
+    proc = _run("--db", db_url, "incident", "show", "1")
+    assert proc.returncode == 0 and " min " in proc.stdout, proc.stderr
+
+
+def test_counts_agree_with_their_nouns(seeded, tmp_path, db_url):
+    """'9 journal written to j.csv' and '1 seals match the journal'."""
+    r = ok(seeded("export", "journal", "-o", str(tmp_path / "j.csv")))
+    assert " journal entries written to " in r.stderr, r.stderr
+    r = ok(seeded("export", "units", "-o", str(tmp_path / "u.csv")))
+    assert r.stderr.strip() == f"2 units written to {tmp_path / 'u.csv'}", r.stderr
+    ok(seeded("staff", "add", "DC2", "Two", "--unit", "PS1"))
+    proc = _run("--db", db_url, "export", "staff", "-o", str(tmp_path / "s.csv"))
+    assert proc.returncode == 0 and "2 staff members written to" in proc.stderr, proc.stderr

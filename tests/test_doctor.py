@@ -131,7 +131,7 @@ def test_doctor_as_a_subprocess(worked, db_url):
     worked.close()
     p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert p.returncode == 0, (p.stdout, p.stderr)
-    assert "OK  journal key: MACs checked" in p.stdout and "OK  seals: 1 seals match the journal" in p.stdout
+    assert "OK  journal key: MACs checked" in p.stdout and "OK  seals: 1 seal matches the journal" in p.stdout
     os.chmod(db_url.removeprefix("sqlite:///"), 0o640)
     p = subprocess.run([sys.executable, "-m", "dutydesk", "--db", db_url, "doctor"], capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert p.returncode == 1 and "PROBLEM  permissions" in p.stdout

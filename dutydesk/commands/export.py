@@ -30,4 +30,19 @@ def run_export(ctx: typer.Context, kind: str, fmt: str, output: Optional[Path], 
         return
     check_output(output, force=force)  # before any row is read
     n = write_atomic(output, lambda fh: write_records(desk.export_rows(kind), columns, fmt, fh), force=force)
-    typer.echo(_("{n} {kind} written to {file}").format(n=n, kind=kind, file=output), err=True)
+    typer.echo(_written(kind, n).format(n=n, file=output), err=True)
+
+
+def _written(kind: str, n: int) -> str:
+    """'2 units written to FILE': the count with its noun, in the reader's language."""
+    from dutydesk.i18n import ngettext
+
+    if kind == "units":
+        return ngettext("{n} unit written to {file}", "{n} units written to {file}", n)
+    if kind == "staff":
+        return ngettext("{n} staff member written to {file}", "{n} staff members written to {file}", n)
+    if kind == "incidents":
+        return ngettext("{n} incident written to {file}", "{n} incidents written to {file}", n)
+    if kind == "disputes":
+        return ngettext("{n} dispute written to {file}", "{n} disputes written to {file}", n)
+    return ngettext("{n} journal entry written to {file}", "{n} journal entries written to {file}", n)

@@ -138,7 +138,7 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
     if json_out:
         _emit_json(d.to_json())
         return
-    from dutydesk.timefmt import fmt_local
+    from dutydesk.timefmt import fmt_local, span_words
 
     console = _console()
     console.print(f"#{d.id} [{d.kind_label}] {d.level_label}  {d.title} @ {d.place}", markup=False)
@@ -178,7 +178,7 @@ def incident_show(ctx: typer.Context, incident_id: Annotated[int, typer.Argument
                     i.unit,
                     fmt_local(i.sent_at, seconds=True),
                     fmt_local(i.acknowledged_at, seconds=True),
-                    _("{s} s").format(s=f"{i.latency.total_seconds():.0f}") if i.latency is not None else "-",
+                    span_words(i.latency) if i.latency is not None else "-",
                     i.text,
                 )
                 for i in d.instructions
@@ -316,8 +316,10 @@ def instruction_ack(
     if json_out:
         _emit_json(ins.to_json())
         return
+    from dutydesk.timefmt import span_words
+
     latency = ins.latency.total_seconds() if ins.latency is not None else 0
-    typer.echo(_("Instruction {id} acknowledged after {s:.0f} s.").format(id=ins.id, s=latency))
+    typer.echo(_("Instruction {id} acknowledged after {span}.").format(id=ins.id, span=span_words(latency)))
 
 
 @incident_app.command("note", help=_("Add a note to an incident."))
