@@ -47,6 +47,24 @@ def test_incidents_with_chinese_headers(desk, tmp_path, encoding):
     assert desk.get_incident(closed_id).deadlines == []
 
 
+def test_incidents_kind_and_level_by_their_chinese_labels(desk, tmp_path):
+    """A file may name kind and level as officers write them (群体性事件, B级,
+    涉警舆情, 红色), as the CLI's --kind/--level accept; the desk stores the keys
+    (trial F: refused with '未知事件类别 '群体性事件'；可用类别：群体性事件, …')."""
+    text = (
+        "事件编号,事件类型,标题,地点,等级,接报时间\n"
+        "EXT-21,群体性事件,堵路,环路,B级,2026-11-20T09:30:00Z\n"
+        "EXT-22,涉警舆情,视频传播,网上,红色,2026-11-20T09:40:00Z\n"
+        "EXT-23,群体性事件,堵门,工地,红色,2026-11-20T09:50:00Z\n"
+    )
+    r = run_import(desk, "incidents", str(write(tmp_path, "k.csv", text)))
+    assert not r.written
+    assert [(p.row, p.field) for p in r.problems] == [(4, "level")]  # 红色 is no level of a mass incident
+    r = run_import(desk, "incidents", str(write(tmp_path, "k2.csv", text.rsplit("EXT-23", 1)[0])))
+    assert r.written and r.inserted == 2, r.problems
+    assert sorted((i.kind, i.level) for i in desk.list_incidents()) == [("mass", "B"), ("opinion", "red")]
+
+
 def test_incident_occurred_time_from_the_file(desk, tmp_path):
     """发生时间 is when it happened, not when it was reported: the mass plan's first public
     information counts from it; a time after the report is refused with its row."""

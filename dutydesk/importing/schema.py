@@ -133,10 +133,13 @@ def _span(values: dict[str, Any], ctx: Context, problems: list[tuple[str, str]],
 def _check_incident(values: dict[str, Any], ctx: Context) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     kind = None
+    values["kind"] = ctx.playbooks.kind_key(values["kind"])  # a key, or a label in any language (群体性事件), as the CLI takes
     try:
         kind = ctx.playbooks.get(values["kind"])
     except DeskError as exc:
         problems.append(("kind", exc.message))
+    if kind is not None and values.get("level"):
+        values["level"] = kind.level_key(values["level"])  # a key, or a label (红色, B级)
     if kind is not None and values.get("level") and kind.find_level(values["level"]) is None:
         problems.append(
             (
