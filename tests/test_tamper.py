@@ -123,7 +123,7 @@ def test_cli_verify_intact_then_tampered(tmp_path):
     scene, url = _cli_scene(tmp_path)
     r = runner.invoke(app, ["--db", url, "audit", "verify"])
     assert r.exit_code == 0, r.output
-    assert "Journal intact" in r.stdout and "MACs checked" in r.stdout and "1 seals match" in r.stdout
+    assert "Journal intact" in r.stdout and "MACs checked" in r.stdout and "1 seal matches the journal" in r.stdout
     tc.table_incident_level(scene)
     r = runner.invoke(app, ["--db", url, "audit", "verify"])
     assert r.exit_code == 1
