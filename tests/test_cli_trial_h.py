@@ -192,11 +192,11 @@ def test_latency_reads_in_minutes_and_seconds(seeded, db_url, monkeypatch):
     sent = (SystemClock().now() - timedelta(minutes=24)).isoformat(timespec="seconds")
     ok(seeded("incident", "instruct", "1", "--to", "PS1", "Send two cars", "--at", sent))
     acked = ok(seeded("instruction", "ack", "1")).stdout
-    assert "acknowledged after 2" in acked and " min " in acked and "s." in acked and " 14" not in acked, acked
+    assert "acknowledged after 2" in acked and " min" in acked and " 14" not in acked, acked  # '24 min' or '23 min 59 s', never '1440 s'
     out = ok(seeded("incident", "show", "1")).stdout
-    assert "│ 2" in out and " min " in out, out
+    assert "│ 2" in out and " min" in out, out
     proc = _run("--db", db_url, "incident", "show", "1")
-    assert proc.returncode == 0 and " min " in proc.stdout, proc.stderr
+    assert proc.returncode == 0 and " min" in proc.stdout, proc.stderr
 
 
 def test_counts_agree_with_their_nouns(seeded, tmp_path, db_url):
@@ -208,3 +208,13 @@ def test_counts_agree_with_their_nouns(seeded, tmp_path, db_url):
     ok(seeded("staff", "add", "DC2", "Two", "--unit", "PS1"))
     proc = _run("--db", db_url, "export", "staff", "-o", str(tmp_path / "s.csv"))
     assert proc.returncode == 0 and "2 staff members written to" in proc.stderr, proc.stderr
+
+
+def test_in_chinese_the_report_name_and_the_playbook_error_are_chinese(seeded, tmp_path):
+    """zh_CN said 'kpi 报告已写入' and printed pydantic's English inside a Chinese line."""
+    r = ok(seeded("--lang", "zh_CN", "report", "kpi", "-o", str(tmp_path / "k.txt")))
+    assert "kpi" not in r.stderr.lower() and "指标报告" in r.stderr, r.stderr
+    r = seeded("--lang", "zh_CN", "playbook", "check", str(_override(tmp_path, BAD_ANCHOR)))
+    line = r.stderr.strip()
+    assert r.exit_code == 1 and "\n" not in line and "Input should" not in line, line
+    assert "必须是以下之一：reported, occurred, level_set, instruction" in line, line
