@@ -150,6 +150,8 @@ async def test_escalate_rederives_deadlines_on_screen(desk, clock):
         app.screen.query_one("#reason", Input).focus()
         await pilot.press(*"national media", "enter")
         await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
+        await settle(pilot)
         table = screen.query_one("#deadlines", DataTable)
         labels = {cell(table, table.get_row_at(i)[0], "what"): cell(table, table.get_row_at(i)[0], "state") for i in range(table.row_count)}
         assert labels["Emergency response started and first authoritative statement"] == "pending"
@@ -273,6 +275,8 @@ async def test_racing_edit_is_refused_and_reloaded(desk, db_url, clock, opened):
         app.screen.query_one("#choice", Select).value = "A"
         app.screen.query_one("#reason", Input).focus()
         await pilot.press(*"worse", "enter")
+        await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
         await settle(pilot)
         assert screen.detail.level == "C"  # reloaded, nothing lost
         notes = [n.message for n in app._notifications]

@@ -163,6 +163,8 @@ async def test_l_then_a_level_key_then_the_reason_in_one_burst(desk, gathering):
         assert "B → A" in str(dialog.query_one("#change", Static).render())  # the change in words, before Enter
         burst(app, ["enter"])
         await settle(pilot)
+        burst(app, ["y"])  # the level change's confirmation
+        await settle(pilot)
     changed = desk.get_incident(gathering.id)
     assert changed.level == "A" and changed.level_changes[-1].reason == "road blocked"
 
@@ -196,6 +198,8 @@ async def test_opinion_levels_take_their_first_letter(desk):
     async with app.run_test(size=(100, 30)) as pilot:
         await open_incident_screen(pilot, video.id)
         burst(app, ["l", "r", *"national media", "enter"])
+        await settle(pilot)
+        burst(app, ["y"])  # the level change's confirmation
         await settle(pilot)
     assert desk.get_incident(video.id).level == "red"
 

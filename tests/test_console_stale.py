@@ -36,6 +36,8 @@ async def test_a_level_change_on_a_stale_dialog_is_refused_and_asked_again(desk,
         assert screen.detail is not None and screen.detail.level == "A"
         await pilot.press("enter")
         await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
+        await settle(pilot)
         assert desk.get_incident(slow.id).level == "A", "applied over the other desk's change"
         dialog = app.screen
         assert isinstance(dialog, ChoiceDialog), stack(app)
@@ -44,6 +46,8 @@ async def test_a_level_change_on_a_stale_dialog_is_refused_and_asked_again(desk,
         assert dialog.query_one("#reason", Input).value == "crowd thinning"
         assert any("Now: Level A" in text_of(s) for s in dialog.query(Static)), "the dialog again shows the level now"
         await pilot.press("enter")  # on what it now shows: goes through, A → C
+        await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
         await settle(pilot)
     changes = desk.get_incident(slow.id).level_changes
     assert [(c.from_level, c.to_level, c.reason) for c in changes[-2:]] == [("B", "A", "road blocked"), ("A", "C", "crowd thinning")]
@@ -156,6 +160,8 @@ async def test_enter_without_a_level_keeps_the_reason_typing_and_esc_asks(desk, 
         assert text_of(dialog.query_one("#error", Static)).strip() == ""
         await pilot.press("ctrl+s")
         await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
+        await settle(pilot)
     assert desk.get_incident(slow.id).level_changes[-1].reason == "road reopened"
     assert desk.get_incident(slow.id).level == "C"
 
@@ -198,3 +204,26 @@ async def test_the_assign_dialog_chooses_nobody_until_the_officer_does(desk, ope
         await pilot.press(*"SPD", "enter")  # a filter typed: its first match is the choice, as before
         await settle(pilot)
     assert [h.who for r in desk.get_incident(slow.id).roles for h in r.holders] == ["SPD"]
+
+
+async def test_a_reason_typed_straight_into_the_level_dialog_is_confirmed_before_it_changes_anything(desk, opened):
+    """The level picker takes a level key: a commander who types the reason at
+    once ('crowd dispersing') chose level C with its first letter.  Enter no
+    longer makes that change: a confirmation names it (B → C: de-escalation,
+    the reason as taken), and 'n' goes back to the dialog with all of it kept."""
+    slow, _ = opened  # level B
+    async with incident_console(desk, slow.id) as (app, pilot, _screen):
+        await pilot.press("l", *"crowd dispersing", "enter")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmDialog), stack(app)
+        said = " ".join(confirm.lines)
+        assert "B → C: de-escalation" in said and "rowd dispersing" in said, said
+        assert desk.get_incident(slow.id).level == "B"
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog), stack(app)
+        assert dialog.query_one("#choice", Select).value == "C"
+        assert dialog.query_one("#reason", Input).value == "rowd dispersing"
+    assert desk.get_incident(slow.id).level == "B" and len(desk.get_incident(slow.id).level_changes) == 1  # the opening only

@@ -106,6 +106,8 @@ async def test_a_level_change_is_confirmed_naming_the_level_once(desk, opened):
     async with incident_console(desk, slow.id) as (app, pilot, _screen):
         await pilot.press("l", "a", *"road blocked", "enter")
         await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
+        await settle(pilot)
         said = [str(n.message) for n in app._notifications]
         assert "Level is now A" in said, said
 

@@ -231,10 +231,14 @@ async def test_a_level_conflict_keeps_level_and_reason(desk, db_url, clock, open
         app.screen.query_one("#reason", Input).focus()
         await pilot.press(*"road blocked", "enter")
         await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
+        await settle(pilot)
         assert app.screen is not screen
         assert app.screen.query_one("#choice", Select).value == "A"
         assert app.screen.query_one("#reason", Input).value == "road blocked"
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")  # the level change's confirmation
         await settle(pilot)
     assert desk.get_incident(slow.id).level == "A"
 

@@ -98,13 +98,24 @@ class IncidentActions:
         shown = d.version  # the version the dialog shows: a change made since is refused, never applied over it
 
         def done(result: tuple[str, str] | None) -> None:
-            if result:
-                new, why = result
+            if not result:
+                return
+            new, why = result
+
+            def confirmed(yes: bool | None) -> None:
+                if not yes:  # back to the dialog, with what was chosen and typed
+                    self.action_level(new, why)
+                    return
                 self._change(
                     lambda: self.app.desk.set_level(d.id, new, why, expected_version=shown),
                     lambda r: self.notify(_("Level is now {level}").format(level=self.app.desk.playbooks.level_short(r.kind, r.level))),
                     lambda refused: self.action_level(new, why, refused),
                 )
+
+            # A level change settles and derives deadlines: said once more before it is made, so a
+            # burst typed into the dialog (a reason whose first letter chose a level) never makes it.
+            lines = [self._about(d), change(new), _("Reason: {reason}").format(reason=why), _("Deadlines are derived again from the playbook.")]
+            self._push(ConfirmDialog(_("Change the level of incident {id}?").format(id=d.id), lines, ok=_("Change level")), confirmed)
 
         order = [lv.key for lv in self._kind().levels]  # gravest first
         short = self.app.desk.playbooks.level_short
