@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dutydesk.i18n import N_, _, translate_marked
+from dutydesk.timefmt import span_words
 from dutydesk.vocab import Action, status_label
 
 if TYPE_CHECKING:  # the playbooks are read only when a label is asked for
@@ -35,7 +36,7 @@ _WHAT: dict[str, Callable[[dict[str, Any]], str]] = {
     Action.INCIDENT_RELEASE: _fmt(N_("role {role} released"), role="role"),
     Action.INCIDENT_INSTRUCT: _fmt(N_("instruction {id} to {to}: {text}"), id="instruction", to="to", text="text"),
     Action.INSTRUCTION_ACK: _fmt(
-        N_("instruction {id} acknowledged after {s} s"), id="instruction", s=lambda p: f"{float(p.get('latency_seconds') or 0):.0f}"
+        N_("instruction {id} acknowledged after {span}"), id="instruction", span=lambda p: span_words(float(p.get("latency_seconds") or 0))
     ),
     Action.INCIDENT_NOTE: _fmt(N_("note: {text}"), text="text"),
     Action.DEADLINE_MEET: _fmt(N_("deadline {rule} met"), rule="rule"),

@@ -14,7 +14,7 @@ from dutydesk.messages import DeskDone, DeskRefused
 from dutydesk.models import LIVE_STATUSES, status_label
 from dutydesk.screens.dialogs import ChoiceDialog, ConfirmDialog, Dialog, PickerDialog, PromptDialog
 from dutydesk.screens.incident import tables
-from dutydesk.timefmt import fmt_local
+from dutydesk.timefmt import fmt_local, span_words
 
 if TYPE_CHECKING:
     from dutydesk.views import DeadlineView, IncidentDetail
@@ -331,7 +331,7 @@ class IncidentActions:
             if yes:
                 self._change(
                     lambda: self.app.desk.acknowledge(target.id, expected_version=d.version),
-                    lambda ins: self.notify(_("Instruction {id} acknowledged after {s:.0f} s").format(id=ins.id, s=ins.latency.total_seconds())),
+                    lambda ins: self.notify(_("Instruction {id} acknowledged after {span}").format(id=ins.id, span=span_words(ins.latency))),
                 )
 
         self._push(ConfirmDialog(_("Acknowledge instruction {id}?").format(id=target.id), lines, ok=_("Acknowledge")), done)

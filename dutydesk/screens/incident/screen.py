@@ -29,7 +29,7 @@ from dutydesk.screens.dialogs import TextDialog
 from dutydesk.screens.incident import tables
 from dutydesk.screens.incident.actions import IncidentActions
 from dutydesk.text import safe
-from dutydesk.timefmt import fmt_local
+from dutydesk.timefmt import fmt_local, span_words
 from dutydesk.views import IncidentDetail, JournalView
 from dutydesk.widgets.format import OVERDUE_STYLE, level_badge
 from dutydesk.widgets.keybar import KeyBar
@@ -215,7 +215,7 @@ class IncidentScreen(IncidentActions, Screen):
                 # 1 minute); a kind whose playbook sets none is not coloured.
                 secs = i.latency.total_seconds()
                 target = ack_target_seconds(self.app.desk, d, i)
-                latency = Text(_("{s}s").format(s=f"{secs:.0f}"), style="bold red" if target is not None and secs > target else "")
+                latency = Text(span_words(secs), style="bold red" if target is not None and secs > target else "")
             ins.add_row(*tables.instruction_row(i, latency), key=str(i.id))
         _restore(ins, keep)
         levels = self.query_one("#levels", DataTable)

@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from dutydesk.i18n import _
 from dutydesk.i18n.linebreak import wrap
 from dutydesk.journal_text import Labels, describe
-from dutydesk.text import safe
+from dutydesk.text import one_line, safe
 from dutydesk.timefmt import fmt_duration, fmt_late, fmt_local, to_local
 from dutydesk.views import DeadlineView, IncidentDetail, InstructionView, JournalView
 from dutydesk.widgets.format import OVERDUE_STYLE, SOON_STYLE, cells, countdown, countdown_stage, countdown_width
@@ -57,7 +57,7 @@ def widths(table_id: str, width: int, short_date: str, stamp: str) -> dict[str, 
         used = sum(fixed.values()) + PAD * 5 + 2
         return {**fixed, "what": max(16, width - used)}
     if table_id == "instructions":
-        fixed = {"id": 4, "to": 8, "sent": cell_len(stamp), "ack": max(8, cell_len(_("waiting"))), "latency": 7}
+        fixed = {"id": 4, "to": 8, "sent": cell_len(stamp), "ack": max(8, cell_len(_("waiting"))), "latency": 10}
         used = sum(fixed.values()) + PAD * 6 + 2
         return {**fixed, "text": max(16, width - used)}
     if table_id == "timeline":
@@ -167,5 +167,6 @@ def timeline_row(e: JournalView, labels: Labels) -> list[Any]:
 
 
 def cut(text: str) -> Text:
-    """A cell on one line, cut with "…" where its column ends (Enter shows it in full)."""
-    return Text(safe(text), overflow="ellipsis", no_wrap=True)
+    """A cell on one line, cut with "…" where its column ends (Enter shows it in full);
+    a line break shows as ⏎ (``text.one_line``), never as ``\x0a``."""
+    return Text(one_line(text), overflow="ellipsis", no_wrap=True)
