@@ -178,7 +178,7 @@ def test_incident_level_says_what_it_settled(seeded, db_url, monkeypatch):
     assert "Settled missed: First authoritative public information" in out, out
     proc = _run("--db", db_url, "incident", "level", "2", "B", "--reason", "Crowd grew")
     assert proc.returncode == 0, proc.stderr
-    assert "Incident 2 is now at level" in proc.stdout, proc.stdout
+    assert "Incident 2 is now at Level" in proc.stdout, proc.stdout
 
 
 def test_latency_reads_in_minutes_and_seconds(seeded, db_url, monkeypatch):

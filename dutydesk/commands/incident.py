@@ -212,7 +212,7 @@ def incident_level(
     from dutydesk.text import safe
     from dutydesk.timefmt import fmt_local
 
-    typer.echo(_("Incident {id} is now at level {level}.").format(id=d.id, level=d.level_label))
+    typer.echo(_("Incident {id} is now at {level}.").format(id=d.id, level=d.level_label))  # "Level A (gravest)": the word once
     was_pending = {x.id for x in before.deadlines if x.state == "pending"}
     for x in d.deadlines:  # what the change settled (the journal's 'missed' and 'cancelled'), as the rules have it
         if x.id in was_pending and x.state == "missed":
