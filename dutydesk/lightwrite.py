@@ -31,35 +31,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from dutydesk import writerules
 from dutydesk import text as txt
 from dutydesk.chain import HEAD_KEY, append_to
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.revision import HEAD_REVISION
+from dutydesk.sqlitefile import sqlite_file, sqlite_time
 from dutydesk.views import NoteView
 from dutydesk.vocab import Action
 
 T = TypeVar("T")
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///PATH`` URL (no query, no driver, no URI form); else None."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url or "#" in url:
-        return None
-    name = unquote(url[len(prefix) :])
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name).expanduser()
-
-
-def sqlite_time(at: datetime) -> str:
-    """A time as SQLAlchemy's ``UTCDateTime`` stores it on SQLite: naive UTC, microseconds."""
-    return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _stored_time(value: str) -> datetime:
@@ -186,7 +170,7 @@ class LightWriter:
 def open_writer(url: str, *, actor: str, clock: Clock | None = None) -> LightWriter | None:
     """A ``LightWriter`` on ``url`` when the light path surely applies (see the
     module's docstring); else ``None``: open the full ``Desk``."""
-    path = sqlite_path(url)
+    path = sqlite_file(url)
     if path is None or not path.is_file():
         return None
     try:  # mode=rw: never creates the file

@@ -45,7 +45,9 @@ from dutydesk.lightread.playbooks import (
     light_playbooks,
     playbooks_key,
 )
-from dutydesk.lightread.rows import UTC, LightBase, _at, _chunks, _dt, _locked, _marks, _ts, sqlite_file
+from dutydesk.lightread.rows import UTC, LightBase, _at, _chunks, _dt, _locked, _marks
+from dutydesk.sqlitefile import sqlite_file
+from dutydesk.sqlitefile import sqlite_time as _ts
 
 __all__ = [
     "BUSY_TIMEOUT_S",

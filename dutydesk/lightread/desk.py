@@ -12,7 +12,8 @@ from urllib.parse import quote
 from dutydesk.i18n import _
 from dutydesk.lightread.history import ReportReads
 from dutydesk.lightread.playbooks import light_playbooks
-from dutydesk.lightread.rows import _at, _chunks, _dt, _locked, _marks, sqlite_file
+from dutydesk.lightread.rows import _at, _chunks, _dt, _locked, _marks
+from dutydesk.sqlitefile import sqlite_file
 from dutydesk.revision import HEAD_REVISION
 from dutydesk.views import ShiftView
 from dutydesk.vocab import DeadlineState

@@ -15,7 +15,8 @@ from typing import Any
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _
 from dutydesk.lightread.incidents import IncidentReads
-from dutydesk.lightread.rows import _at, _chunks, _dt, _locked, _marks, _ts
+from dutydesk.lightread.rows import _at, _chunks, _dt, _locked, _marks
+from dutydesk.sqlitefile import sqlite_time as _ts
 from dutydesk.views import IncidentDetail, JournalView, ShiftView
 from dutydesk.vocab import Action
 

@@ -15,7 +15,8 @@ from dutydesk.clock import as_utc
 from dutydesk.errors import NotFound
 from dutydesk.i18n import _
 from dutydesk.lightread.playbooks import LightKind
-from dutydesk.lightread.rows import LightBase, _at, _chunks, _dt, _locked, _marks, _ts
+from dutydesk.lightread.rows import LightBase, _at, _chunks, _dt, _locked, _marks
+from dutydesk.sqlitefile import sqlite_time as _ts
 from dutydesk.reasons import reason_text
 from dutydesk.views import (
     AssignmentView,

@@ -9,27 +9,14 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import unquote
 
-from dutydesk.clock import Clock, SystemClock, as_utc
+from dutydesk.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from dutydesk.lightread.playbooks import LightKind, LightPlaybooks
 
 UTC = timezone.utc
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///PATH`` URL (no query, no driver, no URI form); else None."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url or "#" in url:
-        return None
-    name = unquote(url[len(prefix) :])
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name).expanduser()
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -38,11 +25,6 @@ def _dt(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _ts(at: datetime) -> str:
-    """A bound time as SQLAlchemy writes it to SQLite (naive UTC, microseconds)."""
-    return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
