@@ -136,7 +136,7 @@ async def test_instruct_and_acknowledge(desk, clock, opened):
         await pilot.press("enter")  # k asks first (issue 13: keys that cannot misfire)
         await settle(pilot)
         table = screen.query_one("#instructions", DataTable)
-        assert cell(table, str(ins[0].id), "latency") == "42s"
+        assert cell(table, str(ins[0].id), "latency") == "42 s"  # in words, as the CLI and reports (was "42s")
     assert desk.get_incident(slow.id).instructions[0].latency == timedelta(seconds=42)
 
 

@@ -193,7 +193,7 @@ async def test_console_colours_latency_only_where_the_playbook_sets_a_target(des
         for inc, ins, style in ((mass, mass_ins, "bold red"), (opinion, op_ins, "")):
             screen = await open_incident_screen(pilot, inc.id)
             value = screen.query_one("#instructions", DataTable).get_cell(str(ins.id), "latency")
-            assert isinstance(value, Text) and value.plain == "120s" and str(value.style) == style
+            assert isinstance(value, Text) and value.plain == "2 min" and str(value.style) == style
             await pilot.press("escape")
             await settle(pilot)
 
