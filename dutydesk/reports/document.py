@@ -12,7 +12,7 @@ from typing import Any
 from dutydesk.i18n import _
 from dutydesk.i18n.linebreak import KEEP, unbroken
 from dutydesk.reports.data import OUTCOMES, IncidentReport, KpiReport, ShiftReport, outcome_label
-from dutydesk.timefmt import fmt_local, whole_seconds
+from dutydesk.timefmt import fmt_local, span_words, whole_seconds
 
 
 @dataclass
@@ -140,22 +140,8 @@ def margin_text(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     whole = whole_seconds(seconds)  # rounded as the console rounds: 0.4 s late is 1 s late, never on time
-    text = span_text(abs(whole))
+    text = span_words(abs(whole))
     return _("{t} spare").format(t=text) if whole >= 0 else _("{t} late").format(t=text)
-
-
-def span_text(seconds: float) -> str:
-    total = int(round(seconds))
-    d, rem = divmod(total, 86400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    if d:
-        return _("{d} d {h} h").format(d=d, h=h) if h else _("{d} d").format(d=d)
-    if h:
-        return _("{h} h {m} min").format(h=h, m=m) if m else _("{h} h").format(h=h)
-    if m:
-        return _("{m} min {s} s").format(m=m, s=s) if s else _("{m} min").format(m=m)
-    return _("{s} s").format(s=s)
 
 
 def _share(x: float | None) -> str:
@@ -431,7 +417,7 @@ def incident_document(r: IncidentReport, level_colour, level_name=_key) -> Docum
                     x.text,
                     when(x.sent_at),
                     when(x.acknowledged_at),
-                    _("{s} s").format(s=f"{x.latency_seconds:.0f}") if x.latency_seconds is not None else _("not acknowledged"),
+                    span_words(x.latency_seconds) if x.latency_seconds is not None else _("not acknowledged"),
                 ]
                 for x in r.instructions
             ],
