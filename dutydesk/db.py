@@ -170,7 +170,7 @@ def _probe_sqlite_file(path: Path, shown: str, no_desk: NoDesk) -> str:
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc).lower():
             raise no_desk from None
-        if _locked(str(exc)):
+        if writerules.locked_message(str(exc)):
             raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
         raise _unreachable(shown, exc) from None
     except sqlite3.Error as exc:  # "file is not a database" and the like
@@ -201,11 +201,6 @@ def _probe_engine(url: str, shown: str, no_desk: NoDesk) -> str:
 def _unreachable(shown: str, exc: BaseException) -> DeskUnavailable:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DeskUnavailable("db", _("cannot reach the desk at {where}: {error}").format(where=shown, error=reason))
-
-
-def _locked(message: str) -> bool:
-    message = message.lower()
-    return "locked" in message or "busy" in message
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -265,7 +260,7 @@ def upgrade(engine: Engine) -> bool:
         if current_revision(engine) == HEAD_REVISION:
             return False
     except DBAPIError as exc:
-        if isinstance(exc, OperationalError) and _locked(str(exc.orig)):
+        if isinstance(exc, OperationalError) and writerules.locked_message(str(exc.orig)):
             raise DeskBusy("db", _("the desk database stayed locked; nothing was written, try again")) from None
         raise DeskUnavailable("db", _("cannot open the desk: {error}").format(error=exc.orig)) from None
     from sqlalchemy import inspect
