@@ -39,16 +39,11 @@ from dutydesk import text as txt
 from dutydesk.chain import HEAD_KEY, append_to
 from dutydesk.clock import Clock, SystemClock, as_utc
 from dutydesk.revision import HEAD_REVISION
-from dutydesk.sqlitefile import sqlite_file, sqlite_time
+from dutydesk.sqlitefile import sqlite_file, sqlite_time, stored_time
 from dutydesk.views import NoteView
 from dutydesk.vocab import Action
 
 T = TypeVar("T")
-
-
-def _stored_time(value: str) -> datetime:
-    """A stored time as ``UTCDateTime`` reads it back: aware, in UTC."""
-    return as_utc(datetime.fromisoformat(value))
 
 
 def _locked(exc: BaseException) -> bool:
@@ -144,7 +139,7 @@ class LightWriter:
             version, status = (int(row[0]), str(row[1])) if row is not None else (None, "")
             writerules.check_incident(incident_id, version, status, live=False, expected_version=expected_version)
             assert version is not None  # else check_incident refused: no such incident
-            event = writerules.note_event(at, now, _stored_time(row[2]))
+            event = writerules.note_event(at, now, stored_time(row[2]))
             cur = con.execute(
                 'INSERT INTO note (incident_id, text, at, "by") VALUES (?, ?, ?, ?)', (incident_id, text, sqlite_time(event), self.actor)
             )

@@ -26,3 +26,8 @@ def sqlite_file(url: str) -> Path | None:
 def sqlite_time(at: datetime) -> str:
     """A time as SQLAlchemy's ``UTCDateTime`` stores it on SQLite: naive UTC, microseconds."""
     return as_utc(at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def stored_time(value: str) -> datetime:
+    """A stored time as ``UTCDateTime`` reads it back: aware, in UTC."""
+    return as_utc(datetime.fromisoformat(value))

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from dutydesk.clock import Clock, SystemClock
+from dutydesk.sqlitefile import stored_time
 
 if TYPE_CHECKING:
     from dutydesk.lightread.playbooks import LightKind, LightPlaybooks
@@ -21,10 +22,7 @@ UTC = timezone.utc
 
 def _dt(value: str | None) -> datetime | None:
     """A DATETIME column as SQLAlchemy's UTCDateTime reads it: aware, in UTC."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return None if value is None else stored_time(value)
 
 
 def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
