@@ -34,10 +34,7 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def _at(value: str) -> datetime:
-    """A NOT NULL DATETIME column, as ``_dt``."""
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+_at = stored_time  # a NOT NULL DATETIME column, as ``_dt``
 
 
 class LightBase:
